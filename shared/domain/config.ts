@@ -1,0 +1,134 @@
+/**
+ * Pool and deployment configuration: one definition of every default, validated with zod.
+ *
+ * Figures and their sources:
+ * - 0.348 USD/h: on-demand price of an 8-vCPU c6i.2xlarge-class node in eu-central-1, the
+ *   "8-core" instance of the 72-core-to-8-core migration (DESIGN.md §1).
+ * - 3.492 USD/h: the 72-vCPU server that migration replaced (same source).
+ * - 90 s boot time: EC2 pending → running plus Docker and WCS start on Amazon Linux 2023.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** Price of the 72-vCPU single server the product replaces, USD/h (DESIGN.md §1). */
+export const STATIC_72_VCPU_PRICE_USD_PER_HOUR = 3.492;
+/** How many 8-vCPU nodes' worth of capacity one 72-vCPU server holds (72 / 8 = 9). */
+export const STATIC_72_VCPU_NODE_EQUIVALENTS = 9;
+
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as c6i.2xlarge');
+
+/** zod schema of one pool; every field has a default so `{ name }` is a valid pool. */
+export const PoolConfigSchema = z
+  .object({
+    /** Pool name, used in the GSI key, tags and event `pool` fields. */
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1–64 chars of [A-Za-z0-9_-]'),
+    /** Ordered instance-type fallback list; all must have the same vCPU count and RAM. */
+    instanceTypes: z.array(instanceType).min(1).default(['c6i.2xlarge', 'c5.2xlarge', 'm6i.2xlarge']),
+    /** vCPUs per node. */
+    vcpus: z.number().int().min(2).default(8),
+    /** RAM per node, MiB. */
+    memoryMiB: z.number().int().min(1024).default(16384),
+    /** WCS containers per node (one secondary private IP and one cpuset each). */
+    containersPerNode: z.number().int().min(1).max(16).default(2),
+    /** Capacity of one container, in capacity units (a room of weight 1 uses one unit). */
+    capacityPerContainer: z.number().int().min(1).default(10),
+    /** Nodes kept even when idle. */
+    minNodes: z.number().int().min(0).default(1),
+    /** Hard ceiling on live nodes (launching through draining). */
+    maxNodes: z.number().int().min(1).default(200),
+    /** Minimum free capacity kept ready for arrivals, capacity units. */
+    headroomMin: z.number().int().min(0).default(10),
+    /** Expected time from RunInstances to NodeReady, ms. */
+    bootTimeMs: z.number().int().min(1000).default(90_000),
+    /** An empty draining node is terminated after this long without rooms, ms. */
+    idleGraceMs: z.number().int().min(0).default(600_000),
+    /** A node that has not sent NodeReady this long after launch is given up on, ms. */
+    readyTimeoutMs: z.number().int().min(10_000).default(600_000),
+    /** Window over which the arrival rate is measured, ms. */
+    arrivalWindowMs: z.number().int().min(60_000).default(600_000),
+    /** Launch-rate limit: at most this many nodes per minute. */
+    maxLaunchesPerMinute: z.number().int().min(1).default(20),
+    /** On-demand price of one node, USD/h. */
+    hourlyPriceUsd: z.number().positive().default(0.348),
+    /** How many best-fit candidates placement picks among at random (anti-herding). */
+    placementSpread: z.number().int().min(1).max(20).default(3),
+    /** WCS secure WebSocket port on every container. */
+    wssPort: z.number().int().min(1).max(65535).default(8443),
+  })
+  .refine((p) => p.minNodes <= p.maxNodes, { message: 'minNodes must not exceed maxNodes', path: ['minNodes'] });
+
+/** A validated pool configuration (all defaults applied). */
+export type PoolConfig = z.infer<typeof PoolConfigSchema>;
+
+/** zod schema of the whole deployment's autoscaling configuration. */
+export const AutoscalerConfigSchema = z
+  .object({
+    /** EventBridge `source` that applications use for RoomCreated / RoomReleased. */
+    eventSource: z.string().min(1).default('app.rooms'),
+    /** Pool used when a RoomCreated names none. */
+    defaultPool: z.string().default('default'),
+    pools: z.array(PoolConfigSchema).min(1).default([{ name: 'default' } as never]),
+  })
+  .refine((c) => c.pools.some((p) => p.name === c.defaultPool), {
+    message: 'defaultPool must name one of the pools',
+    path: ['defaultPool'],
+  })
+  .refine((c) => new Set(c.pools.map((p) => p.name)).size === c.pools.length, {
+    message: 'pool names must be unique',
+    path: ['pools'],
+  });
+
+/** A validated deployment configuration. */
+export type AutoscalerConfig = z.infer<typeof AutoscalerConfigSchema>;
+
+/** Thrown when configuration does not validate; `issues` lists each field and problem. */
+export class ConfigError extends Error {
+  public readonly issues: readonly string[];
+  public constructor(issues: readonly string[]) {
+    super(`invalid configuration: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * Validate a configuration object and apply every default.
+ *
+ * @param input - parsed JSON (may be `undefined` for all defaults)
+ * @returns the validated configuration
+ * @throws {ConfigError} naming each invalid field, e.g. `pools.0.maxNodes: Too small`
+ * @example
+ * const cfg = parseAutoscalerConfig({ pools: [{ name: 'default', maxNodes: 50 }] });
+ */
+export function parseAutoscalerConfig(input: unknown): AutoscalerConfig {
+  const parsed = AutoscalerConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return parsed.data;
+}
+
+/**
+ * The pool of a given name.
+ *
+ * @throws {ConfigError} when no pool has that name
+ */
+export function poolByName(config: AutoscalerConfig, name: string): PoolConfig {
+  const pool = config.pools.find((p) => p.name === name);
+  if (!pool) throw new ConfigError([`pool: unknown pool "${name}"`]);
+  return pool;
+}
+
+/** Capacity of one node, capacity units (containers × capacity per container). */
+export function nodeCapacity(pool: PoolConfig): number {
+  return pool.containersPerNode * pool.capacityPerContainer;
+}
+
+/**
+ * Java heap per WCS container, MiB: floor(0.5 × RAM / containers per node).
+ * Source: Flashphoner's sizing advice (half the RAM for one WCS; 25% each for two), DESIGN.md §1.
+ */
+export function heapPerContainerMiB(pool: PoolConfig): number {
+  return Math.floor((0.5 * pool.memoryMiB) / pool.containersPerNode);
+}

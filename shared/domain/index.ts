@@ -1,0 +1,10 @@
+/**
+ * Pure policy of wcs-autoscaler: capacity model, placement, scaling decisions. No I/O, no clock
+ * reads: time is a parameter.
+ *
+ * @module
+ */
+export * from './config.ts';
+export * from './model.ts';
+export * from './placement.ts';
+export * from './scaling.ts';

@@ -1,0 +1,99 @@
+/**
+ * The fleet's state as the policies see it: nodes, containers, rooms. Plain data, no I/O.
+ *
+ * Times are epoch milliseconds; capacity and weight are capacity units.
+ *
+ * @module
+ */
+
+/**
+ * Lifecycle of a node (one EC2 instance):
+ * `launching` (RunInstances accepted) → `booting` (EC2 reports running; bootstrap in progress)
+ * → `ready` (NodeReady received) → `draining` (no new rooms) → `terminating` → `terminated`.
+ */
+export type NodeState = 'launching' | 'booting' | 'ready' | 'draining' | 'terminating' | 'terminated';
+
+/** States whose nodes count against `maxNodes` and cost money. */
+export const LIVE_NODE_STATES: readonly NodeState[] = ['launching', 'booting', 'ready', 'draining'];
+
+/** States of a node that is on its way but cannot take rooms yet. */
+export const PENDING_NODE_STATES: readonly NodeState[] = ['launching', 'booting'];
+
+/** One WCS container on a node. */
+export interface ContainerView {
+  readonly nodeId: string;
+  /** 0-based container index on its node. */
+  readonly index: number;
+  /** Capacity, capacity units. */
+  readonly capacity: number;
+  /** Weight of the rooms it hosts, capacity units. */
+  readonly used: number;
+  /** Whether placement may use it (node ready, not draining, not hot). */
+  readonly accepting: boolean;
+  readonly privateIp?: string | undefined;
+  readonly publicIp?: string | undefined;
+  /** Docker `--cpuset-cpus` value, e.g. `"0-3"`. */
+  readonly cpuset?: string | undefined;
+}
+
+/** One node with its containers. */
+export interface NodeView {
+  readonly nodeId: string;
+  readonly pool: string;
+  readonly state: NodeState;
+  readonly instanceType: string;
+  /** When RunInstances returned, ms. */
+  readonly launchedAt: number;
+  /** When NodeReady arrived, ms. */
+  readonly readyAt?: number | undefined;
+  /** Marked not-accepting by a CloudWatch alarm until it clears. */
+  readonly hot: boolean;
+  /** Since when the node has hosted no room (set by the sweep), ms. */
+  readonly emptySince?: number | undefined;
+  /** Since when the node has been draining, ms. */
+  readonly drainingSince?: number | undefined;
+  readonly containers: readonly ContainerView[];
+}
+
+/** Room lifecycle: `placing` (claimed, looking for capacity) → `placed` | `queued`; → `released`. */
+export type RoomState = 'placing' | 'queued' | 'placed' | 'released';
+
+/** Where a room lives or is about to live. */
+export interface ContainerRef {
+  readonly nodeId: string;
+  readonly container: number;
+}
+
+/** Total capacity of a node, capacity units. */
+export function nodeCapacityOf(node: NodeView): number {
+  return node.containers.reduce((s, c) => s + c.capacity, 0);
+}
+
+/** Weight hosted by a node, capacity units. */
+export function nodeUsed(node: NodeView): number {
+  return node.containers.reduce((s, c) => s + c.used, 0);
+}
+
+/** Free capacity of a container, capacity units (never negative). */
+export function containerFree(c: Pick<ContainerView, 'capacity' | 'used'>): number {
+  return Math.max(0, c.capacity - c.used);
+}
+
+/** Whether a node accepts new rooms: ready, not hot. (Draining nodes are not `ready`.) */
+export function nodeAccepts(node: Pick<NodeView, 'state' | 'hot'>): boolean {
+  return node.state === 'ready' && !node.hot;
+}
+
+/** Whether a node is live (counts against maxNodes and costs money). */
+export function isLive(state: NodeState): boolean {
+  return LIVE_NODE_STATES.includes(state);
+}
+
+/**
+ * Whether a `RoomCreated` that happened at `createTime` is stale because a `RoomReleased` of
+ * the same room that happened at `releasedAt` was already seen (out-of-order delivery).
+ * A create at the same instant as the release is stale; a strictly later one is a reconnect.
+ */
+export function isStaleCreate(createTime: number, releasedAt: number | undefined): boolean {
+  return releasedAt !== undefined && createTime <= releasedAt;
+}

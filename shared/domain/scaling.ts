@@ -1,0 +1,286 @@
+/**
+ * Scaling policy: how many nodes to launch (scale-out) and which to drain or terminate
+ * (scale-in). Pure functions of `(state, config, now)`; handlers execute what they return.
+ *
+ * Headroom target (DESIGN.md §5): max(configured minimum, expected arrivals during one node
+ * boot time), where expected arrivals = arrival rate (capacity units per ms, measured over the
+ * pool's arrival window) × boot time (ms). Queued weight counts as deficit; launches are bounded
+ * by `maxNodes` and the per-minute launch-rate limit.
+ *
+ * @module
+ */
+import type { PoolConfig } from './config.ts';
+import {
+  containerFree,
+  isLive,
+  nodeAccepts,
+  nodeCapacityOf,
+  nodeUsed,
+  PENDING_NODE_STATES,
+  type NodeView,
+} from './model.ts';
+
+/** Length of one arrival / launch bucket, ms. */
+export const BUCKET_MS = 60_000;
+
+/** Per-minute counters keyed by `floor(epochMs / 60 000)`. */
+export type MinuteBuckets = Readonly<Record<string, number>>;
+
+/** Recent demand of a pool. */
+export interface PoolDemand {
+  /** Weight of rooms that arrived within the window, capacity units. */
+  readonly arrivedWeight: number;
+  /** Length of that window, ms. */
+  readonly windowMs: number;
+}
+
+/** What a pool has right now, as far as scaling is concerned. */
+export interface PoolCapacity {
+  /** Free capacity on accepting containers, capacity units. */
+  readonly readyFree: number;
+  /** Capacity of nodes launching or booting, capacity units. */
+  readonly pendingCapacity: number;
+  /** Weight of queued rooms, capacity units. */
+  readonly queuedWeight: number;
+  /** Nodes launching, booting, ready or draining. */
+  readonly liveNodes: number;
+  /** Nodes launched within the last minute. */
+  readonly launchesLastMinute: number;
+  /** Draining (not hot) nodes that could take rooms again at once, with their free capacity. */
+  readonly drainingNodes: readonly { readonly nodeId: string; readonly free: number }[];
+}
+
+/** A scale-out decision; `launch` and `undrain` are what to do, the rest explains why. */
+export type ScaleOutDecision =
+  | {
+      readonly kind: 'scale-out';
+      /** Nodes to launch now. */
+      readonly launch: number;
+      /** Draining nodes to return to service (instant capacity, no boot). */
+      readonly undrain: readonly string[];
+      readonly targetHeadroom: number;
+      /** Capacity units short before this decision. */
+      readonly deficit: number;
+      /** Set when limits cut the launch count: what was wanted and which limit applied. */
+      readonly limitedBy?: { readonly limit: 'max-nodes' | 'launch-rate'; readonly wanted: number };
+    }
+  | {
+      readonly kind: 'noop';
+      readonly reason: 'enough-headroom';
+      readonly targetHeadroom: number;
+      readonly deficit: number;
+    }
+  | {
+      readonly kind: 'blocked';
+      readonly limit: 'max-nodes' | 'launch-rate';
+      /** Nodes wanted but not launched. */
+      readonly wanted: number;
+      readonly targetHeadroom: number;
+      readonly deficit: number;
+    };
+
+/** Key of the minute bucket that holds `now`. */
+export function bucketKey(now: number): string {
+  return String(Math.floor(now / BUCKET_MS));
+}
+
+/**
+ * Sum of bucket counts within `[now - windowMs, now]` (whole minutes).
+ *
+ * @param buckets - per-minute counters
+ * @param now - epoch ms
+ * @param windowMs - window length, ms
+ */
+export function sumRecent(buckets: MinuteBuckets | undefined, now: number, windowMs: number): number {
+  if (!buckets) return 0;
+  const newest = Math.floor(now / BUCKET_MS);
+  const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
+  let sum = 0;
+  for (const [key, value] of Object.entries(buckets)) {
+    const k = Number(key);
+    if (k >= oldest && k <= newest) sum += value;
+  }
+  return sum;
+}
+
+/** Bucket keys older than the window, to prune. */
+export function staleBuckets(buckets: MinuteBuckets | undefined, now: number, windowMs: number): string[] {
+  if (!buckets) return [];
+  const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
+  return Object.keys(buckets).filter((k) => Number(k) < oldest);
+}
+
+/**
+ * Headroom target, capacity units: max(pool.headroomMin, ⌈arrival rate × boot time⌉).
+ *
+ * @example
+ * // 30 units arrived in the last 10 min, boot time 90 s → 30/600 000 × 90 000 = 4.5 → 5
+ * headroomTarget({ headroomMin: 2, bootTimeMs: 90_000 } as PoolConfig, { arrivedWeight: 30, windowMs: 600_000 }); // 5
+ */
+export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs'>, demand: PoolDemand): number {
+  const rate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
+  return Math.max(pool.headroomMin, Math.ceil(rate * pool.bootTimeMs - 1e-9));
+}
+
+/**
+ * Decide whether to scale out: undrain draining nodes first (free, instant), then launch
+ * ⌈remaining deficit / node capacity⌉ nodes, at least enough to reach `minNodes`, bounded by
+ * `maxNodes` and `maxLaunchesPerMinute`.
+ *
+ * deficit = target headroom + queued weight − ready free capacity − pending capacity.
+ *
+ * @param pool - the pool's configuration
+ * @param capacity - the pool's capacity now
+ * @param demand - recent arrivals
+ * @returns the decision (never throws)
+ */
+export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand): ScaleOutDecision {
+  const targetHeadroom = headroomTarget(pool, demand);
+  const deficit = targetHeadroom + capacity.queuedWeight - capacity.readyFree - capacity.pendingCapacity;
+  const belowMin = Math.max(0, pool.minNodes - capacity.liveNodes);
+  if (deficit <= 0 && belowMin === 0) return { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
+
+  const undrain: string[] = [];
+  let remaining = deficit;
+  const byFree = [...capacity.drainingNodes].sort((a, b) => b.free - a.free || (a.nodeId < b.nodeId ? -1 : 1));
+  for (const n of byFree) {
+    if (remaining <= 0) break;
+    undrain.push(n.nodeId);
+    remaining -= n.free;
+  }
+  const perNode = pool.containersPerNode * pool.capacityPerContainer;
+  const wanted = Math.max(remaining > 0 ? Math.ceil(remaining / perNode) : 0, belowMin);
+  const byMax = Math.max(0, pool.maxNodes - capacity.liveNodes);
+  const byRate = Math.max(0, pool.maxLaunchesPerMinute - capacity.launchesLastMinute);
+  const launch = Math.min(wanted, byMax, byRate);
+  const limit = byMax <= byRate ? 'max-nodes' : 'launch-rate';
+  if (launch === 0 && undrain.length === 0) {
+    return wanted > 0
+      ? { kind: 'blocked', limit, wanted, targetHeadroom, deficit }
+      : { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
+  }
+  return {
+    kind: 'scale-out',
+    launch,
+    undrain,
+    targetHeadroom,
+    deficit,
+    ...(launch < wanted ? { limitedBy: { limit, wanted } } : {}),
+  };
+}
+
+/**
+ * Summarize a pool's nodes into the capacity figures scaling needs.
+ *
+ * @param nodes - the pool's nodes (any state)
+ * @param queuedWeight - weight of queued rooms, capacity units
+ * @param launchesLastMinute - nodes launched in the last minute
+ */
+export function summarizePool(nodes: readonly NodeView[], queuedWeight: number, launchesLastMinute: number): PoolCapacity {
+  let readyFree = 0;
+  let pendingCapacity = 0;
+  let liveNodes = 0;
+  const drainingNodes: { nodeId: string; free: number }[] = [];
+  for (const n of nodes) {
+    if (!isLive(n.state)) continue;
+    liveNodes += 1;
+    if (PENDING_NODE_STATES.includes(n.state)) pendingCapacity += nodeCapacityOf(n);
+    else if (nodeAccepts(n)) readyFree += n.containers.reduce((s, c) => s + containerFree(c), 0);
+    else if (n.state === 'draining' && !n.hot) drainingNodes.push({ nodeId: n.nodeId, free: nodeCapacityOf(n) - nodeUsed(n) });
+  }
+  return { readyFree, pendingCapacity, queuedWeight, liveNodes, launchesLastMinute, drainingNodes };
+}
+
+/** One thing the sweep does to one node. */
+export type SweepAction =
+  | { readonly kind: 'terminate'; readonly nodeId: string; readonly reason: 'idle' | 'ready-timeout' }
+  | { readonly kind: 'drain'; readonly nodeId: string; readonly reason: 'surplus' }
+  | { readonly kind: 'mark-empty'; readonly nodeId: string }
+  | { readonly kind: 'clear-empty'; readonly nodeId: string };
+
+/** What the sweep decided for a pool: node actions first, then the scale-out decision. */
+export interface SweepPlan {
+  readonly actions: readonly SweepAction[];
+  readonly scaleOut: ScaleOutDecision;
+  /** Capacity the plan assumed after its own actions. */
+  readonly capacity: PoolCapacity;
+}
+
+/**
+ * Plan the scheduled sweep of one pool (scale-in and repair):
+ * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
+ * 2. track `emptySince`; terminate draining nodes empty for `idleGraceMs`, never dropping
+ *    live nodes below `minNodes`;
+ * 3. drain the least loaded ready nodes while the rest still cover target headroom + queue,
+ *    keeping at least `minNodes` accepting nodes;
+ * 4. decide scale-out on what remains.
+ * Never terminates a node that hosts rooms.
+ *
+ * @param pool - the pool's configuration
+ * @param nodes - all of the pool's nodes
+ * @param queuedWeight - capacity units waiting
+ * @param demand - recent arrivals
+ * @param launchesLastMinute - nodes launched in the last minute
+ * @param now - epoch ms
+ */
+export function planSweep(
+  pool: PoolConfig,
+  nodes: readonly NodeView[],
+  queuedWeight: number,
+  demand: PoolDemand,
+  launchesLastMinute: number,
+  now: number,
+): SweepPlan {
+  const actions: SweepAction[] = [];
+  const gone = new Set<string>();
+  const drained = new Set<string>();
+  let live = nodes.filter((n) => isLive(n.state)).length;
+
+  for (const n of nodes) {
+    if (!isLive(n.state)) continue;
+    const used = nodeUsed(n);
+    if (PENDING_NODE_STATES.includes(n.state) && now - n.launchedAt >= pool.readyTimeoutMs) {
+      actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'ready-timeout' });
+      gone.add(n.nodeId);
+      live -= 1;
+      continue;
+    }
+    if (PENDING_NODE_STATES.includes(n.state)) continue;
+    if (used === 0 && n.emptySince === undefined) actions.push({ kind: 'mark-empty', nodeId: n.nodeId });
+    if (used > 0 && n.emptySince !== undefined) actions.push({ kind: 'clear-empty', nodeId: n.nodeId });
+  }
+
+  const draining = nodes
+    .filter((n) => n.state === 'draining' && !gone.has(n.nodeId) && nodeUsed(n) === 0)
+    .filter((n) => n.emptySince !== undefined && now - n.emptySince >= pool.idleGraceMs)
+    .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0));
+  for (const n of draining) {
+    if (live - 1 < pool.minNodes) break;
+    actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'idle' });
+    gone.add(n.nodeId);
+    live -= 1;
+  }
+
+  const remaining = nodes.filter((n) => !gone.has(n.nodeId));
+  const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
+  const target = headroomTarget(pool, demand);
+  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight;
+  const accepting = remaining
+    .filter((n) => nodeAccepts(n))
+    .sort((a, b) => nodeUsed(a) - nodeUsed(b) || (a.nodeId < b.nodeId ? -1 : 1));
+  let acceptingCount = accepting.length;
+  for (const n of accepting) {
+    const free = nodeCapacityOf(n) - nodeUsed(n);
+    if (acceptingCount - 1 < pool.minNodes || surplus - free < 0) break;
+    actions.push({ kind: 'drain', nodeId: n.nodeId, reason: 'surplus' });
+    drained.add(n.nodeId);
+    surplus -= free;
+    acceptingCount -= 1;
+  }
+
+  const after = remaining.map((n) =>
+    drained.has(n.nodeId) ? { ...n, state: 'draining' as const, drainingSince: now } : n,
+  );
+  const capacity = summarizePool(after, queuedWeight, launchesLastMinute);
+  return { actions, scaleOut: decideScaleOut(pool, capacity, demand), capacity };
+}

@@ -1,0 +1,140 @@
+/**
+ * Parsing of inbound EventBridge events into typed commands, with errors that name the field.
+ *
+ * @module
+ */
+import type { z } from 'zod';
+import { InvalidEventError } from '../errors.ts';
+import {
+  AlarmStateChangeDetailSchema,
+  DetailType,
+  Ec2StateChangeDetailSchema,
+  EnvelopeSchema,
+  NodeReadyDetailSchema,
+  NodeUnhealthyDetailSchema,
+  RebalanceDetailSchema,
+  RoomCreatedDetailSchema,
+  RoomReleasedDetailSchema,
+  SpotInterruptionDetailSchema,
+  type Envelope,
+  type Ec2StateChangeDetail,
+  type NodeReadyDetail,
+  type NodeUnhealthyDetail,
+  type RoomCreatedDetail,
+  type RoomReleasedDetail,
+} from './schemas.ts';
+
+/** A parsed room event: the envelope's id and time (ms) with the typed detail. */
+export type RoomEvent =
+  | { readonly kind: 'created'; readonly id: string; readonly time: number; readonly detail: RoomCreatedDetail }
+  | { readonly kind: 'released'; readonly id: string; readonly time: number; readonly detail: RoomReleasedDetail };
+
+/** A parsed node event. */
+export type NodeEvent =
+  | { readonly kind: 'ec2-state'; readonly id: string; readonly time: number; readonly detail: Ec2StateChangeDetail }
+  | { readonly kind: 'node-ready'; readonly id: string; readonly time: number; readonly detail: NodeReadyDetail }
+  | { readonly kind: 'node-unhealthy'; readonly id: string; readonly time: number; readonly detail: NodeUnhealthyDetail }
+  | { readonly kind: 'spot-interruption'; readonly id: string; readonly time: number; readonly instanceId: string }
+  | { readonly kind: 'rebalance'; readonly id: string; readonly time: number; readonly instanceId: string }
+  | {
+      readonly kind: 'alarm';
+      readonly id: string;
+      readonly time: number;
+      readonly alarmName: string;
+      readonly state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+      readonly resources: readonly string[];
+    };
+
+function firstIssue(error: z.ZodError, prefix: string): { field: string; message: string } {
+  const issue = error.issues[0];
+  const field = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+  return { field: field || '(event)', message: `${field || 'event'}: ${issue?.message ?? 'invalid'}` };
+}
+
+function roomIdOf(detail: unknown): string | undefined {
+  if (detail && typeof detail === 'object' && 'roomId' in detail) {
+    const r = (detail as { roomId: unknown }).roomId;
+    return typeof r === 'string' && r.length <= 128 ? r : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Validate an EventBridge envelope.
+ *
+ * @throws {InvalidEventError} naming the first invalid envelope field
+ */
+export function parseEnvelope(event: unknown): Envelope {
+  const env = EnvelopeSchema.safeParse(event);
+  if (!env.success) {
+    const { field, message } = firstIssue(env.error, '');
+    throw new InvalidEventError(message, field);
+  }
+  return env.data;
+}
+
+function parseDetail<S extends z.ZodType>(schema: S, env: Envelope): z.infer<S> {
+  const parsed = schema.safeParse(env.detail);
+  if (!parsed.success) {
+    const { field, message } = firstIssue(parsed.error, 'detail');
+    throw new InvalidEventError(message, field, env['detail-type'], roomIdOf(env.detail));
+  }
+  return parsed.data;
+}
+
+/**
+ * Parse a `RoomCreated` / `RoomReleased` EventBridge event.
+ *
+ * @throws {InvalidEventError} for a bad envelope, an unknown detail-type, or a bad detail;
+ *   `field` names the offending field (e.g. `detail.weight`)
+ * @example
+ * parseRoomEvent({ version: '0', id: 'e1', source: 'app.rooms', account: '1', time: '2026-01-01T00:00:00Z',
+ *   region: 'eu-central-1', resources: [], 'detail-type': 'RoomCreated', detail: { roomId: 'r1' } });
+ * // → { kind: 'created', id: 'e1', time: 1767225600000, detail: { roomId: 'r1', weight: 1 } }
+ */
+export function parseRoomEvent(event: unknown): RoomEvent {
+  const env = parseEnvelope(event);
+  const base = { id: env.id, time: Date.parse(env.time) };
+  switch (env['detail-type']) {
+    case DetailType.RoomCreated:
+      return { kind: 'created', ...base, detail: parseDetail(RoomCreatedDetailSchema, env) };
+    case DetailType.RoomReleased:
+      return { kind: 'released', ...base, detail: parseDetail(RoomReleasedDetailSchema, env) };
+    default:
+      throw new InvalidEventError(
+        `detail-type: unknown detail-type "${env['detail-type']}" (expected RoomCreated or RoomReleased)`,
+        'detail-type',
+        env['detail-type'],
+        roomIdOf(env.detail),
+      );
+  }
+}
+
+/**
+ * Parse an event for the node-events function (EC2, Spot, rebalance, CloudWatch alarm,
+ * NodeReady, NodeUnhealthy).
+ *
+ * @throws {InvalidEventError} for a bad envelope, an unknown detail-type, or a bad detail
+ */
+export function parseNodeEvent(event: unknown): NodeEvent {
+  const env = parseEnvelope(event);
+  const base = { id: env.id, time: Date.parse(env.time) };
+  switch (env['detail-type']) {
+    case DetailType.Ec2StateChange:
+      return { kind: 'ec2-state', ...base, detail: parseDetail(Ec2StateChangeDetailSchema, env) };
+    case DetailType.NodeReady:
+      return { kind: 'node-ready', ...base, detail: parseDetail(NodeReadyDetailSchema, env) };
+    case DetailType.NodeUnhealthy:
+      return { kind: 'node-unhealthy', ...base, detail: parseDetail(NodeUnhealthyDetailSchema, env) };
+    case DetailType.SpotInterruption:
+      return { kind: 'spot-interruption', ...base, instanceId: parseDetail(SpotInterruptionDetailSchema, env)['instance-id'] };
+    case DetailType.RebalanceRecommendation:
+      return { kind: 'rebalance', ...base, instanceId: parseDetail(RebalanceDetailSchema, env)['instance-id'] };
+    case DetailType.AlarmStateChange: {
+      const d = parseDetail(AlarmStateChangeDetailSchema, env);
+      return { kind: 'alarm', ...base, alarmName: d.alarmName, state: d.state.value, resources: env.resources };
+    }
+    default:
+      throw new InvalidEventError(`detail-type: unknown detail-type "${env['detail-type']}"`, 'detail-type', env['detail-type']);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * zod schemas of every event wcs-autoscaler reads or writes (DESIGN.md §3), written once and
+ * used by the Lambdas, the CDK rules and the embedded runtime.
+ *
+ * @module
+ */
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+
+/** `source` of every event the autoscaler publishes. */
+export const AUTOSCALER_SOURCE = 'wcs-autoscaler';
+/** `source` of events media nodes put on the bus (NodeReady, NodeUnhealthy). */
+export const NODE_SOURCE = 'wcs-autoscaler.node';
+/** Default `source` applications use for room events (configurable). */
+export const DEFAULT_APP_SOURCE = 'app.rooms';
+
+/** Detail types, one definition for handlers, rules and the local bus. */
+export const DetailType = {
+  RoomCreated: 'RoomCreated',
+  RoomReleased: 'RoomReleased',
+  NodeReady: 'NodeReady',
+  NodeUnhealthy: 'NodeUnhealthy',
+  Ec2StateChange: 'EC2 Instance State-change Notification',
+  SpotInterruption: 'EC2 Spot Instance Interruption Warning',
+  RebalanceRecommendation: 'EC2 Instance Rebalance Recommendation',
+  AlarmStateChange: 'CloudWatch Alarm State Change',
+  ScheduledEvent: 'Scheduled Event',
+  RoomPlaced: 'RoomPlaced',
+  RoomQueued: 'RoomQueued',
+  RoomRejected: 'RoomRejected',
+  RoomInterrupted: 'RoomInterrupted',
+  NodeLaunched: 'NodeLaunched',
+  NodeDraining: 'NodeDraining',
+  NodeTerminated: 'NodeTerminated',
+  ScalingDecision: 'ScalingDecision',
+  ScalingBlocked: 'ScalingBlocked',
+} as const;
+
+/** Room id: 1–128 chars of `[A-Za-z0-9._:-]`. */
+export const RoomIdSchema = z
+  .string({ error: 'roomId must be a string' })
+  .min(1, 'roomId must not be empty')
+  .max(128, 'roomId must be at most 128 characters')
+  .regex(/^[A-Za-z0-9._:-]+$/, 'roomId may contain only A-Z a-z 0-9 . _ : -');
+
+const InstanceIdSchema = z.string().regex(/^i-[0-9a-zA-Z]{1,32}$/, 'an EC2 instance id such as i-0abc…');
+const Ipv4Schema = z.ipv4();
+
+/** `RoomCreated` detail from applications. `weight` in capacity units, default 1. */
+export const RoomCreatedDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  weight: z.number().int('weight must be an integer').min(1, 'weight must be ≥ 1').max(10_000).default(1),
+  tenantId: z.string().min(1).max(128).optional(),
+  pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'pool must be 1–64 chars of [A-Za-z0-9_-]').optional(),
+});
+export type RoomCreatedDetail = z.infer<typeof RoomCreatedDetailSchema>;
+
+/** `RoomReleased` detail from applications. */
+export const RoomReleasedDetailSchema = z.object({ roomId: RoomIdSchema });
+export type RoomReleasedDetail = z.infer<typeof RoomReleasedDetailSchema>;
+
+/** One container as a node reports it in `NodeReady`. */
+export const ReadyContainerSchema = z.object({
+  index: z.number().int().min(0).max(63),
+  privateIp: Ipv4Schema,
+  publicIp: Ipv4Schema.optional(),
+  cpuset: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'cpuset such as 0-3 or 0,4'),
+});
+export type ReadyContainer = z.infer<typeof ReadyContainerSchema>;
+
+/** `NodeReady` detail, put on the bus by the node bootstrap once every container is healthy. */
+export const NodeReadyDetailSchema = z.object({
+  instanceId: InstanceIdSchema,
+  containers: z.array(ReadyContainerSchema).min(1),
+});
+export type NodeReadyDetail = z.infer<typeof NodeReadyDetailSchema>;
+
+/** `NodeUnhealthy` detail, from the node bootstrap or its health timer. */
+export const NodeUnhealthyDetailSchema = z.object({
+  instanceId: InstanceIdSchema,
+  container: z.number().int().min(0).optional(),
+  reason: z.string().min(1).max(1024),
+});
+export type NodeUnhealthyDetail = z.infer<typeof NodeUnhealthyDetailSchema>;
+
+/** EC2 instance state-change detail (AWS shape). */
+export const Ec2StateChangeDetailSchema = z.object({
+  'instance-id': InstanceIdSchema,
+  state: z.enum(['pending', 'running', 'shutting-down', 'stopping', 'stopped', 'terminated']),
+});
+export type Ec2StateChangeDetail = z.infer<typeof Ec2StateChangeDetailSchema>;
+
+/** EC2 Spot interruption warning detail (AWS shape). */
+export const SpotInterruptionDetailSchema = z.object({
+  'instance-id': InstanceIdSchema,
+  'instance-action': z.enum(['terminate', 'stop', 'hibernate']),
+});
+
+/** EC2 rebalance recommendation detail (AWS shape). */
+export const RebalanceDetailSchema = z.object({ 'instance-id': InstanceIdSchema });
+
+/** CloudWatch alarm state change detail (AWS shape; the fields we read). */
+export const AlarmStateChangeDetailSchema = z.object({
+  alarmName: z.string(),
+  state: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']), reason: z.string().optional(), timestamp: z.string() }),
+  previousState: z.object({ value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).optional(),
+  configuration: z.unknown().optional(),
+});
+
+/** Any EventBridge event (Powertools' envelope schema). */
+export const EnvelopeSchema = EventBridgeSchema;
+export type Envelope = z.infer<typeof EventBridgeSchema>;
+
+// ---------------------------------------------------------------- outbound (source wcs-autoscaler)
+
+/** `RoomPlaced`: where to connect. `waitedMs` = placement time − first delivery time, ms. */
+export const RoomPlacedDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  pool: z.string(),
+  nodeId: z.string(),
+  container: z.number().int(),
+  privateIp: z.string().optional(),
+  publicIp: z.string().optional(),
+  wssUrl: z.string().optional(),
+  weight: z.number().int(),
+  waitedMs: z.number().min(0),
+});
+export type RoomPlacedDetail = z.infer<typeof RoomPlacedDetailSchema>;
+
+/** `RoomQueued`: no container fits now; capacity is on its way. */
+export const RoomQueuedDetailSchema = z.object({ roomId: RoomIdSchema, pool: z.string(), weight: z.number().int() });
+/** `RoomRejected`: the event was refused; `reason` says why (field name for invalid input). */
+export const RoomRejectedDetailSchema = z.object({ roomId: z.string().optional(), reason: z.string() });
+/** `RoomInterrupted`: the room's node was lost; the application may re-create it. */
+export const RoomInterruptedDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  nodeId: z.string(),
+  container: z.number().int(),
+  reason: z.string(),
+});
+/** `NodeLaunched`: RunInstances accepted. */
+export const NodeLaunchedDetailSchema = z.object({
+  nodeId: z.string(),
+  pool: z.string(),
+  instanceType: z.string(),
+  subnetId: z.string().optional(),
+  decisionId: z.string(),
+});
+/** `NodeDraining`: the node takes no new rooms. */
+export const NodeDrainingDetailSchema = z.object({ nodeId: z.string(), pool: z.string(), reason: z.string() });
+/** `NodeTerminated`: the node is gone or going. */
+export const NodeTerminatedDetailSchema = z.object({ nodeId: z.string(), pool: z.string(), reason: z.string() });
+/** `ScalingDecision`: a scale-out or scale-in decision that changed something. */
+export const ScalingDecisionDetailSchema = z.object({ pool: z.string(), decision: z.record(z.string(), z.unknown()) });
+/** `ScalingBlocked`: a limit (maxNodes, launch rate, quota, capacity) stopped a launch. */
+export const ScalingBlockedDetailSchema = z.object({ pool: z.string(), limit: z.string(), wanted: z.number().int(), reason: z.string() });
+
+/** An event the autoscaler publishes: detail type and detail. */
+export type OutboundEvent =
+  | { readonly detailType: 'RoomPlaced'; readonly detail: RoomPlacedDetail }
+  | { readonly detailType: 'RoomQueued'; readonly detail: z.infer<typeof RoomQueuedDetailSchema> }
+  | { readonly detailType: 'RoomRejected'; readonly detail: z.infer<typeof RoomRejectedDetailSchema> }
+  | { readonly detailType: 'RoomInterrupted'; readonly detail: z.infer<typeof RoomInterruptedDetailSchema> }
+  | { readonly detailType: 'NodeLaunched'; readonly detail: z.infer<typeof NodeLaunchedDetailSchema> }
+  | { readonly detailType: 'NodeReady'; readonly detail: NodeReadyDetail & { readonly pool: string } }
+  | { readonly detailType: 'NodeDraining'; readonly detail: z.infer<typeof NodeDrainingDetailSchema> }
+  | { readonly detailType: 'NodeTerminated'; readonly detail: z.infer<typeof NodeTerminatedDetailSchema> }
+  | { readonly detailType: 'ScalingDecision'; readonly detail: z.infer<typeof ScalingDecisionDetailSchema> }
+  | { readonly detailType: 'ScalingBlocked'; readonly detail: z.infer<typeof ScalingBlockedDetailSchema> };
+
+/** Outbound detail schemas by detail type (for consumers and contract tests). */
+export const OutboundDetailSchemas = {
+  RoomPlaced: RoomPlacedDetailSchema,
+  RoomQueued: RoomQueuedDetailSchema,
+  RoomRejected: RoomRejectedDetailSchema,
+  RoomInterrupted: RoomInterruptedDetailSchema,
+  NodeLaunched: NodeLaunchedDetailSchema,
+  NodeReady: NodeReadyDetailSchema.extend({ pool: z.string() }),
+  NodeDraining: NodeDrainingDetailSchema,
+  NodeTerminated: NodeTerminatedDetailSchema,
+  ScalingDecision: ScalingDecisionDetailSchema,
+  ScalingBlocked: ScalingBlockedDetailSchema,
+} as const;

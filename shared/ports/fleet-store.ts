@@ -1,0 +1,193 @@
+/**
+ * Port: the fleet's durable state (nodes, containers, rooms, pool summaries).
+ *
+ * Consistency model: placement claims capacity with one conditional write on the container;
+ * room records and pool summaries are written idempotently around it and the sweep repairs
+ * any gap a crash leaves. Methods return outcomes for lost races (`conflict`, `false`) and throw
+ * {@link FleetStoreError} only for failures the caller cannot act on.
+ *
+ * @module
+ */
+import type { MinuteBuckets } from '../domain/scaling.ts';
+import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
+
+/** A room as stored. Times are epoch ms; weight in capacity units. */
+export interface RoomRecord {
+  readonly roomId: string;
+  readonly state: RoomState;
+  readonly pool: string;
+  readonly weight: number;
+  /** Id of the event (or queue claim) that owns the current placing attempt. */
+  readonly eventId: string;
+  /** When the create happened (EventBridge `time`). */
+  readonly createdAt: number;
+  /** When the create was first delivered (start of the room's wait). */
+  readonly requestedAt: number;
+  readonly releasedAt?: number | undefined;
+  readonly queuedAt?: number | undefined;
+  readonly placedAt?: number | undefined;
+  /** Where it is placed (state `placed`). */
+  readonly placement?: ContainerRef | undefined;
+  /** Where a `placing` attempt is claiming capacity (crash recovery). */
+  readonly target?: ContainerRef | undefined;
+  readonly tenantId?: string | undefined;
+}
+
+/** Outcome of claiming a room id for a create. */
+export type BeginRoomResult =
+  | { readonly kind: 'claimed'; readonly room: RoomRecord }
+  | { readonly kind: 'stale'; readonly releasedAt: number }
+  | { readonly kind: 'active'; readonly room: RoomRecord };
+
+/** Outcome of a release. */
+export type ReleaseRoomResult =
+  | { readonly kind: 'tombstoned' }
+  | { readonly kind: 'released'; readonly previous: RoomRecord }
+  | { readonly kind: 'ignored'; readonly reason: 'already-released' | 'older-than-create' };
+
+/** Outcome of a conditional capacity claim on a container. */
+export type ClaimCapacityResult =
+  | { readonly kind: 'claimed'; readonly container: ContainerView }
+  | { readonly kind: 'already'; readonly container: ContainerView }
+  | { readonly kind: 'conflict' };
+
+/** A node as stored, without its containers. */
+export interface NodeRecord {
+  readonly nodeId: string;
+  readonly pool: string;
+  readonly state: NodeState;
+  readonly instanceType: string;
+  readonly subnetId?: string | undefined;
+  readonly launchedAt: number;
+  readonly decisionId: string;
+  /** Containers the node will run, and each one's capacity (capacity units). */
+  readonly containersPerNode: number;
+  readonly capacityPerContainer: number;
+}
+
+/** Pool-level counters for scale-out in the hot path; exact after each sweep, approximate between. */
+export interface PoolSummary {
+  readonly pool: string;
+  /** Arrived weight per minute bucket, capacity units. */
+  readonly arrivals: MinuteBuckets;
+  /** Launched nodes per minute bucket. */
+  readonly launches: MinuteBuckets;
+  readonly readyFree: number;
+  readonly pendingCapacity: number;
+  readonly queuedWeight: number;
+  readonly liveNodes: number;
+  /** Draining nodes and their free capacity (units) when they were drained. */
+  readonly draining: Readonly<Record<string, number>>;
+}
+
+/** Additive changes to a pool summary. */
+export interface SummaryDelta {
+  readonly readyFree?: number;
+  readonly pendingCapacity?: number;
+  readonly queuedWeight?: number;
+  readonly liveNodes?: number;
+  /** Nodes launched now (added to the current minute's launch bucket). */
+  readonly launches?: number;
+  /** Weight arrived now (added to the current minute's arrival bucket). */
+  readonly arrivals?: number;
+  readonly drainingSet?: Readonly<Record<string, number>>;
+  readonly drainingRemove?: readonly string[];
+}
+
+/** Exact pool figures the sweep writes. */
+export interface SummarySnapshot {
+  readonly readyFree: number;
+  readonly pendingCapacity: number;
+  readonly queuedWeight: number;
+  readonly liveNodes: number;
+  readonly draining: Readonly<Record<string, number>>;
+}
+
+/** Rooms: claim, place, queue, release. */
+export interface RoomStore {
+  getRoom(roomId: string): Promise<RoomRecord | undefined>;
+  /**
+   * Claim a room id for a create: succeeds for a new room, a reconnect (a release strictly older
+   * than `eventTime`), or a retry of the same event (then the stored `target` wins over the
+   * given one). A release at or after `eventTime` makes the create `stale`.
+   */
+  beginRoom(input: {
+    readonly roomId: string;
+    readonly pool: string;
+    readonly weight: number;
+    readonly eventId: string;
+    readonly eventTime: number;
+    readonly now: number;
+    readonly target?: ContainerRef | undefined;
+    readonly tenantId?: string | undefined;
+  }): Promise<BeginRoomResult>;
+  /** Point a `placing` attempt at another container; false if the room is no longer ours. */
+  setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean>;
+  /** `placing` → `placed`; false if the room was released (or re-claimed) meanwhile. */
+  confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean>;
+  /** `placing` → `queued` (keeps the first `queuedAt`); false if the room is no longer ours. */
+  markQueued(roomId: string, eventId: string, now: number): Promise<boolean>;
+  /** Queued rooms of a pool, oldest first. */
+  listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]>;
+  /** `queued` → `placing` under a new claim id, aimed at `target`; undefined if not queued. */
+  claimQueued(roomId: string, claimId: string, target: ContainerRef): Promise<RoomRecord | undefined>;
+  /** Release (or tombstone) a room as of `eventTime`. */
+  releaseRoom(roomId: string, eventTime: number, now: number): Promise<ReleaseRoomResult>;
+  /** Rooms in any of the given states (operator views, sweep repair, simulation checks). */
+  listRooms(states: readonly RoomState[]): Promise<readonly RoomRecord[]>;
+}
+
+/** Container capacity: find, claim, release. */
+export interface CapacityStore {
+  /**
+   * Accepting containers of a pool with free capacity ≥ `weight`, least free first, at most
+   * `limit` — one query on the placement index whatever the fleet size. May be stale.
+   */
+  findCandidates(pool: string, weight: number, limit: number): Promise<readonly ContainerView[]>;
+  /**
+   * Conditionally add a room to a container: only if it is accepting, has `weight` free and
+   * does not hold the room. `already` when the room is there (a retry).
+   */
+  claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult>;
+  /** Remove a room from a container; undefined when it was not there (idempotent). */
+  releaseCapacity(ref: ContainerRef, roomId: string): Promise<ContainerView | undefined>;
+  /** Room ids hosted by each container of a node. */
+  roomsOnNode(nodeId: string): Promise<ReadonlyMap<number, readonly string[]>>;
+}
+
+/** Nodes: lifecycle and flags. */
+export interface NodeStore {
+  /** Record a launched node (idempotent: false when it already existed). */
+  createNode(node: NodeRecord, now: number): Promise<boolean>;
+  getNode(nodeId: string): Promise<NodeView | undefined>;
+  /** All nodes of a pool (any state), with containers. */
+  listNodes(pool: string): Promise<readonly NodeView[]>;
+  /** Conditional state change; undefined when the node is not in one of `from`. */
+  transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number): Promise<NodeView | undefined>;
+  /**
+   * Record NodeReady: create the container items (idempotent) and move the node from
+   * launching/booting to ready, accepting. Undefined when the node is unknown or not pending.
+   */
+  markReady(
+    nodeId: string,
+    containers: readonly { index: number; privateIp?: string | undefined; publicIp?: string | undefined; cpuset?: string | undefined }[],
+    now: number,
+  ): Promise<NodeView | undefined>;
+  /** Whether placement may use the node's containers (drain, undrain, hot, cool). */
+  setAccepting(nodeId: string, accepting: boolean): Promise<void>;
+  setHot(nodeId: string, hot: boolean): Promise<void>;
+  /** Set or clear (`undefined`) when the node became empty. */
+  setEmptySince(nodeId: string, since: number | undefined): Promise<void>;
+}
+
+/** Pool summaries. */
+export interface PoolSummaryStore {
+  /** Apply a delta and return the summary after it (one conditional-free update). */
+  adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary>;
+  getSummary(pool: string): Promise<PoolSummary>;
+  /** Overwrite the counters with exact figures and prune buckets older than `windowMs`. */
+  replaceSummary(pool: string, snapshot: SummarySnapshot, now: number, windowMs: number): Promise<void>;
+}
+
+/** The fleet store: all four roles, one table. */
+export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore {}

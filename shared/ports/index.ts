@@ -1,0 +1,38 @@
+/**
+ * Ports: narrow interfaces by role. Adapters implement them; handlers depend on them only.
+ *
+ * @module
+ */
+import type { AutoscalerConfig } from '../domain/config.ts';
+import type { OutboundEvent } from '../events/schemas.ts';
+
+export type * from './compute-provider.ts';
+export type * from './fleet-store.ts';
+
+/** Wall clock (virtual in the embedded runtime). */
+export interface Clock {
+  /** Now, epoch ms. */
+  now(): number;
+}
+
+/** Publishes the autoscaler's outbound events (source `wcs-autoscaler`). */
+export interface EventPublisher {
+  /**
+   * Publish events in order. At-least-once: a retry may publish again.
+   *
+   * @throws {PublishError} when some entries could not be published after retries
+   */
+  publish(events: readonly OutboundEvent[]): Promise<void>;
+}
+
+/** Where the deployment configuration and node bootstrap come from. */
+export interface ConfigSource {
+  /**
+   * The validated configuration (cached by the adapter).
+   *
+   * @throws {ConfigSourceError} when the parameter is missing or invalid
+   */
+  getConfig(): Promise<AutoscalerConfig>;
+  /** The user-data for a pool's nodes, or undefined when none is configured. */
+  getUserData(pool: string): Promise<string | undefined>;
+}
