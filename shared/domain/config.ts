@@ -68,7 +68,7 @@ export const AutoscalerConfigSchema = z
     eventSource: z.string().min(1).default('app.rooms'),
     /** Pool used when a RoomCreated names none. */
     defaultPool: z.string().default('default'),
-    pools: z.array(PoolConfigSchema).min(1).default([{ name: 'default' } as never]),
+    pools: z.array(PoolConfigSchema).min(1).default(() => [PoolConfigSchema.parse({ name: 'default' })]),
   })
   .refine((c) => c.pools.some((p) => p.name === c.defaultPool), {
     message: 'defaultPool must name one of the pools',

@@ -6,5 +6,6 @@
  */
 export * from './config.ts';
 export * from './model.ts';
+export * from './offerings.ts';
 export * from './placement.ts';
 export * from './scaling.ts';

@@ -125,8 +125,11 @@ export interface RoomStore {
   setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean>;
   /** `placing` → `placed`; false if the room was released (or re-claimed) meanwhile. */
   confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean>;
-  /** `placing` → `queued` (keeps the first `queuedAt`); false if the room is no longer ours. */
-  markQueued(roomId: string, eventId: string, now: number): Promise<boolean>;
+  /**
+   * `placing` → `queued`, keeping the room's first `queuedAt` (FIFO order survives a failed
+   * dequeue); false if the room is no longer ours.
+   */
+  markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean>;
   /** Queued rooms of a pool, oldest first. */
   listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]>;
   /** `queued` → `placing` under a new claim id, aimed at `target`; undefined if not queued. */
@@ -149,8 +152,11 @@ export interface CapacityStore {
    * does not hold the room. `already` when the room is there (a retry).
    */
   claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult>;
-  /** Remove a room from a container; undefined when it was not there (idempotent). */
-  releaseCapacity(ref: ContainerRef, roomId: string): Promise<ContainerView | undefined>;
+  /**
+   * Remove a room of `weight` capacity units from a container; undefined when it was not there
+   * (idempotent).
+   */
+  releaseCapacity(ref: ContainerRef, roomId: string, weight: number): Promise<ContainerView | undefined>;
   /** Room ids hosted by each container of a node. */
   roomsOnNode(nodeId: string): Promise<ReadonlyMap<number, readonly string[]>>;
 }

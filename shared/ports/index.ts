@@ -36,3 +36,21 @@ export interface ConfigSource {
   /** The user-data for a pool's nodes, or undefined when none is configured. */
   getUserData(pool: string): Promise<string | undefined>;
 }
+
+/** Structured logger (Powertools' Logger satisfies it). */
+export interface AppLogger {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+/** Where refused inbound events go, with the reason (an SQS dead-letter queue in AWS). */
+export interface DeadLetterQueue {
+  /**
+   * Keep a refused event for operators; never throws for the event's content.
+   *
+   * @throws {AutoscalerError} (retryable) when the queue cannot be reached
+   */
+  send(event: unknown, reason: string, source: string): Promise<void>;
+}

@@ -1,0 +1,50 @@
+/**
+ * `wcs-autoscaler` — the operator CLI.
+ *
+ * @module
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { generateTraceCommand } from './trace-file.ts';
+import { runSimulateCommand } from './simulate-command.ts';
+
+function number(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const program = new Command()
+  .name('wcs-autoscaler')
+  .description('Event-driven autoscaler for Flashphoner WCS media servers on AWS: operator tools and the embedded runtime')
+  .showHelpAfterError();
+
+program
+  .command('simulate')
+  .description('replay a trace through the real Lambda handlers against in-process DynamoDB and a simulated fleet, in virtual time')
+  .requiredOption('--trace <file>', 'JSON Lines trace (see README: trace format)')
+  .option('--config <file>', 'JSON configuration (pools, event source); defaults apply when absent')
+  .option('--seed <n>', 'seed of every random choice', number('--seed', 0, 2 ** 32), 1)
+  .option('--days <n>', 'replay only the first N days of the trace', number('--days', 0.001, 3660))
+  .option('--launch-failure-rate <p>', 'probability an offering lacks capacity on a launch', number('--launch-failure-rate', 0, 1), 0)
+  .option('--report <file.html>', 'write a self-contained HTML report with charts')
+  .option('--json', 'print exactly one JSON object (the summary) on stdout')
+  .option('--verbose', "show the functions' logs")
+  .action(async (opts) => {
+    process.exitCode = await runSimulateCommand(opts);
+  });
+
+program
+  .command('generate-trace')
+  .description('write a seeded, realistic demand trace (see samples/README.md)')
+  .requiredOption('--out <file>', 'where to write the JSON Lines trace')
+  .option('--seed <n>', 'seed', number('--seed', 0, 2 ** 32), 42)
+  .option('--days <n>', 'days, starting on a Monday', number('--days', 1, 366), 7)
+  .option('--peak <n>', 'target weekday peak of concurrent rooms', number('--peak', 1, 100_000))
+  .action(async (opts) => {
+    const summary = await generateTraceCommand({ out: opts.out, seed: opts.seed, days: opts.days, peak: opts.peak });
+    console.log(JSON.stringify(summary, null, 2));
+  });
+
+await program.parseAsync(process.argv);

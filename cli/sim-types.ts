@@ -1,0 +1,92 @@
+/**
+ * What a simulation run produces: the summary `simulate --json` prints and the timeline the
+ * HTML report charts.
+ *
+ * @module
+ */
+import type { NodeState } from '../shared/domain/model.ts';
+
+/** The `simulate --json` object. Times in ms unless the name says otherwise; money in USD. */
+export interface SimulationSummary {
+  /** Distinct room ids with at least one valid, non-stale create. */
+  rooms: number;
+  /** How many of those were placed at least once. */
+  placed: number;
+  /** All placements (a reconnect counts again). */
+  placements: number;
+  /** Invalid lines plus events refused (RoomRejected). */
+  rejected: number;
+  /** Placements that waited for capacity (wait = placement time − delivery time > 0). */
+  waitedPlacements: number;
+  waitP50Ms: number;
+  waitP99Ms: number;
+  waitMaxMs: number;
+  /** Most rooms queued at once. */
+  queuedPeak: number;
+  /** Most live nodes at once. */
+  nodesPeak: number;
+  /** Node-hours billed (launch to termination, or to the end of the run). */
+  nodeHours: number;
+  /** ∫ ceil(active weight(t) / node capacity) dt, hours, from the trace alone. */
+  lowerBoundNodeHours: number;
+  /** nodeHours × the pool's hourly price, USD. */
+  costUsd: number;
+  /** Trace duration × 3.492 USD/h × 72-vCPU servers needed for the peak, USD. */
+  static72CostUsd: number;
+  /** Times a container held more weight than its capacity (must be 0). */
+  overbooked: number;
+  /** Capacity units held at the end by no live room (must be 0). */
+  leakedCapacity: number;
+  /** Rooms placed or queued when the run ended. */
+  activeRoomsAtEnd: number;
+  /** DynamoDB calls (fleet and idempotency tables) per placement. */
+  ddbCallsPerPlacement: number;
+  /** Further figures. */
+  events: number;
+  invalidLines: number;
+  staleCreates: number;
+  duplicateDeliveries: number;
+  launches: number;
+  launchFailures: number;
+  terminations: number;
+  /** Virtual duration of the run, seconds. */
+  durationS: number;
+  /** Real time the run took, ms. */
+  wallMs: number;
+}
+
+/** One sample of the fleet, taken every virtual minute. */
+export interface TimelinePoint {
+  /** Seconds from the trace start. */
+  t: number;
+  /** Weight of placed rooms, capacity units. */
+  activeWeight: number;
+  /** Capacity of ready (accepting) nodes, capacity units. */
+  readyCapacity: number;
+  /** Weight the trace alone says is active (the demand), capacity units. */
+  demandWeight: number;
+  /** Nodes by state. */
+  nodes: Record<NodeState, number>;
+  /** Rooms queued. */
+  queued: number;
+  /** Cumulative cost so far, USD. */
+  costUsd: number;
+}
+
+/** Everything a run produced. */
+export interface SimulationResult {
+  summary: SimulationSummary;
+  timeline: TimelinePoint[];
+  /** Line-numbered problems of the trace file. */
+  traceErrors: { line: number; message: string }[];
+  /** Inputs, for the report's header. */
+  meta: {
+    trace: string;
+    seed: number;
+    pool: string;
+    nodeCapacity: number;
+    hourlyPriceUsd: number;
+    bootTimeMs: number;
+    startedAt: string;
+  };
+}

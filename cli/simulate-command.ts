@@ -1,0 +1,61 @@
+/**
+ * `wcs-autoscaler simulate`: runs the embedded runtime and prints the summary (table or JSON),
+ * with a progress bar on a terminal and an optional HTML report.
+ *
+ * @module
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import { writeReport } from './report.ts';
+import { simulate } from './simulate.ts';
+import { formatSummary, formatTraceErrors } from './summary-table.ts';
+
+/** Options as commander parses them. */
+export interface SimulateCommandOptions {
+  readonly trace: string;
+  readonly config?: string;
+  readonly seed: number;
+  readonly days?: number;
+  readonly launchFailureRate: number;
+  readonly report?: string;
+  readonly json?: boolean;
+  readonly verbose?: boolean;
+}
+
+/**
+ * Run `simulate` and print its outcome.
+ *
+ * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity) broke
+ */
+export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<number> {
+  const showBar = !opts.json && process.stderr.isTTY === true;
+  const bar = showBar
+    ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | virtual {hours} h | {duration}s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    : undefined;
+  let started = false;
+  const result = await simulate({
+    tracePath: opts.trace,
+    configPath: opts.config,
+    seed: opts.seed,
+    days: opts.days,
+    launchFailureRate: opts.launchFailureRate,
+    verbose: opts.verbose,
+    onProgress: (done, total) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0, { hours: '0.0' });
+        started = true;
+      }
+      bar.update(done, { hours: (done / 3_600_000).toFixed(1) });
+    },
+  });
+  bar?.stop();
+  const ok = result.summary.overbooked === 0 && result.summary.leakedCapacity === 0;
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+    return ok ? 0 : 1;
+  }
+  if (result.traceErrors.length > 0) console.error(formatTraceErrors(result.traceErrors));
+  console.log(formatSummary(result.summary));
+  if (opts.report) console.log(`Report: ${writeReport(opts.report, result)}`);
+  return ok ? 0 : 1;
+}

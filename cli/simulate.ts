@@ -1,0 +1,380 @@
+/**
+ * The embedded runtime: replays a trace of room events through the real middy-wrapped Lambda
+ * handlers (the same exports Lambda runs, invoked with EventBridge-shaped events and a Lambda
+ * context) against in-process DynamoDB (dynalite) and a simulated EC2 fleet, in virtual time,
+ * with the scheduled sweep every virtual minute.
+ *
+ * Delivery is as EventBridge's: events routed by the stack's rules; a handler that throws is
+ * retried after 1 and 2 virtual minutes (Lambda's asynchronous retries), then dead-lettered.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import type { Context } from 'aws-lambda';
+import TinyQueue from 'tinyqueue';
+import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
+import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
+import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
+import type { AppDeps } from '../shared/app/deps.ts';
+import { parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
+import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
+import { seededRandom } from '../shared/domain/trace.ts';
+import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../shared/domain/trace-stats.ts';
+import { DetailType } from '../shared/events/schemas.ts';
+import type { FunctionName } from '../shared/events/routing.ts';
+import type { SimulationResult, SimulationSummary, TimelinePoint } from './sim-types.ts';
+import { readTraceFile, type TraceFileEvent } from './trace-file.ts';
+
+/** Virtual epoch of trace second 0: Monday 2026-01-05 00:00:00 UTC. */
+export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
+/** The sweep's schedule, ms (EventBridge Scheduler, every minute). */
+export const SWEEP_INTERVAL_MS = 60_000;
+/** Lambda's asynchronous retries: after these delays, then the dead-letter queue. */
+export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
+
+/** Options of {@link simulate}. */
+export interface SimulateOptions {
+  /** JSON Lines trace file. */
+  readonly tracePath: string;
+  /** JSON configuration file (AutoscalerConfig); defaults apply when absent. */
+  readonly configPath?: string | undefined;
+  /** Seed of every random choice (placement spread, boot jitter, failures). */
+  readonly seed?: number | undefined;
+  /** Replay only events delivered in the first N days (fractional allowed). */
+  readonly days?: number | undefined;
+  /** Probability that an offering lacks capacity on a launch (0–1). */
+  readonly launchFailureRate?: number | undefined;
+  /** Called as virtual time advances (for a progress bar): done and total, virtual ms. */
+  readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
+  /** Show the functions' logs (Powertools, JSON on stdout). */
+  readonly verbose?: boolean | undefined;
+}
+
+type Job =
+  | { readonly at: number; readonly seq: number; readonly kind: 'put'; readonly event: BusEvent }
+  | { readonly at: number; readonly seq: number; readonly kind: 'invoke'; readonly target: FunctionName; readonly event: BusEvent; readonly attempt: number }
+  | { readonly at: number; readonly seq: number; readonly kind: 'sweep' };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** A fake Lambda context with a 30 s budget (idempotency uses the remaining time). */
+function lambdaContext(functionName: string, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Percentile (nearest rank) of a sorted array; 0 for an empty one. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+function weightAt(steps: readonly WeightStep[], t: number, cursor: { i: number }): number {
+  while (cursor.i + 1 < steps.length && (steps[cursor.i + 1] as WeightStep).t <= t) cursor.i += 1;
+  const s = steps[cursor.i];
+  return s && s.t <= t ? s.weight : 0;
+}
+
+/** Load and validate a configuration file, or the defaults. @throws {ConfigError} */
+export async function loadConfig(path: string | undefined): Promise<AutoscalerConfig> {
+  if (!path) return parseAutoscalerConfig({});
+  return parseAutoscalerConfig(JSON.parse(await readFile(path, 'utf8')));
+}
+
+/**
+ * Replay a trace and measure the outcome.
+ *
+ * @returns the summary (see {@link SimulationSummary} for every figure's definition), the
+ *   per-minute timeline, and the trace's line errors
+ * @throws {ConfigError} for an invalid configuration; an unreadable trace file rejects
+ */
+export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  const wallStart = Date.now();
+  const config = await loadConfig(options.configPath);
+  const seed = options.seed ?? 1;
+  const trace = await readTraceFile(options.tracePath);
+  const cutS = options.days !== undefined ? options.days * 86_400 : Number.POSITIVE_INFINITY;
+  const events: TraceFileEvent[] = trace.events.filter((e) => e.t < cutS).sort((a, b) => a.t - b.t || a.line - b.line);
+  const pool = poolByName(config, config.defaultPool);
+  const capacityPerNode = nodeCapacity(pool);
+
+  const db = await startLocalDynamoDb();
+  const previousEnv = { ...process.env };
+  try {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      IDEMPOTENCY_TABLE: db.idempotencyTable,
+      FLEET_TABLE: db.fleetTable,
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+    return await run(options, config, seed, events, trace.errors, db, pool.name, capacityPerNode, wallStart);
+  } finally {
+    process.env = previousEnv;
+    await db.close();
+  }
+}
+
+async function run(
+  options: SimulateOptions,
+  config: AutoscalerConfig,
+  seed: number,
+  events: readonly TraceFileEvent[],
+  traceErrors: SimulationResult['traceErrors'],
+  db: LocalDynamoDb,
+  poolName: string,
+  capacityPerNode: number,
+  wallStart: number,
+): Promise<SimulationResult> {
+  const pool = poolByName(config, poolName);
+  // The handlers' modules build their clients at import: import them after the environment is set.
+  const deps = await import('../lambdas/shared/dependencies.ts');
+  const handlers: Record<FunctionName, Handler> = {
+    'room-events': (await import('../lambdas/room-events/index.ts')).handler as unknown as Handler,
+    'node-events': (await import('../lambdas/node-events/index.ts')).handler as unknown as Handler,
+    sweep: (await import('../lambdas/sweep/index.ts')).handler as unknown as Handler,
+  };
+
+  let ddbCalls = 0;
+  const countCalls = (client: { middlewareStack: { add: (mw: never, opts: never) => void } }) =>
+    client.middlewareStack.add(
+      ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        ddbCalls += 1;
+        return next(args);
+      }) as never,
+      { step: 'initialize', name: 'simulationCallCounter' } as never,
+    );
+  countCalls(db.client as never);
+  countCalls(deps.dynamoDbClient as never);
+
+  let now = TRACE_EPOCH_MS;
+  let seq = 0;
+  const clock = { now: () => now };
+  const queue = new TinyQueue<Job>([], (a, b) => a.at - b.at || a.seq - b.seq);
+  const push = (job: DistributiveOmit<Job, 'seq'>) => queue.push({ ...job, seq: seq++ } as Job);
+  const bus = new LocalEventBus({
+    appSource: config.eventSource,
+    clock,
+    keepPublished: false,
+    deliver: (target, event) => push({ at: now, kind: 'invoke', target, event, attempt: 0 }),
+  });
+  const compute = new LocalComputeProvider({
+    clock,
+    random: seededRandom(seed, 2),
+    emit: (event, delayMs) => push({ at: now + delayMs, kind: 'put', event }),
+    launchFailureRate: options.launchFailureRate ?? 0,
+  });
+  const deadLetters = new LocalDeadLetterQueue();
+  const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
+  const appDeps: AppDeps = {
+    store,
+    compute,
+    publisher: bus,
+    config: new StaticConfigSource(config),
+    deadLetters,
+    clock,
+    random: seededRandom(seed, 1),
+    logger: (await import('../lambdas/shared/observability.ts')).logger,
+  };
+  deps.setDependencies(appDeps);
+
+  // Outbound events, as applications would see them.
+  const waits: number[] = [];
+  const placedRooms = new Set<string>();
+  const queuedNow = new Set<string>();
+  let placements = 0;
+  let refused = 0;
+  let queuedPeak = 0;
+  bus.onPublished((e) => {
+    const d = e.detail as { roomId?: string; waitedMs?: number };
+    switch (e['detail-type']) {
+      case DetailType.RoomPlaced:
+        placements += 1;
+        waits.push(d.waitedMs ?? 0);
+        if (d.roomId) {
+          placedRooms.add(d.roomId);
+          queuedNow.delete(d.roomId);
+        }
+        break;
+      case DetailType.RoomQueued:
+        if (d.roomId) queuedNow.add(d.roomId);
+        queuedPeak = Math.max(queuedPeak, queuedNow.size);
+        break;
+      case DetailType.RoomRejected:
+        refused += 1;
+        break;
+    }
+  });
+
+  // The trace, delivered at `t` through the bus (so the stack's routing applies).
+  const seenIds = new Set<string>();
+  let duplicateDeliveries = 0;
+  for (const e of events) {
+    const id = e.id ?? `trace-line-${e.line}`;
+    if (seenIds.has(id)) duplicateDeliveries += 1;
+    seenIds.add(id);
+    const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1, ...(e.tenantId ? { tenantId: e.tenantId } : {}) } : { roomId: e.roomId };
+    const event = busEvent(config.eventSource, e.type, detail, TRACE_EPOCH_MS + (e.time ?? e.t) * 1000, { id });
+    push({ at: TRACE_EPOCH_MS + e.t * 1000, kind: 'put', event });
+  }
+  const lastT = events.length ? (events[events.length - 1] as TraceFileEvent).t : 0;
+  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS;
+  for (let at = TRACE_EPOCH_MS + SWEEP_INTERVAL_MS; at <= endMs; at += SWEEP_INTERVAL_MS) push({ at, kind: 'sweep' });
+
+  const demandSteps = activeWeightSteps(effectiveRooms(events).intervals);
+  const demandCursor = { i: 0 };
+  const timeline: TimelinePoint[] = [];
+  const createdRooms = new Set<string>();
+  let staleCreates = 0;
+  let overbooked = 0;
+  let nodesPeak = 0;
+  let invocations = 0;
+
+  const sample = async () => {
+    const nodes = await store.listNodes(pool.name);
+    const counts = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 } as Record<NodeState, number>;
+    let readyCapacity = 0;
+    let activeWeight = 0;
+    for (const n of nodes) {
+      counts[n.state] += 1;
+      for (const c of n.containers) {
+        if (c.used > c.capacity) overbooked += 1;
+        if (LIVE_NODE_STATES.includes(n.state) || n.state === 'terminating') activeWeight += c.used;
+        if (n.state === 'ready' && c.accepting) readyCapacity += c.capacity;
+      }
+    }
+    const live = LIVE_NODE_STATES.reduce((s, st) => s + counts[st], 0);
+    nodesPeak = Math.max(nodesPeak, live);
+    timeline.push({
+      t: (now - TRACE_EPOCH_MS) / 1000,
+      activeWeight,
+      readyCapacity,
+      demandWeight: weightAt(demandSteps, (now - TRACE_EPOCH_MS) / 1000, demandCursor),
+      nodes: counts,
+      queued: queuedNow.size,
+      costUsd: compute.costUsd(now),
+    });
+  };
+
+  const totalMs = endMs - TRACE_EPOCH_MS;
+  while (queue.length > 0) {
+    const job = queue.pop() as Job;
+    if (job.at > endMs) break;
+    now = Math.max(now, job.at);
+    if (job.kind === 'put') {
+      bus.put(job.event);
+      continue;
+    }
+    const target: FunctionName = job.kind === 'sweep' ? 'sweep' : job.target;
+    const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
+    invocations += 1;
+    try {
+      const result = (await handlers[target](event, lambdaContext(target, `req-${invocations}`))) as { kind?: string } | undefined;
+      if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
+        const roomId = (event.detail as { roomId?: string }).roomId;
+        if (result?.kind === 'stale') staleCreates += 1;
+        else if (roomId && result?.kind !== 'rejected' && (result as { outcome?: string })?.outcome !== 'rejected') createdRooms.add(roomId);
+      }
+      if (target === 'room-events' && event['detail-type'] === DetailType.RoomReleased) {
+        queuedNow.delete((event.detail as { roomId?: string }).roomId ?? '');
+      }
+    } catch (e) {
+      if (job.kind === 'sweep') continue;
+      const delay = RETRY_DELAYS_MS[job.attempt];
+      if (delay !== undefined) push({ at: now + delay, kind: 'invoke', target, event, attempt: job.attempt + 1 });
+      else await deadLetters.send(event, (e as Error).message, target);
+    }
+    if (job.kind === 'sweep') {
+      await sample();
+      options.onProgress?.(now - TRACE_EPOCH_MS, totalMs);
+    }
+  }
+  now = endMs;
+
+  // Invariants at the end: every container's used weight is held by live rooms.
+  const nodes = await store.listNodes(pool.name);
+  const placedRecords = await store.listRooms(['placed']);
+  const heldByRooms = new Map<string, number>();
+  for (const r of placedRecords) {
+    if (!r.placement) continue;
+    const key = `${r.placement.nodeId}/${r.placement.container}`;
+    heldByRooms.set(key, (heldByRooms.get(key) ?? 0) + r.weight);
+  }
+  let leakedCapacity = 0;
+  for (const n of nodes) {
+    for (const c of n.containers) {
+      if (c.used > c.capacity) overbooked += 1;
+      leakedCapacity += Math.abs(c.used - (heldByRooms.get(`${n.nodeId}/${c.index}`) ?? 0));
+    }
+  }
+  const active = await store.listRooms(['placed', 'queued', 'placing']);
+
+  const sortedWaits = [...waits].sort((a, b) => a - b);
+  const nodeHours = compute.nodeHours(endMs);
+  const summary: SimulationSummary = {
+    rooms: createdRooms.size,
+    placed: [...createdRooms].filter((r) => placedRooms.has(r)).length,
+    placements,
+    rejected: traceErrors.length + refused,
+    waitedPlacements: waits.filter((w) => w > 0).length,
+    waitP50Ms: percentile(sortedWaits, 50),
+    waitP99Ms: percentile(sortedWaits, 99),
+    waitMaxMs: sortedWaits.length ? (sortedWaits[sortedWaits.length - 1] as number) : 0,
+    queuedPeak,
+    nodesPeak,
+    nodeHours,
+    lowerBoundNodeHours: lowerBoundNodeHours(events, capacityPerNode),
+    costUsd: compute.costUsd(endMs),
+    static72CostUsd: static72CostUsd(events, capacityPerNode),
+    overbooked,
+    leakedCapacity,
+    activeRoomsAtEnd: active.length,
+    ddbCallsPerPlacement: placements > 0 ? ddbCalls / placements : 0,
+    events: events.length,
+    invalidLines: traceErrors.length,
+    staleCreates,
+    duplicateDeliveries,
+    launches: compute.launched,
+    launchFailures: compute.launchFailures,
+    terminations: compute.terminated,
+    durationS: (endMs - TRACE_EPOCH_MS) / 1000,
+    wallMs: Date.now() - wallStart,
+  };
+  deps.setDependencies(undefined);
+  return {
+    summary,
+    timeline,
+    traceErrors: [...traceErrors],
+    meta: {
+      trace: options.tracePath,
+      seed,
+      pool: pool.name,
+      nodeCapacity: capacityPerNode,
+      hourlyPriceUsd: pool.hourlyPriceUsd,
+      bootTimeMs: pool.bootTimeMs,
+      startedAt: new Date(wallStart).toISOString(),
+    },
+  };
+}

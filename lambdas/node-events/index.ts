@@ -1,0 +1,55 @@
+/**
+ * node-events: EC2 state changes, Spot interruption warnings, rebalance recommendations,
+ * CloudWatch alarm state changes, and the nodes' own `NodeReady` / `NodeUnhealthy`.
+ *
+ * @module
+ */
+import type { Context } from 'aws-lambda';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import { onAlarm, onInstanceState, onNodeReady, onNodeTrouble } from '../../shared/app/nodes.ts';
+import { InvalidEventError } from '../../shared/errors.ts';
+import { parseNodeEvent } from '../../shared/events/parse.ts';
+import { getDependencies } from '../shared/dependencies.ts';
+import { wrap } from '../shared/middleware.ts';
+import { rejectInvalidEvent, type RejectedResult } from '../shared/reject.ts';
+
+/** What the function returns: what it did to the node. */
+export type NodeEventsResult = { readonly outcome: string; readonly nodeId?: string } | RejectedResult;
+
+/**
+ * Build the handler over injected dependencies.
+ *
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (Lambda retries)
+ */
+export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+  return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
+    const d = typeof deps === 'function' ? deps() : deps;
+    let parsed;
+    try {
+      parsed = parseNodeEvent(event);
+    } catch (e) {
+      if (e instanceof InvalidEventError) return rejectInvalidEvent(d, event, e, 'node-events');
+      throw e;
+    }
+    switch (parsed.kind) {
+      case 'ec2-state':
+        return { outcome: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
+      case 'node-ready':
+        return { outcome: await onNodeReady(d, parsed.detail, parsed.id), nodeId: parsed.detail.instanceId };
+      case 'node-unhealthy':
+        return {
+          outcome: await onNodeTrouble(d, parsed.detail.instanceId, `unhealthy: ${parsed.detail.reason}`, parsed.id),
+          nodeId: parsed.detail.instanceId,
+        };
+      case 'spot-interruption':
+        return { outcome: await onNodeTrouble(d, parsed.instanceId, 'spot-interruption', parsed.id), nodeId: parsed.instanceId };
+      case 'rebalance':
+        return { outcome: await onNodeTrouble(d, parsed.instanceId, 'rebalance-recommendation', parsed.id), nodeId: parsed.instanceId };
+      case 'alarm':
+        return { outcome: await onAlarm(d, parsed.alarmName, parsed.state) };
+    }
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = wrap(makeHandler(getDependencies), { idempotent: true });

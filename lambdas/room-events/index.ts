@@ -1,0 +1,60 @@
+/**
+ * room-events: `RoomCreated` → place or queue (and scale out when headroom is short);
+ * `RoomReleased` → release (or tombstone) and place queued rooms.
+ *
+ * @module
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import { createRoom, releaseRoom, type CreateRoomOutcome, type ReleaseRoomOutcome } from '../../shared/app/rooms.ts';
+import { InvalidEventError } from '../../shared/errors.ts';
+import { parseRoomEvent } from '../../shared/events/parse.ts';
+import { getDependencies } from '../shared/dependencies.ts';
+import { wrap } from '../shared/middleware.ts';
+import { metrics } from '../shared/observability.ts';
+import { rejectInvalidEvent, type RejectedResult } from '../shared/reject.ts';
+
+/** What the function returns (recorded by idempotency; duplicates get the same). */
+export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | RejectedResult;
+
+/**
+ * Build the handler over injected dependencies (tests pass fakes; Lambda passes the AWS set).
+ *
+ * @param deps - the dependencies, or a function that returns them on each invocation
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures, so Lambda retries and
+ *   then sends the event to the on-failure dead-letter queue; invalid events are not thrown but
+ *   rejected (RoomRejected + dead-letter queue) at once
+ */
+export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+  return async (event: unknown, _context?: Context): Promise<RoomEventsResult> => {
+    const d = typeof deps === 'function' ? deps() : deps;
+    let parsed;
+    try {
+      parsed = parseRoomEvent(event);
+    } catch (e) {
+      if (e instanceof InvalidEventError) return rejectInvalidEvent(d, event, e, 'room-events');
+      throw e;
+    }
+    if (parsed.kind === 'created') {
+      const outcome = await createRoom(d, {
+        roomId: parsed.detail.roomId,
+        weight: parsed.detail.weight,
+        pool: parsed.detail.pool,
+        tenantId: parsed.detail.tenantId,
+        eventId: parsed.id,
+        eventTime: parsed.time,
+      });
+      d.logger.info('RoomCreated', { roomId: parsed.detail.roomId, outcome });
+      metrics.addMetric(`Rooms_${outcome.kind}`, MetricUnit.Count, 1);
+      if (outcome.kind === 'placed') metrics.addMetric('PlacementWait', MetricUnit.Milliseconds, outcome.placement.waitedMs);
+      return outcome;
+    }
+    const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id);
+    d.logger.info('RoomReleased', { roomId: parsed.detail.roomId, outcome });
+    return outcome;
+  };
+}
+
+/** The Lambda entry point. */
+export const handler = wrap(makeHandler(getDependencies), { idempotent: true });

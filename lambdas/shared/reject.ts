@@ -1,0 +1,34 @@
+/**
+ * Refusing bad input: one place that publishes `RoomRejected`, counts it and sends the event
+ * with its reason to the dead-letter queue — without retrying and without touching other rooms.
+ *
+ * @module
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import type { InvalidEventError } from '../../shared/errors.ts';
+import { metrics } from './observability.ts';
+
+/** The result a handler returns for a refused event. */
+export interface RejectedResult {
+  readonly outcome: 'rejected';
+  readonly reason: string;
+}
+
+/**
+ * Refuse an invalid event: `RoomRejected` (when it names a room or is a room event), a metric,
+ * a log line, and the event in the dead-letter queue.
+ *
+ * @throws {AutoscalerError} (retryable) when the dead-letter queue cannot be reached
+ */
+export async function rejectInvalidEvent(deps: AppDeps, event: unknown, error: InvalidEventError, source: string): Promise<RejectedResult> {
+  deps.logger.warn('event rejected', { reason: error.message, field: error.field, detailType: error.detailType, source });
+  metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
+  if (error.roomId !== undefined || error.detailType === 'RoomCreated' || error.detailType === 'RoomReleased') {
+    await deps.publisher.publish([
+      { detailType: 'RoomRejected', detail: { ...(error.roomId !== undefined ? { roomId: error.roomId } : {}), reason: error.message } },
+    ]);
+  }
+  await deps.deadLetters.send(event, error.message, source);
+  return { outcome: 'rejected', reason: error.message };
+}

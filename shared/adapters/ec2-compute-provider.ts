@@ -1,0 +1,429 @@
+/**
+ * `ComputeProvider` on Amazon EC2: launches media nodes with `RunInstances` from a launch
+ * template, falling back across instance types and subnets (Karpenter-style unavailable-offering
+ * cache), terminates them and finds them again by their ownership tags.
+ *
+ * This adapter owns the EC2 SDK errors: codes are classified once by the predicates of
+ * `shared/domain/offerings.ts` and rethrown as the typed errors of `shared/errors.ts`, with the
+ * SDK exception as `cause`.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import {
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  paginateDescribeInstances,
+  type Filter,
+  type Instance,
+  type RunInstancesCommandInput,
+  type Tag,
+} from '@aws-sdk/client-ec2';
+import type { PoolConfig } from '../domain/config.ts';
+import {
+  OFFERING_UNAVAILABLE_MS,
+  isOfferingAvailable,
+  isQuotaCode,
+  isSubnetCapacityCode,
+  isUnfulfillableCapacityCode,
+  offeringKey,
+  orderOfferings,
+  type Offering,
+} from '../domain/offerings.ts';
+import {
+  AutoscalerError,
+  InsufficientCapacityError,
+  LaunchQuotaError,
+  NoCapacityAvailableError,
+} from '../errors.ts';
+import type {
+  ComputeProvider,
+  InstanceDescription,
+  LaunchFailure,
+  LaunchRequest,
+  LaunchResult,
+  LaunchedInstance,
+} from '../ports/compute-provider.ts';
+
+/** Tag naming the fleet (deployment) that owns an instance; its value is the `fleet` option. */
+export const FLEET_TAG = 'wcs-autoscaler:fleet';
+/** Tag naming the pool an instance belongs to. */
+export const POOL_TAG = 'wcs-autoscaler:pool';
+/** Tag naming the scaling decision that launched an instance. */
+export const DECISION_TAG = 'wcs-autoscaler:decision';
+
+/** Most instance ids one `TerminateInstances` call accepts (EC2 API limit). */
+export const TERMINATE_BATCH_SIZE = 1000;
+
+/** EC2 states `describeFleet` returns (everything but `terminated`). */
+export const LIVE_INSTANCE_STATES: readonly string[] = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
+
+/** Error codes the SDK reports for EC2 API throttling. */
+const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+
+/** Options of {@link Ec2ComputeProvider}. */
+export interface Ec2ComputeProviderOptions {
+  /** EC2 client, built once at module scope (see {@link createEc2Client}). */
+  readonly client: EC2Client;
+  /**
+   * Launch template (by id or name) holding the AMI, instance profile, IMDSv2 settings and
+   * storage. It must not set a subnet, security groups or network interfaces: the provider sets
+   * the primary network interface itself (a request cannot mix both).
+   */
+  readonly launchTemplate: {
+    readonly id?: string;
+    readonly name?: string;
+    /** Template version. @default '$Default' */
+    readonly version?: string;
+  };
+  /** Subnets to launch into, typically one per AZ (order = preference before rotation). */
+  readonly subnetIds: readonly string[];
+  /** Security groups of the primary network interface (empty: the VPC's default group). */
+  readonly securityGroupIds: readonly string[];
+  /** Value of the {@link FLEET_TAG} ownership tag; `describeFleet` finds only these instances. */
+  readonly fleet: string;
+  /** How long an offering that lacked capacity is skipped, ms. @default OFFERING_UNAVAILABLE_MS (180 000) */
+  readonly unavailableForMs?: number;
+}
+
+interface UnavailableEntry {
+  readonly until: number;
+  readonly code: string;
+}
+
+/**
+ * Build the EC2 client for {@link Ec2ComputeProvider}, with the SDK's `adaptive` retry mode:
+ * standard retries plus client-side rate limiting that slows the client down when EC2 throttles
+ * (`RequestLimitExceeded`) — the account-wide EC2 API token buckets are shared by every Lambda.
+ * Source: AWS SDKs and Tools Reference Guide, "Retry behavior"
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+ *
+ * @param region - AWS region; default: the SDK's resolution (`AWS_REGION`, profile)
+ * @example
+ * const ec2 = createEc2Client(); // at module scope, once per Lambda execution environment
+ */
+export function createEc2Client(region?: string): EC2Client {
+  return new EC2Client({ retryMode: 'adaptive', ...(region ? { region } : {}) });
+}
+
+/**
+ * The `ClientToken` for launching a decision's nodes in one offering: `wcs-` + 60 hex chars of
+ * sha256(decisionId, offering) — 64 ASCII chars, EC2's maximum. Deterministic, so a retried
+ * decision re-sends the same token and EC2 returns the original instances instead of launching
+ * again; different per offering, so a fallback is a new request.
+ * Source: Amazon EC2 API Reference, "Ensuring idempotency" (token ≤ 64 ASCII characters).
+ *
+ * @example
+ * clientTokenFor('d-42', 'c6i.2xlarge/subnet-a'); // → 'wcs-3f…' (64 chars)
+ */
+export function clientTokenFor(decisionId: string, key: string): string {
+  return `wcs-${createHash('sha256').update(`${decisionId}\n${key}`).digest('hex').slice(0, 60)}`;
+}
+
+/**
+ * The subnet rotation of a decision (see `orderOfferings`): the first 32 bits of sha256(decisionId).
+ * Deterministic, so a retried decision tries the same offerings in the same order (and so sends
+ * the same `ClientToken`s), while different decisions start in different subnets (AZ spread).
+ *
+ * @example
+ * subnetRotationFor('d-42') % subnetIds.length; // index of the first subnet tried
+ */
+export function subnetRotationFor(decisionId: string): number {
+  return Number.parseInt(createHash('sha256').update(decisionId).digest('hex').slice(0, 8), 16);
+}
+
+function errorCode(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const { Code, name } = error as { Code?: unknown; name?: unknown };
+    if (typeof Code === 'string' && Code) return Code;
+    if (typeof name === 'string' && name) return name;
+  }
+  return 'UnknownError';
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Transient: throttling, server faults, SDK-flagged retryables, or no AWS answer at all (network). */
+function isTransient(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return true;
+  const e = error as { $fault?: unknown; $retryable?: unknown; name?: unknown };
+  if (e.$retryable) return true;
+  if (THROTTLING_CODES.has(errorCode(error))) return true;
+  if (e.$fault === 'client') return false;
+  return true;
+}
+
+function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
+  return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * Launches, terminates and describes WCS media nodes on EC2.
+ *
+ * Each instance gets one primary network interface with `containersPerNode` secondary private
+ * IPs (one per WCS container on the ipvlan network) and the tags {@link FLEET_TAG},
+ * {@link POOL_TAG}, {@link DECISION_TAG} and `Name = wcs-<pool>` on the instance, its volumes
+ * and its network interface.
+ *
+ * The unavailable-offering map lives in this object (like Karpenter's in-memory cache), i.e. per
+ * Lambda execution environment: build one provider at module scope so warm invocations share it.
+ *
+ * @example
+ * const compute = new Ec2ComputeProvider({
+ *   client: createEc2Client(),
+ *   launchTemplate: { name: 'wcs-node' },
+ *   subnetIds: ['subnet-a', 'subnet-b'],
+ *   securityGroupIds: ['sg-1'],
+ *   fleet: 'prod',
+ * });
+ * const { instances } = await compute.launch({ pool, count: 2, decisionId: 'd-42', now: Date.now() });
+ */
+export class Ec2ComputeProvider implements ComputeProvider {
+  private readonly client: EC2Client;
+  private readonly launchTemplate: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version: string };
+  private readonly subnetIds: readonly string[];
+  private readonly securityGroupIds: readonly string[];
+  private readonly fleet: string;
+  private readonly unavailableForMs: number;
+  private readonly unavailable = new Map<string, UnavailableEntry>();
+
+  /**
+   * @throws {AutoscalerError} (not retryable) when the launch template has neither id nor name,
+   *   or no subnet is given
+   */
+  public constructor(options: Ec2ComputeProviderOptions) {
+    const { id, name, version } = options.launchTemplate;
+    if (!id && !name) throw new AutoscalerError('Ec2ComputeProvider: launchTemplate needs an id or a name');
+    if (options.subnetIds.length === 0) throw new AutoscalerError('Ec2ComputeProvider: subnetIds must not be empty');
+    this.client = options.client;
+    this.launchTemplate = {
+      ...(id ? { LaunchTemplateId: id } : { LaunchTemplateName: name }),
+      Version: version ?? '$Default',
+    };
+    this.subnetIds = [...options.subnetIds];
+    this.securityGroupIds = [...options.securityGroupIds];
+    this.fleet = options.fleet;
+    this.unavailableForMs = options.unavailableForMs ?? OFFERING_UNAVAILABLE_MS;
+  }
+
+  /**
+   * Launch `request.count` nodes, trying offerings (instance type × subnet) in fallback order
+   * until enough are running: a partial `RunInstances` (fewer than asked) continues with the
+   * next offering for the rest. Offerings that fail for capacity reasons are marked unavailable
+   * for `unavailableForMs` from `request.now` and listed in `failures`.
+   *
+   * @returns the launched instances (possibly fewer than asked) and the failed offerings
+   * @throws {LaunchQuotaError} when an account limit (e.g. `VcpuLimitExceeded`) blocks the
+   *   launch before any instance started (after some did, the partial result is returned with
+   *   the failure listed)
+   * @throws {NoCapacityAvailableError} when every offering lacked capacity (or was marked so)
+   * @throws {AutoscalerError} for any other EC2 failure before any instance started; retryable
+   *   for throttling, server faults and network errors, not for client errors (permissions,
+   *   invalid launch template, `IdempotentParameterMismatch`, …)
+   */
+  public async launch(request: LaunchRequest): Promise<LaunchResult> {
+    const { pool, now } = request;
+    const count = Math.floor(request.count);
+    if (!(count >= 1)) return { instances: [], failures: [] };
+    this.prune(now);
+
+    const offerings = orderOfferings(pool.instanceTypes, this.subnetIds, this.untilMap(), now, subnetRotationFor(request.decisionId));
+    const instances: LaunchedInstance[] = [];
+    const failures: LaunchFailure[] = [];
+    const capacityErrors: InsufficientCapacityError[] = [];
+
+    for (const offering of offerings) {
+      const remaining = count - instances.length;
+      if (remaining <= 0) break;
+      // A subnet-wide failure earlier in this launch may have marked this offering too.
+      if (!isOfferingAvailable(this.untilMap(), offering.key, now)) continue;
+      try {
+        const out = await this.client.send(new RunInstancesCommand(this.runInput(request, pool, offering, remaining)));
+        for (const i of out.Instances ?? []) {
+          if (!i.InstanceId) continue;
+          instances.push({
+            instanceId: i.InstanceId,
+            instanceType: i.InstanceType ?? offering.instanceType,
+            subnetId: i.SubnetId ?? offering.subnetId,
+            availabilityZone: i.Placement?.AvailabilityZone,
+          });
+        }
+      } catch (error) {
+        const code = errorCode(error);
+        const failure: LaunchFailure = {
+          instanceType: offering.instanceType,
+          subnetId: offering.subnetId,
+          code,
+          message: errorMessage(error),
+        };
+        if (isUnfulfillableCapacityCode(code)) {
+          this.markUnavailable(offering, code, now, pool.instanceTypes);
+          failures.push(failure);
+          capacityErrors.push(new InsufficientCapacityError(code, offering.instanceType, offering.subnetId, error));
+          continue;
+        }
+        if (instances.length > 0) {
+          // Never throw away instances that are already running: report them with the failure.
+          failures.push(failure);
+          break;
+        }
+        if (isQuotaCode(code)) throw new LaunchQuotaError(code, failure.message, error);
+        throw new AutoscalerError(
+          `RunInstances failed for ${offering.instanceType} in ${offering.subnetId}: ${code}: ${failure.message}`,
+          { cause: error, retryable: isTransient(error) },
+        );
+      }
+    }
+
+    if (instances.length === 0) {
+      throw new NoCapacityAvailableError(capacityErrors.length > 0 ? capacityErrors : this.skippedAsErrors(pool, now));
+    }
+    return { instances, failures };
+  }
+
+  /**
+   * Terminate instances, in batches of {@link TERMINATE_BATCH_SIZE}. Idempotent: ids EC2 does
+   * not know (`InvalidInstanceID.NotFound`, which fails the whole call) are dropped and the rest
+   * retried; already terminated instances are not an error.
+   *
+   * Caveat (EC2 eventual consistency): an instance launched a moment ago may still be reported
+   * as not found; the sweep's `describeFleet` reconciliation catches such leftovers.
+   *
+   * @throws {AutoscalerError} for any other EC2 failure (retryable when transient)
+   */
+  public async terminate(instanceIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(instanceIds)];
+    for (let i = 0; i < ids.length; i += TERMINATE_BATCH_SIZE) {
+      await this.terminateBatch(ids.slice(i, i + TERMINATE_BATCH_SIZE));
+    }
+  }
+
+  /**
+   * Instances of this fleet (optionally one pool) in any state but `terminated`, found by the
+   * ownership tags with `DescribeInstances` (all pages).
+   *
+   * @param pool - pool name; omitted: every pool
+   * @returns one entry per instance; `pool` is '' for an instance missing its pool tag
+   * @throws {AutoscalerError} when EC2 cannot be queried (retryable when transient)
+   */
+  public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
+    const filters: Filter[] = [
+      { Name: `tag:${FLEET_TAG}`, Values: [this.fleet] },
+      { Name: 'instance-state-name', Values: [...LIVE_INSTANCE_STATES] },
+    ];
+    if (pool !== undefined) filters.push({ Name: `tag:${POOL_TAG}`, Values: [pool] });
+    const found: InstanceDescription[] = [];
+    try {
+      for await (const page of paginateDescribeInstances({ client: this.client }, { Filters: filters, MaxResults: 1000 })) {
+        for (const reservation of page.Reservations ?? []) {
+          for (const instance of reservation.Instances ?? []) {
+            const described = describe(instance);
+            if (described) found.push(described);
+          }
+        }
+      }
+    } catch (error) {
+      throw new AutoscalerError(`DescribeInstances failed for fleet ${this.fleet}: ${errorCode(error)}: ${errorMessage(error)}`, {
+        cause: error,
+        retryable: isTransient(error),
+      });
+    }
+    return found;
+  }
+
+  private async terminateBatch(batch: readonly string[]): Promise<void> {
+    let pending = [...batch];
+    while (pending.length > 0) {
+      try {
+        await this.client.send(new TerminateInstancesCommand({ InstanceIds: pending }));
+        return;
+      } catch (error) {
+        if (errorCode(error) !== 'InvalidInstanceID.NotFound') {
+          throw new AutoscalerError(`TerminateInstances failed: ${errorCode(error)}: ${errorMessage(error)}`, {
+            cause: error,
+            retryable: isTransient(error),
+          });
+        }
+        // EC2 names the unknown ids in the message ("The instance IDs 'i-1, i-2' do not exist").
+        const missing = new Set(errorMessage(error).match(/\bi-[0-9a-zA-Z]+\b/g) ?? []);
+        const rest = pending.filter((id) => !missing.has(id));
+        if (rest.length === pending.length) {
+          // Cannot tell which id is unknown: go one by one (each NotFound then means that id).
+          if (pending.length === 1) return;
+          for (const id of pending) await this.terminateBatch([id]);
+          return;
+        }
+        pending = rest;
+      }
+    }
+  }
+
+  private runInput(request: LaunchRequest, pool: PoolConfig, offering: Offering, maxCount: number): RunInstancesCommandInput {
+    const tags: Tag[] = [
+      { Key: FLEET_TAG, Value: this.fleet },
+      { Key: POOL_TAG, Value: pool.name },
+      { Key: DECISION_TAG, Value: request.decisionId },
+      { Key: 'Name', Value: `wcs-${pool.name}` },
+    ];
+    return {
+      LaunchTemplate: { ...this.launchTemplate },
+      InstanceType: offering.instanceType as RunInstancesCommandInput['InstanceType'],
+      MinCount: 1,
+      MaxCount: maxCount,
+      NetworkInterfaces: [
+        {
+          DeviceIndex: 0,
+          SubnetId: offering.subnetId,
+          ...(this.securityGroupIds.length > 0 ? { Groups: [...this.securityGroupIds] } : {}),
+          SecondaryPrivateIpAddressCount: pool.containersPerNode,
+        },
+      ],
+      ...(request.userData !== undefined ? { UserData: Buffer.from(request.userData, 'utf8').toString('base64') } : {}),
+      TagSpecifications: (['instance', 'volume', 'network-interface'] as const).map((ResourceType) => ({
+        ResourceType,
+        Tags: tags.map((t) => ({ ...t })),
+      })),
+      ClientToken: clientTokenFor(request.decisionId, offering.key),
+    };
+  }
+
+  private markUnavailable(offering: Offering, code: string, now: number, instanceTypes: readonly string[]): void {
+    const entry = { until: now + this.unavailableForMs, code };
+    const types = isSubnetCapacityCode(code) ? instanceTypes : [offering.instanceType];
+    for (const type of types) this.unavailable.set(offeringKey(type, offering.subnetId), entry);
+  }
+
+  private prune(now: number): void {
+    for (const [key, entry] of this.unavailable) if (entry.until <= now) this.unavailable.delete(key);
+  }
+
+  private untilMap(): ReadonlyMap<string, number> {
+    return new Map([...this.unavailable].map(([key, entry]) => [key, entry.until]));
+  }
+
+  /** Every offering was skipped as marked unavailable: report each with the code that marked it. */
+  private skippedAsErrors(pool: PoolConfig, now: number): InsufficientCapacityError[] {
+    const errors: InsufficientCapacityError[] = [];
+    for (const instanceType of new Set(pool.instanceTypes)) {
+      for (const subnetId of new Set(this.subnetIds)) {
+        const entry = this.unavailable.get(offeringKey(instanceType, subnetId));
+        if (entry && entry.until > now) errors.push(new InsufficientCapacityError(entry.code, instanceType, subnetId));
+      }
+    }
+    return errors;
+  }
+}
+
+function describe(instance: Instance): InstanceDescription | undefined {
+  if (!instance.InstanceId) return undefined;
+  return {
+    instanceId: instance.InstanceId,
+    pool: tagValue(instance.Tags, POOL_TAG) ?? '',
+    state: instance.State?.Name ?? 'pending',
+    instanceType: instance.InstanceType ?? '',
+    launchTime: instance.LaunchTime ? instance.LaunchTime.getTime() : undefined,
+  };
+}

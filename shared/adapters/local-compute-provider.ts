@@ -1,0 +1,167 @@
+/**
+ * A simulated EC2 fleet for the embedded runtime (like Karpenter's kwok provider): instances boot
+ * in virtual time and emit the same events AWS and the node bootstrap would — EC2 state changes
+ * (`pending`, `running`, `shutting-down`, `terminated`) and `NodeReady` — and are billed per
+ * second from launch to termination.
+ *
+ * @module
+ */
+import type { PoolConfig } from '../domain/config.ts';
+import type { RandomSource } from '../domain/placement.ts';
+import { InsufficientCapacityError, NoCapacityAvailableError } from '../errors.ts';
+import { DetailType, NODE_SOURCE } from '../events/schemas.ts';
+import type { ComputeProvider, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../ports/compute-provider.ts';
+import type { Clock } from '../ports/index.ts';
+import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
+
+/** Options of {@link LocalComputeProvider}. Times in ms. */
+export interface LocalComputeOptions {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  /** Called with each event the fleet emits and the delay after which to deliver it. */
+  readonly emit: (event: BusEvent, delayMs: number) => void;
+  /** From RunInstances to EC2 `running` (default 15 000). */
+  readonly runningAfterMs?: number;
+  /** Boot time spread: NodeReady comes after bootTimeMs × (1 ± jitter) (default 0.15). */
+  readonly bootJitter?: number;
+  /** Probability that one offering has no capacity on a launch (default 0). */
+  readonly launchFailureRate?: number;
+  /** From TerminateInstances to EC2 `terminated` (default 30 000). */
+  readonly terminatedAfterMs?: number;
+}
+
+interface SimInstance {
+  readonly instanceId: string;
+  readonly pool: string;
+  readonly instanceType: string;
+  readonly launchedAt: number;
+  terminatedAt?: number;
+  state: string;
+  readonly hourlyPriceUsd: number;
+}
+
+/**
+ * Simulated compute. `launch` is idempotent per decision id (as EC2's ClientToken), falls back
+ * through the pool's instance types when an offering "has no capacity", and schedules the
+ * instance's events; `terminate` schedules `shutting-down` and `terminated`.
+ *
+ * @example
+ * const fleet = new LocalComputeProvider({ clock, random, emit: (e, delay) => queue.at(clock.now() + delay, e) });
+ */
+export class LocalComputeProvider implements ComputeProvider {
+  private readonly instances = new Map<string, SimInstance>();
+  private readonly byToken = new Map<string, LaunchedInstance[]>();
+  private next = 1;
+  private ipNext = 10;
+  /** Launch attempts that hit a simulated capacity error. */
+  public launchFailures = 0;
+
+  public constructor(private readonly options: LocalComputeOptions) {}
+
+  public async launch(request: LaunchRequest): Promise<LaunchResult> {
+    const known = this.byToken.get(request.decisionId);
+    if (known) return { instances: known, failures: [] };
+    const failures: LaunchFailure[] = [];
+    const errors: InsufficientCapacityError[] = [];
+    for (const instanceType of request.pool.instanceTypes) {
+      if (this.options.random() < (this.options.launchFailureRate ?? 0)) {
+        this.launchFailures += 1;
+        failures.push({ instanceType, code: 'InsufficientInstanceCapacity', message: 'simulated: no capacity' });
+        errors.push(new InsufficientCapacityError('InsufficientInstanceCapacity', instanceType, undefined));
+        continue;
+      }
+      const launched: LaunchedInstance[] = [];
+      for (let i = 0; i < request.count; i++) launched.push(this.start(request.pool, instanceType));
+      this.byToken.set(request.decisionId, launched);
+      return { instances: launched, failures };
+    }
+    throw new NoCapacityAvailableError(errors);
+  }
+
+  public async terminate(instanceIds: readonly string[]): Promise<void> {
+    const now = this.options.clock.now();
+    for (const id of instanceIds) {
+      const inst = this.instances.get(id);
+      if (!inst || inst.terminatedAt !== undefined) continue;
+      inst.terminatedAt = now;
+      inst.state = 'shutting-down';
+      this.emitState(inst, 'shutting-down', 0);
+      this.emitState(inst, 'terminated', this.options.terminatedAfterMs ?? 30_000, () => (inst.state = 'terminated'));
+    }
+  }
+
+  public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
+    return [...this.instances.values()]
+      .filter((i) => i.state !== 'terminated' && (pool === undefined || i.pool === pool))
+      .map((i) => ({ instanceId: i.instanceId, pool: i.pool, state: i.state, instanceType: i.instanceType, launchTime: i.launchedAt }));
+  }
+
+  /** Node-hours billed up to `until` (ms): launch to termination, or to `until` if still running. */
+  public nodeHours(until: number): number {
+    let ms = 0;
+    for (const i of this.instances.values()) ms += Math.max(0, Math.min(i.terminatedAt ?? until, until) - i.launchedAt);
+    return ms / 3_600_000;
+  }
+
+  /** Cost up to `until`, USD (each instance at its pool's hourly price, per second). */
+  public costUsd(until: number): number {
+    let usd = 0;
+    for (const i of this.instances.values()) {
+      usd += (Math.max(0, Math.min(i.terminatedAt ?? until, until) - i.launchedAt) / 3_600_000) * i.hourlyPriceUsd;
+    }
+    return usd;
+  }
+
+  /** Instances launched so far. */
+  public get launched(): number {
+    return this.instances.size;
+  }
+
+  /** Instances terminated so far. */
+  public get terminated(): number {
+    return [...this.instances.values()].filter((i) => i.terminatedAt !== undefined).length;
+  }
+
+  private start(pool: PoolConfig, instanceType: string): LaunchedInstance {
+    const now = this.options.clock.now();
+    const instanceId = `i-${(this.next++).toString(16).padStart(17, '0')}`;
+    const inst: SimInstance = { instanceId, pool: pool.name, instanceType, launchedAt: now, state: 'pending', hourlyPriceUsd: pool.hourlyPriceUsd };
+    this.instances.set(instanceId, inst);
+    this.emitState(inst, 'pending', 0);
+    const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);
+    this.emitState(inst, 'running', runningAfter, () => {
+      if (inst.state === 'pending') inst.state = 'running';
+    });
+    const jitter = this.options.bootJitter ?? 0.15;
+    const bootMs = Math.max(runningAfter + 1, Math.round(pool.bootTimeMs * (1 + jitter * (2 * this.options.random() - 1))));
+    const containers = Array.from({ length: pool.containersPerNode }, (_, index) => {
+      const k = this.ipNext++;
+      const per = Math.floor(pool.vcpus / pool.containersPerNode);
+      return {
+        index,
+        privateIp: `10.0.${(k >> 8) & 255}.${k & 255}`,
+        // 198.18.0.0/15 is reserved for benchmarking (RFC 2544): no real host answers there.
+        publicIp: `198.18.${(k >> 8) & 255}.${k & 255}`,
+        cpuset: per > 1 ? `${index * per}-${index * per + per - 1}` : `${index * per}`,
+      };
+    });
+    this.options.emit(
+      busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers }, now + bootMs, { resources: [this.arn(instanceId)] }),
+      bootMs,
+    );
+    return { instanceId, instanceType, subnetId: 'subnet-local', availabilityZone: `${LOCAL_REGION}a` };
+  }
+
+  private emitState(inst: SimInstance, state: string, delayMs: number, onDeliver?: () => void): void {
+    onDeliver?.();
+    const at = this.options.clock.now() + delayMs;
+    this.options.emit(
+      busEvent('aws.ec2', DetailType.Ec2StateChange, { 'instance-id': inst.instanceId, state }, at, { resources: [this.arn(inst.instanceId)] }),
+      delayMs,
+    );
+  }
+
+  private arn(instanceId: string): string {
+    return `arn:aws:ec2:${LOCAL_REGION}:${LOCAL_ACCOUNT}:instance/${instanceId}`;
+  }
+}

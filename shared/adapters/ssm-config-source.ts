@@ -1,0 +1,175 @@
+/**
+ * `ConfigSource` on SSM Parameter Store: the deployment configuration (JSON, validated by
+ * `parseAutoscalerConfig`) and each pool's node user-data, cached for a TTL so a busy Lambda
+ * reads SSM about once a minute, and operators' changes apply within that minute without a
+ * redeploy (DESIGN.md §6).
+ *
+ * @module
+ */
+import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../domain/config.ts';
+import { AutoscalerError, ConfigSourceError } from '../errors.ts';
+import type { Clock, ConfigSource } from '../ports/index.ts';
+
+/** Default cache lifetime of the configuration and user-data, ms (1 minute). */
+export const DEFAULT_CONFIG_TTL_MS = 60_000;
+
+/** Options of {@link SsmConfigSource}. */
+export interface SsmConfigSourceOptions {
+  /** SSM client, built once at module scope. */
+  readonly client: SSMClient;
+  /** Name of the String parameter holding the configuration JSON, e.g. `/wcs-autoscaler/prod/config`. */
+  readonly configParameter: string;
+  /**
+   * Name of a pool's user-data parameter.
+   * @default pool => `${prefix}/pools/${pool}/user-data`, prefix = the config parameter's parent path
+   */
+  readonly userDataParameter?: (pool: string) => string;
+  /** Cache lifetime, ms. @default DEFAULT_CONFIG_TTL_MS (60 000) */
+  readonly ttlMs?: number;
+  /** Clock for cache expiry (virtual in the embedded runtime). */
+  readonly clock: Clock;
+}
+
+interface Cached<T> {
+  readonly value: T;
+  readonly expiresAt: number;
+}
+
+/**
+ * The default user-data parameter naming: `<parent of configParameter>/pools/<pool>/user-data`.
+ *
+ * @example
+ * defaultUserDataParameter('/wcs-autoscaler/prod/config')('default');
+ * // → '/wcs-autoscaler/prod/pools/default/user-data'
+ */
+export function defaultUserDataParameter(configParameter: string): (pool: string) => string {
+  const slash = configParameter.lastIndexOf('/');
+  const prefix = slash > 0 ? configParameter.slice(0, slash) : '';
+  return (pool) => `${prefix}/pools/${pool}/user-data`;
+}
+
+const THROTTLING_CODES = new Set(['ThrottlingException', 'TooManyUpdates', 'Throttling']);
+
+function isTransient(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return true;
+  const e = error as { $fault?: unknown; $retryable?: unknown; name?: unknown };
+  if (e.$retryable) return true;
+  if (typeof e.name === 'string' && THROTTLING_CODES.has(e.name)) return true;
+  return e.$fault !== 'client';
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Reads and caches the autoscaler configuration and node user-data from SSM Parameter Store.
+ *
+ * Parameters are read with `WithDecryption: false`: both must be plain `String` parameters
+ * (secrets such as the WCS license are SecureStrings the node reads with its own role, never
+ * part of the user-data — DESIGN.md §6). Concurrent misses share one `GetParameter` call.
+ *
+ * @example
+ * const config = new SsmConfigSource({ client: new SSMClient({}), configParameter: '/wcs-autoscaler/prod/config', clock: { now: Date.now } });
+ * const cfg = await config.getConfig();
+ * const userData = await config.getUserData(cfg.defaultPool);
+ */
+export class SsmConfigSource implements ConfigSource {
+  private readonly client: SSMClient;
+  private readonly configParameter: string;
+  private readonly userDataParameter: (pool: string) => string;
+  private readonly ttlMs: number;
+  private readonly clock: Clock;
+  private config: Cached<AutoscalerConfig> | undefined;
+  private configLoad: Promise<AutoscalerConfig> | undefined;
+  private readonly userData = new Map<string, Cached<string | undefined>>();
+  private readonly userDataLoads = new Map<string, Promise<string | undefined>>();
+
+  public constructor(options: SsmConfigSourceOptions) {
+    this.client = options.client;
+    this.configParameter = options.configParameter;
+    this.userDataParameter = options.userDataParameter ?? defaultUserDataParameter(options.configParameter);
+    this.ttlMs = options.ttlMs ?? DEFAULT_CONFIG_TTL_MS;
+    this.clock = options.clock;
+  }
+
+  /**
+   * The validated configuration, from cache while younger than the TTL.
+   *
+   * @throws {ConfigSourceError} naming the parameter when it does not exist, is not JSON, or
+   *   does not validate (the message names each invalid field, e.g. `pools.0.maxNodes`)
+   * @throws {AutoscalerError} naming the parameter when SSM cannot be read (retryable when
+   *   transient: throttling, server errors, network)
+   */
+  public async getConfig(): Promise<AutoscalerConfig> {
+    const now = this.clock.now();
+    if (this.config && now < this.config.expiresAt) return this.config.value;
+    this.configLoad ??= this.loadConfig().finally(() => {
+      this.configLoad = undefined;
+    });
+    return this.configLoad;
+  }
+
+  /**
+   * A pool's node user-data (plain text), from cache while younger than the TTL.
+   *
+   * @returns the parameter's value, or undefined when the parameter does not exist
+   * @throws {AutoscalerError} naming the parameter when SSM cannot be read (retryable when transient)
+   */
+  public async getUserData(pool: string): Promise<string | undefined> {
+    const now = this.clock.now();
+    const cached = this.userData.get(pool);
+    if (cached && now < cached.expiresAt) return cached.value;
+    let load = this.userDataLoads.get(pool);
+    if (!load) {
+      load = this.loadUserData(pool).finally(() => this.userDataLoads.delete(pool));
+      this.userDataLoads.set(pool, load);
+    }
+    return load;
+  }
+
+  private async loadConfig(): Promise<AutoscalerConfig> {
+    const name = this.configParameter;
+    const raw = await this.read(name);
+    if (raw === undefined) throw new ConfigSourceError(name, 'parameter not found');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (error) {
+      throw new ConfigSourceError(name, `invalid JSON: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+    let config: AutoscalerConfig;
+    try {
+      config = parseAutoscalerConfig(json);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigSourceError(name, error.message, error);
+      throw error;
+    }
+    this.config = { value: config, expiresAt: this.clock.now() + this.ttlMs };
+    return config;
+  }
+
+  private async loadUserData(pool: string): Promise<string | undefined> {
+    const value = await this.read(this.userDataParameter(pool));
+    this.userData.set(pool, { value, expiresAt: this.clock.now() + this.ttlMs });
+    return value;
+  }
+
+  /** The parameter's value, or undefined when it does not exist. */
+  private async read(name: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: false }));
+      return out.Parameter?.Value;
+    } catch (error) {
+      if (error instanceof ParameterNotFound || (error as { name?: unknown } | null)?.name === 'ParameterNotFound') {
+        return undefined;
+      }
+      throw new AutoscalerError(`${name}: GetParameter failed: ${describeError(error)}`, {
+        cause: error,
+        retryable: isTransient(error),
+      });
+    }
+  }
+}

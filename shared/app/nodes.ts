@@ -1,0 +1,164 @@
+/**
+ * Node lifecycle use cases: EC2 state changes, NodeReady, unhealthy / hot nodes, termination.
+ *
+ * @module
+ */
+import { poolByName } from '../domain/config.ts';
+import { containerFree, isLive, nodeAccepts, nodeCapacityOf, PENDING_NODE_STATES, type NodeView } from '../domain/model.ts';
+import type { Ec2StateChangeDetail, NodeReadyDetail, OutboundEvent } from '../events/schemas.ts';
+import type { SummaryDelta } from '../ports/fleet-store.ts';
+import type { AppDeps } from './deps.ts';
+import { placeQueued } from './rooms.ts';
+import { drainNode, maybeScaleOut } from './scaling.ts';
+
+/** The summary delta that takes a live node out of the pool's counters. */
+export function removalDelta(node: NodeView): SummaryDelta {
+  if (!isLive(node.state)) return {};
+  if (PENDING_NODE_STATES.includes(node.state)) return { liveNodes: -1, pendingCapacity: -nodeCapacityOf(node) };
+  const free = node.containers.reduce((s, c) => s + containerFree(c), 0);
+  return {
+    liveNodes: -1,
+    ...(nodeAccepts(node) ? { readyFree: -free } : {}),
+    ...(node.state === 'draining' ? { drainingRemove: [node.nodeId] } : {}),
+  };
+}
+
+/**
+ * Terminate a node on purpose (idle, ready timeout, replacement): TerminateInstances, then
+ * `terminating` and `NodeTerminated`. Never called for a node that hosts rooms unless `force`.
+ *
+ * @returns false when the node was not live or still hosts rooms (and `force` is not set)
+ */
+export async function terminateNode(deps: AppDeps, node: NodeView, reason: string, force = false): Promise<boolean> {
+  const now = deps.clock.now();
+  if (!isLive(node.state)) return false;
+  if (!force && node.containers.some((c) => c.used > 0)) return false;
+  await deps.compute.terminate([node.nodeId]);
+  const moved = await deps.store.transitionNode(node.nodeId, [node.state], 'terminating', now);
+  if (!moved) return false;
+  await deps.store.setAccepting(node.nodeId, false);
+  await deps.store.adjustSummary(node.pool, removalDelta(node), now);
+  await deps.publisher.publish([{ detailType: 'NodeTerminated', detail: { nodeId: node.nodeId, pool: node.pool, reason } }]);
+  return true;
+}
+
+/**
+ * Close the record of a node whose instance is gone: mark it terminated, release its rooms and
+ * publish `RoomInterrupted` for each so applications can re-create them.
+ *
+ * @returns ids of the rooms interrupted
+ */
+export async function closeNode(deps: AppDeps, nodeId: string, reason: string): Promise<string[]> {
+  const now = deps.clock.now();
+  const node = await deps.store.getNode(nodeId);
+  if (!node || node.state === 'terminated') return [];
+  const closed = await deps.store.transitionNode(nodeId, ['launching', 'booting', 'ready', 'draining', 'terminating'], 'terminated', now);
+  if (!closed) return [];
+  const events: OutboundEvent[] = [];
+  const interrupted: string[] = [];
+  const rooms = await deps.store.roomsOnNode(nodeId);
+  for (const [container, ids] of rooms) {
+    for (const roomId of ids) {
+      const res = await deps.store.releaseRoom(roomId, now, now);
+      const weight = res.kind === 'released' ? res.previous.weight : undefined;
+      if (weight !== undefined) await deps.store.releaseCapacity({ nodeId, container }, roomId, weight);
+      interrupted.push(roomId);
+      events.push({ detailType: 'RoomInterrupted', detail: { roomId, nodeId, container, reason } });
+    }
+  }
+  if (isLive(node.state)) {
+    await deps.store.adjustSummary(node.pool, removalDelta(node), now);
+    events.push({ detailType: 'NodeTerminated', detail: { nodeId, pool: node.pool, reason } });
+  }
+  await deps.publisher.publish(events);
+  return interrupted;
+}
+
+/**
+ * React to an EC2 instance state change: `running` → booting; `shutting-down`, `terminated`,
+ * `stopping`, `stopped` → close the node (rooms interrupted) and scale out if headroom is short.
+ */
+export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetail, eventId: string): Promise<string> {
+  const now = deps.clock.now();
+  const id = detail['instance-id'];
+  switch (detail.state) {
+    case 'pending':
+      return 'ignored';
+    case 'running':
+      return (await deps.store.transitionNode(id, ['launching'], 'booting', now)) ? 'booting' : 'ignored';
+    default: {
+      const node = await deps.store.getNode(id);
+      if (!node) return 'unknown-node';
+      await closeNode(deps, id, `instance ${detail.state}`);
+      const config = await deps.config.getConfig();
+      const pool = config.pools.find((p) => p.name === node.pool);
+      if (pool) await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
+      return 'closed';
+    }
+  }
+}
+
+/**
+ * Record a node's `NodeReady`: its containers start accepting rooms, queued rooms are placed.
+ * Idempotent: a second NodeReady for a ready node changes nothing.
+ */
+export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string): Promise<string> {
+  const now = deps.clock.now();
+  const before = await deps.store.getNode(detail.instanceId);
+  if (!before) {
+    deps.logger.warn('NodeReady from an unknown instance', { instanceId: detail.instanceId });
+    return 'unknown-node';
+  }
+  if (!PENDING_NODE_STATES.includes(before.state)) return 'ignored';
+  const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
+  if (!node || node.state !== 'ready') return 'ignored';
+  const config = await deps.config.getConfig();
+  const pool = poolByName(config, node.pool);
+  await deps.store.adjustSummary(
+    pool.name,
+    { pendingCapacity: -nodeCapacityOf(node), ...(node.hot ? {} : { readyFree: nodeCapacityOf(node) }) },
+    now,
+  );
+  await deps.publisher.publish([{ detailType: 'NodeReady', detail: { ...detail, pool: pool.name } }]);
+  await placeQueued(deps, config, pool.name, eventId);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
+  return 'ready';
+}
+
+/**
+ * Take a node out of placement because it is unhealthy or about to be interrupted (Spot), and
+ * let scale-out launch replacement capacity at once.
+ */
+export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: string, eventId: string): Promise<string> {
+  const node = await drainNode(deps, instanceId, reason);
+  if (!node) return 'ignored';
+  const config = await deps.config.getConfig();
+  const pool = poolByName(config, node.pool);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
+  return 'draining';
+}
+
+/** Instance id named in a CloudWatch alarm's name (alarms are named `…<instance-id>…`). */
+export function instanceIdOfAlarm(alarmName: string): string | undefined {
+  return /\b(i-[0-9a-f]{8,17})\b/.exec(alarmName)?.[1];
+}
+
+/**
+ * A CloudWatch alarm on a node changed state: `ALARM` marks it hot (no new rooms), `OK` clears it.
+ */
+export async function onAlarm(deps: AppDeps, alarmName: string, state: string): Promise<string> {
+  const now = deps.clock.now();
+  const id = instanceIdOfAlarm(alarmName);
+  if (!id || state === 'INSUFFICIENT_DATA') return 'ignored';
+  const node = await deps.store.getNode(id);
+  if (!node || !isLive(node.state)) return 'ignored';
+  const hot = state === 'ALARM';
+  if (node.hot === hot) return 'unchanged';
+  await deps.store.setHot(id, hot);
+  if (node.state === 'ready') {
+    await deps.store.setAccepting(id, !hot);
+    const free = node.containers.reduce((s, c) => s + containerFree(c), 0);
+    await deps.store.adjustSummary(node.pool, { readyFree: hot ? -free : free }, now);
+  }
+  return hot ? 'hot' : 'cool';
+}

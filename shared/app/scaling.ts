@@ -1,0 +1,156 @@
+/**
+ * Executing scaling decisions: undrain, launch (with idempotent client tokens), terminate.
+ *
+ * @module
+ */
+import type { PoolConfig } from '../domain/config.ts';
+import { nodeCapacityOf, nodeUsed, type NodeView } from '../domain/model.ts';
+import { decideScaleOut, sumRecent, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
+import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
+import type { PoolSummary } from '../ports/fleet-store.ts';
+import type { AppDeps } from './deps.ts';
+
+/** Pool capacity as the hot path sees it: from the summary counters (exact after each sweep). */
+export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapacity {
+  return {
+    readyFree: summary.readyFree,
+    pendingCapacity: summary.pendingCapacity,
+    queuedWeight: Math.max(0, summary.queuedWeight),
+    liveNodes: summary.liveNodes,
+    launchesLastMinute: sumRecent(summary.launches, now, 60_000),
+    drainingNodes: Object.entries(summary.draining).map(([nodeId, free]) => ({ nodeId, free })),
+  };
+}
+
+/**
+ * Decide scale-out from a pool summary and carry it out.
+ *
+ * @param decisionId - stable id of this decision (EC2 ClientToken source): a redelivered event
+ *   yields the same id and so never launches twice
+ */
+export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string): Promise<ScaleOutDecision> {
+  const now = deps.clock.now();
+  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), {
+    arrivedWeight: sumRecent(summary.arrivals, now, pool.arrivalWindowMs),
+    windowMs: pool.arrivalWindowMs,
+  });
+  await executeScaleOut(deps, pool, decision, decisionId);
+  return decision;
+}
+
+/**
+ * Carry out a scale-out decision: undrain first, then launch. Launch failures are reported as
+ * `ScalingBlocked` events, not thrown: the room that triggered the decision is already placed or
+ * queued, and the sweep decides again every minute.
+ *
+ * @returns ids of the nodes launched
+ * @throws {FleetStoreError} when recording launched nodes fails (the redelivered event's
+ *   identical ClientToken then returns the same instances)
+ */
+export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision: ScaleOutDecision, decisionId: string): Promise<string[]> {
+  const now = deps.clock.now();
+  if (decision.kind === 'noop') return [];
+  deps.logger.info('scale-out decision', { pool: pool.name, decision, decisionId });
+  if (decision.kind === 'blocked') {
+    await deps.publisher.publish([
+      {
+        detailType: 'ScalingBlocked',
+        detail: { pool: pool.name, limit: decision.limit, wanted: decision.wanted, reason: `${decision.limit} reached` },
+      },
+    ]);
+    return [];
+  }
+  for (const nodeId of decision.undrain) await undrainNode(deps, nodeId);
+  if (decision.launch === 0) return [];
+
+  const events: Parameters<AppDeps['publisher']['publish']>[0][number][] = [];
+  const launched: string[] = [];
+  try {
+    const userData = await deps.config.getUserData(pool.name);
+    const result = await deps.compute.launch({ pool, count: decision.launch, decisionId, userData, now });
+    let created = 0;
+    for (const inst of result.instances) {
+      const isNew = await deps.store.createNode(
+        {
+          nodeId: inst.instanceId,
+          pool: pool.name,
+          state: 'launching',
+          instanceType: inst.instanceType,
+          subnetId: inst.subnetId,
+          launchedAt: now,
+          decisionId,
+          containersPerNode: pool.containersPerNode,
+          capacityPerContainer: pool.capacityPerContainer,
+        },
+        now,
+      );
+      launched.push(inst.instanceId);
+      if (!isNew) continue;
+      created += 1;
+      events.push({
+        detailType: 'NodeLaunched',
+        detail: { nodeId: inst.instanceId, pool: pool.name, instanceType: inst.instanceType, subnetId: inst.subnetId, decisionId },
+      });
+    }
+    if (created > 0) {
+      const perNode = pool.containersPerNode * pool.capacityPerContainer;
+      await deps.store.adjustSummary(pool.name, { pendingCapacity: created * perNode, liveNodes: created, launches: created }, now);
+    }
+    events.push({
+      detailType: 'ScalingDecision',
+      detail: { pool: pool.name, decision: { ...decision, decisionId, launched: result.instances.length, failures: result.failures } },
+    });
+    if (result.instances.length < decision.launch) {
+      events.push({
+        detailType: 'ScalingBlocked',
+        detail: {
+          pool: pool.name,
+          limit: 'capacity',
+          wanted: decision.launch - result.instances.length,
+          reason: `partial launch: ${result.failures.map((f) => `${f.instanceType}/${f.subnetId ?? '-'}: ${f.code}`).join(', ')}`,
+        },
+      });
+    }
+  } catch (e) {
+    if (!(e instanceof LaunchQuotaError || e instanceof NoCapacityAvailableError || (e instanceof AutoscalerError && e.retryable))) throw e;
+    deps.logger.warn('launch failed', { pool: pool.name, error: e.message, decisionId });
+    events.push({
+      detailType: 'ScalingBlocked',
+      detail: {
+        pool: pool.name,
+        limit: e instanceof LaunchQuotaError ? 'quota' : e instanceof NoCapacityAvailableError ? 'capacity' : 'error',
+        wanted: decision.launch,
+        reason: e.message,
+      },
+    });
+  }
+  await deps.publisher.publish(events);
+  return launched;
+}
+
+/** Return a draining node to service (no-op unless it is draining). */
+export async function undrainNode(deps: AppDeps, nodeId: string): Promise<boolean> {
+  const now = deps.clock.now();
+  const node = await deps.store.transitionNode(nodeId, ['draining'], 'ready', now);
+  if (!node) return false;
+  if (!node.hot) await deps.store.setAccepting(nodeId, true);
+  const free = nodeCapacityOf(node) - nodeUsed(node);
+  await deps.store.adjustSummary(node.pool, { readyFree: node.hot ? 0 : free, drainingRemove: [nodeId] }, now);
+  return true;
+}
+
+/** Stop placing on a ready node (it keeps its rooms). */
+export async function drainNode(deps: AppDeps, nodeId: string, reason: string): Promise<NodeView | undefined> {
+  const now = deps.clock.now();
+  const node = await deps.store.transitionNode(nodeId, ['ready'], 'draining', now);
+  if (!node) return undefined;
+  await deps.store.setAccepting(nodeId, false);
+  const free = nodeCapacityOf(node) - nodeUsed(node);
+  await deps.store.adjustSummary(
+    node.pool,
+    { readyFree: node.hot ? 0 : -free, drainingSet: node.hot ? {} : { [nodeId]: free } },
+    now,
+  );
+  await deps.publisher.publish([{ detailType: 'NodeDraining', detail: { nodeId, pool: node.pool, reason } }]);
+  return node;
+}

@@ -1,0 +1,104 @@
+/**
+ * The scheduled sweep (every minute): scale-in, giving up on launches that never became ready,
+ * exact pool counters, scale-out to the target, and placing queued rooms.
+ *
+ * @module
+ */
+import type { PoolConfig } from '../domain/config.ts';
+import { bucketKey, planSweep, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import type { AppDeps } from './deps.ts';
+import { placeQueued } from './rooms.ts';
+import { drainNode, executeScaleOut } from './scaling.ts';
+import { terminateNode } from './nodes.ts';
+
+/** Most queued rooms the sweep reads to measure the queue. */
+export const SWEEP_QUEUE_READ_LIMIT = 1000;
+
+/** What one pool's sweep did. */
+export interface PoolSweepResult {
+  readonly pool: string;
+  readonly plan: SweepPlan;
+  readonly terminated: readonly string[];
+  readonly drained: readonly string[];
+  readonly launched: readonly string[];
+  readonly placedQueued: number;
+}
+
+/**
+ * Sweep one pool: plan with {@link planSweep}, then execute node actions, rewrite the summary
+ * counters exactly, scale out and place queued rooms.
+ *
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
+ */
+export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSweepResult> {
+  const now = deps.clock.now();
+  const [nodes, summary, queued] = await Promise.all([
+    deps.store.listNodes(pool.name),
+    deps.store.getSummary(pool.name),
+    deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
+  ]);
+  const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
+  const demand = { arrivedWeight: sumRecent(summary.arrivals, now, pool.arrivalWindowMs), windowMs: pool.arrivalWindowMs };
+  const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now);
+  const byId = new Map(nodes.map((n) => [n.nodeId, n]));
+  const terminated: string[] = [];
+  const drained: string[] = [];
+  for (const action of plan.actions) {
+    const node = byId.get(action.nodeId);
+    if (!node) continue;
+    if (await execute(deps, action, node)) (action.kind === 'terminate' ? terminated : action.kind === 'drain' ? drained : []).push(node.nodeId);
+  }
+  await deps.store.replaceSummary(
+    pool.name,
+    {
+      readyFree: plan.capacity.readyFree,
+      pendingCapacity: plan.capacity.pendingCapacity,
+      queuedWeight,
+      liveNodes: plan.capacity.liveNodes,
+      draining: Object.fromEntries(plan.capacity.drainingNodes.map((d) => [d.nodeId, d.free])),
+    },
+    now,
+    Math.max(pool.arrivalWindowMs, 120_000),
+  );
+  const launched = await executeScaleOut(deps, pool, plan.scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
+  const placedQueued = queued.length > 0 ? await placeQueued(deps, await deps.config.getConfig(), pool.name, `sweep:${bucketKey(now)}`) : 0;
+  if (terminated.length || drained.length || launched.length) {
+    deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued });
+  }
+  return { pool: pool.name, plan, terminated, drained, launched, placedQueued };
+}
+
+async function execute(deps: AppDeps, action: SweepAction, node: Parameters<typeof terminateNode>[1]): Promise<boolean> {
+  switch (action.kind) {
+    case 'mark-empty':
+      await deps.store.setEmptySince(node.nodeId, deps.clock.now());
+      return true;
+    case 'clear-empty':
+      await deps.store.setEmptySince(node.nodeId, undefined);
+      return true;
+    case 'drain':
+      return (await drainNode(deps, node.nodeId, 'surplus')) !== undefined;
+    case 'terminate':
+      return terminateNode(deps, node, action.reason);
+  }
+}
+
+/**
+ * Sweep every configured pool; a failing pool does not stop the others.
+ *
+ * @returns per-pool results and the errors of pools that failed
+ */
+export async function sweepAll(deps: AppDeps): Promise<{ results: PoolSweepResult[]; errors: { pool: string; error: Error }[] }> {
+  const config = await deps.config.getConfig();
+  const results: PoolSweepResult[] = [];
+  const errors: { pool: string; error: Error }[] = [];
+  for (const pool of config.pools) {
+    try {
+      results.push(await sweepPool(deps, pool));
+    } catch (e) {
+      deps.logger.error('sweep failed', { pool: pool.name, error: (e as Error).message });
+      errors.push({ pool: pool.name, error: e as Error });
+    }
+  }
+  return { results, errors };
+}
