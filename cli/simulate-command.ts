@@ -6,7 +6,7 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeReport } from './report.ts';
-import { simulate } from './simulate.ts';
+import { simulate, stopSimulator } from './simulate.ts';
 import { formatSummary, formatTraceErrors } from './summary-table.ts';
 
 /** Options as commander parses them. */
@@ -32,7 +32,9 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | virtual {hours} h | {duration}s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
     : undefined;
   let started = false;
-  const result = await simulate({
+  let result;
+  try {
+    result = await simulate({
     tracePath: opts.trace,
     configPath: opts.config,
     seed: opts.seed,
@@ -48,7 +50,10 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
       bar.update(done, { hours: (done / 3_600_000).toFixed(1) });
     },
   });
-  bar?.stop();
+  } finally {
+    bar?.stop();
+    await stopSimulator();
+  }
   const ok = result.summary.overbooked === 0 && result.summary.leakedCapacity === 0;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result.summary)}\n`);

@@ -32,6 +32,8 @@ import { readTraceFile, type TraceFileEvent } from './trace-file.ts';
 export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
 /** The sweep's schedule, ms (EventBridge Scheduler, every minute). */
 export const SWEEP_INTERVAL_MS = 60_000;
+/** The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms. */
+export const SAMPLE_INTERVAL_MS = 300_000;
 /** Lambda's asynchronous retries: after these delays, then the dead-letter queue. */
 export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
 
@@ -93,6 +95,27 @@ function weightAt(steps: readonly WeightStep[], t: number, cursor: { i: number }
   return s && s.t <= t ? s.weight : 0;
 }
 
+let sharedDb: Promise<LocalDynamoDb> | undefined;
+
+/**
+ * The process's local DynamoDB. The handlers' modules build their DynamoDB client and
+ * idempotency store once, at import, as in Lambda; so every run in a process shares one
+ * endpoint and table names, and each run starts from freshly re-created tables.
+ */
+async function localDb(): Promise<LocalDynamoDb> {
+  if (!sharedDb) return (sharedDb = startLocalDynamoDb());
+  const db = await sharedDb;
+  await db.reset();
+  return db;
+}
+
+/** Stop the local DynamoDB that {@link simulate} started (call once, when done simulating). */
+export async function stopSimulator(): Promise<void> {
+  const db = sharedDb;
+  sharedDb = undefined;
+  if (db) await (await db).close();
+}
+
 /** Load and validate a configuration file, or the defaults. @throws {ConfigError} */
 export async function loadConfig(path: string | undefined): Promise<AutoscalerConfig> {
   if (!path) return parseAutoscalerConfig({});
@@ -116,7 +139,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const pool = poolByName(config, config.defaultPool);
   const capacityPerNode = nodeCapacity(pool);
 
-  const db = await startLocalDynamoDb();
+  const db = await localDb();
   const previousEnv = { ...process.env };
   try {
     Object.assign(process.env, {
@@ -133,7 +156,6 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     return await run(options, config, seed, events, trace.errors, db, pool.name, capacityPerNode, wallStart);
   } finally {
     process.env = previousEnv;
-    await db.close();
   }
 }
 
@@ -158,13 +180,14 @@ async function run(
   };
 
   let ddbCalls = 0;
+  const counterName = `simulationCallCounter-${wallStart}-${Math.random().toString(36).slice(2)}`;
   const countCalls = (client: { middlewareStack: { add: (mw: never, opts: never) => void } }) =>
     client.middlewareStack.add(
       ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
         ddbCalls += 1;
         return next(args);
       }) as never,
-      { step: 'initialize', name: 'simulationCallCounter' } as never,
+      { step: 'initialize', name: counterName } as never,
     );
   countCalls(db.client as never);
   countCalls(deps.dynamoDbClient as never);
@@ -306,7 +329,7 @@ async function run(
       if (delay !== undefined) push({ at: now + delay, kind: 'invoke', target, event, attempt: job.attempt + 1 });
       else await deadLetters.send(event, (e as Error).message, target);
     }
-    if (job.kind === 'sweep') {
+    if (job.kind === 'sweep' && ((now - TRACE_EPOCH_MS) % SAMPLE_INTERVAL_MS === 0 || job.at === endMs)) {
       await sample();
       options.onProgress?.(now - TRACE_EPOCH_MS, totalMs);
     }
@@ -363,6 +386,7 @@ async function run(
     wallMs: Date.now() - wallStart,
   };
   deps.setDependencies(undefined);
+  deps.dynamoDbClient.middlewareStack.remove(counterName);
   return {
     summary,
     timeline,

@@ -668,11 +668,13 @@ export class DynamoDbFleetStore implements FleetStore {
     return toSummary(pool, out.Item);
   }
 
-  public async replaceSummary(pool: string, snapshot: SummarySnapshot, now: number, windowMs: number): Promise<void> {
-    const current = await this.call('GetSummary', () =>
-      this.doc.send(new GetCommand({ TableName: this.table, Key: summaryKey(pool), ConsistentRead: true })),
-    );
+  public async replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void> {
     const oldest = Math.floor((now - windowMs) / 60_000) + 1;
+    const keys = [
+      ...Object.keys(current.arrivals).map((k) => `${ARRIVAL_PREFIX}${k}`),
+      ...Object.keys(current.launches).map((k) => `${LAUNCH_PREFIX}${k}`),
+      ...Object.keys(current.draining).map((k) => `${DRAINING_PREFIX}${k}`),
+    ];
     const names: Record<string, string> = {};
     const values: Item = {
       ':rf': snapshot.readyFree,
@@ -684,7 +686,7 @@ export class DynamoDbFleetStore implements FleetStore {
     const sets = ['readyFree = :rf', 'pendingCapacity = :pc', 'queuedWeight = :qw', 'liveNodes = :ln', 'reconciledAt = :at'];
     const removes: string[] = [];
     let i = 0;
-    for (const k of Object.keys(current.Item ?? {})) {
+    for (const k of keys) {
       const stale =
         ((k.startsWith(ARRIVAL_PREFIX) || k.startsWith(LAUNCH_PREFIX)) && Number(k.slice(4)) < oldest) ||
         (k.startsWith(DRAINING_PREFIX) && !(k.slice(DRAINING_PREFIX.length) in snapshot.draining));

@@ -5,7 +5,7 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { fleetTableCreateInput, idempotencyTableCreateInput } from './fleet-table.ts';
 
@@ -17,6 +17,8 @@ export interface LocalDynamoDb {
   readonly client: DynamoDBClient;
   readonly fleetTable: string;
   readonly idempotencyTable: string;
+  /** Delete and re-create both tables: a fresh, empty store on the same endpoint. */
+  reset(): Promise<void>;
   /** Stop the server and destroy the client. */
   close(): Promise<void>;
 }
@@ -52,15 +54,26 @@ export async function startLocalDynamoDb(options: { fleetTable?: string; idempot
   const client = new DynamoDBClient(localClientConfig(endpoint));
   const fleetTable = options.fleetTable ?? 'fleet';
   const idempotencyTable = options.idempotencyTable ?? 'idempotency';
-  for (const input of [fleetTableCreateInput(fleetTable), idempotencyTableCreateInput(idempotencyTable)]) {
-    await client.send(new CreateTableCommand(input));
-    await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: input.TableName });
-  }
+  const inputs = [fleetTableCreateInput(fleetTable), idempotencyTableCreateInput(idempotencyTable)];
+  const create = async () => {
+    for (const input of inputs) {
+      await client.send(new CreateTableCommand(input));
+      await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: input.TableName });
+    }
+  };
+  await create();
   return {
     endpoint,
     client,
     fleetTable,
     idempotencyTable,
+    reset: async () => {
+      for (const input of inputs) {
+        await client.send(new DeleteTableCommand({ TableName: input.TableName }));
+        await waitUntilTableNotExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: input.TableName });
+      }
+      await create();
+    },
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

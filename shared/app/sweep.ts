@@ -57,6 +57,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
       liveNodes: plan.capacity.liveNodes,
       draining: Object.fromEntries(plan.capacity.drainingNodes.map((d) => [d.nodeId, d.free])),
     },
+    summary,
     now,
     Math.max(pool.arrivalWindowMs, 120_000),
   );

@@ -191,8 +191,11 @@ export interface PoolSummaryStore {
   /** Apply a delta and return the summary after it (one conditional-free update). */
   adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary>;
   getSummary(pool: string): Promise<PoolSummary>;
-  /** Overwrite the counters with exact figures and prune buckets older than `windowMs`. */
-  replaceSummary(pool: string, snapshot: SummarySnapshot, now: number, windowMs: number): Promise<void>;
+  /**
+   * Overwrite the counters with exact figures and prune buckets older than `windowMs` and
+   * draining entries not in the snapshot; `current` is the summary the caller read (what to prune).
+   */
+  replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void>;
 }
 
 /** The fleet store: all four roles, one table. */

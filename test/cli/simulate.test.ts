@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { percentile, simulate, stopSimulator } from '../../cli/simulate.ts';
+import { formatTraceText } from '../../cli/trace-file.ts';
+import { generateTrace } from '../../shared/domain/trace.ts';
+
+const run = promisify(execFile);
+const SHORT = 'test/fixtures/traces/short.jsonl';
+
+describe('Function: simulate', () => {
+  afterAll(stopSimulator);
+
+  it('places every valid room through the real handlers and keeps the invariants on a short trace', async () => {
+    // Prepare: a trace with a duplicate delivery, a stale create, a too-heavy room, a reconnect
+    // and two invalid lines
+
+    // Act
+    const { summary, traceErrors, timeline } = await simulate({ tracePath: SHORT, seed: 7 });
+
+    // Assess
+    expect(traceErrors.map((e) => e.line)).toEqual([7, 8]);
+    expect(summary.rooms).toBe(3); // standup-1, webinar-7, cam.house-1 (too-heavy refused, late-create stale)
+    expect(summary.placed).toBe(3);
+    expect(summary.placements).toBe(4); // cam.house-1 reconnects once
+    expect(summary.staleCreates).toBe(1);
+    expect(summary.duplicateDeliveries).toBe(1);
+    expect(summary.rejected).toBe(3); // two invalid lines + the too-heavy room
+    expect(summary.overbooked).toBe(0);
+    expect(summary.leakedCapacity).toBe(0);
+    expect(summary.activeRoomsAtEnd).toBe(0);
+    expect(summary.launches).toBeGreaterThanOrEqual(1);
+    expect(summary.nodeHours).toBeGreaterThan(0);
+    expect(summary.waitMaxMs).toBeGreaterThan(0); // the first rooms wait for the first node to boot
+    expect(summary.waitMaxMs).toBeLessThan(5 * 60_000);
+    expect(timeline.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the invariants on a generated two-hour busy trace with launch failures', async () => {
+    // Prepare: the Monday-morning ramp of the generated week (busy, with duplicates)
+    const dir = await mkdtemp(join(tmpdir(), 'wcs-sim-'));
+    const path = join(dir, 'ramp.jsonl');
+    const events = generateTrace({ seed: 3, days: 1 }).filter((e) => e.t >= 8 * 3600 && e.t < 10 * 3600).map((e) => ({ ...e, t: e.t - 8 * 3600, time: (e.time ?? e.t) - 8 * 3600 }));
+    await writeFile(path, formatTraceText(events));
+
+    // Act
+    const { summary } = await simulate({ tracePath: path, seed: 11, launchFailureRate: 0.3 });
+
+    // Assess
+    expect(summary.rooms).toBeGreaterThan(100);
+    expect(summary.placed).toBe(summary.rooms);
+    expect(summary.overbooked).toBe(0);
+    expect(summary.leakedCapacity).toBe(0);
+    expect(summary.launchFailures).toBeGreaterThan(0);
+    expect(summary.ddbCallsPerPlacement).toBeGreaterThan(0);
+  });
+});
+
+describe('Function: percentile', () => {
+  it.each([
+    [[], 50, 0],
+    [[5], 99, 5],
+    [[1, 2, 3, 4], 50, 2],
+    [[1, 2, 3, 4], 99, 4],
+    [Array.from({ length: 100 }, (_, i) => i + 1), 99, 99],
+  ])('returns the nearest-rank percentile of %j at p%d', (sorted, p, expected) => {
+    expect(percentile(sorted, p)).toBe(expected);
+  });
+});
+
+describe('Command: wcs-autoscaler simulate --json', () => {
+  it('prints exactly one JSON object with every required key', async () => {
+    // Act
+    const { stdout } = await run(process.execPath, ['bin/wcs-autoscaler.js', 'simulate', '--trace', SHORT, '--json'], { timeout: 120_000 });
+
+    // Assess
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const summary = JSON.parse(lines[0] as string);
+    for (const key of ['rooms', 'placed', 'placements', 'rejected', 'waitedPlacements', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'queuedPeak', 'nodesPeak', 'nodeHours', 'lowerBoundNodeHours', 'costUsd', 'static72CostUsd', 'overbooked', 'leakedCapacity', 'activeRoomsAtEnd', 'ddbCallsPerPlacement']) {
+      expect(summary).toHaveProperty(key);
+      expect(typeof summary[key]).toBe('number');
+    }
+  });
+
+  it('writes a self-contained HTML report and prints the summary table', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'wcs-report-'));
+    const report = join(dir, 'r.html');
+
+    // Act
+    const { stdout } = await run(process.execPath, ['bin/wcs-autoscaler.js', 'simulate', '--trace', SHORT, '--report', report], { timeout: 120_000 });
+
+    // Assess
+    expect(stdout).toContain('Overbooked');
+    expect(stdout).toContain(`Report: ${report}`);
+    const html = await readFile(report, 'utf8');
+    expect(html).toContain('<canvas');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  it('rejects an invalid option with a clear error', async () => {
+    // Act
+    const failure = await run(process.execPath, ['bin/wcs-autoscaler.js', 'simulate', '--trace', SHORT, '--launch-failure-rate', '2']).catch((e: { stderr: string; code: number }) => e);
+
+    // Assess
+    expect((failure as { code: number }).code).not.toBe(0);
+    expect((failure as { stderr: string }).stderr).toContain('--launch-failure-rate must be a number from 0 to 1');
+  });
+});

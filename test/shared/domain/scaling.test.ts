@@ -1,0 +1,449 @@
+import { describe, expect, it } from 'vitest';
+import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
+import type { NodeState, NodeView } from '../../../shared/domain/model.ts';
+import {
+  decideScaleOut,
+  headroomTarget,
+  planSweep,
+  summarizePool,
+  sumRecent,
+  type PoolCapacity,
+  type PoolDemand,
+} from '../../../shared/domain/scaling.ts';
+
+const NOW = 1_700_000_000_000;
+const MIN = 60_000;
+
+/** 2 containers × 10 units = 20 units per node. */
+const pool = (overrides: Partial<PoolConfig> = {}): PoolConfig =>
+  PoolConfigSchema.parse({
+    name: 'media',
+    containersPerNode: 2,
+    capacityPerContainer: 10,
+    minNodes: 1,
+    maxNodes: 10,
+    headroomMin: 10,
+    bootTimeMs: 90_000,
+    maxLaunchesPerMinute: 3,
+    idleGraceMs: 600_000,
+    readyTimeoutMs: 600_000,
+    arrivalWindowMs: 600_000,
+    ...overrides,
+  });
+
+const capacity = (overrides: Partial<PoolCapacity> = {}): PoolCapacity => ({
+  readyFree: 0,
+  pendingCapacity: 0,
+  queuedWeight: 0,
+  liveNodes: 1,
+  launchesLastMinute: 0,
+  drainingNodes: [],
+  ...overrides,
+});
+
+const NO_DEMAND: PoolDemand = { arrivedWeight: 0, windowMs: 600_000 };
+
+/** A node with one container per entry of `used` (10 units each). */
+const node = (
+  nodeId: string,
+  state: NodeState,
+  used: readonly number[],
+  extra: Partial<Pick<NodeView, 'hot' | 'emptySince' | 'launchedAt' | 'drainingSince'>> = {},
+): NodeView => ({
+  nodeId,
+  pool: 'media',
+  state,
+  instanceType: 'c6i.2xlarge',
+  launchedAt: extra.launchedAt ?? NOW - 3_600_000,
+  hot: extra.hot ?? false,
+  emptySince: extra.emptySince,
+  drainingSince: extra.drainingSince,
+  containers: used.map((u, index) => ({ nodeId, index, capacity: 10, used: u, accepting: state === 'ready' && !extra.hot })),
+});
+
+describe('Function: headroomTarget', () => {
+  it.each([
+    { name: 'is the configured minimum without arrivals', min: 10, arrived: 0, windowMs: 600_000, expected: 10 },
+    { name: 'is the expected arrivals during one boot, rounded up', min: 2, arrived: 30, windowMs: 600_000, expected: 5 },
+    { name: 'does not round an exact figure up (40/600 s × 90 s = 6)', min: 2, arrived: 40, windowMs: 600_000, expected: 6 },
+    { name: 'is the minimum when arrivals expect less', min: 10, arrived: 10, windowMs: 600_000, expected: 10 },
+    { name: 'is the minimum for an empty window', min: 7, arrived: 100, windowMs: 0, expected: 7 },
+    { name: 'can be zero', min: 0, arrived: 0, windowMs: 600_000, expected: 0 },
+    { name: 'scales with a shorter window', min: 0, arrived: 30, windowMs: 60_000, expected: 45 },
+  ])('$name', ({ min, arrived, windowMs, expected }) => {
+    // Prepare / Act
+    const target = headroomTarget({ headroomMin: min, bootTimeMs: 90_000 }, { arrivedWeight: arrived, windowMs });
+
+    // Assess
+    expect(target).toBe(expected);
+  });
+});
+
+describe('Function: sumRecent', () => {
+  it.each([
+    { name: 'sums the buckets within the window', windowMs: 3 * MIN, expected: 1 + 2 + 4 },
+    { name: 'includes only the current bucket for a one-minute window', windowMs: MIN, expected: 4 },
+    { name: 'includes every bucket for a long window', windowMs: 10 * MIN, expected: 1 + 2 + 4 + 8 },
+  ])('$name', ({ windowMs, expected }) => {
+    // Prepare
+    const k = Math.floor(NOW / MIN);
+    const buckets = { [String(k - 3)]: 8, [String(k - 2)]: 1, [String(k - 1)]: 2, [String(k)]: 4, [String(k + 1)]: 16 };
+
+    // Act / Assess
+    expect(sumRecent(buckets, NOW, windowMs)).toBe(expected);
+  });
+});
+
+describe('Function: decideScaleOut', () => {
+  it.each([
+    {
+      name: 'does nothing when free capacity covers the headroom',
+      pool: {},
+      capacity: { readyFree: 30 },
+      demand: NO_DEMAND,
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -20 },
+    },
+    {
+      name: 'does nothing when free capacity equals the headroom exactly',
+      pool: {},
+      capacity: { readyFree: 10 },
+      demand: NO_DEMAND,
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: 0 },
+    },
+    {
+      name: 'launches for the deficit the queue adds',
+      pool: {},
+      capacity: { readyFree: 5, queuedWeight: 25 },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 2, undrain: [], targetHeadroom: 10, deficit: 30 },
+    },
+    {
+      name: 'counts pending capacity against the deficit',
+      pool: {},
+      capacity: { readyFree: 0, pendingCapacity: 40, queuedWeight: 25 },
+      demand: NO_DEMAND,
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -5 },
+    },
+    {
+      name: 'raises the target with the arrival rate',
+      pool: {},
+      capacity: { readyFree: 10 },
+      demand: { arrivedWeight: 200, windowMs: 600_000 },
+      expected: { kind: 'scale-out', launch: 1, undrain: [], targetHeadroom: 30, deficit: 20 },
+    },
+    {
+      name: 'undrains the draining node with the most free capacity before launching',
+      pool: {},
+      capacity: { readyFree: 0, drainingNodes: [{ nodeId: 'i-a', free: 5 }, { nodeId: 'i-b', free: 15 }] },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 0, undrain: ['i-b'], targetHeadroom: 10, deficit: 10 },
+    },
+    {
+      name: 'undrains every draining node, then launches for what remains',
+      pool: {},
+      capacity: { readyFree: 0, queuedWeight: 30, drainingNodes: [{ nodeId: 'i-a', free: 5 }, { nodeId: 'i-b', free: 15 }] },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 1, undrain: ['i-b', 'i-a'], targetHeadroom: 10, deficit: 40 },
+    },
+    {
+      name: 'caps launches at maxNodes and says so',
+      pool: {},
+      capacity: { liveNodes: 9, queuedWeight: 100 },
+      demand: NO_DEMAND,
+      expected: {
+        kind: 'scale-out',
+        launch: 1,
+        undrain: [],
+        targetHeadroom: 10,
+        deficit: 110,
+        limitedBy: { limit: 'max-nodes', wanted: 6 },
+      },
+    },
+    {
+      name: 'caps launches at the launch rate and says so',
+      pool: {},
+      capacity: { liveNodes: 1, launchesLastMinute: 2, queuedWeight: 100 },
+      demand: NO_DEMAND,
+      expected: {
+        kind: 'scale-out',
+        launch: 1,
+        undrain: [],
+        targetHeadroom: 10,
+        deficit: 110,
+        limitedBy: { limit: 'launch-rate', wanted: 6 },
+      },
+    },
+    {
+      name: 'is blocked by maxNodes when no node may be added',
+      pool: {},
+      capacity: { liveNodes: 10, queuedWeight: 100 },
+      demand: NO_DEMAND,
+      expected: { kind: 'blocked', limit: 'max-nodes', wanted: 6, targetHeadroom: 10, deficit: 110 },
+    },
+    {
+      name: 'is blocked by the launch rate when this minute is used up',
+      pool: {},
+      capacity: { liveNodes: 2, launchesLastMinute: 3, queuedWeight: 100 },
+      demand: NO_DEMAND,
+      expected: { kind: 'blocked', limit: 'launch-rate', wanted: 6, targetHeadroom: 10, deficit: 110 },
+    },
+    {
+      name: 'still undrains when launches are blocked',
+      pool: {},
+      capacity: { liveNodes: 10, queuedWeight: 100, drainingNodes: [{ nodeId: 'i-a', free: 5 }] },
+      demand: NO_DEMAND,
+      expected: {
+        kind: 'scale-out',
+        launch: 0,
+        undrain: ['i-a'],
+        targetHeadroom: 10,
+        deficit: 110,
+        limitedBy: { limit: 'max-nodes', wanted: 6 },
+      },
+    },
+    {
+      name: 'launches up to minNodes even without a deficit',
+      pool: { minNodes: 3 },
+      capacity: { liveNodes: 1, readyFree: 100 },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 2, undrain: [], targetHeadroom: 10, deficit: -90 },
+    },
+    {
+      name: 'launches the larger of the deficit and the minNodes shortfall',
+      pool: { minNodes: 3, maxLaunchesPerMinute: 10 },
+      capacity: { liveNodes: 1, queuedWeight: 90 },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 5, undrain: [], targetHeadroom: 10, deficit: 100 },
+    },
+    {
+      name: 'does nothing at minNodes with enough headroom',
+      pool: { minNodes: 2 },
+      capacity: { liveNodes: 2, readyFree: 40 },
+      demand: NO_DEMAND,
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -30 },
+    },
+  ])('$name', ({ pool: overrides, capacity: cap, demand, expected }) => {
+    // Prepare / Act
+    const decision = decideScaleOut(pool(overrides), capacity(cap), demand);
+
+    // Assess
+    expect(decision).toEqual(expected);
+  });
+});
+
+describe('Function: summarizePool', () => {
+  it.each([
+    {
+      name: 'sums the free capacity of ready, accepting nodes',
+      nodes: [node('i-a', 'ready', [3, 0]), node('i-b', 'ready', [10, 10])],
+      expected: { readyFree: 17, pendingCapacity: 0, liveNodes: 2, drainingNodes: [] },
+    },
+    {
+      name: 'counts launching and booting nodes as pending capacity',
+      nodes: [node('i-a', 'launching', [0, 0]), node('i-b', 'booting', [0, 0]), node('i-c', 'ready', [5, 5])],
+      expected: { readyFree: 10, pendingCapacity: 40, liveNodes: 3, drainingNodes: [] },
+    },
+    {
+      name: 'leaves a hot ready node out of the free capacity',
+      nodes: [node('i-a', 'ready', [0, 0], { hot: true }), node('i-b', 'ready', [5, 0])],
+      expected: { readyFree: 15, pendingCapacity: 0, liveNodes: 2, drainingNodes: [] },
+    },
+    {
+      name: 'lists draining nodes (not hot) with their free capacity',
+      nodes: [node('i-a', 'draining', [4, 0]), node('i-b', 'draining', [0, 0], { hot: true })],
+      expected: { readyFree: 0, pendingCapacity: 0, liveNodes: 2, drainingNodes: [{ nodeId: 'i-a', free: 16 }] },
+    },
+    {
+      name: 'ignores terminating and terminated nodes',
+      nodes: [node('i-a', 'terminating', [0, 0]), node('i-b', 'terminated', [0, 0]), node('i-c', 'ready', [0, 0])],
+      expected: { readyFree: 20, pendingCapacity: 0, liveNodes: 1, drainingNodes: [] },
+    },
+    {
+      name: 'is all zero for no nodes',
+      nodes: [],
+      expected: { readyFree: 0, pendingCapacity: 0, liveNodes: 0, drainingNodes: [] },
+    },
+  ])('$name', ({ nodes, expected }) => {
+    // Prepare / Act
+    const summary = summarizePool(nodes, 7, 2);
+
+    // Assess
+    expect(summary).toEqual({ ...expected, queuedWeight: 7, launchesLastMinute: 2 });
+  });
+});
+
+describe('Function: planSweep', () => {
+  const OLD = NOW - 600_000; // exactly one idle grace / ready timeout ago
+  const RECENT = NOW - 599_999; // one ms short of it
+
+  it.each([
+    {
+      name: 'terminates a launching node past the ready timeout',
+      pool: {},
+      nodes: [node('i-a', 'launching', [], { launchedAt: OLD }), node('i-r', 'ready', [5, 5], { emptySince: undefined })],
+      queued: 0,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'ready-timeout' }],
+    },
+    {
+      name: 'terminates a booting node past the ready timeout',
+      pool: {},
+      nodes: [node('i-a', 'booting', [], { launchedAt: OLD }), node('i-r', 'ready', [5, 5])],
+      queued: 0,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'ready-timeout' }],
+    },
+    {
+      name: 'waits for a pending node within the ready timeout',
+      pool: {},
+      nodes: [node('i-a', 'launching', [], { launchedAt: RECENT }), node('i-r', 'ready', [5, 5])],
+      queued: 0,
+      expected: [],
+    },
+    {
+      name: 'marks an empty node and clears the mark of a node with rooms',
+      pool: { minNodes: 2 },
+      nodes: [node('i-a', 'ready', [0, 0]), node('i-b', 'ready', [10, 1], { emptySince: OLD })],
+      queued: 0,
+      expected: [
+        { kind: 'mark-empty', nodeId: 'i-a' },
+        { kind: 'clear-empty', nodeId: 'i-b' },
+      ],
+    },
+    {
+      name: 'terminates a draining node empty for the idle grace',
+      pool: {},
+      nodes: [node('i-a', 'draining', [0, 0], { emptySince: OLD }), node('i-r', 'ready', [9, 9])],
+      queued: 0,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
+    },
+    {
+      name: 'keeps a draining node empty for less than the idle grace',
+      pool: {},
+      nodes: [node('i-a', 'draining', [0, 0], { emptySince: RECENT }), node('i-r', 'ready', [9, 9])],
+      queued: 0,
+      expected: [],
+    },
+    {
+      name: 'marks a draining node that just became empty instead of terminating it',
+      pool: {},
+      nodes: [node('i-a', 'draining', [0, 0]), node('i-r', 'ready', [9, 9])],
+      queued: 0,
+      expected: [{ kind: 'mark-empty', nodeId: 'i-a' }],
+    },
+    {
+      name: 'never terminates a draining node that hosts rooms, whatever its empty mark says',
+      pool: {},
+      nodes: [node('i-a', 'draining', [0, 1], { emptySince: OLD - 1 }), node('i-r', 'ready', [9, 9])],
+      queued: 0,
+      expected: [{ kind: 'clear-empty', nodeId: 'i-a' }],
+    },
+    {
+      name: 'never terminates below minNodes',
+      pool: { minNodes: 1 },
+      nodes: [node('i-a', 'draining', [0, 0], { emptySince: OLD })],
+      queued: 0,
+      expected: [],
+    },
+    {
+      name: 'terminates the longest-idle draining nodes first and stops at minNodes',
+      pool: { minNodes: 2 },
+      nodes: [
+        node('i-a', 'draining', [0, 0], { emptySince: OLD }),
+        node('i-b', 'draining', [0, 0], { emptySince: OLD - 60_000 }),
+        node('i-c', 'draining', [0, 0], { emptySince: OLD - 30_000 }),
+      ],
+      queued: 0,
+      expected: [{ kind: 'terminate', nodeId: 'i-b', reason: 'idle' }],
+    },
+    {
+      name: 'drains the least loaded ready node while the rest still cover the headroom',
+      pool: {},
+      nodes: [
+        node('i-c', 'ready', [10, 5], { emptySince: undefined }),
+        node('i-b', 'ready', [5, 0]),
+        node('i-a', 'ready', [0, 0], { emptySince: OLD }),
+      ],
+      queued: 0,
+      // free 5 + 15 + 20 = 40, target 10: surplus 30 → drain i-a (20), then i-b (15) would overshoot
+      expected: [{ kind: 'drain', nodeId: 'i-a', reason: 'surplus' }],
+    },
+    {
+      name: 'drains several nodes, least loaded first, while surplus remains',
+      pool: { headroomMin: 0 },
+      nodes: [
+        node('i-a', 'ready', [0, 0], { emptySince: OLD }),
+        node('i-b', 'ready', [1, 0]),
+        node('i-c', 'ready', [10, 10]),
+      ],
+      queued: 0,
+      expected: [
+        { kind: 'drain', nodeId: 'i-a', reason: 'surplus' },
+        { kind: 'drain', nodeId: 'i-b', reason: 'surplus' },
+      ],
+    },
+    {
+      name: 'keeps minNodes accepting nodes even with surplus',
+      pool: { minNodes: 2, headroomMin: 0 },
+      nodes: [
+        node('i-a', 'ready', [0, 0], { emptySince: OLD }),
+        node('i-b', 'ready', [0, 0], { emptySince: OLD }),
+        node('i-c', 'ready', [0, 0], { emptySince: OLD }),
+      ],
+      queued: 0,
+      expected: [{ kind: 'drain', nodeId: 'i-a', reason: 'surplus' }],
+    },
+    {
+      name: 'drains nothing when the free capacity only just covers the headroom',
+      pool: {},
+      nodes: [node('i-a', 'ready', [10, 5]), node('i-b', 'ready', [10, 5])],
+      queued: 0,
+      expected: [],
+    },
+    {
+      name: 'counts queued weight against the surplus',
+      pool: {},
+      nodes: [node('i-a', 'ready', [0, 0], { emptySince: OLD }), node('i-b', 'ready', [0, 0], { emptySince: OLD })],
+      queued: 30,
+      expected: [],
+    },
+    {
+      name: 'ignores terminating and terminated nodes',
+      pool: { minNodes: 0 },
+      nodes: [node('i-a', 'terminating', [0, 0]), node('i-b', 'terminated', [0, 0], { emptySince: OLD })],
+      queued: 0,
+      expected: [],
+    },
+  ])('$name', ({ pool: overrides, nodes, queued, expected }) => {
+    // Prepare / Act
+    const plan = planSweep(pool(overrides), nodes, queued, NO_DEMAND, 0, NOW);
+
+    // Assess
+    expect(plan.actions).toEqual(expected);
+    const terminated = new Set(plan.actions.filter((a) => a.kind === 'terminate').map((a) => a.nodeId));
+    for (const n of nodes) if (terminated.has(n.nodeId)) expect(n.containers.every((c) => c.used === 0)).toBe(true);
+  });
+
+  it('plans on the capacity left after its own actions and scales out for the node it gave up on', () => {
+    // Prepare: a node that never became ready, and a nearly full ready node
+    const nodes = [node('i-a', 'launching', [], { launchedAt: OLD }), node('i-r', 'ready', [9, 9])];
+
+    // Act
+    const plan = planSweep(pool(), nodes, 0, NO_DEMAND, 0, NOW);
+
+    // Assess
+    expect(plan.capacity).toEqual({ readyFree: 2, pendingCapacity: 0, queuedWeight: 0, liveNodes: 1, launchesLastMinute: 0, drainingNodes: [] });
+    expect(plan.scaleOut).toMatchObject({ kind: 'scale-out', launch: 1, deficit: 8 });
+  });
+
+  it('lists the nodes it drains as draining in the capacity it returns', () => {
+    // Prepare
+    const nodes = [node('i-a', 'ready', [0, 0], { emptySince: OLD }), node('i-b', 'ready', [0, 0], { emptySince: OLD })];
+
+    // Act
+    const plan = planSweep(pool(), nodes, 0, NO_DEMAND, 0, NOW);
+
+    // Assess
+    expect(plan.capacity.drainingNodes).toEqual([{ nodeId: 'i-a', free: 20 }]);
+    expect(plan.capacity.readyFree).toBe(20);
+    expect(plan.scaleOut.kind).toBe('noop');
+  });
+});

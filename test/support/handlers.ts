@@ -1,0 +1,392 @@
+/**
+ * Test support for the Lambda handler tests: dynalite per test file with a fresh fleet table per
+ * test, event builders over the real AWS fixtures, recording fakes of the ports, and an
+ * `AppDeps` builder with a fixed clock.
+ *
+ * The fakes implement the ports (shared/ports), so the compiler catches any drift.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
+import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
+import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
+import type { NodeView } from '../../shared/domain/model.ts';
+import type { RandomSource } from '../../shared/domain/placement.ts';
+import type { OutboundEvent } from '../../shared/events/schemas.ts';
+import type {
+  AppLogger,
+  Clock,
+  ComputeProvider,
+  EventPublisher,
+  FleetStore,
+  InstanceDescription,
+  LaunchRequest,
+  LaunchResult,
+  LaunchedInstance,
+} from '../../shared/ports/index.ts';
+
+/** 2026-03-02T12:00:00Z, epoch ms: where every test clock starts. */
+export const T0 = Date.parse('2026-03-02T12:00:00Z');
+
+/** EventBridge `time` (whole seconds, as EventBridge writes it) of an epoch-ms instant. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// ------------------------------------------------------------------------------------ events
+
+/** A fixture event: a fresh deep copy of `test/fixtures/events/<path>` (data, never mutated). */
+export function fixture(path: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`../fixtures/events/${path}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * An AWS fixture with a per-test event `id` and, for EC2 events, another instance id (in the
+ * detail and the resource ARN).
+ */
+export function awsEvent(path: string, overrides: { id: string; instanceId?: string; time?: number }): Record<string, unknown> {
+  const event = fixture(path);
+  event.id = overrides.id;
+  if (overrides.time !== undefined) event.time = isoTime(overrides.time);
+  if (overrides.instanceId !== undefined) {
+    const detail = event.detail as Record<string, unknown>;
+    const previous = detail['instance-id'] as string;
+    detail['instance-id'] = overrides.instanceId;
+    event.resources = (event.resources as string[]).map((r) => r.replace(previous, overrides.instanceId as string));
+  }
+  return event;
+}
+
+/** An EventBridge envelope around an application's or a node's event. */
+export function envelope(
+  source: string,
+  detailType: string,
+  detail: unknown,
+  options: { id: string; time?: number; resources?: string[] },
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: options.id,
+    'detail-type': detailType,
+    source,
+    account: '123456789012',
+    time: isoTime(options.time ?? T0),
+    region: 'eu-central-1',
+    resources: options.resources ?? [],
+    detail,
+  };
+}
+
+/** A `RoomCreated` from the default application source. */
+export function roomCreated(id: string, detail: Record<string, unknown>, time = T0): Record<string, unknown> {
+  return envelope('app.rooms', 'RoomCreated', detail, { id, time });
+}
+
+/** A `RoomReleased` from the default application source. */
+export function roomReleased(id: string, roomId: string, time = T0): Record<string, unknown> {
+  return envelope('app.rooms', 'RoomReleased', { roomId }, { id, time });
+}
+
+/** A Lambda context good enough for Powertools (logger, idempotency timeout). */
+export function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `req-${functionName}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+// ------------------------------------------------------------------------------------- fakes
+
+/** A clock the test sets; starts at {@link T0}. */
+export class FixedClock implements Clock {
+  public constructor(public current: number = T0) {}
+
+  public now(): number {
+    return this.current;
+  }
+
+  public advance(ms: number): number {
+    this.current += ms;
+    return this.current;
+  }
+}
+
+/** Records every published event. */
+export class RecordingPublisher implements EventPublisher {
+  public readonly events: OutboundEvent[] = [];
+
+  public async publish(events: readonly OutboundEvent[]): Promise<void> {
+    this.events.push(...events);
+  }
+
+  /** Details of the recorded events of one type, in order. */
+  public ofType<T extends OutboundEvent['detailType']>(detailType: T): Extract<OutboundEvent, { detailType: T }>['detail'][] {
+    return this.events
+      .filter((e): e is Extract<OutboundEvent, { detailType: T }> => e.detailType === detailType)
+      .map((e) => e.detail);
+  }
+
+  /** Detail types, in order. */
+  public get types(): string[] {
+    return this.events.map((e) => e.detailType);
+  }
+}
+
+/** Records launches and terminations; launches are idempotent per decision id (EC2 ClientToken). */
+export class RecordingCompute implements ComputeProvider {
+  public readonly launches: LaunchRequest[] = [];
+  public readonly terminations: string[][] = [];
+  private readonly byDecision = new Map<string, LaunchedInstance[]>();
+  private next = 1;
+
+  public async launch(request: LaunchRequest): Promise<LaunchResult> {
+    this.launches.push(request);
+    const known = this.byDecision.get(request.decisionId);
+    if (known) return { instances: known, failures: [] };
+    const instances = Array.from({ length: request.count }, () => ({
+      instanceId: `i-0fake${String(this.next++).padStart(12, '0')}`,
+      instanceType: request.pool.instanceTypes[0] ?? 'c6i.2xlarge',
+      subnetId: 'subnet-test',
+    }));
+    this.byDecision.set(request.decisionId, instances);
+    return { instances, failures: [] };
+  }
+
+  public async terminate(instanceIds: readonly string[]): Promise<void> {
+    this.terminations.push([...instanceIds]);
+  }
+
+  public async describeFleet(_pool?: string): Promise<readonly InstanceDescription[]> {
+    return [];
+  }
+}
+
+/** A logger that keeps what it is told. */
+export class RecordingLogger implements AppLogger {
+  public readonly entries: { level: string; message: string; extra: Record<string, unknown>[] }[] = [];
+
+  public debug(message: string, ...extra: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'debug', message, extra });
+  }
+
+  public info(message: string, ...extra: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'info', message, extra });
+  }
+
+  public warn(message: string, ...extra: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'warn', message, extra });
+  }
+
+  public error(message: string, ...extra: Record<string, unknown>[]): void {
+    this.entries.push({ level: 'error', message, extra });
+  }
+}
+
+/** `AppDeps` with the concrete fakes exposed for assertions. */
+export interface HandlerTestDeps extends AppDeps {
+  readonly clock: FixedClock;
+  readonly compute: RecordingCompute;
+  readonly publisher: RecordingPublisher;
+  readonly deadLetters: LocalDeadLetterQueue;
+  readonly logger: RecordingLogger;
+  readonly autoscalerConfig: AutoscalerConfig;
+}
+
+/**
+ * A pool that is easy to reason about: 2 containers × 10 units, no minimum nodes, no minimum
+ * headroom, WSS on 8443. Overrides are merged in.
+ */
+export function testPool(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'default', containersPerNode: 2, capacityPerContainer: 10, minNodes: 0, headroomMin: 0, wssPort: 8443, ...overrides };
+}
+
+/** Build the dependencies over a store: recording fakes, a fixed clock, random() = 0. */
+export function makeDeps(options: { store: FleetStore; config?: unknown; clock?: FixedClock; random?: RandomSource }): HandlerTestDeps {
+  const autoscalerConfig = parseAutoscalerConfig(options.config ?? { pools: [testPool()] });
+  return {
+    store: options.store,
+    compute: new RecordingCompute(),
+    publisher: new RecordingPublisher(),
+    config: new StaticConfigSource(autoscalerConfig),
+    deadLetters: new LocalDeadLetterQueue(),
+    clock: options.clock ?? new FixedClock(),
+    random: options.random ?? (() => 0),
+    logger: new RecordingLogger(),
+    autoscalerConfig,
+  };
+}
+
+// ---------------------------------------------------------------------------------- dynalite
+
+/** What {@link useDynalite} gives each test. */
+export interface DynaliteContext {
+  readonly db: LocalDynamoDb;
+  /** This test's fleet table (fresh and empty). */
+  readonly tableName: string;
+  readonly store: DynamoDbFleetStore;
+  /** Every item of this test's fleet table, sorted by key (to compare before / after). */
+  snapshot(): Promise<Record<string, unknown>[]>;
+}
+
+let tables = 0;
+
+async function createFleetTable(db: LocalDynamoDb): Promise<string> {
+  tables += 1;
+  const tableName = `fleet-h-${process.pid}-${tables}`;
+  await db.client.send(new CreateTableCommand(fleetTableCreateInput(tableName)));
+  for (let i = 0; i < 400; i++) {
+    const out = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = (out.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (out.Table?.TableStatus === 'ACTIVE' && indexes) return tableName;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/**
+ * Start dynalite (127.0.0.1, free port) before the file's tests and close it after them; give
+ * each test a fresh fleet table and store.
+ */
+export function useDynalite(): DynaliteContext {
+  let db: LocalDynamoDb | undefined;
+  let tableName: string | undefined;
+  let store: DynamoDbFleetStore | undefined;
+
+  beforeAll(async () => {
+    db = await startLocalDynamoDb({ fleetTable: `fleet-h-${process.pid}-base`, idempotencyTable: `idem-h-${process.pid}` });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+  beforeEach(async () => {
+    if (!db) throw new Error('dynalite not started');
+    tableName = await createFleetTable(db);
+    store = new DynamoDbFleetStore({ client: db.client, tableName });
+  });
+
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`${what} is only available inside a test`);
+    return v;
+  };
+  return {
+    get db() {
+      return need(db, 'db');
+    },
+    get tableName() {
+      return need(tableName, 'tableName');
+    },
+    get store() {
+      return need(store, 'store');
+    },
+    async snapshot() {
+      const doc = DynamoDBDocumentClient.from(need(db, 'db').client);
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(new ScanCommand({ TableName: need(tableName, 'tableName'), ExclusiveStartKey: start, ConsistentRead: true }));
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      const key = (i: Record<string, unknown>) => `${String(i.pk)}|${String(i.sk)}`;
+      return items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    },
+  };
+}
+
+// ----------------------------------------------------------------------------------- seeding
+
+/** One container as a node reports it in NodeReady. */
+export interface SeedContainer {
+  readonly index: number;
+  readonly privateIp: string;
+  readonly publicIp?: string;
+  readonly cpuset: string;
+}
+
+/** Containers `0..n-1` with IPs derived from `octet` (10.0.<octet>.1x / 203.0.113.<octet·10+x>). */
+export function seedContainers(n: number, octet: number): SeedContainer[] {
+  return Array.from({ length: n }, (_, index) => ({
+    index,
+    privateIp: `10.0.${octet}.${10 + index}`,
+    publicIp: `203.0.113.${(octet * 10 + index) % 250}`,
+    cpuset: `${index * 4}-${index * 4 + 3}`,
+  }));
+}
+
+/**
+ * Seed a launching node as a launch would: the node item and the pool summary (liveNodes +1,
+ * pendingCapacity + its capacity).
+ */
+export async function seedLaunchingNode(
+  deps: Pick<HandlerTestDeps, 'store' | 'autoscalerConfig' | 'clock'>,
+  nodeId: string,
+  poolName = 'default',
+): Promise<void> {
+  const pool = deps.autoscalerConfig.pools.find((p) => p.name === poolName);
+  if (!pool) throw new Error(`no pool ${poolName}`);
+  const now = deps.clock.now();
+  await deps.store.createNode(
+    {
+      nodeId,
+      pool: pool.name,
+      state: 'launching',
+      instanceType: pool.instanceTypes[0] ?? 'c6i.2xlarge',
+      launchedAt: now,
+      decisionId: `seed:${nodeId}`,
+      containersPerNode: pool.containersPerNode,
+      capacityPerContainer: pool.capacityPerContainer,
+    },
+    now,
+  );
+  await deps.store.adjustSummary(pool.name, { liveNodes: 1, pendingCapacity: pool.containersPerNode * pool.capacityPerContainer }, now);
+}
+
+/**
+ * Seed a ready node through the store's lifecycle (`createNode` then `markReady`) and record it
+ * in the pool summary as NodeReady would (liveNodes +1, readyFree + its capacity).
+ */
+export async function seedReadyNode(
+  deps: Pick<HandlerTestDeps, 'store' | 'autoscalerConfig' | 'clock'>,
+  nodeId: string,
+  options: { pool?: string; octet?: number; containers?: SeedContainer[] } = {},
+): Promise<NodeView> {
+  const pool = deps.autoscalerConfig.pools.find((p) => p.name === (options.pool ?? 'default'));
+  if (!pool) throw new Error(`no pool ${options.pool ?? 'default'}`);
+  const now = deps.clock.now();
+  await deps.store.createNode(
+    {
+      nodeId,
+      pool: pool.name,
+      state: 'launching',
+      instanceType: pool.instanceTypes[0] ?? 'c6i.2xlarge',
+      launchedAt: now,
+      decisionId: `seed:${nodeId}`,
+      containersPerNode: pool.containersPerNode,
+      capacityPerContainer: pool.capacityPerContainer,
+    },
+    now,
+  );
+  const node = await deps.store.markReady(nodeId, options.containers ?? seedContainers(pool.containersPerNode, options.octet ?? 1), now);
+  if (!node || node.state !== 'ready') throw new Error(`markReady(${nodeId}) did not make it ready`);
+  await deps.store.adjustSummary(pool.name, { liveNodes: 1, readyFree: pool.containersPerNode * pool.capacityPerContainer }, now);
+  return node;
+}
