@@ -318,7 +318,7 @@ async function run(
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
         const roomId = (event.detail as { roomId?: string }).roomId;
         if (result?.kind === 'stale') staleCreates += 1;
-        else if (roomId && result?.kind !== 'rejected' && (result as { outcome?: string })?.outcome !== 'rejected') createdRooms.add(roomId);
+        else if (roomId && result?.kind !== 'rejected') createdRooms.add(roomId);
       }
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomReleased) {
         queuedNow.delete((event.detail as { roomId?: string }).roomId ?? '');

@@ -14,7 +14,7 @@ import { wrap } from '../shared/middleware.ts';
 import { rejectInvalidEvent, type RejectedResult } from '../shared/reject.ts';
 
 /** What the function returns: what it did to the node. */
-export type NodeEventsResult = { readonly outcome: string; readonly nodeId?: string } | RejectedResult;
+export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
 
 /**
  * Build the handler over injected dependencies.
@@ -33,20 +33,20 @@ export function makeHandler(deps: AppDeps | (() => AppDeps)) {
     }
     switch (parsed.kind) {
       case 'ec2-state':
-        return { outcome: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
+        return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
       case 'node-ready':
-        return { outcome: await onNodeReady(d, parsed.detail, parsed.id), nodeId: parsed.detail.instanceId };
+        return { kind: await onNodeReady(d, parsed.detail, parsed.id), nodeId: parsed.detail.instanceId };
       case 'node-unhealthy':
         return {
-          outcome: await onNodeTrouble(d, parsed.detail.instanceId, `unhealthy: ${parsed.detail.reason}`, parsed.id),
+          kind: await onNodeTrouble(d, parsed.detail.instanceId, `unhealthy: ${parsed.detail.reason}`, parsed.id),
           nodeId: parsed.detail.instanceId,
         };
       case 'spot-interruption':
-        return { outcome: await onNodeTrouble(d, parsed.instanceId, 'spot-interruption', parsed.id), nodeId: parsed.instanceId };
+        return { kind: await onNodeTrouble(d, parsed.instanceId, 'spot-interruption', parsed.id), nodeId: parsed.instanceId };
       case 'rebalance':
-        return { outcome: await onNodeTrouble(d, parsed.instanceId, 'rebalance-recommendation', parsed.id), nodeId: parsed.instanceId };
+        return { kind: await onNodeTrouble(d, parsed.instanceId, 'rebalance-recommendation', parsed.id), nodeId: parsed.instanceId };
       case 'alarm':
-        return { outcome: await onAlarm(d, parsed.alarmName, parsed.state) };
+        return { kind: await onAlarm(d, parsed.alarmName, parsed.state) };
     }
   };
 }

@@ -11,7 +11,7 @@ import { metrics } from './observability.ts';
 
 /** The result a handler returns for a refused event. */
 export interface RejectedResult {
-  readonly outcome: 'rejected';
+  readonly kind: 'rejected';
   readonly reason: string;
 }
 
@@ -30,5 +30,5 @@ export async function rejectInvalidEvent(deps: AppDeps, event: unknown, error: I
     ]);
   }
   await deps.deadLetters.send(event, error.message, source);
-  return { outcome: 'rejected', reason: error.message };
+  return { kind: 'rejected', reason: error.message };
 }

@@ -116,7 +116,9 @@ function toNode(item: Item, containers: ContainerView[]): NodeView {
     hot: item.hot === true,
     emptySince: item.emptySince as number | undefined,
     drainingSince: item.drainingSince as number | undefined,
+    drainReason: item.drainReason as string | undefined,
     containers: containers.sort((a, b) => a.index - b.index),
+    plannedCapacity: ((item.containersPerNode as number | undefined) ?? 0) * ((item.capacityPerContainer as number | undefined) ?? 0),
   };
 }
 
@@ -201,8 +203,9 @@ export class DynamoDbFleetStore implements FleetStore {
       set += ', tenantId = :tenant';
       values[':tenant'] = tenantId;
     }
-    const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'qpk', 'qsk', 'releasedAt'];
+    const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'qpk', 'qsk', 'releasedAt', 'releaseSeenAt'];
     if (!target) remove.push('target');
+    if (!tenantId) remove.push('tenantId');
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -219,7 +222,7 @@ export class DynamoDbFleetStore implements FleetStore {
       return { kind: 'claimed', room: toRoom(out.Attributes ?? {}) };
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`BeginRoom ${roomId} failed`, e);
-      const old = oldItem(e) ?? (await this.rawRoom(roomId));
+      const old = await this.itemAfterConditionFailure(e, roomKey(roomId));
       if (!old) throw new FleetStoreError(`BeginRoom ${roomId}: condition failed but no item`, e);
       const room = toRoom(old);
       if (room.state === 'released') return { kind: 'stale', releasedAt: room.releasedAt ?? 0 };
@@ -341,7 +344,7 @@ export class DynamoDbFleetStore implements FleetStore {
       return { kind: 'released', previous };
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ReleaseRoom ${roomId} failed`, e);
-      const old = oldItem(e);
+      const old = await this.itemAfterConditionFailure(e, roomKey(roomId));
       if (old && old.state === 'released') return { kind: 'ignored', reason: 'already-released' };
       return { kind: 'ignored', reason: 'older-than-create' };
     }
@@ -395,7 +398,7 @@ export class DynamoDbFleetStore implements FleetStore {
       return { kind: 'claimed', container: toContainer(out.Attributes ?? {}) };
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ClaimCapacity ${ref.nodeId}/${ref.container} failed`, e);
-      const old = oldItem(e);
+      const old = await this.itemAfterConditionFailure(e, containerKey(ref.nodeId, ref.container));
       const rooms = old?.rooms as Record<string, unknown> | undefined;
       if (old && rooms && roomId in rooms) return { kind: 'already', container: toContainer(old) };
       return { kind: 'conflict' };
@@ -419,7 +422,8 @@ export class DynamoDbFleetStore implements FleetStore {
       return toContainer(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ReleaseCapacity ${ref.nodeId}/${ref.container} failed`, e);
-      const held = (oldItem(e)?.rooms as Record<string, number> | undefined)?.[roomId];
+      const old = await this.itemAfterConditionFailure(e, containerKey(ref.nodeId, ref.container));
+      const held = (old?.rooms as Record<string, number> | undefined)?.[roomId];
       // Held with another weight (a reconnect of a different size): release what is held.
       if (typeof held === 'number' && held !== weight) return this.releaseCapacity(ref, roomId, held);
       return undefined;
@@ -501,12 +505,21 @@ export class DynamoDbFleetStore implements FleetStore {
     return [...nodes.values()].map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
   }
 
-  public async transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number): Promise<NodeView | undefined> {
+  public async transitionNode(
+    nodeId: string,
+    from: readonly NodeState[],
+    to: NodeState,
+    now: number,
+    drainReason?: string,
+  ): Promise<NodeView | undefined> {
     const values: Item = { ':to': to, ':now': now };
     from.forEach((s, i) => (values[`:f${i}`] = s));
     let update = 'SET #state = :to, stateChangedAt = :now';
-    if (to === 'draining') update += ', drainingSince = :now';
-    if (to === 'ready') update += ' REMOVE drainingSince';
+    if (to === 'draining') {
+      update += ', drainingSince = :now, drainReason = :why';
+      values[':why'] = drainReason ?? 'surplus';
+    }
+    if (to === 'ready') update += ' REMOVE drainingSince, drainReason';
     if (to === 'terminated') update += ' REMOVE npk';
     const ok = await this.conditional('TransitionNode', {
       Key: nodeKey(nodeId),
@@ -746,9 +759,18 @@ export class DynamoDbFleetStore implements FleetStore {
     });
   }
 
-  private async rawRoom(roomId: string): Promise<Item | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: roomKey(roomId), ConsistentRead: true }));
+  /** A consistent read of one item by key. */
+  private async rawItem(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const out = await this.call('GetItem', () => this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true })));
     return out.Item;
+  }
+
+  /**
+   * The item as it was when a condition failed: DynamoDB returns it with
+   * ReturnValuesOnConditionCheckFailure; emulators that do not (dynalite) get a consistent read.
+   */
+  private async itemAfterConditionFailure(e: ConditionalCheckFailedException, key: { pk: string; sk: string }): Promise<Item | undefined> {
+    return oldItem(e) ?? (await this.rawItem(key));
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {

@@ -35,9 +35,19 @@ interface SimInstance {
   readonly pool: string;
   readonly instanceType: string;
   readonly launchedAt: number;
+  /** When EC2 reports it running, ms. */
+  readonly runningAt: number;
+  /** When TerminateInstances was called (billing stops), ms. */
   terminatedAt?: number;
-  state: string;
+  /** When EC2 reports it terminated, ms. */
+  goneAt?: number;
   readonly hourlyPriceUsd: number;
+}
+
+/** The EC2 state of a simulated instance at `now`. */
+function stateAt(i: SimInstance, now: number): string {
+  if (i.terminatedAt !== undefined) return i.goneAt !== undefined && now >= i.goneAt ? 'terminated' : 'shutting-down';
+  return now >= i.runningAt ? 'running' : 'pending';
 }
 
 /**
@@ -83,17 +93,20 @@ export class LocalComputeProvider implements ComputeProvider {
     for (const id of instanceIds) {
       const inst = this.instances.get(id);
       if (!inst || inst.terminatedAt !== undefined) continue;
+      const after = this.options.terminatedAfterMs ?? 30_000;
       inst.terminatedAt = now;
-      inst.state = 'shutting-down';
+      inst.goneAt = now + after;
       this.emitState(inst, 'shutting-down', 0);
-      this.emitState(inst, 'terminated', this.options.terminatedAfterMs ?? 30_000, () => (inst.state = 'terminated'));
+      this.emitState(inst, 'terminated', after);
     }
   }
 
   public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
+    const now = this.options.clock.now();
     return [...this.instances.values()]
-      .filter((i) => i.state !== 'terminated' && (pool === undefined || i.pool === pool))
-      .map((i) => ({ instanceId: i.instanceId, pool: i.pool, state: i.state, instanceType: i.instanceType, launchTime: i.launchedAt }));
+      .map((i) => ({ i, state: stateAt(i, now) }))
+      .filter(({ i, state }) => state !== 'terminated' && (pool === undefined || i.pool === pool))
+      .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool, state, instanceType: i.instanceType, launchTime: i.launchedAt }));
   }
 
   /** Node-hours billed up to `until` (ms): launch to termination, or to `until` if still running. */
@@ -125,13 +138,11 @@ export class LocalComputeProvider implements ComputeProvider {
   private start(pool: PoolConfig, instanceType: string): LaunchedInstance {
     const now = this.options.clock.now();
     const instanceId = `i-${(this.next++).toString(16).padStart(17, '0')}`;
-    const inst: SimInstance = { instanceId, pool: pool.name, instanceType, launchedAt: now, state: 'pending', hourlyPriceUsd: pool.hourlyPriceUsd };
+    const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);
+    const inst: SimInstance = { instanceId, pool: pool.name, instanceType, launchedAt: now, runningAt: now + runningAfter, hourlyPriceUsd: pool.hourlyPriceUsd };
     this.instances.set(instanceId, inst);
     this.emitState(inst, 'pending', 0);
-    const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);
-    this.emitState(inst, 'running', runningAfter, () => {
-      if (inst.state === 'pending') inst.state = 'running';
-    });
+    this.emitState(inst, 'running', runningAfter);
     const jitter = this.options.bootJitter ?? 0.15;
     const bootMs = Math.max(runningAfter + 1, Math.round(pool.bootTimeMs * (1 + jitter * (2 * this.options.random() - 1))));
     const containers = Array.from({ length: pool.containersPerNode }, (_, index) => {
@@ -152,8 +163,7 @@ export class LocalComputeProvider implements ComputeProvider {
     return { instanceId, instanceType, subnetId: 'subnet-local', availabilityZone: `${LOCAL_REGION}a` };
   }
 
-  private emitState(inst: SimInstance, state: string, delayMs: number, onDeliver?: () => void): void {
-    onDeliver?.();
+  private emitState(inst: SimInstance, state: string, delayMs: number): void {
     const at = this.options.clock.now() + delayMs;
     this.options.emit(
       busEvent('aws.ec2', DetailType.Ec2StateChange, { 'instance-id': inst.instanceId, state }, at, { resources: [this.arn(inst.instanceId)] }),

@@ -24,19 +24,30 @@ export function removalDelta(node: NodeView): SummaryDelta {
 }
 
 /**
- * Terminate a node on purpose (idle, ready timeout, replacement): TerminateInstances, then
- * `terminating` and `NodeTerminated`. Never called for a node that hosts rooms unless `force`.
+ * Terminate a node on purpose (idle, ready timeout, replacement). Order matters: first the
+ * conditional move to `terminating` (so a concurrent undrain cannot return it to service), then
+ * placement is stopped and the containers are read again; only a node that holds no room — or a
+ * forced one — is passed to TerminateInstances. Publishes `NodeTerminated`.
  *
- * @returns false when the node was not live or still hosts rooms (and `force` is not set)
+ * @param node - the node as the caller saw it (its state is the condition of the move)
+ * @param force - terminate even with rooms on it (Spot interruption, unhealthy node)
+ * @returns false when the node was no longer in the state seen, or still hosts rooms
  */
 export async function terminateNode(deps: AppDeps, node: NodeView, reason: string, force = false): Promise<boolean> {
   const now = deps.clock.now();
   if (!isLive(node.state)) return false;
   if (!force && node.containers.some((c) => c.used > 0)) return false;
-  await deps.compute.terminate([node.nodeId]);
   const moved = await deps.store.transitionNode(node.nodeId, [node.state], 'terminating', now);
   if (!moved) return false;
   await deps.store.setAccepting(node.nodeId, false);
+  const current = (await deps.store.getNode(node.nodeId)) ?? moved;
+  if (!force && current.containers.some((c) => c.used > 0)) {
+    // A room landed between the caller's read and the move: give the node back.
+    await deps.store.transitionNode(node.nodeId, ['terminating'], node.state === 'ready' ? 'ready' : 'draining', now);
+    if (node.state === 'ready' && !node.hot) await deps.store.setAccepting(node.nodeId, true);
+    return false;
+  }
+  await deps.compute.terminate([node.nodeId]);
   await deps.store.adjustSummary(node.pool, removalDelta(node), now);
   await deps.publisher.publish([{ detailType: 'NodeTerminated', detail: { nodeId: node.nodeId, pool: node.pool, reason } }]);
   return true;

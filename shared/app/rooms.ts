@@ -72,24 +72,51 @@ function placedDetail(room: Pick<RoomRecord, 'roomId' | 'weight' | 'requestedAt'
   };
 }
 
+/** Re-query rounds before a room is queued: a burst may lose every race of one round. */
+export const MAX_PLACEMENT_ROUNDS = 5;
+
+/** How many candidates one placement query reads (the spread plus retries). */
+export function candidateLimit(pool: Pick<PoolConfig, 'placementSpread'>): number {
+  return Math.max(pool.placementSpread * 3, 8);
+}
+
+const sameRef = (a: ContainerRef | undefined, b: ContainerRef | undefined) => a !== undefined && b !== undefined && a.nodeId === b.nodeId && a.container === b.container;
+
 /**
- * Claim capacity on `first`, then on each alternative after a lost race, re-targeting the room
- * before each new claim. Returns the container that holds the room, or undefined.
+ * Claim capacity for a room: try each container of `tries` in order, re-targeting the room
+ * record before each claim on a container it does not point at; when a whole round is lost,
+ * query the placement index again (at most {@link MAX_PLACEMENT_ROUNDS} rounds).
+ *
+ * @param stored - the target the room record points at now (undefined: none)
+ * @param tries - containers to try, best first (the stored target first on a retry)
+ * @returns the container that holds the room, or undefined (queue it)
  */
 async function claimWithRetargeting(
   deps: AppDeps,
+  pool: PoolConfig,
   room: Pick<RoomRecord, 'roomId' | 'weight'>,
   claimId: string,
-  first: ContainerRef,
-  alternatives: readonly ContainerRef[],
+  stored: ContainerRef | undefined,
+  firstTries: readonly ContainerRef[],
 ): Promise<ContainerView | undefined> {
   const now = deps.clock.now();
-  const tries = [first, ...alternatives].slice(0, MAX_PLACEMENT_ATTEMPTS);
-  for (let i = 0; i < tries.length; i++) {
-    const target = tries[i] as ContainerRef;
-    if (i > 0 && !(await deps.store.setTarget(room.roomId, claimId, target))) return undefined;
-    const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now);
-    if (res.kind !== 'conflict') return res.container;
+  let targeted = stored;
+  let tries = firstTries.slice(0, MAX_PLACEMENT_ATTEMPTS);
+  for (let round = 0; round < MAX_PLACEMENT_ROUNDS; round++) {
+    for (const target of tries) {
+      if (!sameRef(target, targeted)) {
+        if (!(await deps.store.setTarget(room.roomId, claimId, target))) return undefined;
+        targeted = target;
+      }
+      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now);
+      if (res.kind !== 'conflict') return res.container;
+    }
+    if (round + 1 === MAX_PLACEMENT_ROUNDS || tries.length === 0) break;
+    // Lost a whole round: others are herding on the same best fits, so spread over every fit.
+    const fresh = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
+    const decision = decidePlacement(fresh, room.weight, pool.capacityPerContainer, fresh.length, deps.random);
+    if (decision.kind !== 'place') break;
+    tries = [ref(decision.candidate), ...decision.alternatives.map(ref)].slice(0, MAX_PLACEMENT_ATTEMPTS);
   }
   return undefined;
 }
@@ -110,7 +137,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   const now = deps.clock.now();
   if (!pool) return reject(deps, cmd.roomId, `unknown pool "${poolName}"`);
 
-  const candidates = await deps.store.findCandidates(pool.name, cmd.weight, Math.max(pool.placementSpread * 2, 5));
+  const candidates = await deps.store.findCandidates(pool.name, cmd.weight, candidateLimit(pool));
   const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random);
   if (decision.kind === 'reject') {
     return reject(deps, cmd.roomId, `weight ${cmd.weight} exceeds a container's capacity (${pool.capacityPerContainer} units)`);
@@ -130,15 +157,17 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
     deps.logger.info('stale RoomCreated ignored', { roomId: cmd.roomId, releasedAt: begin.releasedAt });
     return { kind: 'stale', releasedAt: begin.releasedAt };
   }
-  if (begin.kind === 'active') return { kind: 'duplicate', state: begin.room.state };
+  if (begin.kind === 'active') {
+    if (begin.room.eventId === cmd.eventId) await republish(deps, pool, begin.room);
+    return { kind: 'duplicate', state: begin.room.state };
+  }
 
   const room = begin.room;
   const alternatives = decision.kind === 'place' ? decision.alternatives.map(ref) : [];
-  let first = room.target ?? planned;
-  if (room.target === undefined && planned !== undefined && !(await deps.store.setTarget(room.roomId, cmd.eventId, planned))) {
-    first = undefined;
-  }
-  const container = first ? await claimWithRetargeting(deps, room, cmd.eventId, first, alternatives) : undefined;
+  // A retry tries first the target its first attempt recorded (the claim there may have succeeded).
+  const first = room.target ?? planned;
+  const tries = first ? [first, ...alternatives.filter((a) => !sameRef(a, first))] : [];
+  const container = await claimWithRetargeting(deps, pool, room, cmd.eventId, room.target, tries);
 
   const delta: { arrivals: number; readyFree?: number; queuedWeight?: number } = { arrivals: cmd.weight };
   let outcome: CreateRoomOutcome;
@@ -167,6 +196,22 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   return outcome;
 }
 
+/**
+ * The same event again, its room already placed or queued: a retry after the first attempt
+ * failed to publish. Publish the answer again so the application learns it (at-least-once).
+ */
+async function republish(deps: AppDeps, pool: PoolConfig, room: RoomRecord): Promise<void> {
+  if (room.state === 'queued') {
+    await deps.publisher.publish([{ detailType: 'RoomQueued', detail: { roomId: room.roomId, pool: pool.name, weight: room.weight } }]);
+    return;
+  }
+  if (room.state !== 'placed' || !room.placement) return;
+  const node = await deps.store.getNode(room.placement.nodeId);
+  const container = node?.containers.find((c) => c.index === room.placement?.container);
+  if (!container) return;
+  await deps.publisher.publish([{ detailType: 'RoomPlaced', detail: placedDetail(room, pool, container, room.placedAt ?? deps.clock.now()) }]);
+}
+
 async function reject(deps: AppDeps, roomId: string, reason: string): Promise<CreateRoomOutcome> {
   deps.logger.warn('RoomCreated rejected', { roomId, reason });
   await deps.publisher.publish([{ detailType: 'RoomRejected', detail: { roomId, reason } }]);
@@ -186,7 +231,11 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   const now = deps.clock.now();
   const res = await deps.store.releaseRoom(roomId, eventTime, now);
   if (res.kind === 'tombstoned') return { kind: 'tombstoned' };
-  if (res.kind === 'ignored') return { kind: 'ignored', reason: res.reason };
+  if (res.kind === 'ignored') {
+    // A redelivery after a crash between the two writes: free what the room held (idempotent).
+    if (res.reason === 'already-released') await releaseHeldCapacity(deps, roomId);
+    return { kind: 'ignored', reason: res.reason };
+  }
   const prev = res.previous;
   const delta: SummaryDelta & { readyFree?: number; queuedWeight?: number } = {};
   const where = prev.state === 'placed' ? prev.placement : prev.state === 'placing' ? prev.target : undefined;
@@ -209,6 +258,15 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   return { kind: 'released', previousState: prev.state, placedQueued };
 }
 
+/** Free the capacity a released room may still hold on its placement or target (idempotent). */
+async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<void> {
+  const room = await deps.store.getRoom(roomId);
+  const where = room?.placement ?? room?.target;
+  if (!room || room.state !== 'released' || !where || room.weight <= 0) return;
+  const c = await deps.store.releaseCapacity(where, roomId, room.weight);
+  if (c?.accepting) await deps.store.adjustSummary(room.pool, { readyFree: room.weight }, deps.clock.now());
+}
+
 /**
  * Place queued rooms of a pool, oldest first, on containers with free capacity.
  *
@@ -224,7 +282,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
   for (const room of queued) {
     if (room.weight >= smallestUnplaceable) continue;
     const now = deps.clock.now();
-    const candidates = await deps.store.findCandidates(pool.name, room.weight, Math.max(pool.placementSpread * 2, 5));
+    const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
     const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random);
     if (decision.kind !== 'place') {
       smallestUnplaceable = Math.min(smallestUnplaceable, room.weight);
@@ -235,7 +293,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     const target = ref(decision.candidate);
     const claimed = await deps.store.claimQueued(room.roomId, claimId, target);
     if (!claimed) continue;
-    const container = await claimWithRetargeting(deps, claimed, claimId, target, decision.alternatives.map(ref));
+    const container = await claimWithRetargeting(deps, pool, claimed, claimId, target, [target, ...decision.alternatives.map(ref)]);
     if (!container) {
       await deps.store.markQueued(claimed, claimId, now);
       continue;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { PoolConfig } from '../domain/config.ts';
-import { nodeCapacityOf, nodeUsed, type NodeView } from '../domain/model.ts';
+import { isUndrainable, nodeCapacityOf, nodeUsed, SURPLUS_DRAIN, type NodeState, type NodeView } from '../domain/model.ts';
 import { decideScaleOut, sumRecent, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
 import type { PoolSummary } from '../ports/fleet-store.ts';
@@ -128,9 +128,14 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
   return launched;
 }
 
-/** Return a draining node to service (no-op unless it is draining). */
+/**
+ * Return a node drained for surplus to service. A node drained for a fault (Spot interruption,
+ * unhealthy) is never returned; neither is a node that is not draining.
+ */
 export async function undrainNode(deps: AppDeps, nodeId: string): Promise<boolean> {
   const now = deps.clock.now();
+  const before = await deps.store.getNode(nodeId);
+  if (!before || !isUndrainable(before)) return false;
   const node = await deps.store.transitionNode(nodeId, ['draining'], 'ready', now);
   if (!node) return false;
   if (!node.hot) await deps.store.setAccepting(nodeId, true);
@@ -139,16 +144,26 @@ export async function undrainNode(deps: AppDeps, nodeId: string): Promise<boolea
   return true;
 }
 
-/** Stop placing on a ready node (it keeps its rooms). */
+/**
+ * Stop placing on a node (it keeps its rooms). `reason` {@link SURPLUS_DRAIN} (scale-in) lets
+ * scale-out return it to service; any other reason (a fault) does not. A node drained for
+ * surplus that then faults is re-marked with the fault.
+ */
 export async function drainNode(deps: AppDeps, nodeId: string, reason: string): Promise<NodeView | undefined> {
   const now = deps.clock.now();
-  const node = await deps.store.transitionNode(nodeId, ['ready'], 'draining', now);
+  const from: NodeState[] = reason === SURPLUS_DRAIN ? ['ready'] : ['ready', 'draining'];
+  const before = reason === SURPLUS_DRAIN ? undefined : await deps.store.getNode(nodeId);
+  const node = await deps.store.transitionNode(nodeId, from, 'draining', now, reason);
   if (!node) return undefined;
   await deps.store.setAccepting(nodeId, false);
   const free = nodeCapacityOf(node) - nodeUsed(node);
+  const wasAccepting = (before ?? { state: 'ready', hot: node.hot }).state === 'ready' && !node.hot;
   await deps.store.adjustSummary(
     node.pool,
-    { readyFree: node.hot ? 0 : -free, drainingSet: node.hot ? {} : { [nodeId]: free } },
+    {
+      readyFree: wasAccepting ? -free : 0,
+      ...(reason === SURPLUS_DRAIN && !node.hot ? { drainingSet: { [nodeId]: free } } : { drainingRemove: [nodeId] }),
+    },
     now,
   );
   await deps.publisher.publish([{ detailType: 'NodeDraining', detail: { nodeId, pool: node.pool, reason } }]);

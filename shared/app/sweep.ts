@@ -5,6 +5,7 @@
  * @module
  */
 import type { PoolConfig } from '../domain/config.ts';
+import type { NodeView } from '../domain/model.ts';
 import { bucketKey, planSweep, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { AppDeps } from './deps.ts';
 import { placeQueued } from './rooms.ts';
@@ -22,6 +23,8 @@ export interface PoolSweepResult {
   readonly drained: readonly string[];
   readonly launched: readonly string[];
   readonly placedQueued: number;
+  /** Instances of the pool that no node record accounted for, terminated. */
+  readonly orphans: readonly string[];
 }
 
 /**
@@ -61,12 +64,33 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
     now,
     Math.max(pool.arrivalWindowMs, 120_000),
   );
+  const orphans = await terminateOrphans(deps, pool, nodes, now);
   const launched = await executeScaleOut(deps, pool, plan.scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
   const placedQueued = queued.length > 0 ? await placeQueued(deps, await deps.config.getConfig(), pool.name, `sweep:${bucketKey(now)}`) : 0;
-  if (terminated.length || drained.length || launched.length) {
-    deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued });
+  if (terminated.length || drained.length || launched.length || orphans.length) {
+    deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued, orphans });
   }
-  return { pool: pool.name, plan, terminated, drained, launched, placedQueued };
+  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans };
+}
+
+/**
+ * Terminate instances tagged for the pool that no live node record accounts for (a launch whose
+ * record was never written, an instance that outlived its record), once they are older than the
+ * pool's ready timeout — younger ones may still be on their way into the store.
+ *
+ * @returns the instance ids terminated
+ */
+export async function terminateOrphans(deps: AppDeps, pool: PoolConfig, nodes: readonly NodeView[], now: number): Promise<string[]> {
+  const known = new Set(nodes.filter((n) => n.state !== 'terminated').map((n) => n.nodeId));
+  const instances = await deps.compute.describeFleet(pool.name);
+  const orphans = instances
+    .filter((i) => !known.has(i.instanceId) && i.state !== 'shutting-down' && i.state !== 'terminated')
+    .filter((i) => i.launchTime !== undefined && now - i.launchTime >= pool.readyTimeoutMs)
+    .map((i) => i.instanceId);
+  if (orphans.length === 0) return [];
+  deps.logger.warn('terminating instances no node record accounts for', { pool: pool.name, orphans });
+  await deps.compute.terminate(orphans);
+  return orphans;
 }
 
 async function execute(deps: AppDeps, action: SweepAction, node: Parameters<typeof terminateNode>[1]): Promise<boolean> {

@@ -52,7 +52,17 @@ export interface NodeView {
   readonly emptySince?: number | undefined;
   /** Since when the node has been draining, ms. */
   readonly drainingSince?: number | undefined;
+  /**
+   * Why it is draining: `surplus` (scale-in; may be returned to service at once) or a fault
+   * (`spot-interruption`, `unhealthy: …`, …; never returned to service).
+   */
+  readonly drainReason?: string | undefined;
   readonly containers: readonly ContainerView[];
+  /**
+   * Capacity the node will have once ready (containers × capacity per container), capacity
+   * units: counts for a launching or booting node, which has no containers yet.
+   */
+  readonly plannedCapacity?: number | undefined;
 }
 
 /** Room lifecycle: `placing` (claimed, looking for capacity) → `placed` | `queued`; → `released`. */
@@ -64,8 +74,9 @@ export interface ContainerRef {
   readonly container: number;
 }
 
-/** Total capacity of a node, capacity units. */
-export function nodeCapacityOf(node: NodeView): number {
+/** Total capacity of a node, capacity units: its containers', or its planned capacity before it has any. */
+export function nodeCapacityOf(node: Pick<NodeView, 'containers' | 'plannedCapacity'>): number {
+  if (node.containers.length === 0) return node.plannedCapacity ?? 0;
   return node.containers.reduce((s, c) => s + c.capacity, 0);
 }
 
@@ -82,6 +93,14 @@ export function containerFree(c: Pick<ContainerView, 'capacity' | 'used'>): numb
 /** Whether a node accepts new rooms: ready, not hot. (Draining nodes are not `ready`.) */
 export function nodeAccepts(node: Pick<NodeView, 'state' | 'hot'>): boolean {
   return node.state === 'ready' && !node.hot;
+}
+
+/** Reason of a scale-in drain: such a node can be returned to service. */
+export const SURPLUS_DRAIN = 'surplus';
+
+/** Whether a draining node may be returned to service (it was drained for surplus, and is not hot). */
+export function isUndrainable(node: Pick<NodeView, 'state' | 'hot' | 'drainReason'>): boolean {
+  return node.state === 'draining' && !node.hot && (node.drainReason ?? SURPLUS_DRAIN) === SURPLUS_DRAIN;
 }
 
 /** Whether a node is live (counts against maxNodes and costs money). */

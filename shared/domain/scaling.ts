@@ -13,6 +13,7 @@ import type { PoolConfig } from './config.ts';
 import {
   containerFree,
   isLive,
+  isUndrainable,
   nodeAccepts,
   nodeCapacityOf,
   nodeUsed,
@@ -186,7 +187,7 @@ export function summarizePool(nodes: readonly NodeView[], queuedWeight: number, 
     liveNodes += 1;
     if (PENDING_NODE_STATES.includes(n.state)) pendingCapacity += nodeCapacityOf(n);
     else if (nodeAccepts(n)) readyFree += n.containers.reduce((s, c) => s + containerFree(c), 0);
-    else if (n.state === 'draining' && !n.hot) drainingNodes.push({ nodeId: n.nodeId, free: nodeCapacityOf(n) - nodeUsed(n) });
+    else if (isUndrainable(n)) drainingNodes.push({ nodeId: n.nodeId, free: nodeCapacityOf(n) - nodeUsed(n) });
   }
   return { readyFree, pendingCapacity, queuedWeight, liveNodes, launchesLastMinute, drainingNodes };
 }

@@ -68,7 +68,9 @@ export function parseEnvelope(event: unknown): Envelope {
   const env = EnvelopeSchema.safeParse(event);
   if (!env.success) {
     const { field, message } = firstIssue(env.error, '');
-    throw new InvalidEventError(message, field);
+    const raw = event && typeof event === 'object' ? (event as Record<string, unknown>) : {};
+    const detailType = typeof raw['detail-type'] === 'string' ? raw['detail-type'] : undefined;
+    throw new InvalidEventError(message, field, detailType, roomIdOf(raw.detail));
   }
   return env.data;
 }

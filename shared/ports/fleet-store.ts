@@ -168,8 +168,11 @@ export interface NodeStore {
   getNode(nodeId: string): Promise<NodeView | undefined>;
   /** All nodes of a pool (any state), with containers. */
   listNodes(pool: string): Promise<readonly NodeView[]>;
-  /** Conditional state change; undefined when the node is not in one of `from`. */
-  transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number): Promise<NodeView | undefined>;
+  /**
+   * Conditional state change; undefined when the node is not in one of `from`. A move to
+   * `draining` records `drainReason`.
+   */
+  transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined>;
   /**
    * Record NodeReady: create the container items (idempotent) and move the node from
    * launching/booting to ready, accepting. Undefined when the node is unknown or not pending.

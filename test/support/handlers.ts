@@ -130,6 +130,9 @@ export class FixedClock implements Clock {
   }
 }
 
+/** The detail of an outbound event type. */
+export type DetailOf<T extends OutboundEvent['detailType']> = Extract<OutboundEvent, { detailType: T }>['detail'];
+
 /** Records every published event. */
 export class RecordingPublisher implements EventPublisher {
   public readonly events: OutboundEvent[] = [];
@@ -139,10 +142,8 @@ export class RecordingPublisher implements EventPublisher {
   }
 
   /** Details of the recorded events of one type, in order. */
-  public ofType<T extends OutboundEvent['detailType']>(detailType: T): Extract<OutboundEvent, { detailType: T }>['detail'][] {
-    return this.events
-      .filter((e): e is Extract<OutboundEvent, { detailType: T }> => e.detailType === detailType)
-      .map((e) => e.detail);
+  public ofType<T extends OutboundEvent['detailType']>(detailType: T): DetailOf<T>[] {
+    return this.events.filter((e) => e.detailType === detailType).map((e) => e.detail as DetailOf<T>);
   }
 
   /** Detail types, in order. */
@@ -155,6 +156,8 @@ export class RecordingPublisher implements EventPublisher {
 export class RecordingCompute implements ComputeProvider {
   public readonly launches: LaunchRequest[] = [];
   public readonly terminations: string[][] = [];
+  /** What `describeFleet` reports (the test sets it). */
+  public readonly fleet: InstanceDescription[] = [];
   private readonly byDecision = new Map<string, LaunchedInstance[]>();
   private next = 1;
 
@@ -175,8 +178,8 @@ export class RecordingCompute implements ComputeProvider {
     this.terminations.push([...instanceIds]);
   }
 
-  public async describeFleet(_pool?: string): Promise<readonly InstanceDescription[]> {
-    return [];
+  public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
+    return this.fleet.filter((i) => pool === undefined || i.pool === pool);
   }
 }
 
