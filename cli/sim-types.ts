@@ -79,6 +79,8 @@ export interface SimulationResult {
   timeline: TimelinePoint[];
   /** Line-numbered problems of the trace file. */
   traceErrors: { line: number; message: string }[];
+  /** Rooms with a valid, non-stale create that were never placed (released while queued, or still queued at the end). */
+  unplacedRoomIds: string[];
   /** Inputs, for the report's header. */
   meta: {
     trace: string;

@@ -61,6 +61,10 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
   }
   if (result.traceErrors.length > 0) console.error(formatTraceErrors(result.traceErrors));
   console.log(formatSummary(result.summary));
+  if (result.unplacedRoomIds.length > 0) {
+    const shown = result.unplacedRoomIds.slice(0, 10).join(', ');
+    console.log(`Rooms never placed (released while queued, or queued at the end): ${result.unplacedRoomIds.length} — ${shown}${result.unplacedRoomIds.length > 10 ? ', …' : ''}`);
+  }
   if (opts.report) console.log(`Report: ${writeReport(opts.report, result)}`);
   return ok ? 0 : 1;
 }

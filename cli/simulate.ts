@@ -53,6 +53,8 @@ export interface SimulateOptions {
   readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
   /** Show the functions' logs (Powertools, JSON on stdout). */
   readonly verbose?: boolean | undefined;
+  /** Observer of every event the autoscaler publishes, with the virtual time (ms from start). */
+  readonly onPublished?: ((event: BusEvent, atMs: number) => void) | undefined;
 }
 
 type Job =
@@ -231,6 +233,7 @@ async function run(
   let refused = 0;
   let queuedPeak = 0;
   bus.onPublished((e) => {
+    options.onPublished?.(e, now - TRACE_EPOCH_MS);
     const d = e.detail as { roomId?: string; waitedMs?: number };
     switch (e['detail-type']) {
       case DetailType.RoomPlaced:
@@ -354,6 +357,7 @@ async function run(
   }
   const active = await store.listRooms(['placed', 'queued', 'placing']);
 
+  const unplacedRoomIds = [...createdRooms].filter((r) => !placedRooms.has(r)).sort();
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
   const summary: SimulationSummary = {
@@ -391,6 +395,7 @@ async function run(
     summary,
     timeline,
     traceErrors: [...traceErrors],
+    unplacedRoomIds,
     meta: {
       trace: options.tracePath,
       seed,

@@ -127,7 +127,7 @@ const ref = (c: Pick<ContainerView, 'nodeId' | 'index'>): ContainerRef => ({ nod
  * Place a room on a container with free capacity, or queue it, and scale out when headroom is
  * short. Idempotent for a redelivered event; a create older than a seen release is `stale`.
  *
- * @returns the outcome and the events to publish (already published)
+ * @returns the outcome (its events are already published)
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (retry the event)
  */
 export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise<CreateRoomOutcome> {

@@ -39,6 +39,11 @@ export const PoolConfigSchema = z
     maxNodes: z.number().int().min(1).default(200),
     /** Minimum free capacity kept ready for arrivals, capacity units. */
     headroomMin: z.number().int().min(0).default(10),
+    /**
+     * Scale-in hysteresis, capacity units: the sweep drains a node only if the rest still hold the
+     * headroom target plus this margin, so the next arrival does not undrain it again (flapping).
+     */
+    scaleInMargin: z.number().int().min(0).default(10),
     /** Expected time from RunInstances to NodeReady, ms. */
     bootTimeMs: z.number().int().min(1000).default(90_000),
     /** An empty draining node is terminated after this long without rooms, ms. */

@@ -7,6 +7,11 @@
  * pool's arrival window) × boot time (ms). Queued weight counts as deficit; launches are bounded
  * by `maxNodes` and the per-minute launch-rate limit.
  *
+ * Where this departs from DESIGN.md §5 ("queued rooms count as deficit" against all free
+ * capacity): a room is queued only because no single container fits it, so free units spread
+ * over containers (fragmentation) must not be counted as covering it. Queued weight is covered
+ * only by pending nodes; ready free capacity covers the headroom target.
+ *
  * @module
  */
 import type { PoolConfig } from './config.ts';
@@ -128,7 +133,7 @@ export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeM
  * ⌈remaining deficit / node capacity⌉ nodes, at least enough to reach `minNodes`, bounded by
  * `maxNodes` and `maxLaunchesPerMinute`.
  *
- * deficit = target headroom + queued weight − ready free capacity − pending capacity.
+ * deficit = max(0, target headroom − ready free capacity) + queued weight − pending capacity.
  *
  * @param pool - the pool's configuration
  * @param capacity - the pool's capacity now
@@ -137,7 +142,7 @@ export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeM
  */
 export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand): ScaleOutDecision {
   const targetHeadroom = headroomTarget(pool, demand);
-  const deficit = targetHeadroom + capacity.queuedWeight - capacity.readyFree - capacity.pendingCapacity;
+  const deficit = Math.max(0, targetHeadroom - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
   const belowMin = Math.max(0, pool.minNodes - capacity.liveNodes);
   if (deficit <= 0 && belowMin === 0) return { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
 
@@ -212,8 +217,8 @@ export interface SweepPlan {
  * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
  * 2. track `emptySince`; terminate draining nodes empty for `idleGraceMs`, never dropping
  *    live nodes below `minNodes`;
- * 3. drain the least loaded ready nodes while the rest still cover target headroom + queue,
- *    keeping at least `minNodes` accepting nodes;
+ * 3. drain the least loaded ready nodes while the rest still cover target headroom + queue +
+ *    `scaleInMargin` (hysteresis), keeping at least `minNodes` accepting nodes;
  * 4. decide scale-out on what remains.
  * Never terminates a node that hosts rooms.
  *
@@ -265,7 +270,7 @@ export function planSweep(
   const remaining = nodes.filter((n) => !gone.has(n.nodeId));
   const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
   const target = headroomTarget(pool, demand);
-  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight;
+  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - pool.scaleInMargin;
   const accepting = remaining
     .filter((n) => nodeAccepts(n))
     .sort((a, b) => nodeUsed(a) - nodeUsed(b) || (a.nodeId < b.nodeId ? -1 : 1));

@@ -54,6 +54,7 @@ function result(overrides: Partial<SimulationResult> = {}): SimulationResult {
     },
     timeline: Array.from({ length: 61 }, (_, i) => point(i * 60)),
     traceErrors: [],
+    unplacedRoomIds: [],
     meta: {
       trace: 'samples/week.jsonl',
       seed: 42,

@@ -101,7 +101,21 @@ describe('Function: decideScaleOut', () => {
       pool: {},
       capacity: { readyFree: 30 },
       demand: NO_DEMAND,
-      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -20 },
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: 0 },
+    },
+    {
+      name: 'launches for queued rooms even when free units exceed the queue (they do not fit any container)',
+      pool: {},
+      capacity: { readyFree: 30, queuedWeight: 10 },
+      demand: NO_DEMAND,
+      expected: { kind: 'scale-out', launch: 1, undrain: [], targetHeadroom: 10, deficit: 10 },
+    },
+    {
+      name: 'covers queued rooms with pending capacity',
+      pool: {},
+      capacity: { readyFree: 30, queuedWeight: 10, pendingCapacity: 20 },
+      demand: NO_DEMAND,
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -10 },
     },
     {
       name: 'does nothing when free capacity equals the headroom exactly',
@@ -206,7 +220,7 @@ describe('Function: decideScaleOut', () => {
       pool: { minNodes: 3 },
       capacity: { liveNodes: 1, readyFree: 100 },
       demand: NO_DEMAND,
-      expected: { kind: 'scale-out', launch: 2, undrain: [], targetHeadroom: 10, deficit: -90 },
+      expected: { kind: 'scale-out', launch: 2, undrain: [], targetHeadroom: 10, deficit: 0 },
     },
     {
       name: 'launches the larger of the deficit and the minNodes shortfall',
@@ -220,7 +234,7 @@ describe('Function: decideScaleOut', () => {
       pool: { minNodes: 2 },
       capacity: { liveNodes: 2, readyFree: 40 },
       demand: NO_DEMAND,
-      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: -30 },
+      expected: { kind: 'noop', reason: 'enough-headroom', targetHeadroom: 10, deficit: 0 },
     },
   ])('$name', ({ pool: overrides, capacity: cap, demand, expected }) => {
     // Prepare / Act
@@ -368,7 +382,7 @@ describe('Function: planSweep', () => {
     },
     {
       name: 'drains several nodes, least loaded first, while surplus remains',
-      pool: { headroomMin: 0 },
+      pool: { headroomMin: 0, scaleInMargin: 0 },
       nodes: [
         node('i-a', 'ready', [0, 0], { emptySince: OLD }),
         node('i-b', 'ready', [1, 0]),
@@ -379,6 +393,17 @@ describe('Function: planSweep', () => {
         { kind: 'drain', nodeId: 'i-a', reason: 'surplus' },
         { kind: 'drain', nodeId: 'i-b', reason: 'surplus' },
       ],
+    },
+    {
+      name: 'keeps the scale-in margin above the headroom target (no drain/undrain flapping)',
+      pool: { headroomMin: 0, scaleInMargin: 10 },
+      nodes: [
+        node('i-a', 'ready', [0, 0], { emptySince: OLD }),
+        node('i-b', 'ready', [1, 0]),
+        node('i-c', 'ready', [10, 10]),
+      ],
+      queued: 0,
+      expected: [{ kind: 'drain', nodeId: 'i-a', reason: 'surplus' }],
     },
     {
       name: 'keeps minNodes accepting nodes even with surplus',

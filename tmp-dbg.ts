@@ -1,0 +1,12 @@
+import { writeFile } from 'node:fs/promises';
+import { readTraceFile, formatTraceText } from './cli/trace-file.ts';
+import { simulate, stopSimulator } from './cli/simulate.ts';
+const { events } = await readTraceFile('samples/week.jsonl');
+const from = 14.5 * 3600, to = 16 * 3600;
+const win = events.filter((e) => e.t >= from && e.t < to).map(({ line, ...e }) => ({ ...e, t: e.t - from, time: (e.time ?? e.t) - from }));
+await writeFile('/tmp/win.jsonl', formatTraceText(win));
+const log: string[] = [];
+const r = await simulate({ tracePath: '/tmp/win.jsonl', onPublished: (e, at) => { if (['NodeLaunched', 'ScalingBlocked', 'ScalingDecision', 'NodeReady', 'RoomQueued'].includes(e['detail-type'])) log.push(`${(at / 1000).toFixed(0)} ${e['detail-type']} ${JSON.stringify(e.detail).slice(0, 200)}`); if (e['detail-type'] === 'RoomPlaced' && (e.detail as any).waitedMs > 120000) log.push(`${(at / 1000).toFixed(0)} LONGWAIT ${JSON.stringify(e.detail)}`); } });
+console.log(JSON.stringify(r.summary), r.unplacedRoomIds);
+console.log(log.filter((l) => !l.includes('RoomQueued')).slice(0, 80).join('\n'));
+await stopSimulator();
