@@ -5,7 +5,7 @@
  */
 import type { PoolConfig } from '../domain/config.ts';
 import { isUndrainable, nodeCapacityOf, nodeUsed, SURPLUS_DRAIN, type NodeState, type NodeView } from '../domain/model.ts';
-import { decideScaleOut, sumRecent, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
+import { decideScaleOut, poolDemand, sumRecent, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
 import type { PoolSummary } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
@@ -30,10 +30,7 @@ export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapa
  */
 export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string): Promise<ScaleOutDecision> {
   const now = deps.clock.now();
-  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), {
-    arrivedWeight: sumRecent(summary.arrivals, now, pool.arrivalWindowMs),
-    windowMs: pool.arrivalWindowMs,
-  });
+  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs));
   await executeScaleOut(deps, pool, decision, decisionId);
   return decision;
 }

@@ -6,7 +6,7 @@
  */
 import type { PoolConfig } from '../domain/config.ts';
 import type { NodeView } from '../domain/model.ts';
-import { bucketKey, planSweep, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import { bucketKey, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { AppDeps } from './deps.ts';
 import { placeQueued } from './rooms.ts';
 import { drainNode, executeScaleOut } from './scaling.ts';
@@ -41,7 +41,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
     deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
   ]);
   const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
-  const demand = { arrivedWeight: sumRecent(summary.arrivals, now, pool.arrivalWindowMs), windowMs: pool.arrivalWindowMs };
+  const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs);
   const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now);
   const byId = new Map(nodes.map((n) => [n.nodeId, n]));
   const terminated: string[] = [];

@@ -38,6 +38,10 @@ export interface PoolDemand {
   readonly arrivedWeight: number;
   /** Length of that window, ms. */
   readonly windowMs: number;
+  /** Weight that arrived in the short trailing burst window, capacity units. */
+  readonly burstWeight?: number | undefined;
+  /** Length of the burst window, ms (the previous minute plus the current one so far). */
+  readonly burstWindowMs?: number | undefined;
 }
 
 /** What a pool has right now, as far as scaling is concerned. */
@@ -117,15 +121,36 @@ export function staleBuckets(buckets: MinuteBuckets | undefined, now: number, wi
 }
 
 /**
- * Headroom target, capacity units: max(pool.headroomMin, ⌈arrival rate × boot time⌉).
+ * A pool's recent demand from its per-minute arrival buckets: the arrival window, and a burst
+ * window of the previous whole minute plus the current minute so far (so a flash crowd raises
+ * the rate within seconds instead of being averaged over the whole window).
+ *
+ * @param buckets - arrived weight per minute bucket
+ * @param now - epoch ms
+ * @param windowMs - the pool's arrival window, ms
+ */
+export function poolDemand(buckets: MinuteBuckets | undefined, now: number, windowMs: number): PoolDemand {
+  const burstWindowMs = BUCKET_MS + (now % BUCKET_MS);
+  return {
+    arrivedWeight: sumRecent(buckets, now, windowMs),
+    windowMs,
+    burstWeight: sumRecent(buckets, now, 2 * BUCKET_MS),
+    burstWindowMs,
+  };
+}
+
+/**
+ * Headroom target, capacity units: max(pool.headroomMin, ⌈arrival rate × boot time⌉), where the
+ * arrival rate is the higher of the window's and the burst window's.
  *
  * @example
  * // 30 units arrived in the last 10 min, boot time 90 s → 30/600 000 × 90 000 = 4.5 → 5
  * headroomTarget({ headroomMin: 2, bootTimeMs: 90_000 } as PoolConfig, { arrivedWeight: 30, windowMs: 600_000 }); // 5
  */
 export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs'>, demand: PoolDemand): number {
-  const rate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
-  return Math.max(pool.headroomMin, Math.ceil(rate * pool.bootTimeMs - 1e-9));
+  const windowRate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
+  const burstRate = demand.burstWindowMs ? (demand.burstWeight ?? 0) / demand.burstWindowMs : 0;
+  return Math.max(pool.headroomMin, Math.ceil(Math.max(windowRate, burstRate) * pool.bootTimeMs - 1e-9));
 }
 
 /**

@@ -4,6 +4,7 @@ import type { NodeState, NodeView } from '../../../shared/domain/model.ts';
 import {
   decideScaleOut,
   headroomTarget,
+  poolDemand,
   planSweep,
   summarizePool,
   sumRecent,
@@ -70,9 +71,11 @@ describe('Function: headroomTarget', () => {
     { name: 'is the minimum for an empty window', min: 7, arrived: 100, windowMs: 0, expected: 7 },
     { name: 'can be zero', min: 0, arrived: 0, windowMs: 600_000, expected: 0 },
     { name: 'scales with a shorter window', min: 0, arrived: 30, windowMs: 60_000, expected: 45 },
-  ])('$name', ({ min, arrived, windowMs, expected }) => {
+    { name: 'follows a burst the long window averages away', min: 0, arrived: 40, windowMs: 600_000, burst: 40, burstWindowMs: 80_000, expected: 45 },
+    { name: 'keeps the long window when it is higher than the burst', min: 0, arrived: 600, windowMs: 600_000, burst: 1, burstWindowMs: 60_000, expected: 90 },
+  ])('$name', ({ min, arrived, windowMs, expected, burst, burstWindowMs }: { min: number; arrived: number; windowMs: number; expected: number; burst?: number; burstWindowMs?: number }) => {
     // Prepare / Act
-    const target = headroomTarget({ headroomMin: min, bootTimeMs: 90_000 }, { arrivedWeight: arrived, windowMs });
+    const target = headroomTarget({ headroomMin: min, bootTimeMs: 90_000 }, { arrivedWeight: arrived, windowMs, burstWeight: burst, burstWindowMs });
 
     // Assess
     expect(target).toBe(expected);
@@ -470,5 +473,19 @@ describe('Function: planSweep', () => {
     expect(plan.capacity.drainingNodes).toEqual([{ nodeId: 'i-a', free: 20 }]);
     expect(plan.capacity.readyFree).toBe(20);
     expect(plan.scaleOut.kind).toBe('noop');
+  });
+});
+
+describe('Function: poolDemand', () => {
+  it('measures the window and a burst window of the previous plus the current minute', () => {
+    // Prepare: 30 s into minute 100; 5 units in minute 95, 20 in 99, 10 in 100
+    const now = 100 * MIN + 30_000;
+    const buckets = { '95': 5, '99': 20, '100': 10 };
+
+    // Act
+    const demand = poolDemand(buckets, now, 10 * MIN);
+
+    // Assess
+    expect(demand).toEqual({ arrivedWeight: 35, windowMs: 10 * MIN, burstWeight: 30, burstWindowMs: 90_000 });
   });
 });
