@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // Entry point of the operator CLI: registers tsx so the TypeScript sources run as they are.
+// A larger young generation (--max-semi-space-size, MiB) cuts garbage-collection time of the
+// simulator, which allocates heavily per DynamoDB call (measured ~20% faster on a half-day replay).
 import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every Node 20 start that future releases will need Node 22; the CLI

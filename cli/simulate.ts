@@ -17,6 +17,7 @@ import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
 import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
 import type { AppDeps } from '../shared/app/deps.ts';
 import { parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
@@ -66,23 +67,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** A fake Lambda context with a 30 s budget (idempotency uses the remaining time). */
-function lambdaContext(functionName: string, requestId: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 /** Percentile (nearest rank) of a sorted array; 0 for an empty one. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -317,7 +301,7 @@ async function run(
     const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
     invocations += 1;
     try {
-      const result = (await handlers[target](event, lambdaContext(target, `req-${invocations}`))) as { kind?: string } | undefined;
+      const result = (await handlers[target](event, localLambdaContext(target, `req-${invocations}`))) as { kind?: string } | undefined;
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
         const roomId = (event.detail as { roomId?: string }).roomId;
         if (result?.kind === 'stale') staleCreates += 1;

@@ -5,7 +5,14 @@
  * @module
  */
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  waitUntilTableExists,
+  waitUntilTableNotExists,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { fleetTableCreateInput, idempotencyTableCreateInput } from './fleet-table.ts';
 
@@ -34,6 +41,18 @@ export function localClientConfig(endpoint: string) {
 }
 
 /**
+ * Create a table and wait until it (and its indexes) can be used.
+ *
+ * @returns the table's name
+ * @throws when the table cannot be created or does not become ACTIVE within 30 s
+ */
+export async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<string> {
+  await client.send(new CreateTableCommand(input));
+  await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: input.TableName });
+  return input.TableName as string;
+}
+
+/**
  * Start dynalite on 127.0.0.1 (a free port) and create the tables.
  *
  * @param options.fleetTable - fleet table name (default `fleet`)
@@ -56,10 +75,7 @@ export async function startLocalDynamoDb(options: { fleetTable?: string; idempot
   const idempotencyTable = options.idempotencyTable ?? 'idempotency';
   const inputs = [fleetTableCreateInput(fleetTable), idempotencyTableCreateInput(idempotencyTable)];
   const create = async () => {
-    for (const input of inputs) {
-      await client.send(new CreateTableCommand(input));
-      await waitUntilTableExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: input.TableName });
-    }
+    for (const input of inputs) await createTable(client, input);
   };
   await create();
   return {

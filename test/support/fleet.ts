@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
-import { localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
+import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import { silentLogger, type AppDeps } from '../../shared/app/deps.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
@@ -58,16 +58,9 @@ export function uniqueTableName(prefix = 'fleet'): string {
   return `${prefix}-${process.pid}-${tableCounter}`;
 }
 
-/** Create a fleet table from `fleetTableCreateInput` and wait until dynalite reports it ACTIVE. */
+/** Create a fleet table from `fleetTableCreateInput` and wait until it is ACTIVE. */
 export async function createFleetTable(client: DynamoDBClient, tableName = uniqueTableName()): Promise<string> {
-  await client.send(new CreateTableCommand(fleetTableCreateInput(tableName)));
-  for (let i = 0; i < 200; i++) {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexesActive = (out.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
-    if (out.Table?.TableStatus === 'ACTIVE' && indexesActive) return tableName;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  return createTable(client, fleetTableCreateInput(tableName));
 }
 
 /**

@@ -8,14 +8,14 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
+import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
+import { createTable, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
@@ -98,20 +98,7 @@ export function roomReleased(id: string, roomId: string, time = T0): Record<stri
 
 /** A Lambda context good enough for Powertools (logger, idempotency timeout). */
 export function lambdaContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-central-1:123456789012:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `req-${functionName}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'test',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext(functionName);
 }
 
 // ------------------------------------------------------------------------------------- fakes
@@ -254,15 +241,7 @@ let tables = 0;
 
 async function createFleetTable(db: LocalDynamoDb): Promise<string> {
   tables += 1;
-  const tableName = `fleet-h-${process.pid}-${tables}`;
-  await db.client.send(new CreateTableCommand(fleetTableCreateInput(tableName)));
-  for (let i = 0; i < 400; i++) {
-    const out = await db.client.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexes = (out.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
-    if (out.Table?.TableStatus === 'ACTIVE' && indexes) return tableName;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  return createTable(db.client, fleetTableCreateInput(`fleet-h-${process.pid}-${tables}`));
 }
 
 /**
@@ -344,6 +323,12 @@ export async function seedLaunchingNode(
   nodeId: string,
   poolName = 'default',
 ): Promise<void> {
+  const pool = await recordLaunch(deps, nodeId, poolName);
+  await deps.store.adjustSummary(pool.name, { liveNodes: 1, pendingCapacity: pool.containersPerNode * pool.capacityPerContainer }, deps.clock.now());
+}
+
+/** The node item of a launch (state `launching`) for a pool of the test configuration. */
+async function recordLaunch(deps: Pick<HandlerTestDeps, 'store' | 'autoscalerConfig' | 'clock'>, nodeId: string, poolName: string) {
   const pool = deps.autoscalerConfig.pools.find((p) => p.name === poolName);
   if (!pool) throw new Error(`no pool ${poolName}`);
   const now = deps.clock.now();
@@ -360,7 +345,7 @@ export async function seedLaunchingNode(
     },
     now,
   );
-  await deps.store.adjustSummary(pool.name, { liveNodes: 1, pendingCapacity: pool.containersPerNode * pool.capacityPerContainer }, now);
+  return pool;
 }
 
 /**
@@ -372,22 +357,8 @@ export async function seedReadyNode(
   nodeId: string,
   options: { pool?: string; octet?: number; containers?: SeedContainer[] } = {},
 ): Promise<NodeView> {
-  const pool = deps.autoscalerConfig.pools.find((p) => p.name === (options.pool ?? 'default'));
-  if (!pool) throw new Error(`no pool ${options.pool ?? 'default'}`);
+  const pool = await recordLaunch(deps, nodeId, options.pool ?? 'default');
   const now = deps.clock.now();
-  await deps.store.createNode(
-    {
-      nodeId,
-      pool: pool.name,
-      state: 'launching',
-      instanceType: pool.instanceTypes[0] ?? 'c6i.2xlarge',
-      launchedAt: now,
-      decisionId: `seed:${nodeId}`,
-      containersPerNode: pool.containersPerNode,
-      capacityPerContainer: pool.capacityPerContainer,
-    },
-    now,
-  );
   const node = await deps.store.markReady(nodeId, options.containers ?? seedContainers(pool.containersPerNode, options.octet ?? 1), now);
   if (!node || node.state !== 'ready') throw new Error(`markReady(${nodeId}) did not make it ready`);
   await deps.store.adjustSummary(pool.name, { liveNodes: 1, readyFree: pool.containersPerNode * pool.capacityPerContainer }, now);
