@@ -202,7 +202,7 @@ dl.meta div { min-width: 0; }
 dl.meta dt { color: var(--muted); font-size: 13px; }
 dl.meta dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .headline { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 12px; margin-bottom: 20px; }
-.headline div { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
+.headline > div { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
 .headline .label { color: var(--muted); font-size: 13px; }
 .headline .figure { font-size: 22px; font-weight: 700; }
 table.summary { border-collapse: collapse; width: 100%; max-width: 640px; }
@@ -232,6 +232,8 @@ const PAGE_SCRIPT = `
   Chart.defaults.elements.point.hoverRadius = 3;
   Chart.defaults.elements.line.borderWidth = 1.5;
   var maxX = Math.max(data.durationH, data.t[data.t.length - 1]);
+  // Whole tick steps: a run ends a minute after its last event, so 24.02 h shows as 0–24 h.
+  if (data.stepH) { var steps = maxX / data.stepH; maxX = (steps - Math.floor(steps) < 0.02 ? Math.floor(steps) : Math.ceil(steps)) * data.stepH; }
   function xy(ys) { return ys.map(function (y, i) { return { x: data.t[i], y: y }; }); }
   function options(yTitle, stacked) {
     return {

@@ -61,13 +61,13 @@ export interface TimelinePoint {
   t: number;
   /** Weight of placed rooms, capacity units. */
   activeWeight: number;
-  /** Capacity of ready (accepting) nodes, capacity units. */
+  /** Capacity of booted nodes (ready or draining: serving rooms), capacity units. */
   readyCapacity: number;
   /** Weight the trace alone says is active (the demand), capacity units. */
   demandWeight: number;
   /** Nodes by state. */
   nodes: Record<NodeState, number>;
-  /** Rooms queued. */
+  /** Most rooms queued at once since the previous sample. */
   queued: number;
   /** Cumulative cost so far, USD. */
   costUsd: number;

@@ -216,6 +216,7 @@ async function run(
   let placements = 0;
   let refused = 0;
   let queuedPeak = 0;
+  let queuedSinceSample = 0;
   bus.onPublished((e) => {
     options.onPublished?.(e, now - TRACE_EPOCH_MS);
     const d = e.detail as { roomId?: string; waitedMs?: number };
@@ -231,6 +232,7 @@ async function run(
       case DetailType.RoomQueued:
         if (d.roomId) queuedNow.add(d.roomId);
         queuedPeak = Math.max(queuedPeak, queuedNow.size);
+        queuedSinceSample = Math.max(queuedSinceSample, queuedNow.size);
         break;
       case DetailType.RoomRejected:
         refused += 1;
@@ -272,18 +274,18 @@ async function run(
       for (const c of n.containers) {
         if (c.used > c.capacity) overbooked += 1;
         if (LIVE_NODE_STATES.includes(n.state) || n.state === 'terminating') activeWeight += c.used;
-        if (n.state === 'ready' && c.accepting) readyCapacity += c.capacity;
+        if (n.state === 'ready' || n.state === 'draining') readyCapacity += c.capacity;
       }
     }
-    const live = LIVE_NODE_STATES.reduce((s, st) => s + counts[st], 0);
-    nodesPeak = Math.max(nodesPeak, live);
+    const queuedMax = queuedSinceSample;
+    queuedSinceSample = queuedNow.size;
     timeline.push({
       t: (now - TRACE_EPOCH_MS) / 1000,
       activeWeight,
       readyCapacity,
       demandWeight: weightAt(demandSteps, (now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
-      queued: queuedNow.size,
+      queued: queuedMax,
       costUsd: compute.costUsd(now),
     });
   };
@@ -316,6 +318,7 @@ async function run(
       if (delay !== undefined) push({ at: now + delay, kind: 'invoke', target, event, attempt: job.attempt + 1 });
       else await deadLetters.send(event, (e as Error).message, target);
     }
+    nodesPeak = Math.max(nodesPeak, compute.running);
     if (job.kind === 'sweep' && ((now - TRACE_EPOCH_MS) % SAMPLE_INTERVAL_MS === 0 || job.at === endMs)) {
       await sample();
       options.onProgress?.(now - TRACE_EPOCH_MS, totalMs);

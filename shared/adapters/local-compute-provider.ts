@@ -62,6 +62,7 @@ export class LocalComputeProvider implements ComputeProvider {
   private readonly instances = new Map<string, SimInstance>();
   private readonly byToken = new Map<string, LaunchedInstance[]>();
   private next = 1;
+  private terminatedCount = 0;
   private ipNext = 10;
   /** Launch attempts that hit a simulated capacity error. */
   public launchFailures = 0;
@@ -96,6 +97,7 @@ export class LocalComputeProvider implements ComputeProvider {
       const after = this.options.terminatedAfterMs ?? 30_000;
       inst.terminatedAt = now;
       inst.goneAt = now + after;
+      this.terminatedCount += 1;
       this.emitState(inst, 'shutting-down', 0);
       this.emitState(inst, 'terminated', after);
     }
@@ -130,9 +132,14 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.instances.size;
   }
 
+  /** Instances launched and not yet terminated (billed now). */
+  public get running(): number {
+    return this.instances.size - this.terminated;
+  }
+
   /** Instances terminated so far. */
   public get terminated(): number {
-    return [...this.instances.values()].filter((i) => i.terminatedAt !== undefined).length;
+    return this.terminatedCount;
   }
 
   private start(pool: PoolConfig, instanceType: string): LaunchedInstance {
