@@ -8,16 +8,14 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
-import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
+import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
 import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
-import { createTable, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
+import type { LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
+import { scanAll, useFleetTable } from './fleet.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import type { NodeView } from '../../shared/domain/model.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
@@ -237,57 +235,24 @@ export interface DynaliteContext {
   snapshot(): Promise<Record<string, unknown>[]>;
 }
 
-let tables = 0;
-
-async function createFleetTable(db: LocalDynamoDb): Promise<string> {
-  tables += 1;
-  return createTable(db.client, fleetTableCreateInput(`fleet-h-${process.pid}-${tables}`));
-}
-
 /**
  * Start dynalite (127.0.0.1, free port) before the file's tests and close it after them; give
- * each test a fresh fleet table and store.
+ * each test a fresh fleet table and store (test/support/fleet.ts does the work).
  */
 export function useDynalite(): DynaliteContext {
-  let db: LocalDynamoDb | undefined;
-  let tableName: string | undefined;
-  let store: DynamoDbFleetStore | undefined;
-
-  beforeAll(async () => {
-    db = await startLocalDynamoDb({ fleetTable: `fleet-h-${process.pid}-base`, idempotencyTable: `idem-h-${process.pid}` });
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    if (!db) throw new Error('dynalite not started');
-    tableName = await createFleetTable(db);
-    store = new DynamoDbFleetStore({ client: db.client, tableName });
-  });
-
-  const need = <T>(v: T | undefined, what: string): T => {
-    if (v === undefined) throw new Error(`${what} is only available inside a test`);
-    return v;
-  };
+  const fleet = useFleetTable();
   return {
     get db() {
-      return need(db, 'db');
+      return fleet.db;
     },
     get tableName() {
-      return need(tableName, 'tableName');
+      return fleet.tableName;
     },
     get store() {
-      return need(store, 'store');
+      return fleet.store;
     },
     async snapshot() {
-      const doc = DynamoDBDocumentClient.from(need(db, 'db').client);
-      const items: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(new ScanCommand({ TableName: need(tableName, 'tableName'), ExclusiveStartKey: start, ConsistentRead: true }));
-        items.push(...(out.Items ?? []));
-        start = out.LastEvaluatedKey;
-      } while (start);
+      const items = await scanAll(fleet.doc, fleet.tableName);
       const key = (i: Record<string, unknown>) => `${String(i.pk)}|${String(i.sk)}`;
       return items.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     },
