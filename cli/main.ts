@@ -4,6 +4,7 @@
  * @module
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../shared/domain/config.ts';
 import { generateTraceCommand } from './trace-file.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 
@@ -47,4 +48,12 @@ program
     console.log(JSON.stringify(summary, null, 2));
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Expected failures (bad configuration, unreadable trace) get one clear line, not a stack.
+  const err = e as NodeJS.ErrnoException;
+  const known = err instanceof ConfigError || err.code === 'ENOENT' || err.code === 'EACCES' || err instanceof SyntaxError;
+  console.error(`wcs-autoscaler: ${known ? err.message : (err.stack ?? String(err))}`);
+  process.exitCode = 2;
+}

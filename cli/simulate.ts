@@ -20,7 +20,7 @@ import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue
 import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
 import type { AppDeps } from '../shared/app/deps.ts';
-import { parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
+import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
 import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
 import { seededRandom } from '../shared/domain/trace.ts';
 import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../shared/domain/trace-stats.ts';
@@ -105,7 +105,14 @@ export async function stopSimulator(): Promise<void> {
 /** Load and validate a configuration file, or the defaults. @throws {ConfigError} */
 export async function loadConfig(path: string | undefined): Promise<AutoscalerConfig> {
   if (!path) return parseAutoscalerConfig({});
-  return parseAutoscalerConfig(JSON.parse(await readFile(path, 'utf8')));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new ConfigError([`${path}: invalid JSON: ${e.message}`]);
+    throw e;
+  }
+  return parseAutoscalerConfig(raw);
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
-import { bucketKey, sumRecent } from '../domain/scaling.ts';
+import { bucketKey } from '../domain/scaling.ts';
 import { FleetStoreError } from '../errors.ts';
 import type {
   BeginRoomResult,
@@ -437,14 +437,6 @@ export class DynamoDbFleetStore implements FleetStore {
     return out;
   }
 
-  /** Hosted rooms and their weights on every container of a node (for reconciliation). */
-  public async roomWeightsOnNode(nodeId: string): Promise<ReadonlyMap<number, Readonly<Record<string, number>>>> {
-    const items = await this.nodeItems(nodeId);
-    const out = new Map<number, Record<string, number>>();
-    for (const it of items) if (it.type === 'container') out.set(it.idx as number, (it.rooms as Record<string, number> | undefined) ?? {});
-    return out;
-  }
-
   // ----------------------------------------------------------------------------------- nodes
 
   public async createNode(node: NodeRecord, now: number): Promise<boolean> {
@@ -724,11 +716,6 @@ export class DynamoDbFleetStore implements FleetStore {
         }),
       ),
     );
-  }
-
-  /** Arrived weight within the window, from a summary (convenience for callers). */
-  public static recentArrivals(summary: PoolSummary, now: number, windowMs: number): number {
-    return sumRecent(summary.arrivals, now, windowMs);
   }
 
   // --------------------------------------------------------------------------------- helpers

@@ -111,3 +111,26 @@ describe('Command: wcs-autoscaler simulate --json', () => {
     expect((failure as { stderr: string }).stderr).toContain('--launch-failure-rate must be a number from 0 to 1');
   });
 });
+
+describe('Command: wcs-autoscaler simulate with bad input', () => {
+  it.each([
+    ['an invalid configuration', '{"pools":[{"name":"default","maxNodes":0}]}', /pools\.0\.maxNodes/],
+    ['a configuration that is not JSON', '{bad', /invalid JSON/],
+  ])('exits 2 with one clear line for %s', async (_name, config, message) => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'wcs-config-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, config);
+
+    // Act
+    const failure = (await run(process.execPath, ['bin/wcs-autoscaler.js', 'simulate', '--trace', SHORT, '--config', path]).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+
+    // Assess
+    expect(failure.code).toBe(2);
+    expect(failure.stderr).toMatch(message);
+    expect(failure.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
