@@ -6,7 +6,7 @@
  * 2. Claim the room id, recording the chosen target (1): duplicates, stale creates and reconnects
  *    are decided here.
  * 3. Claim capacity on the target container with one conditional UpdateItem (1); on a lost race
- *    re-target to the next candidate.
+ *    re-target to the next candidate; after a lost round, query again (bounded).
  * 4. Confirm the room as placed (1); if it was released meanwhile, give the capacity back.
  * 5. Update the pool summary (arrivals, counters) and decide scale-out from it (1).
  *
@@ -20,7 +20,7 @@ import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { maybeScaleOut } from './scaling.ts';
 
-/** How many times placement re-targets after losing a conditional race. */
+/** Containers one placement round tries (re-targeting after each lost conditional race). */
 export const MAX_PLACEMENT_ATTEMPTS = 4;
 
 /** A validated create command. */
@@ -237,17 +237,13 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
     return { kind: 'ignored', reason: res.reason };
   }
   const prev = res.previous;
-  const delta: SummaryDelta & { readyFree?: number; queuedWeight?: number } = {};
   const where = prev.state === 'placed' ? prev.placement : prev.state === 'placing' ? prev.target : undefined;
-  let freed = false;
-  if (where) {
-    const c = await deps.store.releaseCapacity(where, roomId, prev.weight);
-    if (c?.accepting) {
-      (delta as { readyFree: number }).readyFree = prev.weight;
-      freed = true;
-    }
-  }
-  if (prev.state === 'queued') (delta as { queuedWeight: number }).queuedWeight = -prev.weight;
+  const container = where ? await deps.store.releaseCapacity(where, roomId, prev.weight) : undefined;
+  const freed = container?.accepting === true;
+  const delta: SummaryDelta = {
+    ...(freed ? { readyFree: prev.weight } : {}),
+    ...(prev.state === 'queued' ? { queuedWeight: -prev.weight } : {}),
+  };
   const config = await deps.config.getConfig();
   const pool = config.pools.find((p) => p.name === prev.pool);
   let placedQueued = 0;
