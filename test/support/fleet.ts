@@ -320,6 +320,11 @@ export class RecordingEventPublisher implements EventPublisher {
   public clear(): void {
     this.events.length = 0;
   }
+
+  /** Detail types, in order. */
+  public get types(): string[] {
+    return this.events.map((e) => e.detailType);
+  }
 }
 
 /** `AppDeps` with the concrete fakes exposed. */

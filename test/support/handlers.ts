@@ -15,16 +15,13 @@ import { localLambdaContext } from '../../shared/adapters/local-lambda-context.t
 import type { LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { scanAll, useFleetTable } from './fleet.ts';
+import { FakeClock as FixedClock, RecordingEventPublisher as RecordingPublisher, scanAll, useFleetTable, type DetailOf } from './fleet.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import type { NodeView } from '../../shared/domain/model.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
-import type { OutboundEvent } from '../../shared/events/schemas.ts';
 import type {
   AppLogger,
-  Clock,
   ComputeProvider,
-  EventPublisher,
   FleetStore,
   InstanceDescription,
   LaunchRequest,
@@ -101,41 +98,9 @@ export function lambdaContext(functionName: string): Context {
 
 // ------------------------------------------------------------------------------------- fakes
 
-/** A clock the test sets; starts at {@link T0}. */
-export class FixedClock implements Clock {
-  public constructor(public current: number = T0) {}
-
-  public now(): number {
-    return this.current;
-  }
-
-  public advance(ms: number): number {
-    this.current += ms;
-    return this.current;
-  }
-}
-
-/** The detail of an outbound event type. */
-export type DetailOf<T extends OutboundEvent['detailType']> = Extract<OutboundEvent, { detailType: T }>['detail'];
-
-/** Records every published event. */
-export class RecordingPublisher implements EventPublisher {
-  public readonly events: OutboundEvent[] = [];
-
-  public async publish(events: readonly OutboundEvent[]): Promise<void> {
-    this.events.push(...events);
-  }
-
-  /** Details of the recorded events of one type, in order. */
-  public ofType<T extends OutboundEvent['detailType']>(detailType: T): DetailOf<T>[] {
-    return this.events.filter((e) => e.detailType === detailType).map((e) => e.detail as DetailOf<T>);
-  }
-
-  /** Detail types, in order. */
-  public get types(): string[] {
-    return this.events.map((e) => e.detailType);
-  }
-}
+// The clock, the detail type and the event recorder are the fleet harness's (./fleet.ts).
+export { FixedClock, RecordingPublisher };
+export type { DetailOf };
 
 /** Records launches and terminations; launches are idempotent per decision id (EC2 ClientToken). */
 export class RecordingCompute implements ComputeProvider {
@@ -216,7 +181,7 @@ export function makeDeps(options: { store: FleetStore; config?: unknown; clock?:
     publisher: new RecordingPublisher(),
     config: new StaticConfigSource(autoscalerConfig),
     deadLetters: new LocalDeadLetterQueue(),
-    clock: options.clock ?? new FixedClock(),
+    clock: options.clock ?? new FixedClock(T0),
     random: options.random ?? (() => 0),
     logger: new RecordingLogger(),
     autoscalerConfig,
