@@ -7,11 +7,10 @@
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { onAlarm, onInstanceState, onNodeReady, onNodeTrouble } from '../../shared/app/nodes.ts';
-import { InvalidEventError } from '../../shared/errors.ts';
 import { parseNodeEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
-import { rejectInvalidEvent, type RejectedResult } from '../shared/reject.ts';
+import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 
 /** What the function returns: what it did to the node. */
 export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
@@ -24,13 +23,8 @@ export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string
 export function makeHandler(deps: AppDeps | (() => AppDeps)) {
   return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
-    let parsed;
-    try {
-      parsed = parseNodeEvent(event);
-    } catch (e) {
-      if (e instanceof InvalidEventError) return rejectInvalidEvent(d, event, e, 'node-events');
-      throw e;
-    }
+    const parsed = await parseOrReject(d, event, parseNodeEvent, 'node-events');
+    if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
         return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };

@@ -8,12 +8,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { createRoom, releaseRoom, type CreateRoomOutcome, type ReleaseRoomOutcome } from '../../shared/app/rooms.ts';
-import { InvalidEventError } from '../../shared/errors.ts';
 import { parseRoomEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
 import { metrics } from '../shared/observability.ts';
-import { rejectInvalidEvent, type RejectedResult } from '../shared/reject.ts';
+import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 
 /** What the function returns (recorded by idempotency; duplicates get the same). */
 export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | RejectedResult;
@@ -29,13 +28,8 @@ export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | Rejected
 export function makeHandler(deps: AppDeps | (() => AppDeps)) {
   return async (event: unknown, _context?: Context): Promise<RoomEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
-    let parsed;
-    try {
-      parsed = parseRoomEvent(event);
-    } catch (e) {
-      if (e instanceof InvalidEventError) return rejectInvalidEvent(d, event, e, 'room-events');
-      throw e;
-    }
+    const parsed = await parseOrReject(d, event, parseRoomEvent, 'room-events');
+    if (parsed.kind === 'rejected') return parsed;
     if (parsed.kind === 'created') {
       const outcome = await createRoom(d, {
         roomId: parsed.detail.roomId,

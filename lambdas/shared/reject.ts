@@ -6,13 +6,28 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import type { InvalidEventError } from '../../shared/errors.ts';
+import { InvalidEventError } from '../../shared/errors.ts';
 import { metrics } from './observability.ts';
 
 /** The result a handler returns for a refused event. */
 export interface RejectedResult {
   readonly kind: 'rejected';
   readonly reason: string;
+}
+
+/**
+ * Parse an event, or refuse it when it is invalid.
+ *
+ * @returns the parsed event, or the {@link RejectedResult} to return from the handler
+ * @throws whatever the parser throws besides {@link InvalidEventError}
+ */
+export async function parseOrReject<T>(deps: AppDeps, event: unknown, parse: (event: unknown) => T, source: string): Promise<T | RejectedResult> {
+  try {
+    return parse(event);
+  } catch (e) {
+    if (e instanceof InvalidEventError) return rejectInvalidEvent(deps, event, e, source);
+    throw e;
+  }
 }
 
 /**

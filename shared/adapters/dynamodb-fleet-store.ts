@@ -9,10 +9,12 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  paginateQuery,
+  paginateScan,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type QueryCommandInput,
+  type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
 import { bucketKey } from '../domain/scaling.ts';
@@ -760,29 +762,23 @@ export class DynamoDbFleetStore implements FleetStore {
     return oldItem(e) ?? (await this.rawItem(key));
   }
 
+  /** Every item of a Query, all pages (the SDK's paginator). */
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.call('Query', () =>
-        this.doc.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start })),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return this.collect('Query', paginateQuery({ client: this.doc }, { TableName: this.table, ...input }));
   }
 
-  private async scanAll(input: { FilterExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item }): Promise<Item[]> {
+  /** Every item of a Scan, all pages (the SDK's paginator). */
+  private async scanAll(input: Omit<ScanCommandInput, 'TableName'>): Promise<Item[]> {
+    return this.collect('Scan', paginateScan({ client: this.doc }, { TableName: this.table, ...input }));
+  }
+
+  private async collect(op: string, pages: AsyncIterable<{ Items?: Item[] }>): Promise<Item[]> {
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.call('Scan', () =>
-        this.doc.send(new ScanCommand({ TableName: this.table, ...input, ExclusiveStartKey: start })),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    try {
+      for await (const page of pages) items.push(...(page.Items ?? []));
+    } catch (e) {
+      throw new FleetStoreError(`${op} failed`, e);
+    }
     return items;
   }
 
