@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_NODE_SETTINGS,
+  bootstrapParameterNames,
+  decodeTemplate,
+  encodeTemplate,
+  parameterPrefix,
+  parseNodeSettings,
+  readBootstrapTemplate,
+} from '../../shared/bootstrap/parameters.ts';
+
+describe('Module: bootstrap parameters', () => {
+  it('derives every name from the config parameter parent path', () => {
+    // Act
+    const names = bootstrapParameterNames('/wcs-autoscaler/prod/config');
+
+    // Assess
+    expect(parameterPrefix('/wcs-autoscaler/prod/config')).toBe('/wcs-autoscaler/prod');
+    expect(names.template).toBe('/wcs-autoscaler/prod/bootstrap/template');
+    expect(names.nodeSettings('default')).toBe('/wcs-autoscaler/prod/pools/default/node-settings');
+    expect(names.licenseSecret).toBe('/wcs-autoscaler/prod/secrets/wcs-license');
+    expect(names.passwordSecret).toBe('/wcs-autoscaler/prod/secrets/wcs-password');
+  });
+
+  it('applies defaults to an empty settings object', () => {
+    expect(parseNodeSettings({})).toEqual(DEFAULT_NODE_SETTINGS);
+    expect(DEFAULT_NODE_SETTINGS.restPort).toBe(8444);
+    expect(DEFAULT_NODE_SETTINGS.mediaPorts).toEqual({ from: 31001, to: 32000 });
+    expect(DEFAULT_NODE_SETTINGS.image).not.toMatch(/:latest$/);
+  });
+
+  it.each(['flashphoner/webcallserver', 'flashphoner/webcallserver:latest'])('refuses the unpinned image %s', (image) => {
+    expect(() => parseNodeSettings({ image })).toThrow(/pinned/);
+  });
+
+  it('refuses an empty media port range', () => {
+    expect(() => parseNodeSettings({ mediaPorts: { from: 32000, to: 31000 } })).toThrow(/mediaPorts/);
+  });
+
+  it('round-trips the repository template through the parameter encoding within the Advanced tier', () => {
+    // Prepare
+    const template = readBootstrapTemplate();
+
+    // Act
+    const encoded = encodeTemplate(template);
+
+    // Assess
+    expect(encoded.startsWith('gz64:')).toBe(true);
+    expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(8192);
+    expect(decodeTemplate(encoded)).toBe(template);
+    expect(decodeTemplate('#!/bin/bash\necho plain\n')).toBe('#!/bin/bash\necho plain\n');
+  });
+});
