@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../shared/domain/config.ts';
 import { generateTraceCommand } from './trace-file.ts';
 import { runSimulateCommand } from './simulate-command.ts';
+import { renderBootstrapCommand } from './render-bootstrap.ts';
 
 function number(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -46,6 +47,20 @@ program
   .action(async (opts) => {
     const summary = await generateTraceCommand({ out: opts.out, seed: opts.seed, days: opts.days, peak: opts.peak });
     console.log(JSON.stringify(summary, null, 2));
+  });
+
+program
+  .command('render-bootstrap')
+  .description("print a pool's node user-data exactly as the launch path passes it to RunInstances (offline)")
+  .requiredOption('--pool <name>', 'pool name')
+  .option('--config <file>', 'JSON configuration (pools); defaults apply when absent')
+  .option('--node-settings <file>', "JSON node settings of the pool (image, ports, secrets…); defaults apply when absent")
+  .option('--fleet <name>', 'fleet name', 'default')
+  .option('--region <region>', 'AWS region (default: AWS_REGION, else eu-central-1)')
+  .option('--config-parameter <name>', 'SSM name of the config parameter (default: /wcs-autoscaler/<fleet>/config)')
+  .option('--event-bus <name>', 'event bus name (default: wcs-autoscaler-<fleet>)')
+  .action(async (opts) => {
+    process.stdout.write(await renderBootstrapCommand(opts));
   });
 
 try {

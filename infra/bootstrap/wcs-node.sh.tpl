@@ -1,3 +1,358 @@
 #!/usr/bin/env bash
-# wcs-autoscaler media node bootstrap (placeholder; the full script follows).
+# wcs-autoscaler media node bootstrap: ipvlan network + WCS containers on disjoint cpusets.
+# Rendered per pool by `wcs-autoscaler render-bootstrap`; idempotent, so a second run changes
+# nothing. Installed as /opt/wcs/bin/wcs-node; its timers call `wcs-node guard` and
+# `wcs-node metrics`. Needs: bash coreutils curl docker ip lscpu awk sed grep systemctl aws
+# (plus dnf when Docker is absent and systemd-cat for the journal, when present).
 set -euo pipefail
+
+# --- rendered per pool; do not edit here ---
+FLEET='@@FLEET@@'
+POOL='@@POOL@@'
+REGION='@@REGION@@'
+EVENT_BUS='@@EVENT_BUS@@'
+NODE_SOURCE='@@NODE_SOURCE@@'
+METRICS_NAMESPACE='@@METRICS_NAMESPACE@@'
+CONTAINERS='@@CONTAINERS@@'
+IMAGE='@@IMAGE@@'
+HTTP_PORT='@@HTTP_PORT@@'
+REST_PORT='@@REST_PORT@@'
+WSS_PORT='@@WSS_PORT@@'
+MEDIA_FROM='@@MEDIA_FROM@@'
+MEDIA_TO='@@MEDIA_TO@@'
+RESERVE_HOST_CORE='@@RESERVE_HOST_CORE@@'
+HEAP_MIB='@@HEAP_MIB@@'
+MEMORY_LIMIT_MIB='@@MEMORY_LIMIT_MIB@@'
+LICENSE_PARAMETER='@@LICENSE_PARAMETER@@'
+PASSWORD_PARAMETER='@@PASSWORD_PARAMETER@@'
+METRICS_INTERVAL='@@METRICS_INTERVAL@@'
+HEALTH_TIMEOUT='@@HEALTH_TIMEOUT@@'
+EIP_WAIT='@@EIP_WAIT@@'
+# --- end of rendered settings ---
+
+# Root-only locations; tests point WCS_ROOT at a temporary directory and shorten the waits.
+ROOT="${WCS_ROOT:-}"
+IMDS="${WCS_IMDS_ENDPOINT:-http://169.254.169.254}"
+POLL="${WCS_POLL_SECONDS:-5}"
+HEALTH_TIMEOUT="${WCS_HEALTH_TIMEOUT:-$HEALTH_TIMEOUT}"
+EIP_WAIT="${WCS_EIP_WAIT:-$EIP_WAIT}"
+HOME_DIR="$ROOT/opt/wcs"
+STATE="$ROOT/var/lib/wcs-node"
+UNITS="$ROOT/etc/systemd/system"
+NETNS="$ROOT/run/netns"
+NETWORK=wcs-ipvlan
+WCS_CONF=/usr/local/FlashphonerWebCallServer/conf
+IMDS_ADDRS="169.254.169.254/32 169.254.170.2/32"
+INSTANCE_ID=unknown
+
+log() { printf '%s wcs-node[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${MODE:-bootstrap}" "$*" >&2; }
+
+json_str() { # JSON string literal of $1 (no control characters expected)
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "${s//$'\n'/ }"
+}
+
+put_event() { # $1 detail type, $2 detail JSON
+  local entry
+  entry="[{\"Source\":$(json_str "$NODE_SOURCE"),\"DetailType\":$(json_str "$1"),\"EventBusName\":$(json_str "$EVENT_BUS"),\"Detail\":$(json_str "$2")}]"
+  aws events put-events --region "$REGION" --entries "$entry" >/dev/null
+}
+
+fail() { # $1 reason, $2 container index (optional): NodeUnhealthy, then exit non-zero
+  log "ERROR: $1"
+  put_event NodeUnhealthy "{\"instanceId\":$(json_str "$INSTANCE_ID")${2:+,\"container\":$2},\"reason\":$(json_str "$1")}" || log "could not put NodeUnhealthy"
+  exit 1
+}
+
+write_if_changed() { # $1 path, $2 content, $3 mode; prints "changed" when it wrote
+  if [[ -f $1 && "$(cat "$1")" == "$2" ]]; then return 0; fi
+  mkdir -p "$(dirname "$1")"
+  (umask 077 && printf '%s\n' "$2" >"$1.tmp")
+  chmod "$3" "$1.tmp"
+  mv -f "$1.tmp" "$1"
+  echo changed
+}
+
+# --- IMDSv2 --------------------------------------------------------------------------------
+TOKEN=
+imds() { # $1 path under /latest/ (token first: imds_token)
+  curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/$1"
+}
+
+ip2int() { local IFS=.; read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
+int2ip() { echo "$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))"; }
+
+imds_token() {
+  TOKEN=$(curl -fsS -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 21600' "$IMDS/latest/api/token") ||
+    fail "IMDSv2 token request to $IMDS failed"
+}
+
+read_metadata() {
+  imds_token
+  INSTANCE_ID=$(imds meta-data/instance-id) || fail "cannot read the instance id from IMDS"
+  MAC=$(imds meta-data/mac) || fail "cannot read the primary MAC from IMDS"
+  local base="meta-data/network/interfaces/macs/$MAC"
+  local raw
+  raw=$(imds "$base/local-ipv4s") || fail "cannot read the private IPs of $MAC"
+  mapfile -t LOCAL_IPS < <(printf '%s\n' "$raw" | tr -d '\r' | grep .)
+  CIDR=$(imds "$base/subnet-ipv4-cidr-block") || fail "cannot read the subnet CIDR of $MAC"
+  PRIVATE_IPS=("${LOCAL_IPS[@]:1}")
+  if ((${#PRIVATE_IPS[@]} < CONTAINERS)); then
+    fail "$CONTAINERS containers need $CONTAINERS secondary private IPs on the primary ENI; IMDS lists ${#PRIVATE_IPS[@]}"
+  fi
+  PRIVATE_IPS=("${PRIVATE_IPS[@]:0:CONTAINERS}")
+  GATEWAY=$(int2ip $(($(ip2int "${CIDR%/*}") + 1)))
+  IFACE=$(ip -o link show | awk -v mac="$MAC" 'tolower($0) ~ "link/ether " mac { sub(":", "", $2); sub("@.*", "", $2); print $2; exit }')
+  [[ -n $IFACE ]] || fail "no network interface has the primary MAC $MAC"
+  # The autoscaler associates one Elastic IP per secondary IP once the node is running; wait for it.
+  local deadline=$((SECONDS + EIP_WAIT)) pub priv i missing
+  declare -A public_of
+  while :; do
+    public_of=()
+    for pub in $(imds "$base/ipv4-associations/" 2>/dev/null | tr -d '\r/'); do
+      priv=$(imds "$base/ipv4-associations/$pub") && public_of[$priv]=$pub
+    done
+    PUBLIC_IPS=() missing=''
+    for i in "${!PRIVATE_IPS[@]}"; do
+      PUBLIC_IPS[i]=${public_of[${PRIVATE_IPS[i]}]:-}
+      [[ -n ${PUBLIC_IPS[i]} ]] || missing+=" ${PRIVATE_IPS[i]}"
+    done
+    [[ -z $missing ]] && break
+    ((SECONDS < deadline)) || fail "no Elastic IP associated with secondary private IP(s)$missing after ${EIP_WAIT}s"
+    sleep "$POLL"
+  done
+  log "instance $INSTANCE_ID iface $IFACE subnet $CIDR gateway $GATEWAY private ${PRIVATE_IPS[*]} public ${PUBLIC_IPS[*]}"
+}
+
+# --- cpusets: hyperthread siblings stay together, optionally one core for the host ----------
+compute_cpusets() {
+  local out
+  out=$(lscpu -p=CPU,CORE,SOCKET | awk -F, -v n="$CONTAINERS" -v reserve="$RESERVE_HOST_CORE" '
+    /^#/ || NF < 3 { next }
+    { key = $3 ":" $2; if (!(key in cpus)) { order[++cores] = key; cpus[key] = $1 } else cpus[key] = cpus[key] "," $1 }
+    END {
+      first = reserve ? 2 : 1; avail = cores - first + 1; per = int(avail / n)
+      if (per < 1) { printf "%d physical cores (%d after the host core) cannot hold %d containers, one core each at least\n", cores, avail, n; exit 3 }
+      for (c = 0; c < n; c++) { s = ""; for (k = 0; k < per; k++) s = s (s == "" ? "" : ",") cpus[order[first + c * per + k]]; print s }
+    }') || fail "cpusets: ${out:-lscpu failed}"
+  mapfile -t CPUSETS <<<"$out"
+  log "cpusets: ${CPUSETS[*]}"
+}
+
+# --- keep the OS off the container IPs (cloud-init, amazon-ec2-net-utils) -------------------
+keep_os_off() {
+  write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource:
+  Ec2:
+    apply_full_imds_network_config: false" 644 >/dev/null
+  systemctl mask --now "refresh-policy-routes@$IFACE.timer" >/dev/null 2>&1 || true
+  rm -f "$ROOT/run/systemd/network/70-$IFACE.network.d/ec2net_alias.conf"
+  local addr
+  for addr in $(ip -o -4 addr show dev "$IFACE" | awk '{ print $4 }'); do
+    if [[ " ${PRIVATE_IPS[*]} " == *" ${addr%/*} "* ]]; then
+      log "removing container IP $addr from $IFACE"
+      ip addr del "$addr" dev "$IFACE"
+    fi
+  done
+}
+
+# --- Docker and the ipvlan network ------------------------------------------------------------
+ensure_docker() {
+  if ! command -v docker >/dev/null 2>&1; then
+    log "installing Docker"
+    dnf install -y docker >/dev/null
+  fi
+  # The userland proxy is only for -p publishing, which ipvlan containers never use.
+  if [[ -n $(write_if_changed "$ROOT/etc/docker/daemon.json" '{ "userland-proxy": false }' 644) ]]; then
+    systemctl enable docker >/dev/null 2>&1
+    systemctl restart docker
+  else
+    systemctl enable --now docker >/dev/null 2>&1
+  fi
+  if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
+    docker network create -d ipvlan -o parent="$IFACE" -o ipvlan_mode=l2 --subnet "$CIDR" --gateway "$GATEWAY" "$NETWORK" >/dev/null
+  fi
+}
+
+secret() { # $1 SecureString name
+  aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text ||
+    fail "cannot read the SecureString $1 with the instance role"
+}
+
+set_prop() { # $1 file, $2 key, $3 value
+  if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else printf '%s=%s\n' "$2" "$3" >>"$1"; fi
+}
+
+# WCS settings of container $1: ip = Elastic IP, ip_local = secondary private IP, ports, heap.
+configure_container() {
+  local i=$1 conf="$HOME_DIR/containers/$1/conf"
+  if [[ ! -f $conf/flashphoner.properties ]]; then
+    docker rm -f wcs-conf-seed >/dev/null 2>&1 || true
+    docker create --name wcs-conf-seed "$IMAGE" >/dev/null
+    mkdir -p "$(dirname "$conf")"
+    docker cp "wcs-conf-seed:$WCS_CONF" "$conf"
+    docker rm wcs-conf-seed >/dev/null
+  fi
+  local p="$conf/flashphoner.properties" core="$conf/wcs-core.properties"
+  set_prop "$p" ip "${PUBLIC_IPS[i]}"
+  set_prop "$p" ip_local "${PRIVATE_IPS[i]}"
+  set_prop "$p" media_port_from "$MEDIA_FROM"
+  set_prop "$p" media_port_to "$MEDIA_TO"
+  set_prop "$p" wss.port "$WSS_PORT"
+  set_prop "$p" http.port "$HTTP_PORT"
+  set_prop "$p" https.port "$REST_PORT"
+  set_prop "$p" disable_rest_auth false
+  touch "$core"
+  sed -i -E '/^-Xm[sx]|^-XX:\+Use[A-Za-z]*GC/d' "$core"
+  printf '%s\n' "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M" -XX:+UseZGC >>"$core"
+}
+
+run_containers() {
+  local env_file="$STATE/wcs-secrets.env" i name
+  if [[ ! -s $env_file ]]; then
+    local license password
+    license=$(secret "$LICENSE_PARAMETER")
+    password=$(secret "$PASSWORD_PARAMETER")
+    write_if_changed "$env_file" "LICENSE=$license
+PASSWORD=$password" 600 >/dev/null
+  fi
+  for ((i = 0; i < CONTAINERS; i++)); do
+    name="wcs-$i"
+    configure_container "$i"
+    case "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || echo absent)" in
+      true) log "$name already running" ;;
+      false) docker start "$name" >/dev/null ;;
+      *)
+        log "starting $name on ${PRIVATE_IPS[i]} (public ${PUBLIC_IPS[i]}) cpuset ${CPUSETS[i]}"
+        docker run -d --name "$name" --hostname "$name" --restart unless-stopped \
+          --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" \
+          --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --cap-drop NET_RAW \
+          --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]}" \
+          -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+          --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" \
+          "$IMAGE" >/dev/null
+        ;;
+    esac
+  done
+}
+
+# --- IMDS block: an unreachable route inside each container's network namespace ---------------
+# ipvlan traffic leaves through the parent NIC without crossing the host's netfilter, so
+# host iptables (DOCKER-USER included) cannot filter it; the route lives in the container's
+# own netns, which it cannot change without CAP_NET_ADMIN (and NET_RAW is dropped).
+guard() {
+  local i pid addr
+  mkdir -p "$NETNS"
+  for ((i = 0; i < CONTAINERS; i++)); do
+    pid=$(docker inspect -f '{{.State.Pid}}' "wcs-$i" 2>/dev/null || echo 0)
+    ((pid > 0)) || continue
+    ln -sfn "/proc/$pid/ns/net" "$NETNS/wcs-$i"
+    for addr in $IMDS_ADDRS; do ip -n "wcs-$i" route replace prohibit "$addr"; done
+  done
+}
+
+stat_of() { # $1 container index: WCS /?action=stat, fetched inside the container's netns
+  ip netns exec "wcs-$1" curl -fsS -m 5 "http://127.0.0.1:$HTTP_PORT/?action=stat"
+}
+
+wait_healthy() {
+  local deadline=$((SECONDS + HEALTH_TIMEOUT)) i pending first
+  while :; do
+    guard
+    pending=
+    for ((i = 0; i < CONTAINERS; i++)); do stat_of "$i" >/dev/null 2>&1 || pending+=" $i"; done
+    [[ -z $pending ]] && return 0
+    first=${pending# } first=${first%% *}
+    ((SECONDS < deadline)) || fail "WCS did not answer /?action=stat within ${HEALTH_TIMEOUT}s on container(s)$pending" "$first"
+    sleep "$POLL"
+  done
+}
+
+install_units() {
+  local self="$HOME_DIR/bin/wcs-node" changed=
+  mkdir -p "$HOME_DIR/bin"
+  if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
+  changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
+Description=wcs-node: keep containers off IMDS and the OS off their IPs
+After=docker.service
+[Service]
+Type=oneshot
+ExecStart=$self guard" 644)
+  changed+=$(write_if_changed "$UNITS/wcs-node-guard.timer" "[Unit]
+Description=wcs-node guard every 10 s
+[Timer]
+OnBootSec=5s
+OnUnitActiveSec=10s
+AccuracySec=1s
+[Install]
+WantedBy=timers.target" 644)
+  changed+=$(write_if_changed "$UNITS/wcs-node-metrics.service" "[Unit]
+Description=wcs-node: WCS load figures to CloudWatch
+After=docker.service
+[Service]
+Type=oneshot
+ExecStart=$self metrics" 644)
+  changed+=$(write_if_changed "$UNITS/wcs-node-metrics.timer" "[Unit]
+Description=wcs-node metrics every ${METRICS_INTERVAL}s
+[Timer]
+OnBootSec=60s
+OnUnitActiveSec=${METRICS_INTERVAL}s
+[Install]
+WantedBy=timers.target" 644)
+  if [[ -n $changed ]]; then systemctl daemon-reload; fi
+  systemctl enable --now wcs-node-guard.timer wcs-node-metrics.timer >/dev/null 2>&1
+}
+
+# --- metrics: WCS load per container to CloudWatch ---------------------------------------------
+metrics() {
+  INSTANCE_ID=$(cat "$STATE/instance-id")
+  local i stat cpu data='' name key value
+  for ((i = 0; i < CONTAINERS; i++)); do
+    stat=$(stat_of "$i" 2>/dev/null) || { log "wcs-$i: no stat"; continue; }
+    cpu=$(docker stats --no-stream --format '{{.CPUPerc}}' "wcs-$i" 2>/dev/null | tr -d '%') || cpu=
+    for name in Connections:connections WebrtcStreamsIn:streams_webrtc_in WebrtcStreamsOut:streams_webrtc_out MediaPortsBusy:ports_media_busy Cpu:cpu; do
+      key=${name#*:}
+      if [[ $key == cpu ]]; then value=$cpu; else value=$(printf '%s\n' "$stat" | awk -F= -v k="$key" '$1 == k { print $2 + 0; exit }'); fi
+      [[ -n $value ]] || continue
+      data+="${data:+,}{\"MetricName\":\"${name%%:*}\",\"Value\":$value,\"Unit\":\"$([[ $key == cpu ]] && echo Percent || echo Count)\",\"Dimensions\":[{\"Name\":\"InstanceId\",\"Value\":\"$INSTANCE_ID\"},{\"Name\":\"Container\",\"Value\":\"$i\"}]}"
+    done
+  done
+  [[ -n $data ]] || return 0
+  aws cloudwatch put-metric-data --region "$REGION" --namespace "$METRICS_NAMESPACE" --metric-data "[$data]"
+}
+
+bootstrap() {
+  mkdir -p "$STATE"
+  read_metadata
+  printf '%s\n' "$INSTANCE_ID" >"$STATE/instance-id"
+  printf '%s\n' "$IFACE" >"$STATE/iface"
+  printf '%s\n' "${PRIVATE_IPS[@]}" >"$STATE/private-ips"
+  compute_cpusets
+  keep_os_off
+  ensure_docker
+  run_containers
+  install_units
+  wait_healthy
+  local i containers=
+  for ((i = 0; i < CONTAINERS; i++)); do
+    containers+="${containers:+,}{\"index\":$i,\"privateIp\":\"${PRIVATE_IPS[i]}\",\"publicIp\":\"${PUBLIC_IPS[i]}\",\"cpuset\":\"${CPUSETS[i]}\"}"
+  done
+  put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}" || fail "could not put NodeReady on $EVENT_BUS"
+  log "ready: $CONTAINERS containers"
+}
+
+MODE=${1:-bootstrap}
+if [[ $MODE == bootstrap && -z ${WCS_NO_JOURNAL:-} ]] && command -v systemd-cat >/dev/null 2>&1; then
+  exec > >(tee >(systemd-cat -t wcs-node)) 2>&1 # journal and, through cloud-init, the console
+fi
+case "$MODE" in
+  bootstrap) bootstrap ;;
+  guard)
+    IFACE=$(cat "$STATE/iface")
+    mapfile -t PRIVATE_IPS <"$STATE/private-ips"
+    keep_os_off
+    guard
+    ;;
+  metrics) metrics ;;
+  *) echo "usage: wcs-node [bootstrap|guard|metrics]" >&2; exit 2 ;;
+esac

@@ -7,6 +7,8 @@
  * @module
  */
 import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import { bootstrapParameterNames, decodeTemplate, parameterPrefix, parseNodeSettings, type NodeSettings } from '../bootstrap/parameters.ts';
+import { renderUserData, type FleetTarget } from '../bootstrap/render.ts';
 import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../domain/config.ts';
 import { AutoscalerError, ConfigSourceError } from '../errors.ts';
 import type { Clock, ConfigSource } from '../ports/index.ts';
@@ -25,6 +27,12 @@ export interface SsmConfigSourceOptions {
    * @default pool => `${prefix}/pools/${pool}/user-data`, prefix = the config parameter's parent path
    */
   readonly userDataParameter?: (pool: string) => string;
+  /**
+   * Where nodes put their events and metrics. When given, `getUserData` renders the bootstrap
+   * template (`<prefix>/bootstrap/template`) with the pool's node settings
+   * (`<prefix>/pools/<pool>/node-settings`) instead of reading a ready user-data parameter.
+   */
+  readonly bootstrap?: Omit<FleetTarget, 'configParameter'>;
   /** Cache lifetime, ms. @default DEFAULT_CONFIG_TTL_MS (60 000) */
   readonly ttlMs?: number;
   /** Clock for cache expiry (virtual in the embedded runtime). */
@@ -44,8 +52,7 @@ interface Cached<T> {
  * // → '/wcs-autoscaler/prod/pools/default/user-data'
  */
 export function defaultUserDataParameter(configParameter: string): (pool: string) => string {
-  const slash = configParameter.lastIndexOf('/');
-  const prefix = slash > 0 ? configParameter.slice(0, slash) : '';
+  const prefix = parameterPrefix(configParameter);
   return (pool) => `${prefix}/pools/${pool}/user-data`;
 }
 
@@ -86,6 +93,9 @@ export class SsmConfigSource implements ConfigSource {
   private configLoad: Promise<AutoscalerConfig> | undefined;
   private readonly userData = new Map<string, Cached<string | undefined>>();
   private readonly userDataLoads = new Map<string, Promise<string | undefined>>();
+  private readonly bootstrap: FleetTarget | undefined;
+  private readonly raw = new Map<string, Cached<string | undefined>>();
+  private readonly rawLoads = new Map<string, Promise<string | undefined>>();
 
   public constructor(options: SsmConfigSourceOptions) {
     this.client = options.client;
@@ -93,6 +103,7 @@ export class SsmConfigSource implements ConfigSource {
     this.userDataParameter = options.userDataParameter ?? defaultUserDataParameter(options.configParameter);
     this.ttlMs = options.ttlMs ?? DEFAULT_CONFIG_TTL_MS;
     this.clock = options.clock;
+    this.bootstrap = options.bootstrap && { ...options.bootstrap, configParameter: options.configParameter };
   }
 
   /**
@@ -115,10 +126,17 @@ export class SsmConfigSource implements ConfigSource {
   /**
    * A pool's node user-data (plain text), from cache while younger than the TTL.
    *
-   * @returns the parameter's value, or undefined when the parameter does not exist
+   * With the `bootstrap` option: the bootstrap template rendered with the pool's configuration
+   * and node settings (each parameter cached for the TTL). Without it: the pool's user-data
+   * parameter as stored.
+   *
+   * @returns the user-data, or undefined when (without `bootstrap`) the parameter does not exist
+   * @throws {ConfigSourceError} naming the parameter when the template is missing or the node
+   *   settings do not validate, or when the pool is not configured
    * @throws {AutoscalerError} naming the parameter when SSM cannot be read (retryable when transient)
    */
   public async getUserData(pool: string): Promise<string | undefined> {
+    if (this.bootstrap) return this.renderBootstrap(pool, this.bootstrap);
     const now = this.clock.now();
     const cached = this.userData.get(pool);
     if (cached && now < cached.expiresAt) return cached.value;
@@ -155,6 +173,42 @@ export class SsmConfigSource implements ConfigSource {
     const value = await this.read(this.userDataParameter(pool));
     this.userData.set(pool, { value, expiresAt: this.clock.now() + this.ttlMs });
     return value;
+  }
+
+  private async renderBootstrap(poolName: string, target: FleetTarget): Promise<string> {
+    const names = bootstrapParameterNames(target.configParameter);
+    const [config, template, settingsJson] = await Promise.all([
+      this.getConfig(),
+      this.readCached(names.template),
+      this.readCached(names.nodeSettings(poolName)),
+    ]);
+    const pool = config.pools.find((p) => p.name === poolName);
+    if (!pool) throw new ConfigSourceError(this.configParameter, `no pool named "${poolName}"`);
+    if (template === undefined) throw new ConfigSourceError(names.template, 'parameter not found');
+    let settings: NodeSettings;
+    try {
+      settings = parseNodeSettings(settingsJson === undefined ? {} : JSON.parse(settingsJson));
+    } catch (error) {
+      throw new ConfigSourceError(names.nodeSettings(poolName), `invalid node settings: ${describeError(error)}`, error);
+    }
+    return renderUserData({ template: decodeTemplate(template), pool, settings, target });
+  }
+
+  /** A parameter's value through the TTL cache (concurrent misses share one read). */
+  private async readCached(name: string): Promise<string | undefined> {
+    const cached = this.raw.get(name);
+    if (cached && this.clock.now() < cached.expiresAt) return cached.value;
+    let load = this.rawLoads.get(name);
+    if (!load) {
+      load = this.read(name)
+        .then((value) => {
+          this.raw.set(name, { value, expiresAt: this.clock.now() + this.ttlMs });
+          return value;
+        })
+        .finally(() => this.rawLoads.delete(name));
+      this.rawLoads.set(name, load);
+    }
+    return load;
   }
 
   /** The parameter's value, or undefined when it does not exist. */

@@ -5,6 +5,7 @@
  * @module
  */
 export * from './config.ts';
+export * from './cpusets.ts';
 export * from './model.ts';
 export * from './offerings.ts';
 export * from './placement.ts';
