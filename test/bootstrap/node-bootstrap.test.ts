@@ -1,0 +1,329 @@
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_NODE_SETTINGS, EC2_USER_DATA_LIMIT_BYTES, readBootstrapTemplate, type NodeSettings } from '../../shared/bootstrap/parameters.ts';
+import { renderUserData, type FleetTarget } from '../../shared/bootstrap/render.ts';
+import { PoolConfigSchema, heapPerContainerMiB, type PoolConfig } from '../../shared/domain/config.ts';
+import { nitroTopology, partitionCpusets, type LogicalCpu } from '../../shared/domain/cpusets.ts';
+import { NODE_SOURCE, NodeReadyDetailSchema, NodeUnhealthyDetailSchema } from '../../shared/events/schemas.ts';
+import { FakeNode, StubServer, argAfter, putEvents, type ImdsFixture } from './harness.ts';
+
+const TARGET: FleetTarget = {
+  fleet: 'test',
+  eventBusName: 'wcs-autoscaler-test',
+  nodeSource: NODE_SOURCE,
+  metricsNamespace: 'WcsAutoscaler',
+  region: 'eu-central-1',
+  configParameter: '/wcs-autoscaler/test/config',
+};
+
+const PRIMARY = '10.0.1.10';
+const secondaries = (n: number) => Array.from({ length: n }, (_, i) => `10.0.1.${11 + i}`);
+const elasticIps = (n: number) => Array.from({ length: n }, (_, i) => `3.120.0.${21 + i}`);
+
+function fixture(containers: number, overrides: Partial<ImdsFixture> = {}): ImdsFixture {
+  const priv = secondaries(containers);
+  const pub = elasticIps(containers);
+  return {
+    instanceId: 'i-0abc1234def567890',
+    mac: '0e:11:22:33:44:55',
+    localIps: [PRIMARY, ...priv],
+    cidr: '10.0.1.0/24',
+    // Listed out of order on purpose: the script must map each Elastic IP to its private IP.
+    associations: Object.fromEntries(pub.map((p, i) => [p, priv[i]!]).reverse()),
+    statStatus: 200,
+    ...overrides,
+  };
+}
+
+const server = new StubServer(fixture(2));
+beforeAll(() => server.start());
+afterAll(() => server.stop());
+
+function pool(containers: number, vcpus = 8): PoolConfig {
+  return PoolConfigSchema.parse({ name: 'media', containersPerNode: containers, vcpus, memoryMiB: vcpus * 2048 });
+}
+
+function render(p: PoolConfig, settings: Partial<NodeSettings> = {}): string {
+  return renderUserData({ template: readBootstrapTemplate(), pool: p, settings: { ...DEFAULT_NODE_SETTINGS, httpPort: server.port, ...settings }, target: TARGET });
+}
+
+/** Run a fresh node; the caller cleans up. */
+async function boot(p: PoolConfig, topology: readonly LogicalCpu[], fx: ImdsFixture, settings: Partial<NodeSettings> = {}) {
+  server.fixture = fx;
+  const node = new FakeNode(server, topology);
+  const userData = render(p, settings);
+  const result = await node.runUserData(userData);
+  return { node, result, userData };
+}
+
+const TOPOLOGIES: [string, LogicalCpu[]][] = [
+  ['8 vCPU / 4 cores with HT', nitroTopology(8)],
+  ['8 vCPU without HT', nitroTopology(8, false)],
+  ['16 vCPU / 8 cores with HT', nitroTopology(16)],
+];
+const CASES = TOPOLOGIES.flatMap(([name, topology]) =>
+  [2, 4, 8].flatMap((containers) => [false, true].map((reserve) => ({ name, topology, containers, reserve }))),
+);
+
+describe('Script: node bootstrap (rendered user-data under the harness)', () => {
+  describe.each(CASES)('$name, $containers containers, reserved host core: $reserve', ({ topology, containers, reserve }) => {
+    const expected = partitionCpusets(topology, containers, reserve);
+    const p = pool(containers, topology.length);
+
+    if (expected.kind === 'insufficient') {
+      it('fails with a clear error, puts NodeUnhealthy and starts nothing', async () => {
+        // Act
+        const { node, result } = await boot(p, topology, fixture(containers), { reserveHostCore: reserve });
+        try {
+          // Assess
+          expect(result.code).not.toBe(0);
+          expect(result.stderr).toContain(`cannot hold ${containers} containers`);
+          const events = putEvents(node.calls());
+          expect(events.map((e) => e.DetailType)).toEqual(['NodeUnhealthy']);
+          const detail = NodeUnhealthyDetailSchema.parse(events[0]!.Detail);
+          expect(detail.instanceId).toBe('i-0abc1234def567890');
+          expect(detail.reason).toMatch(/cpusets: \d+ physical cores/);
+          expect(node.calls().filter((c) => c.cmd === 'docker' && c.args[0] === 'run')).toHaveLength(0);
+        } finally {
+          node.cleanup();
+        }
+      });
+      return;
+    }
+
+    it('creates the ipvlan network and one pinned container per secondary IP, then puts NodeReady; a second run creates nothing', async () => {
+      // Act
+      const { node, result } = await boot(p, topology, fixture(containers), { reserveHostCore: reserve });
+      try {
+        // Assess
+        expect(result.stderr).not.toContain('ERROR');
+        expect(result.code).toBe(0);
+        const calls = node.calls();
+        const creates = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'network' && c.args[1] === 'create');
+        expect(creates.map((c) => c.args.slice(2))).toEqual([
+          ['-d', 'ipvlan', '-o', 'parent=ens5', '-o', 'ipvlan_mode=l2', '--subnet', '10.0.1.0/24', '--gateway', '10.0.1.1', 'wcs-ipvlan'],
+        ]);
+        const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'run');
+        expect(runs).toHaveLength(containers);
+        expect(runs.map((r) => argAfter(r.args, '--ip'))).toEqual(secondaries(containers));
+        expect(runs.map((r) => argAfter(r.args, '--net'))).toEqual(Array(containers).fill('wcs-ipvlan'));
+        const cpusets = runs.map((r) => argAfter(r.args, '--cpuset-cpus') ?? '');
+        expect(cpusets).toEqual(expected.cpusets);
+        // Disjoint, never splitting a physical core, the reserved core untouched.
+        const coreOf = new Map(topology.map((c) => [c.cpu, `${c.socket}:${c.core}`]));
+        const seenCores = new Set<string>();
+        for (const set of cpusets) {
+          const cpus = set.split(',').map(Number);
+          const cores = new Set(cpus.map((c) => coreOf.get(c)!));
+          for (const core of cores) {
+            expect(seenCores.has(core)).toBe(false);
+            seenCores.add(core);
+            const siblings = topology.filter((c) => `${c.socket}:${c.core}` === core).map((c) => c.cpu);
+            expect(cpus).toEqual(expect.arrayContaining(siblings));
+          }
+          if (reserve) expect(cpus).not.toContain(0);
+        }
+        for (const r of runs) {
+          expect(argAfter(r.args, '--restart')).toBe('unless-stopped');
+          expect(r.args.at(-1)).toBe(DEFAULT_NODE_SETTINGS.image);
+          expect(r.args.at(-1)).not.toMatch(/:latest$/);
+          expect(Number(argAfter(r.args, '--memory')?.replace('m', ''))).toBeGreaterThan(0);
+        }
+        // WCS settings: public IP, private IP, ports, heap with ZGC.
+        const heap = heapPerContainerMiB(p);
+        const pub = elasticIps(containers);
+        secondaries(containers).forEach((priv, i) => {
+          const props = node.file(`opt/wcs/containers/${i}/conf/flashphoner.properties`);
+          expect(props).toMatch(new RegExp(`^ip=${pub[i]}$`, 'm'));
+          expect(props).toMatch(new RegExp(`^ip_local=${priv}$`, 'm'));
+          expect(props).toMatch(/^media_port_from=31001$/m);
+          expect(props).toMatch(/^media_port_to=32000$/m);
+          expect(props).toMatch(/^wss\.port=8443$/m);
+          const core = node.file(`opt/wcs/containers/${i}/conf/wcs-core.properties`);
+          expect(core).toContain(`-Xmx${heap}M\n`);
+          expect(core).toContain('-XX:+UseZGC');
+          expect(core).not.toContain('ConcMarkSweep');
+          expect(core.match(/^-Xm[sx]\d+M$/gm)).toEqual([`-Xms${heap}M`, `-Xmx${heap}M`]);
+        });
+        // NodeReady with every container.
+        const events = putEvents(calls);
+        expect(events.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([[NODE_SOURCE, 'NodeReady', 'wcs-autoscaler-test']]);
+        const ready = NodeReadyDetailSchema.parse(events[0]!.Detail);
+        expect(ready.containers).toEqual(
+          secondaries(containers).map((privateIp, index) => ({ index, privateIp, publicIp: pub[index], cpuset: expected.cpusets[index] })),
+        );
+
+        // Act: run again (cloud-init re-run, operator, reboot service)
+        const again = await node.runUserData(render(p, { reserveHostCore: reserve }));
+
+        // Assess
+        expect(again.code).toBe(0);
+        const second = node.calls().slice(calls.length);
+        expect(second.filter((c) => c.cmd === 'docker' && ['run', 'create', 'start'].includes(c.args[0]!))).toEqual([]);
+        expect(second.filter((c) => c.cmd === 'docker' && c.args[1] === 'create')).toEqual([]);
+        expect(second.filter((c) => c.cmd === 'systemctl' && (c.args[0] === 'restart' || c.args[0] === 'daemon-reload'))).toEqual([]);
+        expect(second.filter((c) => c.cmd === 'aws' && c.args[0] === 'ssm')).toEqual([]);
+      } finally {
+        node.cleanup();
+      }
+    });
+  });
+
+  describe('with the default pool on a c6i.2xlarge', () => {
+    let node: FakeNode;
+    let userData: string;
+    beforeAll(async () => {
+      node = new FakeNode(server, nitroTopology(8));
+      server.fixture = fixture(2);
+      // ec2-net-utils has already put a container IP on the primary interface.
+      node.setHostAddresses([`${PRIMARY}/24`, '10.0.1.11/24']);
+      userData = render(pool(2));
+      const result = await node.runUserData(userData);
+      expect(result.code).toBe(0);
+    });
+    afterAll(() => node.cleanup());
+
+    it('reads IMDS with an IMDSv2 token only', () => {
+      const gets = server.requests.filter((r) => r.method === 'GET' && r.url.startsWith('/latest/'));
+      expect(gets.length).toBeGreaterThan(0);
+      expect(gets.every((r) => r.token === 'stub-token')).toBe(true);
+    });
+
+    it('keeps the OS off the container IPs (cloud-init, ec2-net-utils) and never drops the primary IP', () => {
+      const calls = node.calls();
+      expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toContain('apply_full_imds_network_config: false');
+      expect(calls).toContainEqual({ cmd: 'systemctl', args: ['mask', '--now', 'refresh-policy-routes@ens5.timer'] });
+      const dels = calls.filter((c) => c.cmd === 'ip' && c.args[0] === 'addr' && c.args[1] === 'del');
+      expect(dels.map((c) => c.args[2])).toEqual(['10.0.1.11/24']);
+    });
+
+    it('installs Docker configuration with the userland proxy disabled', () => {
+      expect(JSON.parse(node.file('etc/docker/daemon.json'))).toEqual({ 'userland-proxy': false });
+      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['restart', 'docker'] });
+    });
+
+    it('blocks IMDS inside every container netns and drops NET_RAW so the route cannot be bypassed', () => {
+      const calls = node.calls();
+      for (const i of [0, 1]) {
+        expect(calls).toContainEqual({ cmd: 'ip', args: ['-n', `wcs-${i}`, 'route', 'replace', 'prohibit', '169.254.169.254/32'] });
+        expect(calls).toContainEqual({ cmd: 'ip', args: ['-n', `wcs-${i}`, 'route', 'replace', 'prohibit', '169.254.170.2/32'] });
+      }
+      // The netns name points at the container's own namespace (pid from docker inspect).
+      const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'run');
+      for (const r of runs) expect(argAfter(r.args, '--cap-drop')).toBe('NET_RAW');
+      // The route is in place before the health check and NodeReady.
+      const firstRoute = calls.findIndex((c) => c.cmd === 'ip' && c.args[0] === '-n');
+      const ready = calls.findIndex((c) => c.cmd === 'aws' && c.args[1] === 'put-events');
+      expect(firstRoute).toBeLessThan(ready);
+      // The guard timer re-asserts it every 10 s (container restarts get a fresh netns).
+      expect(node.file('etc/systemd/system/wcs-node-guard.timer')).toContain('OnUnitActiveSec=10s');
+      expect(node.file('etc/systemd/system/wcs-node-guard.service')).toContain('wcs-node guard');
+    });
+
+    it('checks health inside each container netns (the host cannot reach its ipvlan children)', () => {
+      const checks = node.calls().filter((c) => c.cmd === 'ip' && c.args[0] === 'netns' && c.args[1] === 'exec');
+      expect(checks.map((c) => c.args[2])).toEqual(expect.arrayContaining(['wcs-0', 'wcs-1']));
+      expect(checks[0]!.args).toContain(`http://127.0.0.1:${server.port}/?action=stat`);
+    });
+
+    it('requires authentication on the WCS REST API', () => {
+      for (const i of [0, 1]) {
+        const props = node.file(`opt/wcs/containers/${i}/conf/flashphoner.properties`);
+        expect(props).toMatch(/^disable_rest_auth=false$/m);
+        expect(props).toMatch(/^https\.port=8444$/m);
+      }
+    });
+
+    it('reads LICENSE / PASSWORD at boot from SecureStrings into a root-only env file, never on the command line', () => {
+      const calls = node.calls();
+      const gets = calls.filter((c) => c.cmd === 'aws' && c.args[0] === 'ssm');
+      expect(gets.map((c) => argAfter(c.args, '--name'))).toEqual(['/wcs-autoscaler/test/secrets/wcs-license', '/wcs-autoscaler/test/secrets/wcs-password']);
+      for (const g of gets) expect(g.args).toContain('--with-decryption');
+      const env = node.file('var/lib/wcs-node/wcs-secrets.env');
+      expect(env).toBe(`LICENSE=${node.license}\nPASSWORD=${node.password}\n`);
+      const logged = calls.filter((c) => !(c.cmd === 'aws' && c.args[0] === 'ssm')).flatMap((c) => c.args).join(' ');
+      expect(logged).not.toContain(node.license);
+      expect(logged).not.toContain(node.password);
+      expect(userData).not.toContain(node.license);
+    });
+
+    it('installs the guard and metrics timers and pushes WCS load per container to CloudWatch', async () => {
+      expect(node.file('etc/systemd/system/wcs-node-metrics.timer')).toContain('OnUnitActiveSec=60s');
+      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', '--now', 'wcs-node-guard.timer', 'wcs-node-metrics.timer'] });
+
+      // Act: what the timer runs
+      const before = node.calls().length;
+      const result = await node.run(`${node.root}/opt/wcs/bin/wcs-node`, ['metrics']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const put = node.calls().slice(before).find((c) => c.cmd === 'aws' && c.args[0] === 'cloudwatch');
+      expect(argAfter(put!.args, '--namespace')).toBe('WcsAutoscaler');
+      const data = JSON.parse(argAfter(put!.args, '--metric-data')!) as { MetricName: string; Value: number; Dimensions: { Name: string; Value: string }[] }[];
+      const of = (name: string, container: string) =>
+        data.find((d) => d.MetricName === name && d.Dimensions.some((x) => x.Name === 'Container' && x.Value === container))?.Value;
+      expect([of('Connections', '0'), of('WebrtcStreamsIn', '0'), of('WebrtcStreamsOut', '1'), of('MediaPortsBusy', '1'), of('Cpu', '1')]).toEqual([3, 2, 5, 14, 3.25]);
+      expect(data[0]!.Dimensions).toContainEqual({ Name: 'InstanceId', Value: 'i-0abc1234def567890' });
+    });
+
+    it('re-asserts the IMDS routes from the guard timer', async () => {
+      const before = node.calls().length;
+      const result = await node.run(`${node.root}/opt/wcs/bin/wcs-node`, ['guard']);
+      expect(result.code).toBe(0);
+      const routes = node.calls().slice(before).filter((c) => c.cmd === 'ip' && c.args[0] === '-n');
+      expect(routes).toHaveLength(4);
+    });
+
+    it('stays under the EC2 user-data limit and passes shellcheck', () => {
+      expect(Buffer.byteLength(userData)).toBeLessThan(EC2_USER_DATA_LIMIT_BYTES);
+      expect(() => execFileSync('shellcheck', ['-s', 'bash', '-'], { input: userData })).not.toThrow();
+    });
+  });
+
+  describe('failures', () => {
+    it('fails clearly when IMDS lists too few secondary private IPs', async () => {
+      const { node, result } = await boot(pool(4), nitroTopology(16), fixture(4, { localIps: [PRIMARY, '10.0.1.11', '10.0.1.12'] }));
+      try {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain('4 containers need 4 secondary private IPs on the primary ENI; IMDS lists 2');
+        const events = putEvents(node.calls());
+        expect(events.map((e) => e.DetailType)).toEqual(['NodeUnhealthy']);
+        expect(NodeUnhealthyDetailSchema.parse(events[0]!.Detail).reason).toContain('secondary private IPs');
+        expect(node.calls().some((c) => c.cmd === 'docker')).toBe(false);
+      } finally {
+        node.cleanup();
+      }
+    });
+
+    it('fails when an Elastic IP never shows up on a secondary IP', async () => {
+      const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { associations: { '3.120.0.21': '10.0.1.11' } }));
+      try {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain('no Elastic IP associated with secondary private IP(s) 10.0.1.12');
+        expect(putEvents(node.calls()).map((e) => e.DetailType)).toEqual(['NodeUnhealthy']);
+      } finally {
+        node.cleanup();
+      }
+    });
+
+    it('puts NodeUnhealthy naming the container when WCS does not answer', async () => {
+      const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { statStatus: 503 }));
+      try {
+        expect(result.code).not.toBe(0);
+        const events = putEvents(node.calls());
+        expect(events.map((e) => e.DetailType)).toEqual(['NodeUnhealthy']);
+        const detail = NodeUnhealthyDetailSchema.parse(events[0]!.Detail);
+        expect(detail.container).toBe(0);
+        expect(detail.reason).toContain('did not answer /?action=stat');
+      } finally {
+        node.cleanup();
+      }
+    });
+  });
+});
+
+describe('Template: infra/bootstrap', () => {
+  it('passes shellcheck as kept in the repository', () => {
+    expect(() => execFileSync('shellcheck', ['-s', 'bash', '-'], { input: readBootstrapTemplate() })).not.toThrow();
+  });
+});
