@@ -1,0 +1,193 @@
+/**
+ * The one `NodejsFunction` subclass of the app: it owns every function default (Node.js 22,
+ * arm64, esbuild ESM bundle with source maps, X-Ray tracing, a log group with retention, an
+ * SQS dead-letter queue for asynchronous invocations) and the `bind*` helpers that set an
+ * environment variable and grant the matching permission together.
+ *
+ * @module
+ */
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
+import { FleetTable } from '../../shared/adapters/fleet-table.ts';
+import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
+import type { MediaNodes } from './media-nodes.ts';
+
+/** Repository root (the bundler's project root and lock file location). */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The Lambda entry points of the app (`lambdas/<name>/index.ts`, export `handler`). */
+export type AutoscalerFunctionName = 'room-events' | 'node-events' | 'sweep';
+
+/**
+ * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb-fleet-store.ts`:
+ * Get/Put/Update, Query and Scan through the SDK paginators). No DeleteItem, no batch, no
+ * transactions.
+ */
+export const FLEET_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
+
+/**
+ * DynamoDB actions of the Powertools idempotency persistence layer
+ * (`DynamoDBPersistenceLayer`: GetItem, PutItem, UpdateItem, DeleteItem).
+ */
+export const IDEMPOTENCY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+
+/** Props of {@link AutoscalerFunction}. */
+export interface AutoscalerFunctionProps {
+  /** Which entry point (`lambdas/<name>/index.ts`). */
+  readonly name: AutoscalerFunctionName;
+  /** Fleet name, used in the function description and names of its resources. */
+  readonly fleetName: string;
+  /** Memory, MiB. @default 512 */
+  readonly memoryMiB?: number;
+  /** Timeout. @default 30 s */
+  readonly timeout?: Duration;
+  /** Log retention. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Lambda's own retries of a failed asynchronous invocation (0–2). @default 2 */
+  readonly retryAttempts?: number;
+  /** Extra environment variables. */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A wcs-autoscaler Lambda function with its log group, execution role and dead-letter queue.
+ *
+ * The role starts empty (no managed policy): the function may write only to its own log group
+ * and X-Ray, then each `bind*` adds exactly what the environment variable it sets needs.
+ *
+ * @example
+ * const fn = new AutoscalerFunction(this, 'RoomEvents', { name: 'room-events', fleetName: 'prod' });
+ * fn.bindFleetTable(stateful.fleetTable);
+ * fn.bindEventBus(bus);
+ */
+export class AutoscalerFunction extends NodejsFunction {
+  /** Receives asynchronous invocations that failed every retry, and events the handler rejects (`DLQ_URL`). */
+  public override readonly deadLetterQueue: sqs.Queue;
+  /** The function's log group (retention set). */
+  public readonly functionLogGroup: logs.LogGroup;
+  /** The function's execution role (inline policies only). */
+  public readonly executionRole: iam.Role;
+
+  public constructor(scope: Construct, id: string, props: AutoscalerFunctionProps) {
+    const deadLetterQueue = new sqs.Queue(scope, `${id}DeadLetterQueue`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `wcs-autoscaler ${props.fleetName}: ${props.name} function`,
+    });
+    super(scope, id, {
+      entry: `${REPOSITORY_ROOT}lambdas/${props.name}/index.ts`,
+      handler: 'handler',
+      projectRoot: REPOSITORY_ROOT,
+      depsLockFilePath: `${REPOSITORY_ROOT}package-lock.json`,
+      description: `wcs-autoscaler ${props.fleetName}: ${props.name}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMiB ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      role,
+      deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: Duration.hours(6),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'wcs-autoscaler',
+        DLQ_URL: deadLetterQueue.queueUrl,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: false,
+        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+        banner: "import { createRequire as __wcsCreateRequire } from 'node:module'; const require = __wcsCreateRequire(import.meta.url);",
+      },
+    });
+    this.deadLetterQueue = deadLetterQueue;
+    this.functionLogGroup = logGroup;
+    this.executionRole = role;
+  }
+
+  /** `FLEET_TABLE`: the fleet store's actions on the table and its indexes (by name, no wildcard). */
+  public bindFleetTable(table: dynamodb.ITableV2): this {
+    this.addEnvironment('FLEET_TABLE', table.tableName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FleetTable',
+        actions: [...FLEET_TABLE_ACTIONS],
+        resources: [table.tableArn, ...Object.values(FleetTable.indexes).map((i) => `${table.tableArn}/index/${i.indexName}`)],
+      }),
+    );
+    return this;
+  }
+
+  /** `IDEMPOTENCY_TABLE`: the Powertools persistence layer's actions on that table only. */
+  public bindIdempotencyTable(table: dynamodb.ITableV2): this {
+    this.addEnvironment('IDEMPOTENCY_TABLE', table.tableName);
+    this.addToRolePolicy(new iam.PolicyStatement({ sid: 'IdempotencyTable', actions: [...IDEMPOTENCY_TABLE_ACTIONS], resources: [table.tableArn] }));
+    return this;
+  }
+
+  /** `EVENT_BUS_NAME`: `events:PutEvents` on this bus only, and only with the autoscaler's `source`. */
+  public bindEventBus(bus: events.IEventBus): this {
+    this.addEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutAutoscalerEvents',
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': AUTOSCALER_SOURCE } },
+      }),
+    );
+    return this;
+  }
+
+  /** `CONFIG_PARAMETER`: `ssm:GetParameter` on the config parameter and the other parameters the function reads. */
+  public bindParameters(config: ssm.IStringParameter, others: readonly ssm.IStringParameter[]): this {
+    this.addEnvironment('CONFIG_PARAMETER', config.parameterName);
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadParameters',
+        actions: ['ssm:GetParameter'],
+        resources: [config, ...others].map((p) => p.parameterArn),
+      }),
+    );
+    return this;
+  }
+
+  /**
+   * `LAUNCH_TEMPLATE_ID`, `SUBNET_IDS`, `SECURITY_GROUP_IDS`, `FLEET_NAME`: launch, address and
+   * terminate this fleet's media nodes, with the statements of {@link MediaNodes.computeStatements}.
+   */
+  public bindCompute(nodes: MediaNodes): this {
+    this.addEnvironment('LAUNCH_TEMPLATE_ID', nodes.launchTemplate.launchTemplateId!);
+    this.addEnvironment('SUBNET_IDS', nodes.subnets.map((s) => s.subnetId).join(','));
+    this.addEnvironment('SECURITY_GROUP_IDS', nodes.securityGroup.securityGroupId);
+    this.addEnvironment('FLEET_NAME', nodes.fleetName);
+    for (const statement of nodes.computeStatements()) this.addToRolePolicy(statement);
+    return this;
+  }
+}

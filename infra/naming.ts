@@ -1,0 +1,35 @@
+/**
+ * Names derived from the fleet name, written once for the stacks, the tests and the operator
+ * documentation.
+ *
+ * @module
+ */
+
+/** Stack names of a fleet: `wcs-autoscaler-<fleet>-stateful` / `-stateless`. */
+export function stackNames(fleetName: string): { readonly stateful: string; readonly stateless: string } {
+  return { stateful: `wcs-autoscaler-${fleetName}-stateful`, stateless: `wcs-autoscaler-${fleetName}-stateless` };
+}
+
+/** Name of the fleet's custom EventBridge bus (apps put RoomCreated / RoomReleased here). */
+export function eventBusName(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}`;
+}
+
+/**
+ * Prefix of the CloudWatch alarm names about single media nodes (e.g. high CPU of
+ * `i-0abc…`): alarms so named are routed to node-events, which reads the instance id from the
+ * name (`instanceIdOfAlarm`). Example: `wcs-autoscaler-prod-node-i-0abc1234def567890-cpu`.
+ */
+export function nodeAlarmNamePrefix(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}-node-`;
+}
+
+/** Prefix of the fleet's operational alarm names (not routed to the functions). */
+export function opsAlarmNamePrefix(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}-ops-`;
+}
+
+/** Name of the fleet's CloudWatch dashboard. */
+export function dashboardName(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}`;
+}

@@ -1,0 +1,319 @@
+/**
+ * The stateless stack: the bus and its rules, the three functions with their dead-letter
+ * queues, the sweep schedule, the media nodes' network, security group, role and launch
+ * template, the dashboard and the alarms. It can be destroyed and redeployed; the state lives in
+ * {@link StatefulStack}.
+ *
+ * @module
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { routeRules, type EventPattern as RoutePattern, type FunctionName, type RouteRule } from '../../shared/events/routing.ts';
+import { AUTOSCALER_SOURCE, DetailType } from '../../shared/events/schemas.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/observability.ts';
+import type { DeploymentConfig } from '../config.ts';
+import { AutoscalerFunction } from '../constructs/autoscaler-function.ts';
+import { MediaNodes } from '../constructs/media-nodes.ts';
+import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+
+/** Metric the `ScalingBlocked` metric filter emits (namespace `METRICS_NAMESPACE`, dimension `Pool`). */
+export const SCALING_BLOCKED_METRIC = 'ScalingBlocked';
+
+/** Props of {@link StatelessStack}. */
+export interface StatelessStackProps extends StackProps {
+  /** The validated deployment configuration. */
+  readonly config: DeploymentConfig;
+  /** The fleet's stateful stack (tables, parameters, secret names). */
+  readonly stateful: StatefulStack;
+}
+
+/**
+ * A rule's pattern for this fleet: the pattern of `shared/events/routing.ts`, narrowed where a
+ * fleet can be told apart — CloudWatch alarm changes only for alarms named with
+ * {@link nodeAlarmNamePrefix}. EC2 state-change, Spot interruption and rebalance events carry no
+ * tags, so they cannot be narrowed in EventBridge: node-events ignores instances it does not
+ * know (not in the fleet table).
+ *
+ * @returns the pattern in EventBridge JSON form (`detail-type`, prefix matchers)
+ */
+export function fleetRulePattern(rule: RouteRule, fleetName: string): Record<string, unknown> {
+  const pattern: Record<string, unknown> = { ...rule.pattern };
+  if (rule.pattern.source?.includes('aws.cloudwatch')) {
+    pattern.detail = { ...(rule.pattern.detail ?? {}), alarmName: [{ prefix: nodeAlarmNamePrefix(fleetName) }] };
+  }
+  return pattern;
+}
+
+/** Whether a rule matches AWS service events, which are delivered to the default bus only. */
+export function isAwsServiceRule(pattern: RoutePattern): boolean {
+  return (pattern.source ?? []).some((s) => s.startsWith('aws.'));
+}
+
+function toCdkPattern(json: Record<string, unknown>): events.EventPattern {
+  const { 'detail-type': detailType, ...rest } = json as { 'detail-type'?: string[] } & Record<string, unknown>;
+  return { ...rest, ...(detailType ? { detailType } : {}) } as events.EventPattern;
+}
+
+/**
+ * Bus, rules, functions, DLQs, schedule, media node launch template and observability of a fleet.
+ *
+ * @example
+ * const stateless = new StatelessStack(app, 'wcs-autoscaler-prod-stateless', { config, stateful });
+ */
+export class StatelessStack extends Stack {
+  /** The fleet's custom bus (apps put room events; the autoscaler publishes its events here). */
+  public readonly bus: events.EventBus;
+  /** The functions by entry point name. */
+  public readonly functions: Readonly<Record<FunctionName, AutoscalerFunction>>;
+  /** Security group, role and launch template of the media nodes. */
+  public readonly mediaNodes: MediaNodes;
+  /** The operational dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** The VPC the media nodes run in. */
+  public readonly vpc: ec2.IVpc;
+
+  public constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const fleet = config.fleetName;
+
+    // --- network -------------------------------------------------------------------------
+    let subnets: ec2.ISubnet[];
+    if (config.network.vpcId) {
+      this.vpc = ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: config.network.vpcId });
+      subnets = config.network.subnetIds
+        ? config.network.subnetIds.map((subnetId, i) => ec2.Subnet.fromSubnetId(this, `MediaSubnet${i}`, subnetId))
+        : [...this.vpc.publicSubnets];
+    } else {
+      const vpc = new ec2.Vpc(this, 'Vpc', {
+        ipAddresses: ec2.IpAddresses.cidr(config.network.vpcCidr),
+        maxAzs: config.network.maxAzs,
+        natGateways: 0,
+        restrictDefaultSecurityGroup: false,
+        subnetConfiguration: [{ name: 'media', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 20, mapPublicIpOnLaunch: true }],
+      });
+      const flowLogGroup = new logs.LogGroup(this, 'VpcFlowLogGroup', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+      vpc.addFlowLog('RejectedFlowLog', { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) });
+      this.vpc = vpc;
+      subnets = [...vpc.publicSubnets];
+    }
+
+    // --- bus and media nodes ---------------------------------------------------------------
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: eventBusName(fleet), description: `wcs-autoscaler ${fleet}: room and node events` });
+
+    this.mediaNodes = new MediaNodes(this, 'MediaNodes', {
+      fleetName: fleet,
+      vpc: this.vpc,
+      subnets,
+      pools: config.autoscaler.pools,
+      nodeSettings: config.nodeSettings,
+      clientCidrs: config.access.clientCidrs,
+      operatorCidrs: config.access.operatorCidrs,
+      architecture: config.node.architecture,
+      rootVolumeGiB: config.node.rootVolumeGiB,
+      bus: this.bus,
+      secretParameterNames: stateful.secretParameterNames,
+    });
+
+    // --- functions -------------------------------------------------------------------------
+    const make = (id: string, name: FunctionName, timeout: Duration) =>
+      new AutoscalerFunction(this, id, {
+        name,
+        fleetName: fleet,
+        memoryMiB: config.functions.memoryMiB,
+        timeout,
+        logRetention: config.functions.logRetentionDays as logs.RetentionDays,
+      })
+        .bindFleetTable(stateful.fleetTable)
+        .bindIdempotencyTable(stateful.idempotencyTable)
+        .bindEventBus(this.bus)
+        .bindParameters(stateful.configParameter, [stateful.bootstrapTemplateParameter, ...Object.values(stateful.nodeSettingsParameters)])
+        .bindCompute(this.mediaNodes);
+    this.functions = {
+      'room-events': make('RoomEvents', 'room-events', Duration.seconds(30)),
+      'node-events': make('NodeEvents', 'node-events', Duration.seconds(30)),
+      sweep: make('Sweep', 'sweep', Duration.seconds(60)),
+    };
+
+    // --- rules (shared/events/routing.ts) ----------------------------------------------------
+    for (const rule of routeRules(config.autoscaler.eventSource)) {
+      const fn = this.functions[rule.target];
+      const aws = isAwsServiceRule(rule.pattern);
+      new events.Rule(this, `Rule-${rule.name}`, {
+        description: `wcs-autoscaler ${fleet}: ${rule.name} → ${rule.target}${aws ? ' (AWS events, default bus)' : ''}`,
+        eventBus: aws ? undefined : this.bus,
+        eventPattern: toCdkPattern(fleetRulePattern(rule, fleet)),
+        targets: [
+          new targets.LambdaFunction(fn, { deadLetterQueue: fn.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+        ],
+      });
+    }
+
+    // --- sweep every minute (EventBridge Scheduler) ------------------------------------------
+    new scheduler.Schedule(this, 'SweepSchedule', {
+      description: `wcs-autoscaler ${fleet}: sweep (scale-in, reconcile) every minute`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new schedulerTargets.LambdaInvoke(this.functions.sweep, {
+        deadLetterQueue: this.functions.sweep.deadLetterQueue,
+        // A missed tick is not worth replaying: the next one comes a minute later.
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
+
+    // --- ScalingBlocked events → log group → metric ----------------------------------------
+    const blockedLogGroup = new logs.LogGroup(this, 'ScalingBlockedLogGroup', {
+      logGroupName: `/aws/events/wcs-autoscaler-${fleet}/scaling-blocked`,
+      retention: config.functions.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new logs.ResourcePolicy(this, 'ScalingBlockedLogPolicy', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+          resources: [blockedLogGroup.logGroupArn],
+        }),
+      ],
+    });
+    new events.Rule(this, 'Rule-scaling-blocked', {
+      description: `wcs-autoscaler ${fleet}: ScalingBlocked events → log group (metric ${SCALING_BLOCKED_METRIC})`,
+      eventBus: this.bus,
+      eventPattern: { source: [AUTOSCALER_SOURCE], detailType: [DetailType.ScalingBlocked] },
+      targets: [{ bind: () => ({ arn: blockedLogGroup.logGroupArn }) }],
+    });
+    new logs.MetricFilter(this, 'ScalingBlockedMetricFilter', {
+      logGroup: blockedLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.source', '=', AUTOSCALER_SOURCE),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: SCALING_BLOCKED_METRIC,
+      metricValue: '1',
+      dimensions: { Pool: '$.detail.pool' },
+      unit: cloudwatch.Unit.COUNT,
+    });
+
+    // --- alarms and dashboard ----------------------------------------------------------------
+    const period = Duration.minutes(config.alarms.periodMinutes);
+    const topic = config.alarms.topicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.topicArn) : undefined;
+    const alarm = (id: string, name: string, props: Omit<cloudwatch.CreateAlarmOptions, 'alarmName'>, metric: cloudwatch.Metric | cloudwatch.MathExpression) => {
+      const a = metric.createAlarm(this, id, { alarmName: `${opsAlarmNamePrefix(fleet)}${name}`, ...props });
+      if (topic) {
+        a.addAlarmAction(new cwActions.SnsAction(topic));
+        a.addOkAction(new cwActions.SnsAction(topic));
+      }
+      return a;
+    };
+    const emf = (metricName: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic, period });
+
+    const blockedPerPool = Object.fromEntries(
+      config.autoscaler.pools.map((p, i) => [
+        `p${i}`,
+        new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: SCALING_BLOCKED_METRIC, dimensionsMap: { Pool: p.name }, statistic: 'Sum', period }),
+      ]),
+    );
+    const scalingBlocked = new cloudwatch.MathExpression({
+      expression: Object.keys(blockedPerPool).map((k) => `FILL(${k}, 0)`).join(' + '),
+      usingMetrics: blockedPerPool,
+      label: 'ScalingBlocked (all pools)',
+      period,
+    });
+    alarm(
+      'ScalingBlockedAlarm',
+      'scaling-blocked',
+      {
+        alarmDescription: 'A limit (maxNodes, launch rate, EC2 quota or capacity) stopped a scale-out: rooms may queue. See the ScalingBlocked log group.',
+        threshold: config.alarms.scalingBlocked,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      scalingBlocked,
+    );
+
+    const dlqWidgets: cloudwatch.IMetric[] = [];
+    const fnErrorWidgets: cloudwatch.IMetric[] = [];
+    for (const [name, fn] of Object.entries(this.functions)) {
+      const depth = fn.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum', label: `${name} DLQ` });
+      dlqWidgets.push(depth);
+      alarm(
+        `${fn.node.id}DlqDepthAlarm`,
+        `${name}-dlq-depth`,
+        {
+          alarmDescription: `Events for ${name} ended in its dead-letter queue (rejected as malformed, or failed every retry). Inspect, fix, redrive.`,
+          threshold: config.alarms.dlqDepth,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        depth,
+      );
+      const errors = fn.metricErrors({ period, statistic: 'Sum', label: `${name} errors` });
+      fnErrorWidgets.push(errors);
+      alarm(
+        `${fn.node.id}ErrorsAlarm`,
+        `${name}-errors`,
+        {
+          alarmDescription: `${name} invocations failed (Lambda retries, then the dead-letter queue).`,
+          threshold: config.alarms.functionErrors,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        errors,
+      );
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: dashboardName(fleet), defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rooms (per period)',
+        left: ['placed', 'queued', 'rejected', 'duplicate', 'stale', 'released-meanwhile'].map((k) => emf(`Rooms_${k}`)),
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Placement latency (ms, RoomCreated → RoomPlaced)',
+        left: ['p50', 'p90', 'p99', 'Maximum'].map((s) => emf('PlacementWait', s)),
+        width: 12,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Nodes launched / terminated (per period)', left: [emf('NodesLaunched'), emf('NodesTerminated')], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Launch failures and scaling blocked',
+        left: [scalingBlocked, emf('LaunchQuotaError'), emf('NoCapacityAvailableError'), emf('InsufficientCapacityError')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Dead-letter queue depth (messages)', left: dlqWidgets, width: 8 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Function errors', left: fnErrorWidgets, width: 12 }),
+      new cloudwatch.GraphWidget({
+        title: 'Function duration p99 (ms)',
+        left: Object.entries(this.functions).map(([name, fn]) => fn.metricDuration({ period, statistic: 'p99', label: name })),
+        width: 12,
+      }),
+    );
+
+    // --- outputs -----------------------------------------------------------------------------
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'Apps put RoomCreated / RoomReleased here and subscribe to RoomPlaced' });
+    new CfnOutput(this, 'EventBusArn', { value: this.bus.eventBusArn });
+    new CfnOutput(this, 'FleetTableName', { value: stateful.fleetTable.tableName, description: 'DynamoDB fleet table' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${dashboardName(fleet)}`,
+    });
+    new CfnOutput(this, 'LaunchTemplateId', { value: this.mediaNodes.launchTemplate.launchTemplateId! });
+    new CfnOutput(this, 'MediaSecurityGroupId', { value: this.mediaNodes.securityGroup.securityGroupId });
+  }
+}
