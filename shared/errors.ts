@@ -94,3 +94,20 @@ export class PublishError extends AutoscalerError {
     this.failed = failed;
   }
 }
+
+/**
+ * A crash injected on purpose after a write (fault-injection tests and `simulate --faults`):
+ * the write happened, the caller never learns it. Retryable, as a Lambda crash is.
+ */
+export class InjectedFaultError extends AutoscalerError {
+  /** What had just been written, e.g. `store.claimCapacity` or `dynamodb.UpdateItem ROOM#r1/ROOM`. */
+  public readonly afterWrite: string;
+  /** 1-based number of that write since the injector was armed. */
+  public readonly writeNumber: number;
+  public constructor(afterWrite: string, writeNumber: number) {
+    super(`injected crash after write ${writeNumber} (${afterWrite})`, { retryable: true });
+    this.name = 'InjectedFaultError';
+    this.afterWrite = afterWrite;
+    this.writeNumber = writeNumber;
+  }
+}

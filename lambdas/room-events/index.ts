@@ -41,6 +41,9 @@ export function makeHandler(deps: AppDeps | (() => AppDeps)) {
       });
       d.logger.info('RoomCreated', { roomId: parsed.detail.roomId, outcome });
       metrics.addMetric(`Rooms_${outcome.kind}`, MetricUnit.Count, 1);
+      // Valid but unservable (too heavy for any container, unknown pool): RoomRejected is
+      // published; operators find the event with its reason in the dead-letter queue.
+      if (outcome.kind === 'rejected') await d.deadLetters.send(event, outcome.reason, 'room-events');
       if (outcome.kind === 'placed') metrics.addMetric('PlacementWait', MetricUnit.Milliseconds, outcome.placement.waitedMs);
       return outcome;
     }

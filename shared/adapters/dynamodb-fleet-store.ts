@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -20,6 +21,8 @@ import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from
 import { bucketKey } from '../domain/scaling.ts';
 import { FleetStoreError } from '../errors.ts';
 import type {
+  ArrivalHistory,
+  ArrivalHistoryUpdate,
   BeginRoomResult,
   ClaimCapacityResult,
   FleetStore,
@@ -34,6 +37,9 @@ import { FleetTable } from './fleet-table.ts';
 
 type Item = Record<string, unknown>;
 
+/** Most keys one BatchGetItem accepts (DynamoDB API limit). */
+const BATCH_GET_LIMIT = 100;
+
 const ARRIVAL_PREFIX = 'arr_';
 const LAUNCH_PREFIX = 'lau_';
 const DRAINING_PREFIX = 'drn_';
@@ -43,8 +49,12 @@ const containerSk = (index: number) => `C#${String(index).padStart(2, '0')}`;
 const containerKey = (nodeId: string, index: number) => ({ pk: `NODE#${nodeId}`, sk: containerSk(index) });
 const roomKey = (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' });
 const summaryKey = (pool: string) => ({ pk: `POOL#${pool}`, sk: 'SUMMARY' });
+const historyKey = (pool: string) => ({ pk: `POOL#${pool}`, sk: 'HISTORY' });
+const HISTORY_PREFIX = 'h_';
 const poolPk = (pool: string) => `POOL#${pool}`;
 const queuePk = (pool: string) => `QUEUE#${pool}`;
+/** Rooms in `placing` sit in the queue index under this key, by claim time, so the sweep finds stranded claims. */
+const placingPk = (pool: string) => `PLACING#${pool}`;
 const queueSk = (queuedAt: number, roomId: string) => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
 
 function isConditionFailure(e: unknown): e is ConditionalCheckFailedException {
@@ -104,6 +114,7 @@ function toContainer(item: Item): ContainerView {
     privateIp: item.privateIp as string | undefined,
     publicIp: item.publicIp as string | undefined,
     cpuset: item.cpuset as string | undefined,
+    rooms: item.rooms as Record<string, number> | undefined,
   };
 }
 
@@ -115,6 +126,7 @@ function toNode(item: Item, containers: ContainerView[]): NodeView {
     instanceType: item.instanceType as string,
     launchedAt: item.launchedAt as number,
     readyAt: item.readyAt as number | undefined,
+    stateChangedAt: item.stateChangedAt as number | undefined,
     hot: item.hot === true,
     emptySince: item.emptySince as number | undefined,
     drainingSince: item.drainingSince as number | undefined,
@@ -140,6 +152,7 @@ function toSummary(pool: string, item: Item | undefined): PoolSummary {
     queuedWeight: (item?.queuedWeight as number | undefined) ?? 0,
     liveNodes: (item?.liveNodes as number | undefined) ?? 0,
     draining: bucketsOf(item, DRAINING_PREFIX),
+    ...(typeof item?.forecastWeight === 'number' ? { forecastWeight: item.forecastWeight } : {}),
   };
 }
 
@@ -196,7 +209,10 @@ export class DynamoDbFleetStore implements FleetStore {
       ':room': roomId,
       ':type': 'room',
     };
-    let set = '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now';
+    let set =
+      '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now, qpk = :ppk, qsk = :psk';
+    values[':ppk'] = placingPk(pool);
+    values[':psk'] = queueSk(now, roomId);
     if (target) {
       set += ', target = :target';
       values[':target'] = { nodeId: target.nodeId, container: target.container };
@@ -205,7 +221,7 @@ export class DynamoDbFleetStore implements FleetStore {
       set += ', tenantId = :tenant';
       values[':tenant'] = tenantId;
     }
-    const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'qpk', 'qsk', 'releasedAt', 'releaseSeenAt'];
+    const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'releasedAt', 'releaseSeenAt'];
     if (!target) remove.push('target');
     if (!tenantId) remove.push('tenantId');
     try {
@@ -250,7 +266,7 @@ export class DynamoDbFleetStore implements FleetStore {
   public async confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean> {
     return this.conditional('ConfirmPlaced', {
       Key: roomKey(roomId),
-      UpdateExpression: 'SET #state = :placed, nodeId = :node, #container = :c, placedAt = :now REMOVE target, qpk',
+      UpdateExpression: 'SET #state = :placed, nodeId = :node, #container = :c, placedAt = :now REMOVE target, qpk, qsk',
       ConditionExpression: '#state = :placing AND eventId = :eid',
       ExpressionAttributeNames: { '#state': 'state', '#container': 'container' },
       ExpressionAttributeValues: {
@@ -299,13 +315,22 @@ export class DynamoDbFleetStore implements FleetStore {
     return (out.Items ?? []).map(toRoom);
   }
 
-  public async claimQueued(roomId: string, claimId: string, target: ContainerRef): Promise<RoomRecord | undefined> {
+  public async claimQueued(
+    roomId: string,
+    claimId: string,
+    target: ContainerRef,
+    placing?: { readonly pool: string; readonly now: number },
+  ): Promise<RoomRecord | undefined> {
     try {
+      // With `placing`, the claimed room moves from the queue to the placing index (rather than
+      // out of every index): a crash before it is placed or re-queued leaves it where the
+      // sweep's repair finds it.
+      const index = placing ? 'qpk = :ppk, qsk = :psk' : undefined;
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.table,
           Key: roomKey(roomId),
-          UpdateExpression: 'SET #state = :placing, eventId = :claim, target = :target REMOVE qpk',
+          UpdateExpression: `SET #state = :placing, eventId = :claim, target = :target${index ? `, ${index}` : ' REMOVE qpk'}`,
           ConditionExpression: '#state = :queued',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
@@ -313,6 +338,7 @@ export class DynamoDbFleetStore implements FleetStore {
             ':queued': 'queued',
             ':claim': claimId,
             ':target': { nodeId: target.nodeId, container: target.container },
+            ...(placing ? { ':ppk': placingPk(placing.pool), ':psk': queueSk(placing.now, roomId) } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -321,6 +347,59 @@ export class DynamoDbFleetStore implements FleetStore {
     } catch (e) {
       if (isConditionFailure(e)) return undefined;
       throw new FleetStoreError(`ClaimQueued ${roomId} failed`, e);
+    }
+  }
+
+  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+    const out = await this.call('ListPlacing', () =>
+      this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: FleetTable.indexes.queue.indexName,
+          KeyConditionExpression: 'qpk = :q AND qsk < :before',
+          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(claimedBefore, '') },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map(toRoom).filter((r) => r.state === 'placing');
+  }
+
+  public async getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>> {
+    const found = new Map<string, RoomRecord>();
+    const ids = [...new Set(roomIds)];
+    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = ids.slice(i, i + BATCH_GET_LIMIT).map(roomKey);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt >= 10) throw new FleetStoreError(`GetRooms: ${keys.length} keys still unprocessed after ${attempt} tries`);
+        const out = await this.call('GetRooms', () =>
+          this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } })),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) found.set(item.roomId as string, toRoom(item));
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+
+  public async rejectQueued(roomId: string, now: number): Promise<RoomRecord | undefined> {
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: roomKey(roomId),
+          UpdateExpression: 'SET #state = :released, releasedAt = :now, releaseSeenAt = :now, rejectedAt = :now REMOVE qpk, qsk',
+          ConditionExpression: '#state = :queued',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':released': 'released', ':queued': 'queued', ':now': now },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return toRoom(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw new FleetStoreError(`RejectQueued ${roomId} failed`, e);
     }
   }
 
@@ -548,8 +627,10 @@ export class DynamoDbFleetStore implements FleetStore {
   ): Promise<NodeView | undefined> {
     const record = await this.getNodeRecord(nodeId);
     if (!record) return undefined;
-    if (record.state === 'ready' || record.state === 'draining') return this.getNode(nodeId);
-    if (record.state !== 'launching' && record.state !== 'booting') return undefined;
+    if (record.state === 'draining') return this.getNode(nodeId);
+    // `ready` again: a redelivered NodeReady after a crash inside the first markReady completes
+    // what the crash left undone (missing containers, containers not yet accepting).
+    if (record.state !== 'launching' && record.state !== 'booting' && record.state !== 'ready') return undefined;
     for (const c of containers) {
       try {
         await this.doc.send(
@@ -579,13 +660,15 @@ export class DynamoDbFleetStore implements FleetStore {
         if (!isConditionFailure(e)) throw new FleetStoreError(`MarkReady ${nodeId} container ${c.index} failed`, e);
       }
     }
-    const ok = await this.conditional('MarkReady', {
-      Key: nodeKey(nodeId),
-      UpdateExpression: 'SET #state = :ready, readyAt = :now, stateChangedAt = :now',
-      ConditionExpression: '#state IN (:l, :b)',
-      ExpressionAttributeNames: { '#state': 'state' },
-      ExpressionAttributeValues: { ':ready': 'ready', ':now': now, ':l': 'launching', ':b': 'booting' },
-    });
+    const ok =
+      record.state === 'ready' ||
+      (await this.conditional('MarkReady', {
+        Key: nodeKey(nodeId),
+        UpdateExpression: 'SET #state = :ready, readyAt = :now, stateChangedAt = :now',
+        ConditionExpression: '#state IN (:l, :b)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':ready': 'ready', ':now': now, ':l': 'launching', ':b': 'booting' },
+      }));
     if (!ok) return this.getNode(nodeId);
     if (!record.hot) await this.setContainersAccepting(nodeId, record.pool, containers.map((c) => c.index), true);
     return this.getNode(nodeId);
@@ -691,6 +774,10 @@ export class DynamoDbFleetStore implements FleetStore {
       ':at': now,
     };
     const sets = ['readyFree = :rf', 'pendingCapacity = :pc', 'queuedWeight = :qw', 'liveNodes = :ln', 'reconciledAt = :at'];
+    if (snapshot.forecastWeight !== undefined) {
+      sets.push('forecastWeight = :fw');
+      values[':fw'] = snapshot.forecastWeight;
+    }
     const removes: string[] = [];
     let i = 0;
     for (const k of keys) {
@@ -718,6 +805,52 @@ export class DynamoDbFleetStore implements FleetStore {
         }),
       ),
     );
+  }
+
+  // --------------------------------------------------------------------------- arrival history
+
+  public async getArrivalHistory(pool: string): Promise<ArrivalHistory> {
+    // Eventually consistent (half the read units): a fold a second late changes nothing.
+    const out = await this.call('GetArrivalHistory', () => this.doc.send(new GetCommand({ TableName: this.table, Key: historyKey(pool) })));
+    const item = out.Item;
+    return { pool, slots: bucketsOf(item, HISTORY_PREFIX), throughMinute: item?.throughMinute as number | undefined };
+  }
+
+  public async recordArrivalHistory(pool: string, update: ArrivalHistoryUpdate): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Item = { ':through': update.throughMinute };
+    const adds: string[] = [];
+    const sets = ['throughMinute = :through'];
+    const removes: string[] = [];
+    let i = 0;
+    for (const [k, v] of Object.entries(update.add)) {
+      names[`#h${i}`] = `${HISTORY_PREFIX}${k}`;
+      values[`:h${i}`] = v;
+      adds.push(`#h${i} :h${i++}`);
+    }
+    for (const [k, v] of Object.entries(update.set)) {
+      names[`#h${i}`] = `${HISTORY_PREFIX}${k}`;
+      values[`:h${i}`] = v;
+      sets.push(`#h${i} = :h${i++}`);
+    }
+    for (const k of update.remove) {
+      names[`#h${i}`] = `${HISTORY_PREFIX}${k}`;
+      removes.push(`#h${i++}`);
+    }
+    let condition = 'attribute_not_exists(throughMinute)';
+    if (update.expectedThroughMinute !== undefined) {
+      condition = 'throughMinute = :expected';
+      values[':expected'] = update.expectedThroughMinute;
+    }
+    return this.conditional('RecordArrivalHistory', {
+      Key: historyKey(pool),
+      UpdateExpression: [`SET ${sets.join(', ')}`, adds.length ? `ADD ${adds.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+        .filter(Boolean)
+        .join(' '),
+      ConditionExpression: condition,
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    });
   }
 
   // --------------------------------------------------------------------------------- helpers

@@ -7,9 +7,11 @@ import { poolByName } from '../domain/config.ts';
 import { containerFree, isLive, nodeAccepts, nodeCapacityOf, PENDING_NODE_STATES, type NodeView } from '../domain/model.ts';
 import type { Ec2StateChangeDetail, NodeReadyDetail, OutboundEvent } from '../events/schemas.ts';
 import type { SummaryDelta } from '../ports/fleet-store.ts';
+import { associateNodeAddresses, releaseNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { placeQueued } from './rooms.ts';
-import { drainNode, maybeScaleOut } from './scaling.ts';
+import { decideReplacement } from '../domain/replacement.ts';
+import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling.ts';
 
 /** The summary delta that takes a live node out of the pool's counters. */
 export function removalDelta(node: NodeView): SummaryDelta {
@@ -95,9 +97,14 @@ export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetai
   switch (detail.state) {
     case 'pending':
       return 'ignored';
-    case 'running':
-      return (await deps.store.transitionNode(id, ['launching'], 'booting', now)) ? 'booting' : 'ignored';
+    case 'running': {
+      const booting = await deps.store.transitionNode(id, ['launching'], 'booting', now);
+      // One Elastic IP per container; also on a redelivery (idempotent) so a failed try is retried.
+      if (booting || (await deps.store.getNode(id))?.state === 'booting') await associateNodeAddresses(deps, id);
+      return booting ? 'booting' : 'ignored';
+    }
     default: {
+      if (detail.state === 'terminated') await releaseNodeAddresses(deps, id);
       const node = await deps.store.getNode(id);
       if (!node) return 'unknown-node';
       await closeNode(deps, id, `instance ${detail.state}`);
@@ -119,6 +126,13 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
   if (!before) {
     deps.logger.warn('NodeReady from an unknown instance', { instanceId: detail.instanceId });
     return 'unknown-node';
+  }
+  if (before.state === 'ready') {
+    // A retry after a crash inside the first attempt: complete the containers (created,
+    // accepting) and place what waits. The pool counters are the sweep's to correct.
+    const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
+    if (node?.state === 'ready') await placeQueued(deps, await deps.config.getConfig(), node.pool, eventId);
+    return 'ignored';
   }
   if (!PENDING_NODE_STATES.includes(before.state)) return 'ignored';
   const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
@@ -145,7 +159,20 @@ export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: s
   if (!node) return 'ignored';
   const config = await deps.config.getConfig();
   const pool = poolByName(config, node.pool);
-  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
+  // The rooms on it will be lost: tell their applications now, while the node still serves them.
+  const affected: OutboundEvent[] = node.containers.flatMap((c) =>
+    Object.keys(c.rooms ?? {}).map((roomId) => ({
+      detailType: 'RoomInterrupted' as const,
+      detail: { roomId, nodeId: node.nodeId, container: c.index, reason: `${reason}: node draining, will be lost` },
+    })),
+  );
+  if (affected.length > 0) await deps.publisher.publish(affected);
+  // One replacement per doomed node, under a decision id per node: a repeated warning (rebalance
+  // then interruption) or a retry sends the same request, and EC2's ClientToken dedupes it.
+  const summary = await deps.store.getSummary(pool.name);
+  const now = deps.clock.now();
+  await executeScaleOut(deps, pool, decideReplacement(pool, capacityFromSummary(summary, now), 1), `replace:${node.nodeId}`);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
   return 'draining';
 }
 
@@ -164,12 +191,14 @@ export async function onAlarm(deps: AppDeps, alarmName: string, state: string): 
   const node = await deps.store.getNode(id);
   if (!node || !isLive(node.state)) return 'ignored';
   const hot = state === 'ALARM';
-  if (node.hot === hot) return 'unchanged';
-  await deps.store.setHot(id, hot);
+  const changed = node.hot !== hot;
+  if (changed) await deps.store.setHot(id, hot);
   if (node.state === 'ready') {
+    // Also when unchanged: a retry after a crash between the two writes completes the first.
     await deps.store.setAccepting(id, !hot);
     const free = node.containers.reduce((s, c) => s + containerFree(c), 0);
-    await deps.store.adjustSummary(node.pool, { readyFree: hot ? -free : free }, now);
+    if (changed) await deps.store.adjustSummary(node.pool, { readyFree: hot ? -free : free }, now);
   }
+  if (!changed) return 'unchanged';
   return hot ? 'hot' : 'cool';
 }

@@ -57,7 +57,8 @@ export function wssUrl(container: Pick<ContainerView, 'publicIp' | 'privateIp'>,
   return host ? `wss://${host}:${pool.wssPort}` : undefined;
 }
 
-function placedDetail(room: Pick<RoomRecord, 'roomId' | 'weight' | 'requestedAt'>, pool: PoolConfig, c: ContainerView, now: number): RoomPlacedDetail {
+/** The `RoomPlaced` detail of a room on a container; `waitedMs` = now − first delivery. */
+export function placedDetail(room: Pick<RoomRecord, 'roomId' | 'weight' | 'requestedAt'>, pool: PoolConfig, c: ContainerView, now: number): RoomPlacedDetail {
   const url = wssUrl(c, pool);
   return {
     roomId: room.roomId,
@@ -287,7 +288,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     }
     const claimId = `${claimPrefix}:${room.roomId}`;
     const target = ref(decision.candidate);
-    const claimed = await deps.store.claimQueued(room.roomId, claimId, target);
+    const claimed = await deps.store.claimQueued(room.roomId, claimId, target, { pool: pool.name, now });
     if (!claimed) continue;
     const container = await claimWithRetargeting(deps, pool, claimed, claimId, target, [target, ...decision.alternatives.map(ref)]);
     if (!container) {

@@ -7,10 +7,13 @@
 import type { PoolConfig } from '../domain/config.ts';
 import type { NodeView } from '../domain/model.ts';
 import { bucketKey, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
+import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
 import { drainNode, executeScaleOut } from './scaling.ts';
 import { terminateNode } from './nodes.ts';
+import { reconcilePool, type ReconcileResult } from './reconcile.ts';
 
 /** Most queued rooms the sweep reads to measure the queue. */
 export const SWEEP_QUEUE_READ_LIMIT = 1000;
@@ -25,6 +28,8 @@ export interface PoolSweepResult {
   readonly placedQueued: number;
   /** Instances of the pool that no node record accounted for, terminated. */
   readonly orphans: readonly string[];
+  /** What reconciliation repaired (lost instances, stranded rooms, leaked capacity, …). */
+  readonly reconciled: ReconcileResult;
 }
 
 /**
@@ -35,6 +40,8 @@ export interface PoolSweepResult {
  */
 export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSweepResult> {
   const now = deps.clock.now();
+  const instances = await deps.compute.describeFleet(pool.name);
+  const reconciled = await reconcilePool(deps, pool, instances);
   const [nodes, summary, queued] = await Promise.all([
     deps.store.listNodes(pool.name),
     deps.store.getSummary(pool.name),
@@ -64,13 +71,13 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
     now,
     Math.max(pool.arrivalWindowMs, 120_000),
   );
-  const orphans = await terminateOrphans(deps, pool, nodes, now);
+  const orphans = await terminateOrphans(deps, pool, nodes, now, instances);
   const launched = await executeScaleOut(deps, pool, plan.scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
   const placedQueued = queued.length > 0 ? await placeQueued(deps, await deps.config.getConfig(), pool.name, `sweep:${bucketKey(now)}`) : 0;
   if (terminated.length || drained.length || launched.length || orphans.length) {
     deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued, orphans });
   }
-  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans };
+  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans, reconciled };
 }
 
 /**
@@ -80,9 +87,15 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
  *
  * @returns the instance ids terminated
  */
-export async function terminateOrphans(deps: AppDeps, pool: PoolConfig, nodes: readonly NodeView[], now: number): Promise<string[]> {
+export async function terminateOrphans(
+  deps: AppDeps,
+  pool: PoolConfig,
+  nodes: readonly NodeView[],
+  now: number,
+  described?: readonly InstanceDescription[],
+): Promise<string[]> {
   const known = new Set(nodes.filter((n) => n.state !== 'terminated').map((n) => n.nodeId));
-  const instances = await deps.compute.describeFleet(pool.name);
+  const instances = described ?? (await deps.compute.describeFleet(pool.name));
   const orphans = instances
     .filter((i) => !known.has(i.instanceId) && i.state !== 'shutting-down' && i.state !== 'terminated')
     .filter((i) => i.launchTime !== undefined && now - i.launchTime >= pool.readyTimeoutMs)
@@ -125,5 +138,6 @@ export async function sweepAll(deps: AppDeps): Promise<{ results: PoolSweepResul
       errors.push({ pool: pool.name, error: e as Error });
     }
   }
+  await reconcileAddresses(deps).catch((e: unknown) => deps.logger.error('elastic IP reconciliation failed', { error: (e as Error).message }));
   return { results, errors };
 }

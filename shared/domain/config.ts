@@ -60,6 +60,20 @@ export const PoolConfigSchema = z
     placementSpread: z.number().int().min(1).max(20).default(3),
     /** WCS secure WebSocket port on every container. */
     wssPort: z.number().int().min(1).max(65535).default(8443),
+    /**
+     * Launch the pool's nodes as Spot instances (one-time requests, terminated on interruption).
+     * Interruption warnings and rebalance recommendations drain the node and launch a
+     * replacement at once.
+     */
+    spot: z.boolean().default(false),
+    /**
+     * A room left `placing` this long (a crash between claiming it and placing or queueing it) is
+     * repaired by the sweep, ms. Must exceed the room and node functions' timeout, so no live
+     * invocation still owns the claim.
+     */
+    placingTimeoutMs: z.number().int().min(30_000).default(180_000),
+    /** A room queued this long is rejected (`RoomRejected`) so the application can react, ms. */
+    queueTimeoutMs: z.number().int().min(60_000).default(900_000),
   })
   .refine((p) => p.minNodes <= p.maxNodes, { message: 'minNodes must not exceed maxNodes', path: ['minNodes'] });
 

@@ -34,6 +34,8 @@ export interface ContainerView {
   readonly publicIp?: string | undefined;
   /** Docker `--cpuset-cpus` value, e.g. `"0-3"`. */
   readonly cpuset?: string | undefined;
+  /** Rooms it hosts: room id → weight, capacity units (when the store read them). */
+  readonly rooms?: Readonly<Record<string, number>> | undefined;
 }
 
 /** One node with its containers. */
@@ -46,6 +48,8 @@ export interface NodeView {
   readonly launchedAt: number;
   /** When NodeReady arrived, ms. */
   readonly readyAt?: number | undefined;
+  /** When the node last changed state, ms (the sweep waits before repairing a recent change). */
+  readonly stateChangedAt?: number | undefined;
   /** Marked not-accepting by a CloudWatch alarm until it clears. */
   readonly hot: boolean;
   /** Since when the node has hosted no room (set by the sweep), ms. */

@@ -78,6 +78,12 @@ export interface PoolSummary {
   readonly liveNodes: number;
   /** Draining nodes and their free capacity (units) when they were drained. */
   readonly draining: Readonly<Record<string, number>>;
+  /**
+   * Arrivals the predictor expects during one boot time, capacity units, as the last sweep
+   * computed it (`shared/domain/predictor.ts`); the hot path takes it as a floor of the headroom
+   * target without reading the history itself. Absent before the first sweep.
+   */
+  readonly forecastWeight?: number | undefined;
 }
 
 /** Additive changes to a pool summary. */
@@ -101,6 +107,45 @@ export interface SummarySnapshot {
   readonly queuedWeight: number;
   readonly liveNodes: number;
   readonly draining: Readonly<Record<string, number>>;
+  /** The predictor's expected arrivals during one boot time, capacity units (kept when absent). */
+  readonly forecastWeight?: number | undefined;
+}
+
+/**
+ * A pool's arrival history for the predictor's seasonality: counters per slot, keyed as
+ * `shared/domain/predictor.ts` names them (e.g. `a<slot>` arrived weight, `p<slot>` busiest
+ * minute), capacity units. One small item per pool, written once per sweep.
+ */
+export interface ArrivalHistory {
+  readonly pool: string;
+  readonly slots: Readonly<Record<string, number>>;
+  /** The last whole minute (minute bucket number) folded in; undefined before the first fold. */
+  readonly throughMinute?: number | undefined;
+}
+
+/** One fold of recent minutes into the history (see {@link ArrivalHistoryStore.recordArrivalHistory}). */
+export interface ArrivalHistoryUpdate {
+  /** `throughMinute` the caller read: the write applies only if it is still so (no double count). */
+  readonly expectedThroughMinute: number | undefined;
+  /** The new `throughMinute`. */
+  readonly throughMinute: number;
+  /** Counters to add to. */
+  readonly add: Readonly<Record<string, number>>;
+  /** Counters to overwrite (maxima). */
+  readonly set: Readonly<Record<string, number>>;
+  /** Counters to delete (older than the history keeps). */
+  readonly remove: readonly string[];
+}
+
+/** Arrival history (predictor seasonality). */
+export interface ArrivalHistoryStore {
+  /** The pool's history (empty for a pool never written). One eventually consistent read. */
+  getArrivalHistory(pool: string): Promise<ArrivalHistory>;
+  /**
+   * Apply one fold with a single conditional write; false when `expectedThroughMinute` no longer
+   * matches (another sweep folded these minutes already).
+   */
+  recordArrivalHistory(pool: string, update: ArrivalHistoryUpdate): Promise<boolean>;
 }
 
 /** Rooms: claim, place, queue, release. */
@@ -132,8 +177,29 @@ export interface RoomStore {
   markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean>;
   /** Queued rooms of a pool, oldest first. */
   listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]>;
-  /** `queued` → `placing` under a new claim id, aimed at `target`; undefined if not queued. */
-  claimQueued(roomId: string, claimId: string, target: ContainerRef): Promise<RoomRecord | undefined>;
+  /**
+   * `queued` → `placing` under a new claim id, aimed at `target`; undefined if not queued. With
+   * `placing` (the room's pool and the claim time, epoch ms) the room stays findable by
+   * {@link RoomStore.listPlacing} until it is placed or queued again (crash recovery).
+   */
+  claimQueued(
+    roomId: string,
+    claimId: string,
+    target: ContainerRef,
+    placing?: { readonly pool: string; readonly now: number },
+  ): Promise<RoomRecord | undefined>;
+  /**
+   * Rooms of a pool in `placing` whose claim started before `claimedBefore` (epoch ms), oldest
+   * first, at most `limit` — claims a crash may have stranded. One query on the queue index.
+   */
+  listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]>;
+  /** Room records by id (absent ids are left out); batched reads, consistent. */
+  getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>>;
+  /**
+   * `queued` → `released` (the queue gave up on it), as of `now`; returns the room as it was,
+   * or undefined when it is no longer queued (placed or released meanwhile).
+   */
+  rejectQueued(roomId: string, now: number): Promise<RoomRecord | undefined>;
   /** Release (or tombstone) a room as of `eventTime`. */
   releaseRoom(roomId: string, eventTime: number, now: number): Promise<ReleaseRoomResult>;
   /** Rooms in any of the given states (operator views, sweep repair, simulation checks). */
@@ -175,7 +241,9 @@ export interface NodeStore {
   transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined>;
   /**
    * Record NodeReady: create the container items (idempotent) and move the node from
-   * launching/booting to ready, accepting. Undefined when the node is unknown or not pending.
+   * launching/booting to ready, accepting. On a node already `ready` it completes what a crashed
+   * earlier call left undone (missing containers, containers not accepting). Undefined when the
+   * node is unknown, terminating or terminated.
    */
   markReady(
     nodeId: string,
@@ -202,4 +270,4 @@ export interface PoolSummaryStore {
 }
 
 /** The fleet store: all four roles, one table. */
-export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore {}
+export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore, ArrivalHistoryStore {}

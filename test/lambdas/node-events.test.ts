@@ -91,8 +91,8 @@ describe('Function: node-events makeHandler', () => {
     const node = await d.store.getNode(STATE_CHANGE_ID);
     expect(node?.state).toBe('ready');
     expect(node?.containers).toEqual([
-      { nodeId: STATE_CHANGE_ID, index: 0, capacity: 10, used: 2, accepting: true, privateIp: '10.0.3.21', publicIp: '203.0.113.21', cpuset: '0-3' },
-      { nodeId: STATE_CHANGE_ID, index: 1, capacity: 10, used: 0, accepting: true, privateIp: '10.0.3.22', publicIp: '203.0.113.22', cpuset: '4-7' },
+      { nodeId: STATE_CHANGE_ID, index: 0, capacity: 10, used: 2, accepting: true, privateIp: '10.0.3.21', publicIp: '203.0.113.21', cpuset: '0-3', rooms: { 'room-early': 2 } },
+      { nodeId: STATE_CHANGE_ID, index: 1, capacity: 10, used: 0, accepting: true, privateIp: '10.0.3.22', publicIp: '203.0.113.22', cpuset: '4-7', rooms: {} },
     ]);
     expect(d.publisher.ofType('NodeReady')).toEqual([{ instanceId: STATE_CHANGE_ID, containers, pool: 'default' }]);
     expect(d.publisher.ofType('RoomPlaced')).toEqual([
@@ -173,7 +173,7 @@ describe('Function: node-events makeHandler', () => {
     expect(summary.pendingCapacity).toBe(20 * summary.liveNodes);
   });
 
-  it('drains a node on a Spot interruption warning and launches nothing while the rest covers headroom', async () => {
+  it('drains a node on a Spot interruption warning and launches one replacement at once, even while the rest covers headroom', async () => {
     // Prepare
     const d = deps();
     await seedReadyNode(d, SPOT_ID, { octet: 1 });
@@ -191,7 +191,7 @@ describe('Function: node-events makeHandler', () => {
     expect(node?.containers.every((c) => !c.accepting)).toBe(true);
     const candidates = await d.store.findCandidates('default', 1, 10);
     expect(candidates.map((c) => c.nodeId)).toEqual(['i-0bbbbbbbbbbbbbbb2', 'i-0bbbbbbbbbbbbbbb2']);
-    expect(d.compute.launches).toEqual([]);
+    expect(d.compute.launches).toEqual([expect.objectContaining({ count: 1, decisionId: `replace:${SPOT_ID}` })]);
   });
 
   it('keeps a Spot-interrupted node draining and asks for replacement capacity when headroom is short', async () => {
@@ -207,8 +207,9 @@ describe('Function: node-events makeHandler', () => {
     expect(result).toEqual({ kind: 'draining', nodeId: SPOT_ID });
     expect(d.publisher.ofType('NodeDraining')).toHaveLength(1);
     expect((await d.store.getNode(SPOT_ID))?.state).toBe('draining');
+    // One replacement for the doomed node; the headroom it took away is already covered by it.
     expect(d.compute.launches).toHaveLength(1);
-    expect(d.compute.launches[0]).toMatchObject({ count: 1, decisionId: 'evt-spot-2:replace' });
+    expect(d.compute.launches[0]).toMatchObject({ count: 1, decisionId: `replace:${SPOT_ID}` });
   });
 
   it('marks a node hot on an ALARM whose name contains its instance id, and OK clears it', async () => {

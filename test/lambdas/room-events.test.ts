@@ -133,7 +133,7 @@ describe('Function: room-events makeHandler', () => {
   it.each([
     { name: 'names an unknown pool', detail: { roomId: 'room-pool', pool: 'nowhere' }, reason: 'unknown pool "nowhere"' },
     { name: 'is heavier than a container', detail: { roomId: 'room-heavy', weight: 11 }, reason: "weight 11 exceeds a container's capacity (10 units)" },
-  ])('refuses a valid RoomCreated that $name with RoomRejected, without dead-lettering it', async ({ detail, reason }) => {
+  ])('refuses a valid RoomCreated that $name with RoomRejected and dead-letters it with the reason', async ({ detail, reason }) => {
     // Prepare
     const d = deps();
     await seedReadyNode(d, 'i-0aaaaaaaaaaaaaab3');
@@ -145,7 +145,7 @@ describe('Function: room-events makeHandler', () => {
     // Assess
     expect(result).toEqual({ kind: 'rejected', reason });
     expect(d.publisher.events).toEqual([{ detailType: 'RoomRejected', detail: { roomId: detail.roomId, reason } }]);
-    expect(d.deadLetters.messages).toEqual([]);
+    expect(d.deadLetters.messages).toEqual([expect.objectContaining({ reason, source: 'room-events' })]);
     expect(await dynalite.snapshot()).toEqual(before);
   });
 

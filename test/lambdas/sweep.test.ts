@@ -52,8 +52,24 @@ class PoolFailingFleetStore implements FleetStore {
     this.check(pool);
     return this.inner.listQueued(pool, limit);
   }
-  public claimQueued(roomId: string, claimId: string, target: ContainerRef): Promise<RoomRecord | undefined> {
-    return this.inner.claimQueued(roomId, claimId, target);
+  public claimQueued(roomId: string, claimId: string, target: ContainerRef, placing?: { pool: string; now: number }): Promise<RoomRecord | undefined> {
+    return this.inner.claimQueued(roomId, claimId, target, placing);
+  }
+  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+    this.check(pool);
+    return this.inner.listPlacing(pool, claimedBefore, limit);
+  }
+  public getRooms(roomIds: readonly string[]) {
+    return this.inner.getRooms(roomIds);
+  }
+  public rejectQueued(roomId: string, now: number) {
+    return this.inner.rejectQueued(roomId, now);
+  }
+  public getArrivalHistory(pool: string) {
+    return this.inner.getArrivalHistory(pool);
+  }
+  public recordArrivalHistory(pool: string, update: Parameters<FleetStore['recordArrivalHistory']>[1]) {
+    return this.inner.recordArrivalHistory(pool, update);
   }
   public releaseRoom(roomId: string, eventTime: number, now: number): Promise<ReleaseRoomResult> {
     return this.inner.releaseRoom(roomId, eventTime, now);
@@ -158,6 +174,7 @@ describe('Function: sweep makeHandler', () => {
     // beta: one queued room and then one ready node; minNodes 2 wants one more node.
     await seedQueuedRoom(seed, 'room-beta', 'beta', 4);
     await seedReadyNode(seed, 'i-0b0000000000000a1', { pool: 'beta', octet: 4 });
+    d.compute.fleet.push(...seed.compute.fleet); // the seeded nodes' instances run
     d.clock.advance(IDLE_GRACE_MS + 1);
 
     // Act

@@ -52,6 +52,18 @@ export interface FleetTableContext {
 
 let tableCounter = 0;
 
+/**
+ * Instances of nodes seeded straight into the store (no launch): every
+ * {@link FakeComputeProvider} describes them as running until it terminates them, as EC2 would
+ * for an instance the fleet launched. Cleared before each test by {@link useFleetTable}.
+ */
+const seededInstances = new Map<string, InstanceDescription>();
+
+/** Describe an instance as running for every {@link FakeComputeProvider} (a node seeded by hand). */
+export function seedInstance(instanceId: string, pool: string, launchTime: number): void {
+  seededInstances.set(instanceId, { instanceId, pool, state: 'running', instanceType: 'c6i.2xlarge', launchTime });
+}
+
 /** A table name unique within this process (dynalite servers are per file anyway). */
 export function uniqueTableName(prefix = 'fleet'): string {
   tableCounter += 1;
@@ -86,6 +98,7 @@ export function useFleetTable(): FleetTableContext {
     await db?.close();
   });
   beforeEach(async () => {
+    seededInstances.clear();
     if (!db) throw new Error('dynalite not started');
     tableName = await createFleetTable(db.client);
     store = new DynamoDbFleetStore({ client: db.client, tableName });
@@ -178,6 +191,7 @@ let ipCounter = 0;
  */
 export async function seedReadyNode(store: FleetStore, options: SeedNodeOptions): Promise<NodeView> {
   const { nodeId, pool, containers, capacityPerContainer, now } = options;
+  seededInstances.set(nodeId, { instanceId: nodeId, pool, state: 'running', instanceType: options.instanceType ?? 'c6i.2xlarge', launchTime: now });
   await store.createNode(
     {
       nodeId,
@@ -251,6 +265,7 @@ export class FakeComputeProvider implements ComputeProvider {
   public readonly terminations: string[][] = [];
   private readonly byDecision = new Map<string, LaunchedInstance[]>();
   private readonly instances = new Map<string, InstanceDescription>();
+  private readonly gone = new Set<string>();
   private next = 1;
 
   public constructor(
@@ -282,11 +297,21 @@ export class FakeComputeProvider implements ComputeProvider {
 
   public async terminate(instanceIds: readonly string[]): Promise<void> {
     this.terminations.push([...instanceIds]);
-    for (const id of instanceIds) this.instances.delete(id);
+    for (const id of instanceIds) {
+      this.instances.delete(id);
+      this.gone.add(id);
+    }
   }
 
   public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
-    return [...this.instances.values()].filter((i) => pool === undefined || i.pool === pool);
+    const seeded = [...seededInstances.values()].filter((i) => !this.gone.has(i.instanceId) && !this.instances.has(i.instanceId));
+    return [...this.instances.values(), ...seeded].filter((i) => pool === undefined || i.pool === pool);
+  }
+
+  /** Make an instance vanish without a termination (a lost instance: hardware, Spot, operator). */
+  public lose(instanceId: string): void {
+    this.instances.delete(instanceId);
+    this.gone.add(instanceId);
   }
 
   /** Every instance id passed to `terminate`, in order. */

@@ -121,11 +121,15 @@ export class RecordingCompute implements ComputeProvider {
       subnetId: 'subnet-test',
     }));
     this.byDecision.set(request.decisionId, instances);
+    for (const i of instances) {
+      this.fleet.push({ instanceId: i.instanceId, pool: request.pool.name, state: 'pending', instanceType: i.instanceType, launchTime: request.now });
+    }
     return { instances, failures: [] };
   }
 
   public async terminate(instanceIds: readonly string[]): Promise<void> {
     this.terminations.push([...instanceIds]);
+    for (const i of this.fleet) if (instanceIds.includes(i.instanceId)) Object.assign(i, { state: 'shutting-down' });
   }
 
   public async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
@@ -255,6 +259,14 @@ export async function seedLaunchingNode(
 ): Promise<void> {
   const pool = await recordLaunch(deps, nodeId, poolName);
   await deps.store.adjustSummary(pool.name, { liveNodes: 1, pendingCapacity: pool.containersPerNode * pool.capacityPerContainer }, deps.clock.now());
+  registerInstance(deps, nodeId, pool.name, 'pending');
+}
+
+/** Record the instance of a seeded node with the recording compute, when the deps have one. */
+function registerInstance(deps: object, nodeId: string, pool: string, state: string): void {
+  const compute = (deps as { compute?: unknown }).compute;
+  if (!(compute instanceof RecordingCompute) || compute.fleet.some((i) => i.instanceId === nodeId)) return;
+  compute.fleet.push({ instanceId: nodeId, pool, state, instanceType: 'c6i.2xlarge', launchTime: (deps as { clock: FixedClock }).clock.now() });
 }
 
 /** The node item of a launch (state `launching`) for a pool of the test configuration. */
@@ -291,6 +303,7 @@ export async function seedReadyNode(
   const now = deps.clock.now();
   const node = await deps.store.markReady(nodeId, options.containers ?? seedContainers(pool.containersPerNode, options.octet ?? 1), now);
   if (!node || node.state !== 'ready') throw new Error(`markReady(${nodeId}) did not make it ready`);
+  registerInstance(deps, nodeId, pool.name, 'running');
   await deps.store.adjustSummary(pool.name, { liveNodes: 1, readyFree: pool.containersPerNode * pool.capacityPerContainer }, now);
   return node;
 }

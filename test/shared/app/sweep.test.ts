@@ -4,7 +4,7 @@ import { drainNode, undrainNode } from '../../../shared/app/scaling.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
 import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { FleetStore } from '../../../shared/ports/fleet-store.ts';
-import { FakeComputeProvider, makeDeps, scanContainers, seedReadyNode, T0, useFleetTable, type TestDeps } from '../../support/fleet.ts';
+import { FakeComputeProvider, makeDeps, scanContainers, seedInstance, seedReadyNode, T0, useFleetTable, type TestDeps } from '../../support/fleet.ts';
 
 const fleet = useFleetTable();
 
@@ -120,6 +120,7 @@ describe('Function: sweepPool', () => {
       { nodeId: 'i-stuck', pool: POOL, state: 'launching', instanceType: 'c6i.2xlarge', launchedAt: T0, decisionId: 'd-1', containersPerNode: 2, capacityPerContainer: 10 },
       T0,
     );
+    seedInstance('i-stuck', POOL, T0);
 
     // Act
     d.clock.set(T0 + READY_TIMEOUT - 1);

@@ -1,0 +1,141 @@
+/**
+ * Fault injection: wrappers that let a write happen and then throw, as if the Lambda had
+ * crashed between that write and the next one. Used by the crash-safety tests, the property
+ * test and `simulate --faults`.
+ *
+ * Two seams share one counter:
+ * - {@link FaultInjector.wrap}: a `Proxy` over any port object (`FleetStore`,
+ *   `ComputeProvider`, …). Every method whose name does not look like a read (see
+ *   {@link isReadMethod}) counts as a write, so methods added to a port later are covered
+ *   without touching this file.
+ * - {@link FaultInjector.instrumentDynamoDb}: SDK middleware on a DynamoDB client that counts
+ *   each write command (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems),
+ *   for the writes inside one store method (e.g. the container items of `markReady`).
+ * Use one seam per target, or a write is counted twice.
+ *
+ * @module
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RandomSource } from '../domain/placement.ts';
+import { InjectedFaultError } from '../errors.ts';
+
+/** Method names that only read: `get…`, `list…`, `find…`, `describe…`, `roomsOn…`, `costUsd`, …. */
+const READ_METHOD = /^(get|list|find|describe|roomsOn|scan|query|has|is|node[A-Z]|cost)/;
+
+/** Whether a port method only reads (everything else counts as a write). */
+export function isReadMethod(name: string): boolean {
+  return READ_METHOD.test(name);
+}
+
+const DYNAMODB_WRITE = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
+
+/** When to crash. Counting restarts at every {@link FaultInjector.arm}. */
+export type FaultPlan =
+  /** Never. */
+  | { readonly kind: 'off' }
+  /** Once, right after the `write`-th write (1-based) since arming. */
+  | { readonly kind: 'crash-after-write'; readonly write: number };
+
+/**
+ * Counts writes through the wrapped targets and throws {@link InjectedFaultError} after the
+ * planned one. Records every write's label (to list a scenario's crash points).
+ *
+ * @example
+ * const faults = new FaultInjector();
+ * const store = faults.wrap(realStore, 'store');
+ * faults.arm({ kind: 'crash-after-write', write: 2 });
+ * await expect(createRoom({ ...deps, store }, cmd)).rejects.toThrow(InjectedFaultError);
+ */
+export class FaultInjector {
+  /** Labels of the writes since the last {@link arm}, in order. */
+  public readonly writes: string[] = [];
+  /** Crashes injected since construction. */
+  public faultsInjected = 0;
+  private plan: FaultPlan = { kind: 'off' };
+
+  public constructor(plan: FaultPlan = { kind: 'off' }) {
+    this.arm(plan);
+  }
+
+  /** Set the plan and restart counting writes. */
+  public arm(plan: FaultPlan): void {
+    this.plan = plan;
+    this.writes.length = 0;
+  }
+
+  /** Stop injecting (counting goes on). */
+  public disarm(): void {
+    this.plan = { kind: 'off' };
+  }
+
+  /**
+   * Arm a crash after a uniformly chosen write among the next `maxWrite`, with probability
+   * `rate`; otherwise disarm. Returns whether it armed.
+   */
+  public armRandomly(rate: number, random: RandomSource, maxWrite = 6): boolean {
+    if (rate > 0 && random() < rate) {
+      this.arm({ kind: 'crash-after-write', write: 1 + Math.floor(random() * maxWrite) });
+      return true;
+    }
+    this.arm({ kind: 'off' });
+    return false;
+  }
+
+  /**
+   * A `Proxy` of `target` whose write methods (every method {@link isReadMethod} does not
+   * match) count a write once they resolve, and may then throw.
+   *
+   * @param label - prefix of the write labels, e.g. `store`
+   * @throws {InjectedFaultError} from a wrapped write, after it completed, when planned
+   */
+  public wrap<T extends object>(target: T, label: string): T {
+    return new Proxy(target, {
+      get: (obj, prop, receiver) => {
+        const value: unknown = Reflect.get(obj, prop, receiver);
+        if (typeof value !== 'function' || typeof prop !== 'string' || isReadMethod(prop)) {
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(obj) : value;
+        }
+        return async (...args: unknown[]) => {
+          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+          this.afterWrite(`${label}.${prop}`);
+          return result;
+        };
+      },
+    });
+  }
+
+  /**
+   * Count every write command sent through a DynamoDB client (the document client built on it
+   * included), and crash after the planned one.
+   *
+   * @returns a function that removes the middleware
+   */
+  public instrumentDynamoDb(client: DynamoDBClient): () => void {
+    const name = `faultInjection-${Math.random().toString(36).slice(2)}`;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const command = context.commandName ?? '';
+        if (DYNAMODB_WRITE.test(command)) {
+          const key = (args.input as { Key?: Record<string, { S?: string }> }).Key;
+          const where = key ? ` ${key.pk?.S ?? '?'}/${key.sk?.S ?? '?'}` : '';
+          const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;
+          const put = item ? ` ${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}` : '';
+          this.afterWrite(`dynamodb.${command.replace(/Command$/, '')}${where || put}`);
+        }
+        return result;
+      },
+      { step: 'initialize', name },
+    );
+    return () => void client.middlewareStack.remove(name);
+  }
+
+  private afterWrite(label: string): void {
+    this.writes.push(label);
+    if (this.plan.kind === 'crash-after-write' && this.writes.length === this.plan.write) {
+      this.plan = { kind: 'off' };
+      this.faultsInjected += 1;
+      throw new InjectedFaultError(label, this.writes.length);
+    }
+  }
+}
