@@ -37,8 +37,11 @@ import {
   LaunchQuotaError,
   NoCapacityAvailableError,
 } from '../errors.ts';
+import { Ec2ElasticIps } from './ec2-elastic-ips.ts';
 import type {
+  AddressAssociation,
   ComputeProvider,
+  FleetAddress,
   InstanceDescription,
   LaunchFailure,
   LaunchRequest,
@@ -85,6 +88,8 @@ export interface Ec2ComputeProviderOptions {
   readonly fleet: string;
   /** How long an offering that lacked capacity is skipped, ms. @default OFFERING_UNAVAILABLE_MS (180 000) */
   readonly unavailableForMs?: number;
+  /** Operator-supplied Elastic IP allocation ids used before allocating new ones. @default [] */
+  readonly addressPool?: readonly string[];
 }
 
 interface UnavailableEntry {
@@ -189,6 +194,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
   private readonly fleet: string;
   private readonly unavailableForMs: number;
   private readonly unavailable = new Map<string, UnavailableEntry>();
+  private readonly elasticIps: Ec2ElasticIps;
 
   /**
    * @throws {AutoscalerError} (not retryable) when the launch template has neither id nor name,
@@ -207,6 +213,33 @@ export class Ec2ComputeProvider implements ComputeProvider {
     this.securityGroupIds = [...options.securityGroupIds];
     this.fleet = options.fleet;
     this.unavailableForMs = options.unavailableForMs ?? OFFERING_UNAVAILABLE_MS;
+    this.elasticIps = new Ec2ElasticIps({
+      client: options.client,
+      fleet: options.fleet,
+      fleetTag: FLEET_TAG,
+      poolTag: POOL_TAG,
+      addressPool: options.addressPool ?? [],
+    });
+  }
+
+  /** One Elastic IP per secondary private IP (see `ComputeProvider.associateAddresses`; `Ec2ElasticIps`). */
+  public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
+    return this.elasticIps.associate(instanceId);
+  }
+
+  /** Release the Elastic IPs allocated for a gone instance; return pool ones (see `Ec2ElasticIps`). */
+  public async releaseAddresses(instanceId: string): Promise<void> {
+    return this.elasticIps.release(instanceId);
+  }
+
+  /** The fleet's and the operator pool's Elastic IPs. */
+  public async describeAddresses(): Promise<readonly FleetAddress[]> {
+    return this.elasticIps.list();
+  }
+
+  /** Release one fleet-owned Elastic IP (idempotent). */
+  public async releaseAddress(allocationId: string): Promise<void> {
+    return this.elasticIps.releaseOne(allocationId);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { PoolConfig } from '../domain/config.ts';
 import type { RandomSource } from '../domain/placement.ts';
 import { InsufficientCapacityError, NoCapacityAvailableError } from '../errors.ts';
 import { DetailType, NODE_SOURCE } from '../events/schemas.ts';
-import type { ComputeProvider, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../ports/compute-provider.ts';
+import type { AddressAssociation, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../ports/compute-provider.ts';
 import type { Clock } from '../ports/index.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
 
@@ -64,6 +64,8 @@ export class LocalComputeProvider implements ComputeProvider {
   private next = 1;
   private terminatedCount = 0;
   private ipNext = 10;
+  /** Simulated Elastic IPs by instance: the public IPs its NodeReady reports. */
+  private readonly addresses = new Map<string, { readonly list: readonly AddressAssociation[]; associated: boolean }>();
   /** Launch attempts that hit a simulated capacity error. */
   public launchFailures = 0;
 
@@ -109,6 +111,34 @@ export class LocalComputeProvider implements ComputeProvider {
       .map((i) => ({ i, state: stateAt(i, now) }))
       .filter(({ i, state }) => state !== 'terminated' && (pool === undefined || i.pool === pool))
       .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool, state, instanceType: i.instanceType, launchTime: i.launchedAt }));
+  }
+
+  /** Simulated Elastic IPs: the node's public IPs (198.18.0.0/15), idempotent. */
+  public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
+    const held = this.addresses.get(instanceId);
+    if (!held) return [];
+    held.associated = true;
+    return held.list;
+  }
+
+  /** Forget a gone instance's simulated Elastic IPs. */
+  public async releaseAddresses(instanceId: string): Promise<void> {
+    this.addresses.delete(instanceId);
+  }
+
+  /** Simulated fleet Elastic IPs (all owned by the fleet). */
+  public async describeAddresses(): Promise<readonly FleetAddress[]> {
+    return [...this.addresses].flatMap(([instanceId, held]) =>
+      held.list.map((a) => ({ allocationId: a.allocationId ?? '', publicIp: a.publicIp, associated: held.associated, instanceId, owned: true })),
+    );
+  }
+
+  /** Release one simulated Elastic IP (its instance keeps the others). */
+  public async releaseAddress(allocationId: string): Promise<void> {
+    for (const [id, held] of this.addresses) {
+      const list = held.list.filter((a) => a.allocationId !== allocationId);
+      if (list.length !== held.list.length) this.addresses.set(id, { list, associated: held.associated });
+    }
   }
 
   /** Node-hours billed up to `until` (ms): launch to termination, or to `until` if still running. */
@@ -162,6 +192,10 @@ export class LocalComputeProvider implements ComputeProvider {
         publicIp: `198.18.${(k >> 8) & 255}.${k & 255}`,
         cpuset: per > 1 ? `${index * per}-${index * per + per - 1}` : `${index * per}`,
       };
+    });
+    this.addresses.set(instanceId, {
+      list: containers.map((c) => ({ privateIp: c.privateIp, publicIp: c.publicIp, allocationId: `eipalloc-local-${c.publicIp.replaceAll('.', '-')}` })),
+      associated: false,
     });
     this.options.emit(
       busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers }, now + bootMs, { resources: [this.arn(instanceId)] }),

@@ -56,6 +56,26 @@ export interface InstanceDescription {
   readonly launchTime?: number | undefined;
 }
 
+/** One Elastic IP associated with a secondary private IP of a node's primary ENI. */
+export interface AddressAssociation {
+  readonly privateIp: string;
+  readonly publicIp: string;
+  /** `eipalloc-…` when this call associated it (DescribeInstances does not report it for existing ones). */
+  readonly allocationId?: string | undefined;
+}
+
+/** An Elastic IP the fleet owns (tagged with the fleet tag) or borrows from the operator's pool. */
+export interface FleetAddress {
+  readonly allocationId: string;
+  readonly publicIp: string;
+  /** Whether it is associated with anything now. */
+  readonly associated: boolean;
+  /** Instance it was allocated for (`wcs-autoscaler:node` tag), or is associated with. */
+  readonly instanceId?: string | undefined;
+  /** True for the fleet's own allocations (released when unused); false for the operator's pool (only disassociated). */
+  readonly owned: boolean;
+}
+
 /**
  * Launch and terminate media nodes.
  *
@@ -69,4 +89,27 @@ export interface ComputeProvider {
   terminate(instanceIds: readonly string[]): Promise<void>;
   /** Instances tagged for this fleet (optionally one pool), not yet terminated. */
   describeFleet(pool?: string): Promise<readonly InstanceDescription[]>;
+  /*
+   * Elastic IPs (optional so simulated providers may leave them out; the EC2 and local
+   * providers implement them). Each WCS container's `ip` setting is the Elastic IP of its
+   * secondary private IP; the node waits for the associations in IMDS (DESIGN.md §6).
+   */
+  /**
+   * Associate one Elastic IP with each secondary private IP of the instance's primary ENI,
+   * allocating (tagged for the fleet, pool and node) or taking from the operator's pool.
+   * Idempotent: IPs that already have one keep it, so a redelivered event changes nothing.
+   *
+   * @returns one association per secondary private IP, in ENI order
+   * @throws {AutoscalerError} when EC2 fails (retryable when transient or the instance is not yet visible)
+   */
+  associateAddresses?(instanceId: string): Promise<readonly AddressAssociation[]>;
+  /**
+   * Release the fleet's Elastic IPs allocated for a terminated instance; operator-pool addresses
+   * are only disassociated. Idempotent.
+   */
+  releaseAddresses?(instanceId: string): Promise<void>;
+  /** The fleet's Elastic IPs and the operator pool's, for the sweep's reconciliation. */
+  describeAddresses?(): Promise<readonly FleetAddress[]>;
+  /** Release one fleet-owned Elastic IP (already released is not an error). */
+  releaseAddress?(allocationId: string): Promise<void>;
 }
