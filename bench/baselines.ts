@@ -1,0 +1,377 @@
+/**
+ * The alternatives our policy is measured against, as discrete-event models on the same trace,
+ * boot time, capacity model and waiting semantics as our policy's replay:
+ *
+ * - rooms are the trace's effective placements (`effectiveRooms`: duplicates, stale creates and
+ *   reconnects handled as the autoscaler handles them); a room goes on one container of the
+ *   pool's nodes (2 containers × 10 units by default), best fit (`rankCandidates`, the same
+ *   policy function ours uses), never split, never migrated;
+ * - a room that finds no container waits in a FIFO queue and is placed as soon as capacity
+ *   appears (a node becomes ready, a room leaves); its wait is placement time − arrival time;
+ *   a room that leaves while still waiting counts as waited for its whole life;
+ * - a node is billed per second from launch to termination at the pool's price and becomes
+ *   ready after the pool's boot time × (1 ± 15%), the simulated EC2 fleet's jitter
+ *   (`LocalComputeProvider`), drawn from the same seeded stream;
+ * - no policy terminates a node that hosts rooms (scale-in protection on busy instances — an ASG
+ *   or jitsi-autoscaler would otherwise cut live calls, which no operator accepts).
+ *
+ * The models, their parameters and sources:
+ * - **static 72-vCPU**: ⌈peak active weight / (9 × node capacity)⌉ servers at 3.492 USD/h for
+ *   the whole trace (DESIGN.md §1; `static72CostUsd`). Node-hours are 8-vCPU-node equivalents
+ *   (9 per server). Sized for the peak, nobody waits.
+ * - **naive reactive**: launch ⌈(queued weight − pending capacity) / node capacity⌉ nodes when a
+ *   room queues; terminate a node the moment it is empty (including a node that becomes ready
+ *   with nothing to place). No headroom, no predictor, no minimum.
+ * - **EC2 Auto Scaling, target tracking** (AWS docs, "Target tracking scaling policies for Amazon
+ *   EC2 Auto Scaling"): metric = average utilization (used / capacity, the CPU proxy of a media
+ *   node) of in-service instances past their warm-up, one datapoint per minute (detailed
+ *   monitoring); target 50%; scale-out alarm = 3 consecutive datapoints above target, then
+ *   desired = ⌈in-service × metric / target⌉, instances still warming count towards it; instance
+ *   warm-up 300 s (instances warming are left out of the metric); scale-in alarm = 15 consecutive
+ *   datapoints below the target (the target itself: generous to the baseline), then desired =
+ *   max(min size 1, ⌈in-service × metric / target⌉) and empty instances are terminated. The
+ *   metric cannot see queued rooms: a full fleet reads 100%.
+ * - **jitsi-autoscaler-style thresholds** (github.com/jitsi/jitsi-autoscaler, group
+ *   `scalingOptions` and `gracePeriodTTLSec`): one metric value per 60 s period = average
+ *   utilization of ready nodes (JVB stress); scale up by 1 (`scaleUpQuantity`) when the average
+ *   of the last 2 periods (`scaleUpPeriodsCount`) exceeds 0.8 (`scaleUpThreshold`); scale down
+ *   by 1 (`scaleDownQuantity`) when the average of the last 4 periods (`scaleDownPeriodsCount`)
+ *   is below 0.3 (`scaleDownThreshold`); no scaling action within 480 s of the last one
+ *   (`gracePeriodTTLSec`); `minDesired` 1. A node scaled down shuts down gracefully: it takes no
+ *   new rooms and terminates once empty (jitsi's graceful JVB shutdown).
+ *
+ * @module
+ */
+import type { PoolConfig } from '../shared/domain/config.ts';
+import { STATIC_72_VCPU_NODE_EQUIVALENTS, STATIC_72_VCPU_PRICE_USD_PER_HOUR } from '../shared/domain/config.ts';
+import { rankCandidates } from '../shared/domain/placement.ts';
+import { effectiveRooms, peakActiveWeight, type RoomInterval } from '../shared/domain/trace-stats.ts';
+import { seededRandom, type TraceEvent } from '../shared/domain/trace.ts';
+import TinyQueue from 'tinyqueue';
+import { summarizeRun, type PolicyRun } from './metrics.ts';
+
+/** The baselines by name. */
+export type BaselineName = 'static-72-vcpu' | 'naive-reactive' | 'ec2-asg-target-tracking' | 'jitsi-thresholds';
+
+/** EC2 Auto Scaling target tracking, as emulated (see the module doc). */
+export const ASG_TARGET_TRACKING = {
+  targetUtilization: 0.5,
+  periodMs: 60_000,
+  scaleOutDatapoints: 3,
+  scaleInDatapoints: 15,
+  instanceWarmupMs: 300_000,
+  minSize: 1,
+} as const;
+
+/** jitsi-autoscaler group options, as emulated (see the module doc). */
+export const JITSI_THRESHOLDS = {
+  periodMs: 60_000,
+  scaleUpThreshold: 0.8,
+  scaleDownThreshold: 0.3,
+  scaleUpPeriodsCount: 2,
+  scaleDownPeriodsCount: 4,
+  scaleUpQuantity: 1,
+  scaleDownQuantity: 1,
+  gracePeriodMs: 480_000,
+  minDesired: 1,
+} as const;
+
+interface SimNode {
+  readonly id: string;
+  readonly launchedAt: number;
+  readonly readyAt: number;
+  ready: boolean;
+  draining: boolean;
+  terminatedAt?: number;
+  readonly used: number[];
+}
+
+type Ev =
+  | { t: number; seq: number; kind: 'leave'; room: RoomInterval; index: number }
+  | { t: number; seq: number; kind: 'ready'; node: SimNode }
+  | { t: number; seq: number; kind: 'arrive'; room: RoomInterval; index: number }
+  | { t: number; seq: number; kind: 'tick' };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const ORDER: Record<Ev['kind'], number> = { leave: 0, ready: 1, arrive: 2, tick: 3 };
+
+/** A fleet model: nodes, containers, the FIFO queue and the bill; controllers act on it. */
+class FleetModel {
+  public readonly nodes: SimNode[] = [];
+  public readonly queue: { room: RoomInterval; index: number }[] = [];
+  public readonly waits: number[] = [];
+  private readonly where = new Map<number, { node: SimNode; container: number }>();
+  private readonly random;
+  private readonly events = new TinyQueue<Ev>([], (a, b) => a.t - b.t || ORDER[a.kind] - ORDER[b.kind] || a.seq - b.seq);
+  private seq = 0;
+  public now = 0;
+
+  public constructor(
+    public readonly pool: PoolConfig,
+    seed: number,
+  ) {
+    this.random = seededRandom(seed, 2);
+  }
+
+  public get capacityPerNode(): number {
+    return this.pool.containersPerNode * this.pool.capacityPerContainer;
+  }
+
+  public push(ev: DistributiveOmit<Ev, 'seq'>): void {
+    this.events.push({ ...ev, seq: this.seq++ } as Ev);
+  }
+
+  public pop(): Ev | undefined {
+    return this.events.pop();
+  }
+
+  public get live(): SimNode[] {
+    return this.nodes.filter((n) => n.terminatedAt === undefined);
+  }
+
+  public launch(count: number): void {
+    const room = Math.max(0, this.pool.maxNodes - this.live.length);
+    for (let i = 0; i < Math.min(count, room); i++) {
+      const boot = Math.round(this.pool.bootTimeMs * (1 + 0.15 * (2 * this.random() - 1)));
+      const node: SimNode = {
+        id: `n${this.nodes.length}`,
+        launchedAt: this.now,
+        readyAt: this.now + boot,
+        ready: false,
+        draining: false,
+        used: Array.from({ length: this.pool.containersPerNode }, () => 0),
+      };
+      this.nodes.push(node);
+      this.push({ t: node.readyAt, kind: 'ready', node });
+    }
+  }
+
+  public terminate(node: SimNode): void {
+    if (node.terminatedAt === undefined && node.used.every((u) => u === 0)) node.terminatedAt = this.now;
+  }
+
+  public isEmpty(node: SimNode): boolean {
+    return node.used.every((u) => u === 0);
+  }
+
+  public pendingCapacity(): number {
+    return this.live.filter((n) => !n.ready).length * this.capacityPerNode;
+  }
+
+  public queuedWeight(): number {
+    return this.queue.reduce((s, q) => s + q.room.weight, 0);
+  }
+
+  /** Average utilization of ready, non-draining nodes (0–1); undefined with none. */
+  public utilization(filter: (n: SimNode) => boolean = () => true): number | undefined {
+    const nodes = this.live.filter((n) => n.ready && !n.draining && filter(n));
+    if (nodes.length === 0) return undefined;
+    const used = nodes.reduce((s, n) => s + n.used.reduce((a, b) => a + b, 0), 0);
+    return used / (nodes.length * this.capacityPerNode);
+  }
+
+  /** Place a room best-fit now, or false. */
+  public tryPlace(room: RoomInterval, index: number): boolean {
+    const candidates = [];
+    for (const n of this.live) {
+      if (!n.ready || n.draining) continue;
+      for (let c = 0; c < n.used.length; c++) {
+        candidates.push({ nodeId: n.id, index: c, capacity: this.pool.capacityPerContainer, used: n.used[c] as number, accepting: true, node: n });
+      }
+    }
+    const [best] = rankCandidates(candidates, room.weight);
+    if (!best) return false;
+    best.node.used[best.index] = (best.node.used[best.index] as number) + room.weight;
+    this.where.set(index, { node: best.node, container: best.index });
+    this.waits.push(this.now - room.start * 1000);
+    return true;
+  }
+
+  /** Place queued rooms, oldest first, wherever they fit now. */
+  public drainQueue(): void {
+    for (let i = 0; i < this.queue.length; ) {
+      const q = this.queue[i] as { room: RoomInterval; index: number };
+      if (this.tryPlace(q.room, q.index)) this.queue.splice(i, 1);
+      else i++;
+    }
+  }
+
+  /** A room leaves: free its container, or take it out of the queue (waited its whole life). */
+  public leave(room: RoomInterval, index: number): SimNode | undefined {
+    const at = this.where.get(index);
+    if (at) {
+      at.node.used[at.container] = (at.node.used[at.container] as number) - room.weight;
+      this.where.delete(index);
+      return at.node;
+    }
+    const qi = this.queue.findIndex((q) => q.index === index);
+    if (qi >= 0) {
+      this.queue.splice(qi, 1);
+      this.waits.push(Math.max(1, (room.end - room.start) * 1000));
+    }
+    return undefined;
+  }
+
+  public nodeHours(endMs: number): number {
+    return this.nodes.reduce((s, n) => s + ((n.terminatedAt ?? endMs) - n.launchedAt), 0) / 3_600_000;
+  }
+}
+
+/** What a controller is told; it acts on the model. */
+interface Controller {
+  start?(m: FleetModel): void;
+  onQueued?(m: FleetModel): void;
+  onEmpty?(m: FleetModel, node: SimNode): void;
+  onTick?(m: FleetModel): void;
+}
+
+function naiveReactive(): Controller {
+  return {
+    onQueued: (m) => {
+      const need = m.queuedWeight() - m.pendingCapacity();
+      if (need > 0) m.launch(Math.ceil(need / m.capacityPerNode));
+    },
+    onEmpty: (m, node) => m.terminate(node),
+  };
+}
+
+function asgTargetTracking(): Controller {
+  const p = ASG_TARGET_TRACKING;
+  const datapoints: number[] = [];
+  return {
+    start: (m) => m.launch(p.minSize),
+    onTick: (m) => {
+      const warmedUp = (n: SimNode) => m.now - n.launchedAt >= p.instanceWarmupMs;
+      const metric = m.utilization(warmedUp);
+      if (metric === undefined) return; // INSUFFICIENT_DATA: no in-service instance past warm-up
+      datapoints.push(metric);
+      const inService = m.live.filter((n) => n.ready && !n.draining && warmedUp(n)).length;
+      const warming = m.live.length - inService;
+      const last = (k: number) => datapoints.slice(-k);
+      if (datapoints.length >= p.scaleOutDatapoints && last(p.scaleOutDatapoints).every((v) => v > p.targetUtilization)) {
+        const desired = Math.ceil((inService * metric) / p.targetUtilization);
+        m.launch(desired - inService - warming);
+      } else if (datapoints.length >= p.scaleInDatapoints && last(p.scaleInDatapoints).every((v) => v < p.targetUtilization)) {
+        const desired = Math.max(p.minSize, Math.ceil((inService * metric) / p.targetUtilization));
+        let remove = m.live.length - desired;
+        for (const n of m.live.filter((x) => x.ready && m.isEmpty(x))) {
+          if (remove <= 0) break;
+          m.terminate(n);
+          remove -= 1;
+        }
+      }
+    },
+  };
+}
+
+function jitsiThresholds(): Controller {
+  const p = JITSI_THRESHOLDS;
+  const periods: number[] = [];
+  let lastActionAt = Number.NEGATIVE_INFINITY;
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return {
+    start: (m) => m.launch(p.minDesired),
+    onEmpty: (m, node) => {
+      if (node.draining) m.terminate(node);
+    },
+    onTick: (m) => {
+      const u = m.utilization();
+      periods.push(u ?? (m.queue.length > 0 ? 1 : 0));
+      if (m.now - lastActionAt < p.gracePeriodMs) return;
+      const active = m.live.filter((n) => !n.draining);
+      if (periods.length >= p.scaleUpPeriodsCount && avg(periods.slice(-p.scaleUpPeriodsCount)) > p.scaleUpThreshold) {
+        m.launch(p.scaleUpQuantity);
+        lastActionAt = m.now;
+      } else if (
+        periods.length >= p.scaleDownPeriodsCount &&
+        avg(periods.slice(-p.scaleDownPeriodsCount)) < p.scaleDownThreshold &&
+        active.length - p.scaleDownQuantity >= p.minDesired
+      ) {
+        const victim = active
+          .filter((n) => n.ready)
+          .sort((a, b) => a.used.reduce((x, y) => x + y, 0) - b.used.reduce((x, y) => x + y, 0))[0];
+        if (victim) {
+          victim.draining = true;
+          m.terminate(victim);
+          lastActionAt = m.now;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Run one baseline on a trace.
+ *
+ * @param name - which baseline
+ * @param events - the trace (s from its start)
+ * @param pool - the pool (capacity model, boot time, price, maxNodes)
+ * @param seed - seed of the boot-time jitter
+ */
+export function runBaseline(name: BaselineName, events: readonly TraceEvent[], pool: PoolConfig, seed = 1): PolicyRun {
+  const capacity = pool.containersPerNode * pool.capacityPerContainer;
+  const { intervals, firstT, lastT } = effectiveRooms(events);
+  if (name === 'static-72-vcpu') {
+    const servers = Math.max(1, Math.ceil(peakActiveWeight(events) / (STATIC_72_VCPU_NODE_EQUIVALENTS * capacity)));
+    const hours = (lastT - firstT) / 3600;
+    return summarizeRun({
+      policy: name,
+      path: 'analytic: sized for the peak, always on',
+      events,
+      nodeCapacity: capacity,
+      hourlyPriceUsd: pool.hourlyPriceUsd,
+      nodeHours: servers * STATIC_72_VCPU_NODE_EQUIVALENTS * hours,
+      costUsd: servers * STATIC_72_VCPU_PRICE_USD_PER_HOUR * hours,
+      waitsMs: intervals.map(() => 0),
+      launches: servers,
+    });
+  }
+  const controller = name === 'naive-reactive' ? naiveReactive() : name === 'ec2-asg-target-tracking' ? asgTargetTracking() : jitsiThresholds();
+  const m = new FleetModel(pool, seed);
+  intervals.forEach((room, index) => {
+    m.push({ t: room.start * 1000, kind: 'arrive', room, index });
+    if (!room.open) m.push({ t: room.end * 1000, kind: 'leave', room, index });
+  });
+  const endMs = Math.ceil(lastT / 60) * 60_000 + 60_000;
+  for (let t = 60_000; t <= endMs; t += 60_000) m.push({ t, kind: 'tick' });
+  controller.start?.(m);
+  for (let ev = m.pop(); ev && ev.t <= endMs; ev = m.pop()) {
+    m.now = ev.t;
+    switch (ev.kind) {
+      case 'arrive':
+        if (!m.tryPlace(ev.room, ev.index)) {
+          m.queue.push({ room: ev.room, index: ev.index });
+          controller.onQueued?.(m);
+        }
+        break;
+      case 'leave': {
+        const node = m.leave(ev.room, ev.index);
+        m.drainQueue();
+        if (node && m.isEmpty(node)) controller.onEmpty?.(m, node);
+        break;
+      }
+      case 'ready':
+        if (ev.node.terminatedAt !== undefined) break;
+        ev.node.ready = true;
+        m.drainQueue();
+        if (m.isEmpty(ev.node)) controller.onEmpty?.(m, ev.node);
+        break;
+      case 'tick':
+        controller.onTick?.(m);
+        break;
+    }
+  }
+  // Rooms still queued at the end waited until the end.
+  for (const q of m.queue) m.waits.push(Math.max(1, endMs - q.room.start * 1000));
+  return summarizeRun({
+    policy: name,
+    path: 'discrete-event model (bench/baselines.ts), same trace, boot time and capacity model',
+    events,
+    nodeCapacity: capacity,
+    hourlyPriceUsd: pool.hourlyPriceUsd,
+    nodeHours: m.nodeHours(endMs),
+    waitsMs: m.waits,
+    launches: m.nodes.length,
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * `npm run bench [-- --json] [-- --quick]`: every performance figure of the autoscaler, measured
+ * side by side in one run, offline.
+ *
+ * 1. Policies on traces (sample week, flash crowd, surveillance): ours against the static
+ *    72-vCPU server, naive reactive, EC2 Auto Scaling target tracking and jitsi-autoscaler-style
+ *    thresholds (bench/baselines.ts documents each one's parameters and source).
+ * 2. Placement at fleet scale against dynalite (bench/placement-scale.ts).
+ * 3. Lambda packages: bundle size and cold import time (bench/bundles.ts).
+ * 4. Control-plane cost for the sample week (bench/control-plane.ts).
+ *
+ * Progress goes to stderr; tables (or one JSON object with `--json`) to stdout.
+ *
+ * @module
+ */
+import { Command } from 'commander';
+import Table from 'cli-table3';
+import type { PolicyRun } from './metrics.ts';
+
+// Quiet the handlers' Powertools metrics and the SDK's Node-version notice before they load.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { parseAutoscalerConfig, poolByName } = await import('../shared/domain/config.ts');
+const { replayOurPolicy } = await import('./policy-replay.ts');
+const { runBaseline } = await import('./baselines.ts');
+const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
+const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { measureBundles } = await import('./bundles.ts');
+const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
+
+const program = new Command()
+  .name('bench')
+  .option('--json', 'print one JSON object instead of tables')
+  .option('--quick', 'first day of the week only, fleets up to 1,000 nodes (development)')
+  .parse();
+const opts = program.opts<{ json?: boolean; quick?: boolean }>();
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const wallStart = Date.now();
+
+const config = parseAutoscalerConfig({});
+const pool = poolByName(config, config.defaultPool);
+const week = await sampleWeek();
+const traces = [
+  opts.quick ? { ...week, name: 'sample week (day 1)', events: week.events.filter((e) => e.t < 86_400) } : week,
+  flashCrowd(),
+  surveillance(),
+];
+
+// 1. Policies on traces
+const policyRows: { trace: string; description: string; runs: PolicyRun[]; invariants: { overbooked: number; leakedCapacity: number } }[] = [];
+let weekReplay: Awaited<ReturnType<typeof replayOurPolicy>> | undefined;
+for (const trace of traces) {
+  const t = Date.now();
+  const ours = await replayOurPolicy(trace.events, config);
+  if (trace === traces[0]) weekReplay = ours;
+  const runs = [ours.run, ...(['static-72-vcpu', 'naive-reactive', 'ec2-asg-target-tracking', 'jitsi-thresholds'] as const).map((b) => runBaseline(b, trace.events, pool))];
+  policyRows.push({ trace: trace.name, description: trace.description, runs, invariants: { overbooked: ours.overbooked, leakedCapacity: ours.leakedCapacity } });
+  log(`policies: ${trace.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
+// 2. Placement at fleet scale
+const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
+
+// 3. Lambda packages
+const bundles = await measureBundles(process.cwd());
+log('bundles: done');
+
+// 4. Control-plane cost (sample week's replay)
+const replay = weekReplay as NonNullable<typeof weekReplay>;
+const meanNodes = replay.run.nodeHours / (replay.counts.durationMs / 3_600_000);
+const listNodesRru = 0.5 * Math.max(1, Math.ceil((meanNodes * 3 * 0.4) / 4));
+const cost = controlPlaneCost(replay.counts, listNodesRru);
+const costTotal = cost.reduce((s, l) => s + l.usdPerMonth, 0);
+const wallS = (Date.now() - wallStart) / 1000;
+
+if (opts.json) {
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        policies: policyRows,
+        placement: { concurrency: CONCURRENCY, rows: placement },
+        bundles,
+        controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
+        wallSeconds: wallS,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+} else {
+  const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  for (const p of policyRows) {
+    const table = new Table({ head: ['policy', 'node-hours', 'cost USD', '× lower bound', 'rooms waited', 'no wait', 'p99 wait s', 'max wait s', 'launches', 'saved vs static'] });
+    for (const r of p.runs) {
+      table.push([
+        r.policy,
+        fmt(r.nodeHours),
+        fmt(r.costUsd, 2),
+        fmt(r.ratioToLowerBound, 2),
+        r.waited.toLocaleString('en-US'),
+        `${fmt(r.noWaitShare * 100, 2)}%`,
+        fmt(r.waitP99Ms / 1000),
+        fmt(r.waitMaxMs / 1000),
+        r.launches.toLocaleString('en-US'),
+        `${fmt(r.savingVsStatic * 100)}%`,
+      ]);
+    }
+    const lb = p.runs[0] as PolicyRun;
+    const lbCost = lb.lowerBoundNodeHours * pool.hourlyPriceUsd;
+    const staticCost = (p.runs.find((r) => r.policy === 'static-72-vcpu') as PolicyRun).costUsd;
+    table.push(['lower bound', fmt(lb.lowerBoundNodeHours), fmt(lbCost, 2), '1.00', '—', '—', '—', '—', '—', `${fmt((1 - lbCost / staticCost) * 100)}%`]);
+    process.stdout.write(`\nPolicies — ${p.trace}: ${p.description}; ${lb.placements.toLocaleString('en-US')} placements; our invariants: overbooked ${p.invariants.overbooked}, leakedCapacity ${p.invariants.leakedCapacity}\n${table.toString()}\n`);
+  }
+  process.stdout.write('How each row was computed:\n');
+  for (const r of (policyRows[0] as (typeof policyRows)[number]).runs) process.stdout.write(`  ${r.policy}: ${r.path}\n`);
+
+  const pt = new Table({ head: ['nodes', 'placements', 'p50 ms', 'p99 ms', 'DynamoDB calls / placement', 'round trips alone', 'conflicts / placement', 'seed s'] });
+  for (const r of placement) {
+    pt.push([r.nodes.toLocaleString('en-US'), r.placements, fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.callsPerPlacement, 2), r.roundTripsAlone, fmt(r.conflictsPerPlacement, 2), fmt(r.seedMs / 1000)]);
+  }
+  process.stdout.write(`\nPlacement at fleet scale — room-events handler logic + DynamoDbFleetStore on dynalite, ${CONCURRENCY} placements in flight\n${pt.toString()}\n`);
+
+  const bt = new Table({ head: ['function', 'bundle KB', 'cold import ms (median)', 'runs ms', 'largest parts (KB)'] });
+  for (const b of bundles) {
+    bt.push([b.fn, fmt(b.bytes / 1024), fmt(b.importMsMedian), b.importMsRuns.map((x) => x.toFixed(0)).join(' '), b.largest.map((l) => `${l.module} ${fmt(l.bytes / 1024, 0)}`).join(', ')]);
+  }
+  process.stdout.write(`\nLambda packages — esbuild (ESM, minify, node22, @aws-sdk/* external: the nodejs22.x runtime provides SDK v3), fresh Node process per import\n${bt.toString()}\n`);
+
+  const ct = new Table({ head: ['item', 'per month', 'unit', 'USD / month'] });
+  for (const l of cost) ct.push([l.item, Math.round(l.quantity).toLocaleString('en-US'), l.unit, fmt(l.usdPerMonth, 2)]);
+  ct.push(['total control plane', '', '', fmt(costTotal, 2)]);
+  ct.push(['load-balancer instance (seed article)', '', '', fmt(LOAD_BALANCER_USD_PER_MONTH, 2)]);
+  process.stdout.write(`\nControl-plane cost — ${traces[0]?.name} load, us-east-1 list prices (bench/control-plane.ts)\n${ct.toString()}\n`);
+  process.stdout.write(`\nWall time ${fmt(wallS)} s\n`);
+}

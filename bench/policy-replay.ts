@@ -1,0 +1,194 @@
+/**
+ * Our policy on a trace, fast: the Lambda handlers' own logic (`makeHandler` of room-events,
+ * node-events and sweep — parse, use case, policy) over {@link MemoryFleetStore}, the simulated
+ * EC2 fleet (`LocalComputeProvider`: 15 s to `running`, NodeReady after the pool's boot time
+ * ± 15%) and the local event bus (the stack's routing rules), in virtual time with the sweep every
+ * virtual minute. What it leaves out, against `wcs-autoscaler simulate`: the middy stack (logger,
+ * metrics) and DynamoDB over HTTP. Powertools idempotency is emulated by event id (a redelivered
+ * event that succeeded returns at once, as the idempotency record makes it), so duplicates in the
+ * trace cost nothing, as in Lambda.
+ *
+ * It also counts what the control plane would be billed for: invocations per function, fleet
+ * store calls per method, events published (see control-plane.ts).
+ *
+ * @module
+ */
+import type { Context } from 'aws-lambda';
+import TinyQueue from 'tinyqueue';
+import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
+import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
+import { MemoryFleetStore } from '../shared/adapters/memory-fleet-store.ts';
+import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
+import { nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
+import { seededRandom, sortByDelivery, type TraceEvent } from '../shared/domain/trace.ts';
+import { DetailType } from '../shared/events/schemas.ts';
+import type { FunctionName } from '../shared/events/routing.ts';
+import type { FleetStore } from '../shared/ports/fleet-store.ts';
+import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
+import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
+import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
+import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
+import { summarizeRun, type PolicyRun } from './metrics.ts';
+
+/** Virtual epoch of trace second 0 (Monday 2026-01-05 00:00 UTC), as the simulator's. */
+export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** What the control plane did during a replay (inputs of the control-plane cost). */
+export interface ControlPlaneCounts {
+  /** Invocations per function (duplicates answered by idempotency count: Lambda still runs). */
+  readonly invocations: Readonly<Record<FunctionName, number>>;
+  /** Fleet store method calls, by method name. */
+  readonly storeCalls: Readonly<Record<string, number>>;
+  /** Events the autoscaler published (PutEvents entries). */
+  readonly published: number;
+  /** Application events delivered (RoomCreated / RoomReleased lines, duplicates included). */
+  readonly appEvents: number;
+  /** AWS and node events delivered (EC2 state changes, NodeReady). */
+  readonly fleetEvents: number;
+  /** Virtual duration, ms. */
+  readonly durationMs: number;
+}
+
+/** A replay's result: the policy figures and the control-plane counts. */
+export interface ReplayResult {
+  readonly run: PolicyRun;
+  readonly counts: ControlPlaneCounts;
+  readonly overbooked: number;
+  readonly leakedCapacity: number;
+}
+
+type Job =
+  | { at: number; seq: number; kind: 'put'; event: BusEvent }
+  | { at: number; seq: number; kind: 'invoke'; target: FunctionName; event: BusEvent }
+  | { at: number; seq: number; kind: 'sweep' };
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Wrap a store so every method call is counted by name. */
+function countingStore(inner: FleetStore, calls: Record<string, number>): FleetStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== 'function' || typeof prop !== 'string') return v;
+      return (...args: unknown[]) => {
+        calls[prop] = (calls[prop] ?? 0) + 1;
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+/**
+ * Replay a trace through our policy.
+ *
+ * @param events - the trace (seconds from its start)
+ * @param config - the deployment configuration (the default pool is used)
+ * @param seed - seed of placement spread and boot jitter
+ */
+export async function replayOurPolicy(events: readonly TraceEvent[], config: AutoscalerConfig, seed = 1): Promise<ReplayResult> {
+  const pool = poolByName(config, config.defaultPool);
+  const ordered = sortByDelivery(events);
+  let now = TRACE_EPOCH_MS;
+  let seq = 0;
+  const clock = { now: () => now };
+  const queue = new TinyQueue<Job>([], (a, b) => a.at - b.at || a.seq - b.seq);
+  const push = (job: Omit<Job, 'seq'>) => queue.push({ ...job, seq: seq++ } as Job);
+  const bus = new LocalEventBus({
+    appSource: config.eventSource,
+    clock,
+    keepPublished: false,
+    deliver: (target, event) => push({ at: now, kind: 'invoke', target, event } as Omit<Job, 'seq'>),
+  });
+  const compute = new LocalComputeProvider({
+    clock,
+    random: seededRandom(seed, 2),
+    emit: (event, delayMs) => push({ at: now + delayMs, kind: 'put', event } as Omit<Job, 'seq'>),
+  });
+  const storeCalls: Record<string, number> = {};
+  const memory = new MemoryFleetStore();
+  const deps: AppDeps = {
+    store: countingStore(memory, storeCalls),
+    compute,
+    publisher: bus,
+    config: new StaticConfigSource(config),
+    deadLetters: new LocalDeadLetterQueue(),
+    clock,
+    random: seededRandom(seed, 1),
+    logger: silentLogger,
+  };
+  const handlers: Record<FunctionName, Handler> = {
+    'room-events': roomEvents(deps) as Handler,
+    'node-events': nodeEvents(deps) as Handler,
+    sweep: sweepHandler(deps) as Handler,
+  };
+
+  const waits: number[] = [];
+  let published = 0;
+  bus.onPublished((e) => {
+    published += 1;
+    if (e['detail-type'] === DetailType.RoomPlaced) waits.push((e.detail as { waitedMs?: number }).waitedMs ?? 0);
+  });
+
+  for (const [i, e] of ordered.entries()) {
+    const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1 } : { roomId: e.roomId };
+    const event = busEvent(config.eventSource, e.type, detail, TRACE_EPOCH_MS + (e.time ?? e.t) * 1000, { id: e.id ?? `line-${i}` });
+    push({ at: TRACE_EPOCH_MS + e.t * 1000, kind: 'put', event } as Omit<Job, 'seq'>);
+  }
+  const lastT = ordered.length ? (ordered[ordered.length - 1] as TraceEvent).t : 0;
+  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS;
+  for (let at = TRACE_EPOCH_MS + SWEEP_INTERVAL_MS; at <= endMs; at += SWEEP_INTERVAL_MS) push({ at, kind: 'sweep' } as Omit<Job, 'seq'>);
+
+  const invocations: Record<FunctionName, number> = { 'room-events': 0, 'node-events': 0, sweep: 0 };
+  const done = new Set<string>();
+  let appEvents = 0;
+  let fleetEvents = 0;
+  while (queue.length > 0) {
+    const job = queue.pop() as Job;
+    if (job.at > endMs) break;
+    now = Math.max(now, job.at);
+    if (job.kind === 'put') {
+      bus.put(job.event);
+      continue;
+    }
+    const target: FunctionName = job.kind === 'sweep' ? 'sweep' : job.target;
+    const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
+    invocations[target] += 1;
+    if (target === 'room-events') appEvents += 1;
+    if (target === 'node-events') fleetEvents += 1;
+    if (job.kind !== 'sweep' && done.has(event.id)) continue; // idempotency record: answered without running
+    await handlers[target](event, localLambdaContext(target, `req-${seq}`));
+    if (job.kind !== 'sweep') done.add(event.id);
+  }
+
+  // Invariants: no container over capacity; every unit held is held by a placed room.
+  let overbooked = 0;
+  let leakedCapacity = 0;
+  const placed = await memory.listRooms(['placed']);
+  const held = new Map<string, number>();
+  for (const r of placed) if (r.placement) held.set(`${r.placement.nodeId}/${r.placement.container}`, (held.get(`${r.placement.nodeId}/${r.placement.container}`) ?? 0) + r.weight);
+  for (const n of await memory.listNodes(pool.name)) {
+    for (const c of n.containers) {
+      if (c.used > c.capacity) overbooked += 1;
+      leakedCapacity += Math.abs(c.used - (held.get(`${n.nodeId}/${c.index}`) ?? 0));
+    }
+  }
+
+  return {
+    run: summarizeRun({
+      policy: 'ours',
+      path: 'handler logic (makeHandler) + shared/app + shared/domain over MemoryFleetStore',
+      events: ordered,
+      nodeCapacity: nodeCapacity(pool),
+      hourlyPriceUsd: pool.hourlyPriceUsd,
+      nodeHours: compute.nodeHours(endMs),
+      waitsMs: waits,
+      launches: compute.launched,
+    }),
+    counts: { invocations, storeCalls, published, appEvents, fleetEvents, durationMs: endMs - TRACE_EPOCH_MS },
+    overbooked,
+    leakedCapacity,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The benchmark's traces: the pinned sample week, and two generated in-bench from fixed seeds
+ * (nothing is written to disk; the same seeds give the same traces).
+ *
+ * @module
+ */
+import { readTraceFile } from '../cli/trace-file.ts';
+import { generateTrace, type TraceEvent } from '../shared/domain/trace.ts';
+
+/** A named trace. */
+export interface BenchTrace {
+  readonly name: string;
+  readonly description: string;
+  readonly events: readonly TraceEvent[];
+}
+
+/** `samples/week.jsonl`: the seeded sample week (seed 42; samples/README.md). */
+export async function sampleWeek(path = 'samples/week.jsonl'): Promise<BenchTrace> {
+  const { events } = await readTraceFile(path);
+  return { name: 'sample week', description: `${path} (seed 42, 7 days)`, events };
+}
+
+/**
+ * A flash crowd: a quiet Monday (peak 40 concurrent meetings) and a webinar whose 400 rooms join
+ * within 2 minutes at 14:00 and stay 60 minutes — 20 nodes' worth of demand out of nowhere
+ * (DESIGN.md §8: "hundreds of rooms within a minute or two").
+ */
+export function flashCrowd(): BenchTrace {
+  return {
+    name: 'flash crowd',
+    description: 'seed 7, 1 day, peak 40 meetings + 400 rooms joining within 120 s at 14:00',
+    events: generateTrace({
+      seed: 7,
+      days: 1,
+      peakConcurrent: 40,
+      flashCrowds: [{ day: 0, startSecOfDay: 14 * 3600, rooms: 400, rampSec: 120, durationMin: 60 }],
+      surveillanceTenants: [],
+    }),
+  };
+}
+
+/**
+ * Long-lived surveillance demand: one container per house (weight 10) for 60 houses and 80
+ * houses of weight 2, connections dropping every ~6 h and reconnecting after ~20 s (DESIGN.md
+ * §8; the seed article's "one container per house"), plus light meeting traffic, over 2 days.
+ */
+export function surveillance(): BenchTrace {
+  return {
+    name: 'surveillance',
+    description: 'seed 11, 2 days, 60 houses × 10 units + 80 houses × 2 units with reconnects, peak 20 meetings',
+    events: generateTrace({
+      seed: 11,
+      days: 2,
+      peakConcurrent: 20,
+      flashCrowds: [],
+      surveillanceTenants: [
+        { tenantId: 'estate-a', houses: 60, weight: 10 },
+        { tenantId: 'estate-b', houses: 80, weight: 2 },
+      ],
+    }),
+  };
+}

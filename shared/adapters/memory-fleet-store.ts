@@ -1,0 +1,542 @@
+/**
+ * `FleetStore` in process memory, with the semantics of {@link DynamoDbFleetStore} item for item:
+ * the same conditions on every write (placement is a conditional claim on the container), the
+ * same outcomes for lost races, the same sparse "indexes" (a container is a placement candidate
+ * only while accepting; terminated nodes leave the pool's node list; a room is in the queue only
+ * while queued). The shared store contract (`test/shared/adapters/dynamodb-fleet-store.test.ts`)
+ * runs against both.
+ *
+ * Use: the benchmark replays week-long traces through the real use cases (`shared/app`) and
+ * policy (`shared/domain`) in seconds instead of the tens of minutes HTTP round trips to dynalite
+ * take; unit tests that need a store but not DynamoDB. Not for production: nothing is durable.
+ *
+ * Every method is atomic (no `await` between a condition and its write), as one DynamoDB
+ * `UpdateItem` is. Returned values are copies: callers cannot alter stored state.
+ *
+ * @module
+ */
+import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
+import { bucketKey } from '../domain/scaling.ts';
+import type {
+  ArrivalHistory,
+  ArrivalHistoryUpdate,
+  BeginRoomResult,
+  ClaimCapacityResult,
+  FleetStore,
+  NodeRecord,
+  PoolSummary,
+  ReleaseRoomResult,
+  RoomRecord,
+  SummaryDelta,
+  SummarySnapshot,
+} from '../ports/fleet-store.ts';
+
+interface MemRoom {
+  roomId: string;
+  state: RoomState;
+  pool?: string | undefined;
+  weight?: number | undefined;
+  eventId?: string | undefined;
+  createdAt?: number | undefined;
+  requestedAt?: number | undefined;
+  releasedAt?: number | undefined;
+  queuedAt?: number | undefined;
+  placedAt?: number | undefined;
+  placement?: ContainerRef | undefined;
+  target?: ContainerRef | undefined;
+  tenantId?: string | undefined;
+  /** Queue index key (`qpk` of the DynamoDB item): `QUEUE#<pool>` while queued, `PLACING#<pool>` while placing. */
+  qpk?: string | undefined;
+  /** Queue index sort key (`qsk`): zero-padded time + `#` + roomId. */
+  qsk?: string | undefined;
+}
+
+interface MemContainer {
+  nodeId: string;
+  pool: string;
+  index: number;
+  capacity: number;
+  used: number;
+  free: number;
+  accepting: boolean;
+  /** Placement index key (`gpk`): set while accepting. */
+  inPlacement: boolean;
+  /** Pool-nodes index key (`npk`): removed when the node is terminated. */
+  inPoolList: boolean;
+  rooms: Map<string, number>;
+  privateIp?: string | undefined;
+  publicIp?: string | undefined;
+  cpuset?: string | undefined;
+}
+
+interface MemNode extends NodeRecord {
+  state: NodeState;
+  hot: boolean;
+  readyAt?: number | undefined;
+  emptySince?: number | undefined;
+  drainingSince?: number | undefined;
+  drainReason?: string | undefined;
+  inPoolList: boolean;
+}
+
+interface MemSummary {
+  readyFree: number;
+  pendingCapacity: number;
+  queuedWeight: number;
+  liveNodes: number;
+  arrivals: Map<string, number>;
+  launches: Map<string, number>;
+  draining: Map<string, number>;
+  forecastWeight?: number | undefined;
+}
+
+const queueSk = (queuedAt: number, roomId: string) => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
+const queuePk = (pool: string) => `QUEUE#${pool}`;
+const placingPk = (pool: string) => `PLACING#${pool}`;
+const byQsk = (a: MemRoom, b: MemRoom) => ((a.qsk ?? '') < (b.qsk ?? '') ? -1 : (a.qsk ?? '') > (b.qsk ?? '') ? 1 : 0);
+
+function toRoom(r: MemRoom): RoomRecord {
+  return {
+    roomId: r.roomId,
+    state: r.state,
+    pool: r.pool ?? '',
+    weight: r.weight ?? 0,
+    eventId: r.eventId ?? '',
+    createdAt: r.createdAt ?? 0,
+    requestedAt: r.requestedAt ?? 0,
+    releasedAt: r.releasedAt,
+    queuedAt: r.queuedAt,
+    placedAt: r.placedAt,
+    placement: r.placement ? { ...r.placement } : undefined,
+    target: r.target ? { ...r.target } : undefined,
+    tenantId: r.tenantId,
+  };
+}
+
+function toContainer(c: MemContainer): ContainerView {
+  return {
+    nodeId: c.nodeId,
+    index: c.index,
+    capacity: c.capacity,
+    used: c.used,
+    accepting: c.accepting,
+    privateIp: c.privateIp,
+    publicIp: c.publicIp,
+    cpuset: c.cpuset,
+    rooms: Object.fromEntries(c.rooms),
+  };
+}
+
+/**
+ * The fleet store in memory.
+ *
+ * @example
+ * const store = new MemoryFleetStore();
+ * await store.createNode({ nodeId: 'i-1', pool: 'default', state: 'launching', … }, now);
+ */
+export class MemoryFleetStore implements FleetStore {
+  private readonly rooms = new Map<string, MemRoom>();
+  private readonly nodes = new Map<string, MemNode>();
+  /** Containers by node id, then index. */
+  private readonly containers = new Map<string, Map<number, MemContainer>>();
+  private readonly summaries = new Map<string, MemSummary>();
+  private readonly histories = new Map<string, { slots: Map<string, number>; throughMinute?: number | undefined }>();
+
+  // ------------------------------------------------------------------------------------ rooms
+
+  public async getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    const r = this.rooms.get(roomId);
+    return r ? toRoom(r) : undefined;
+  }
+
+  public async beginRoom(input: Parameters<FleetStore['beginRoom']>[0]): Promise<BeginRoomResult> {
+    const { roomId, pool, weight, eventId, eventTime, now, target, tenantId } = input;
+    const old = this.rooms.get(roomId);
+    if (old === undefined || (old.state === 'released' && (old.releasedAt ?? Number.NEGATIVE_INFINITY) < eventTime)) {
+      const room: MemRoom = {
+        roomId,
+        state: 'placing',
+        pool,
+        weight,
+        eventId,
+        createdAt: eventTime,
+        requestedAt: now,
+        target: target ? { ...target } : undefined,
+        tenantId: tenantId || undefined,
+        qpk: placingPk(pool),
+        qsk: queueSk(now, roomId),
+      };
+      this.rooms.set(roomId, room);
+      return { kind: 'claimed', room: toRoom(room) };
+    }
+    const room = toRoom(old);
+    if (old.state === 'released') return { kind: 'stale', releasedAt: old.releasedAt ?? 0 };
+    if (old.state === 'placing' && old.eventId === eventId) return { kind: 'claimed', room };
+    return { kind: 'active', room };
+  }
+
+  public async setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean> {
+    const r = this.rooms.get(roomId);
+    if (!r || r.state !== 'placing' || r.eventId !== eventId) return false;
+    r.target = { ...target };
+    return true;
+  }
+
+  public async confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean> {
+    const r = this.rooms.get(roomId);
+    if (!r || r.state !== 'placing' || r.eventId !== eventId) return false;
+    r.state = 'placed';
+    r.placement = { ...placement };
+    r.placedAt = now;
+    r.target = undefined;
+    r.qpk = undefined;
+    r.qsk = undefined;
+    return true;
+  }
+
+  public async markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean> {
+    const r = this.rooms.get(room.roomId);
+    if (!r || r.state !== 'placing' || r.eventId !== eventId) return false;
+    const queuedAt = room.queuedAt ?? now;
+    r.state = 'queued';
+    r.queuedAt = queuedAt;
+    r.qpk = queuePk(room.pool);
+    r.qsk = queueSk(queuedAt, room.roomId);
+    r.target = undefined;
+    return true;
+  }
+
+  public async listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]> {
+    const key = queuePk(pool);
+    return [...this.rooms.values()]
+      .filter((r) => r.qpk === key)
+      .sort(byQsk)
+      .slice(0, limit)
+      .map(toRoom);
+  }
+
+  public async claimQueued(
+    roomId: string,
+    claimId: string,
+    target: ContainerRef,
+    placing?: { readonly pool: string; readonly now: number },
+  ): Promise<RoomRecord | undefined> {
+    const r = this.rooms.get(roomId);
+    if (!r || r.state !== 'queued') return undefined;
+    r.state = 'placing';
+    r.eventId = claimId;
+    r.target = { ...target };
+    if (placing) {
+      r.qpk = placingPk(placing.pool);
+      r.qsk = queueSk(placing.now, roomId);
+    } else r.qpk = undefined;
+    return toRoom(r);
+  }
+
+  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+    const key = placingPk(pool);
+    const before = queueSk(claimedBefore, '');
+    return [...this.rooms.values()]
+      .filter((r) => r.qpk === key && (r.qsk ?? '') < before)
+      .sort(byQsk)
+      .slice(0, limit)
+      .filter((r) => r.state === 'placing')
+      .map(toRoom);
+  }
+
+  public async getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>> {
+    const found = new Map<string, RoomRecord>();
+    for (const id of roomIds) {
+      const r = this.rooms.get(id);
+      if (r) found.set(id, toRoom(r));
+    }
+    return found;
+  }
+
+  public async rejectQueued(roomId: string, now: number): Promise<RoomRecord | undefined> {
+    const r = this.rooms.get(roomId);
+    if (!r || r.state !== 'queued') return undefined;
+    const before = toRoom(r);
+    r.state = 'released';
+    r.releasedAt = now;
+    r.qpk = undefined;
+    r.qsk = undefined;
+    return before;
+  }
+
+  public async releaseRoom(roomId: string, eventTime: number, now: number): Promise<ReleaseRoomResult> {
+    void now;
+    const old = this.rooms.get(roomId);
+    if (old === undefined) {
+      this.rooms.set(roomId, { roomId, state: 'released', releasedAt: eventTime });
+      return { kind: 'tombstoned' };
+    }
+    const applies =
+      (old.state !== 'released' && old.createdAt !== undefined && old.createdAt <= eventTime) ||
+      (old.state === 'released' && (old.releasedAt ?? Number.NEGATIVE_INFINITY) < eventTime);
+    if (!applies) return { kind: 'ignored', reason: old.state === 'released' ? 'already-released' : 'older-than-create' };
+    const previous = toRoom(old);
+    old.state = 'released';
+    old.releasedAt = eventTime;
+    old.qpk = undefined;
+    old.qsk = undefined;
+    if (previous.state === 'released') return { kind: 'ignored', reason: 'already-released' };
+    return { kind: 'released', previous };
+  }
+
+  public async listRooms(states: readonly RoomState[]): Promise<readonly RoomRecord[]> {
+    return [...this.rooms.values()].filter((r) => states.includes(r.state)).map(toRoom);
+  }
+
+  // -------------------------------------------------------------------------------- capacity
+
+  public async findCandidates(pool: string, weight: number, limit: number): Promise<readonly ContainerView[]> {
+    const out: MemContainer[] = [];
+    for (const byIndex of this.containers.values()) {
+      for (const c of byIndex.values()) if (c.inPlacement && c.pool === pool && c.free >= weight) out.push(c);
+    }
+    return out
+      .sort((a, b) => a.free - b.free || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0) || a.index - b.index)
+      .slice(0, limit)
+      .map(toContainer);
+  }
+
+  public async claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult> {
+    void now;
+    const c = this.containers.get(ref.nodeId)?.get(ref.container);
+    if (!c) return { kind: 'conflict' };
+    if (c.rooms.has(roomId)) return { kind: 'already', container: toContainer(c) };
+    if (!c.accepting || c.free < weight) return { kind: 'conflict' };
+    c.rooms.set(roomId, weight);
+    c.used += weight;
+    c.free -= weight;
+    return { kind: 'claimed', container: toContainer(c) };
+  }
+
+  public async releaseCapacity(ref: ContainerRef, roomId: string, weight: number): Promise<ContainerView | undefined> {
+    const c = this.containers.get(ref.nodeId)?.get(ref.container);
+    const held = c?.rooms.get(roomId);
+    if (!c || held === undefined) return undefined;
+    // Held with another weight (a reconnect of a different size): release what is held.
+    void weight;
+    c.rooms.delete(roomId);
+    c.used -= held;
+    c.free += held;
+    return toContainer(c);
+  }
+
+  public async roomsOnNode(nodeId: string): Promise<ReadonlyMap<number, readonly string[]>> {
+    const out = new Map<number, string[]>();
+    for (const c of this.containers.get(nodeId)?.values() ?? []) out.set(c.index, [...c.rooms.keys()]);
+    return out;
+  }
+
+  // ----------------------------------------------------------------------------------- nodes
+
+  public async createNode(node: NodeRecord, now: number): Promise<boolean> {
+    void now;
+    if (this.nodes.has(node.nodeId)) return false;
+    this.nodes.set(node.nodeId, { ...node, hot: false, inPoolList: true });
+    return true;
+  }
+
+  public async getNode(nodeId: string): Promise<NodeView | undefined> {
+    const n = this.nodes.get(nodeId);
+    return n ? this.view(n) : undefined;
+  }
+
+  public async listNodes(pool: string): Promise<readonly NodeView[]> {
+    const out: NodeView[] = [];
+    for (const n of this.nodes.values()) {
+      if (n.pool !== pool || !n.inPoolList) continue;
+      out.push(this.view(n, (c) => c.inPoolList));
+    }
+    return out;
+  }
+
+  public async transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined> {
+    void now;
+    const n = this.nodes.get(nodeId);
+    if (!n || !from.includes(n.state)) return undefined;
+    n.state = to;
+    if (to === 'draining') {
+      n.drainingSince = now;
+      n.drainReason = drainReason ?? 'surplus';
+    }
+    if (to === 'ready') {
+      n.drainingSince = undefined;
+      n.drainReason = undefined;
+    }
+    if (to === 'terminated') n.inPoolList = false;
+    const view = this.view(n);
+    if (to === 'terminated') {
+      for (const c of this.containers.get(nodeId)?.values() ?? []) {
+        c.accepting = false;
+        c.inPlacement = false;
+        c.inPoolList = false;
+      }
+    }
+    return view;
+  }
+
+  public async markReady(
+    nodeId: string,
+    containers: readonly { index: number; privateIp?: string | undefined; publicIp?: string | undefined; cpuset?: string | undefined }[],
+    now: number,
+  ): Promise<NodeView | undefined> {
+    const n = this.nodes.get(nodeId);
+    if (!n) return undefined;
+    if (n.state === 'draining') return this.view(n);
+    if (n.state !== 'launching' && n.state !== 'booting' && n.state !== 'ready') return undefined;
+    const wasReady = n.state === 'ready';
+    let byIndex = this.containers.get(nodeId);
+    if (!byIndex) this.containers.set(nodeId, (byIndex = new Map()));
+    for (const c of containers) {
+      if (byIndex.has(c.index)) continue;
+      byIndex.set(c.index, {
+        nodeId,
+        pool: n.pool,
+        index: c.index,
+        capacity: n.capacityPerContainer,
+        used: 0,
+        free: n.capacityPerContainer,
+        accepting: false,
+        inPlacement: false,
+        inPoolList: true,
+        rooms: new Map(),
+        privateIp: c.privateIp,
+        publicIp: c.publicIp,
+        cpuset: c.cpuset,
+      });
+    }
+    if (!wasReady) {
+      n.state = 'ready';
+      n.readyAt = now;
+    }
+    if (!n.hot) this.setContainersAccepting(nodeId, containers.map((c) => c.index), true);
+    return this.view(n);
+  }
+
+  public async setAccepting(nodeId: string, accepting: boolean): Promise<void> {
+    if (!this.nodes.has(nodeId)) return;
+    this.setContainersAccepting(nodeId, [...(this.containers.get(nodeId)?.keys() ?? [])], accepting);
+  }
+
+  public async setHot(nodeId: string, hot: boolean): Promise<void> {
+    const n = this.nodes.get(nodeId);
+    if (n) n.hot = hot;
+  }
+
+  public async setEmptySince(nodeId: string, since: number | undefined): Promise<void> {
+    const n = this.nodes.get(nodeId);
+    if (n) n.emptySince = since;
+  }
+
+  // ------------------------------------------------------------------------------- summaries
+
+  public async adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary> {
+    const s = this.summary(pool);
+    s.readyFree += delta.readyFree ?? 0;
+    s.pendingCapacity += delta.pendingCapacity ?? 0;
+    s.queuedWeight += delta.queuedWeight ?? 0;
+    s.liveNodes += delta.liveNodes ?? 0;
+    const minute = bucketKey(now);
+    if (delta.arrivals) s.arrivals.set(minute, (s.arrivals.get(minute) ?? 0) + delta.arrivals);
+    if (delta.launches) s.launches.set(minute, (s.launches.get(minute) ?? 0) + delta.launches);
+    for (const [nodeId, free] of Object.entries(delta.drainingSet ?? {})) s.draining.set(nodeId, free);
+    for (const nodeId of delta.drainingRemove ?? []) s.draining.delete(nodeId);
+    return this.summaryView(pool, s);
+  }
+
+  public async getSummary(pool: string): Promise<PoolSummary> {
+    return this.summaryView(pool, this.summary(pool));
+  }
+
+  public async replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void> {
+    const s = this.summary(pool);
+    const oldest = Math.floor((now - windowMs) / 60_000) + 1;
+    s.readyFree = snapshot.readyFree;
+    s.pendingCapacity = snapshot.pendingCapacity;
+    s.queuedWeight = snapshot.queuedWeight;
+    s.liveNodes = snapshot.liveNodes;
+    if (snapshot.forecastWeight !== undefined) s.forecastWeight = snapshot.forecastWeight;
+    for (const k of Object.keys(current.arrivals)) if (Number(k) < oldest) s.arrivals.delete(k);
+    for (const k of Object.keys(current.launches)) if (Number(k) < oldest) s.launches.delete(k);
+    for (const k of Object.keys(current.draining)) if (!(k in snapshot.draining)) s.draining.delete(k);
+    for (const [nodeId, free] of Object.entries(snapshot.draining)) s.draining.set(nodeId, free);
+  }
+
+  // --------------------------------------------------------------------------- arrival history
+
+  public async getArrivalHistory(pool: string): Promise<ArrivalHistory> {
+    const h = this.histories.get(pool);
+    return { pool, slots: Object.fromEntries(h?.slots ?? []), throughMinute: h?.throughMinute };
+  }
+
+  public async recordArrivalHistory(pool: string, update: ArrivalHistoryUpdate): Promise<boolean> {
+    let h = this.histories.get(pool);
+    if (h?.throughMinute !== update.expectedThroughMinute) return false;
+    if (!h) this.histories.set(pool, (h = { slots: new Map() }));
+    for (const [k, v] of Object.entries(update.add)) h.slots.set(k, (h.slots.get(k) ?? 0) + v);
+    for (const [k, v] of Object.entries(update.set)) h.slots.set(k, v);
+    for (const k of update.remove) h.slots.delete(k);
+    h.throughMinute = update.throughMinute;
+    return true;
+  }
+
+  // --------------------------------------------------------------------------------- helpers
+
+  private setContainersAccepting(nodeId: string, indexes: readonly number[], accepting: boolean): void {
+    const byIndex = this.containers.get(nodeId);
+    for (const index of indexes) {
+      const c = byIndex?.get(index);
+      if (!c) continue;
+      c.accepting = accepting;
+      c.inPlacement = accepting;
+    }
+  }
+
+  private view(n: MemNode, include: (c: MemContainer) => boolean = () => true): NodeView {
+    const containers = [...(this.containers.get(n.nodeId)?.values() ?? [])]
+      .filter(include)
+      .sort((a, b) => a.index - b.index)
+      .map(toContainer);
+    return {
+      nodeId: n.nodeId,
+      pool: n.pool,
+      state: n.state,
+      instanceType: n.instanceType,
+      launchedAt: n.launchedAt,
+      readyAt: n.readyAt,
+      hot: n.hot,
+      emptySince: n.emptySince,
+      drainingSince: n.drainingSince,
+      drainReason: n.drainReason,
+      containers,
+      plannedCapacity: n.containersPerNode * n.capacityPerContainer,
+    };
+  }
+
+  private summary(pool: string): MemSummary {
+    let s = this.summaries.get(pool);
+    if (!s) {
+      s = { readyFree: 0, pendingCapacity: 0, queuedWeight: 0, liveNodes: 0, arrivals: new Map(), launches: new Map(), draining: new Map() };
+      this.summaries.set(pool, s);
+    }
+    return s;
+  }
+
+  private summaryView(pool: string, s: MemSummary): PoolSummary {
+    return {
+      pool,
+      arrivals: Object.fromEntries(s.arrivals),
+      launches: Object.fromEntries(s.launches),
+      readyFree: s.readyFree,
+      pendingCapacity: s.pendingCapacity,
+      queuedWeight: s.queuedWeight,
+      liveNodes: s.liveNodes,
+      draining: Object.fromEntries(s.draining),
+      ...(s.forecastWeight !== undefined ? { forecastWeight: s.forecastWeight } : {}),
+    };
+  }
+}
