@@ -5,7 +5,8 @@
  *
  * Environment (set by the CDK stack): `FLEET_TABLE`, `EVENT_BUS_NAME`, `CONFIG_PARAMETER`,
  * `LAUNCH_TEMPLATE_ID`, `SUBNET_IDS` (comma-separated), `SECURITY_GROUP_IDS`, `FLEET_NAME`,
- * `DLQ_URL`.
+ * `DLQ_URL`; optional `ELASTIC_IP_POOL` (comma-separated Elastic IP allocation ids to use before
+ * allocating new ones). `AWS_REGION` (set by Lambda) is rendered into the node user-data.
  *
  * @module
  */
@@ -21,7 +22,8 @@ import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.
 import { SsmConfigSource } from '../../shared/adapters/ssm-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { ConfigSourceError } from '../../shared/errors.ts';
-import { logger } from './observability.ts';
+import { NODE_SOURCE } from '../../shared/events/schemas.ts';
+import { logger, METRICS_NAMESPACE } from './observability.ts';
 
 /** The DynamoDB client every function shares (fleet table and idempotency table). */
 export const dynamoDbClient = new DynamoDBClient({});
@@ -47,9 +49,22 @@ export function awsDependencies(): AppDeps {
       subnetIds: list(process.env.SUBNET_IDS),
       securityGroupIds: list(process.env.SECURITY_GROUP_IDS),
       fleet: env('FLEET_NAME'),
+      addressPool: list(process.env.ELASTIC_IP_POOL),
     }),
     publisher: new EventBridgePublisher({ client: new EventBridgeClient({}), busName: env('EVENT_BUS_NAME'), clock }),
-    config: new SsmConfigSource({ client: new SSMClient({}), configParameter: env('CONFIG_PARAMETER'), clock }),
+    config: new SsmConfigSource({
+      client: new SSMClient({}),
+      configParameter: env('CONFIG_PARAMETER'),
+      clock,
+      // The launch path renders the bootstrap template per pool (same renderer as render-bootstrap).
+      bootstrap: {
+        fleet: env('FLEET_NAME'),
+        eventBusName: env('EVENT_BUS_NAME'),
+        nodeSource: NODE_SOURCE,
+        metricsNamespace: METRICS_NAMESPACE,
+        region: env('AWS_REGION'),
+      },
+    }),
     deadLetters: new SqsDeadLetterQueue({ client: new SQSClient({}), queueUrl: env('DLQ_URL') }),
     clock,
     random: () => randomInt(0, 2 ** 31) / 2 ** 31,
