@@ -183,20 +183,19 @@ function formatPath(path: readonly PropertyKey[]): string {
  * const config = parseDeploymentConfig({ fleetName: 'prod', autoscaler: { pools: [{ name: 'default', maxNodes: 50 }] } });
  */
 export function parseDeploymentConfig(input: unknown): DeploymentConfig {
-  const parsed = DeploymentConfigSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new DeploymentConfigError(parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
-  }
-  const raw = parsed.data;
   const issues: string[] = [];
-
   let autoscaler: AutoscalerConfig | undefined;
   try {
-    autoscaler = parseAutoscalerConfig(raw.autoscaler);
+    autoscaler = parseAutoscalerConfig(isPlainObject(input) ? input.autoscaler : undefined);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     issues.push(...error.issues.map((i) => `autoscaler.${i}`));
   }
+  const parsed = DeploymentConfigSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new DeploymentConfigError([...parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`), ...issues]);
+  }
+  const raw = parsed.data;
 
   const configParameter = raw.configParameter ?? `/wcs-autoscaler/${raw.fleetName}/config`;
   const names = bootstrapParameterNames(configParameter);

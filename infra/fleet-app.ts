@@ -55,7 +55,6 @@ export function addFleet(app: App, config: DeploymentConfig, options: AddFleetOp
     tags: { 'wcs-autoscaler:component': 'control-plane' },
     description: `wcs-autoscaler ${config.fleetName}: bus, rules, functions, schedule, media node launch template, dashboard`,
   });
-  stateless.addDependency(stateful);
   if (options.nagChecks ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     acknowledgeNagFindings({ stateful, stateless });

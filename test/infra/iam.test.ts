@@ -1,0 +1,197 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_TABLE_ACTIONS, IDEMPOTENCY_TABLE_ACTIONS } from '../../infra/constructs/autoscaler-function.ts';
+import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2-compute-provider.ts';
+import { AUTOSCALER_SOURCE, NODE_SOURCE } from '../../shared/events/schemas.ts';
+import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
+import { actionsOf, iamStatements, resourcesOfType, synthFleet, type StatementJson, type SynthesizedFleet } from './support.ts';
+
+const INPUT = {
+  fleetName: 'prod',
+  account: '123456789012',
+  region: 'eu-central-1',
+  autoscaler: { pools: [{ name: 'default' }, { name: 'tenant-b' }] },
+  nodeSettings: { 'tenant-b': { licenseParameter: '/tenant-b/wcs-license' } },
+};
+
+/** EC2 actions that read only; everything else in `ec2:` changes something. */
+const EC2_READ_ONLY = /^ec2:(Describe|Get|List)/;
+/** Condition keys that tie an EC2 action to this fleet's tag. */
+const TAG_CONDITION = /^(aws:RequestTag|aws:ResourceTag|ec2:ResourceTag)\//;
+
+function conditionKeys(statement: StatementJson): string[] {
+  return Object.values(statement.Condition ?? {}).flatMap((byKey) => Object.keys(byKey));
+}
+
+function resourcesOf(statement: StatementJson): unknown[] {
+  return Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+}
+
+function isLaunchTemplateArn(resource: unknown): boolean {
+  return JSON.stringify(resource).includes(':launch-template/');
+}
+
+describe('IAM of the fleet (least privilege)', () => {
+  let fleet: SynthesizedFleet;
+  let stateless: Template;
+  let statements: Array<{ owner: string; statement: StatementJson }>;
+
+  beforeAll(() => {
+    fleet = synthFleet(INPUT);
+    stateless = fleet.statelessTemplate;
+    statements = [...iamStatements(fleet.statefulTemplate), ...iamStatements(stateless)];
+  });
+
+  describe('security: EC2 mutations are scoped', () => {
+    it('grants no EC2 mutating action without a fleet tag condition or a launch-template restriction, in any stack', () => {
+      // Prepare
+      const mutating = statements.filter(({ statement }) => statement.Effect === 'Allow' && actionsOf(statement).some((a) => a.startsWith('ec2:') && !EC2_READ_ONLY.test(a)));
+
+      // Assess
+      expect(mutating.length).toBeGreaterThan(0);
+      for (const { owner, statement } of mutating) {
+        const tagged = conditionKeys(statement).some((k) => TAG_CONDITION.test(k));
+        const byTemplate = conditionKeys(statement).includes('ec2:LaunchTemplate') || resourcesOf(statement).every(isLaunchTemplateArn);
+        expect(tagged || byTemplate, `${owner} ${statement.Sid ?? ''}: ${actionsOf(statement).join(', ')}`).toBe(true);
+        expect(actionsOf(statement).some((a) => a.includes('*')), `${owner}: wildcard action`).toBe(false);
+      }
+    });
+
+    it('grants no IAM action but iam:PassRole of the node role to EC2', () => {
+      // Act
+      const iamGrants = statements.filter(({ statement }) => actionsOf(statement).some((a) => a.startsWith('iam:')));
+
+      // Assess
+      expect(iamGrants.length).toBe(3);
+      for (const { statement } of iamGrants) {
+        expect(actionsOf(statement)).toEqual(['iam:PassRole']);
+        expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/NodeRole/), 'Arn'] });
+      }
+    });
+  });
+
+  describe('function roles', () => {
+    let functionRoles: string[];
+    let byRole: (role: string) => StatementJson[];
+
+    beforeAll(() => {
+      functionRoles = resourcesOfType(stateless, 'AWS::Lambda::Function').map(([, fn]) => (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+      byRole = (role) =>
+        resourcesOfType(stateless, 'AWS::IAM::Policy')
+          .filter(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: role }]))
+          .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: StatementJson[] }).Statement);
+    });
+
+    it('gives each function its own role with no managed policy', () => {
+      expect(new Set(functionRoles).size).toBe(3);
+      for (const role of functionRoles) {
+        expect(stateless.findResources('AWS::IAM::Role')[role]?.Properties?.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('allows RunInstances only with this launch template, creating resources tagged with the fleet and a pool', () => {
+      for (const role of functionRoles) {
+        const run = byRole(role).filter((s) => actionsOf(s).includes('ec2:RunInstances'));
+        const create = run.find((s) => s.Sid === 'RunInstancesCreateFleetTagged')!;
+        expect(create.Condition).toEqual({
+          ArnEquals: { 'ec2:LaunchTemplate': expect.anything() },
+          StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod' },
+          Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
+        });
+        expect(JSON.stringify(create.Resource)).toMatch(/instance\/\*.*volume\/\*.*network-interface\/\*/);
+        const template = run.find((s) => s.Sid === 'RunInstancesWithLaunchTemplate')!;
+        expect(JSON.stringify(template.Resource)).toContain(':launch-template/');
+        const network = run.find((s) => s.Sid === 'RunInstancesUseNetworkAndImage')!;
+        expect(network.Condition).toEqual({ ArnEquals: { 'ec2:LaunchTemplate': create.Condition!.ArnEquals!['ec2:LaunchTemplate'] } });
+        expect(JSON.stringify(network.Resource)).not.toMatch(/subnet\/\*|security-group\/\*/);
+      }
+    });
+
+    it('allows terminate and Elastic IP address changes only on resources carrying this fleet\'s tag', () => {
+      for (const role of functionRoles) {
+        const policy = byRole(role);
+        for (const sid of ['TerminateFleetInstances', 'AddressFleetNodes', 'ReleaseFleetElasticIps']) {
+          expect(policy.find((s) => s.Sid === sid)?.Condition, sid).toEqual({ StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: 'prod' } });
+        }
+        expect(policy.find((s) => s.Sid === 'AllocateFleetElasticIps')?.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod' } });
+        expect(policy.find((s) => s.Sid === 'TagOnCreateOnly')?.Condition).toEqual({
+          StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod', 'ec2:CreateAction': ['RunInstances', 'AllocateAddress'] },
+        });
+        expect(actionsOf(policy.find((s) => s.Sid === 'DescribeUnscopable')!)).toEqual(['ec2:DescribeInstances', 'ec2:DescribeAddresses']);
+      }
+    });
+
+    it('scopes table access to the two tables (and the fleet table\'s indexes by name) with the actions the code uses', () => {
+      for (const role of functionRoles) {
+        const dynamo = byRole(role).filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+        expect(dynamo.map((s) => s.Sid).sort()).toEqual(['FleetTable', 'IdempotencyTable']);
+        expect(actionsOf(dynamo.find((s) => s.Sid === 'FleetTable')!)).toEqual([...FLEET_TABLE_ACTIONS]);
+        expect(actionsOf(dynamo.find((s) => s.Sid === 'IdempotencyTable')!)).toEqual([...IDEMPOTENCY_TABLE_ACTIONS]);
+        const resources = JSON.stringify(dynamo.map((s) => s.Resource));
+        expect(resources).toContain('/index/placement');
+        expect(resources).not.toContain('/index/*');
+      }
+    });
+
+    it('puts events only on the fleet bus with the autoscaler source, and reads only its own parameters', () => {
+      for (const role of functionRoles) {
+        const policy = byRole(role);
+        const put = policy.find((s) => s.Sid === 'PutAutoscalerEvents')!;
+        expect(put.Condition).toEqual({ StringEquals: { 'events:source': AUTOSCALER_SOURCE } });
+        expect(put.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
+        const read = policy.find((s) => s.Sid === 'ReadParameters')!;
+        expect(actionsOf(read)).toEqual(['ssm:GetParameter']);
+        expect(resourcesOf(read)).toHaveLength(1 + 1 + 2); // config, template, node settings × 2 pools
+        expect(JSON.stringify(read.Resource)).not.toContain('secrets');
+      }
+    });
+  });
+
+  describe('node role', () => {
+    let nodeStatements: StatementJson[];
+
+    beforeAll(() => {
+      nodeStatements = iamStatements(stateless)
+        .filter(({ owner, statement }) => owner.includes('NodeRole') && statement.Sid !== undefined)
+        .map(({ statement }) => statement);
+    });
+
+    it('reads exactly the SecureString names (defaults and per-pool overrides), decrypting only via SSM for those parameters', () => {
+      // Prepare
+      const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-central-1:123456789012:parameter${name}`]] });
+      const names = ['/wcs-autoscaler/prod/secrets/wcs-license', '/wcs-autoscaler/prod/secrets/wcs-password', '/tenant-b/wcs-license'];
+
+      // Assess
+      const read = nodeStatements.find((s) => s.Sid === 'ReadWcsSecrets')!;
+      expect(read.Action).toBe('ssm:GetParameter');
+      expect(read.Resource).toEqual(names.map(arn));
+      const decrypt = nodeStatements.find((s) => s.Sid === 'DecryptWcsSecretsViaSsm')!;
+      expect(decrypt.Action).toBe('kms:Decrypt');
+      expect(decrypt.Condition).toEqual({
+        StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com' },
+        'ForAnyValue:StringEquals': { 'kms:EncryptionContext:PARAMETER_ARN': names.map(arn) },
+      });
+    });
+
+    it('puts only NodeReady / NodeUnhealthy on this bus, and metrics only in the fleet namespace', () => {
+      const put = nodeStatements.find((s) => s.Sid === 'PutNodeEvents')!;
+      expect(put.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
+      expect(put.Condition).toEqual({
+        StringEquals: { 'events:source': NODE_SOURCE },
+        'ForAllValues:StringEquals': { 'events:detail-type': ['NodeReady', 'NodeUnhealthy'] },
+      });
+      const metrics = nodeStatements.find((s) => s.Sid === 'PutWcsMetrics')!;
+      expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } });
+    });
+
+    it('uses Session Manager (AmazonSSMManagedInstanceCore), needs no EC2 API and has no SSH ingress', () => {
+      stateless.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
+        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
+      });
+      expect(nodeStatements.flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
+      expect(nodeStatements.map((s) => s.Sid).sort()).toEqual(['DecryptWcsSecretsViaSsm', 'PutNodeEvents', 'PutWcsMetrics', 'ReadWcsSecrets']);
+    });
+  });
+});
