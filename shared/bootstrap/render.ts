@@ -9,7 +9,7 @@
  */
 import { heapPerContainerMiB, type PoolConfig } from '../domain/config.ts';
 import { AutoscalerError } from '../errors.ts';
-import { EC2_USER_DATA_LIMIT_BYTES, bootstrapParameterNames, type NodeSettings } from './parameters.ts';
+import { EC2_USER_DATA_LIMIT_BYTES, bootstrapParameterNames, stripTemplateComments, type NodeSettings } from './parameters.ts';
 
 /** Where a node's events and metrics go: the same for every pool of one deployment. */
 export interface FleetTarget {
@@ -87,11 +87,7 @@ export function shellQuote(value: string): string {
 export function renderUserData(input: RenderInput): string {
   const values = templateValues(input);
   const seen = new Set<string>();
-  const rendered = input.template
-    .split('\n')
-    .filter((line, i) => i === 0 || !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/'@@([A-Z_]+)@@'/g, (_, name: string) => {
+  const rendered = stripTemplateComments(input.template).replace(/'@@([A-Z_]+)@@'/g, (_, name: string) => {
       const value = values[name];
       if (value === undefined) throw new AutoscalerError(`bootstrap template: unknown placeholder @@${name}@@`);
       seen.add(name);

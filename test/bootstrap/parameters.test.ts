@@ -7,6 +7,7 @@ import {
   parameterPrefix,
   parseNodeSettings,
   readBootstrapTemplate,
+  stripTemplateComments,
 } from '../../shared/bootstrap/parameters.ts';
 
 describe('Module: bootstrap parameters', () => {
@@ -47,7 +48,8 @@ describe('Module: bootstrap parameters', () => {
     // Assess
     expect(encoded.startsWith('gz64:')).toBe(true);
     expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(8192);
-    expect(decodeTemplate(encoded)).toBe(template);
+    expect(decodeTemplate(encoded)).toBe(stripTemplateComments(template));
+    expect(decodeTemplate(encoded)).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(decodeTemplate('#!/bin/bash\necho plain\n')).toBe('#!/bin/bash\necho plain\n');
   });
 });
