@@ -6,6 +6,7 @@
  */
 import type { PoolConfig } from '../domain/config.ts';
 import type { NodeView } from '../domain/model.ts';
+import { applyFold, foldArrivals, seasonalForecast } from '../domain/predictor.ts';
 import { bucketKey, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
@@ -42,13 +43,19 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   const now = deps.clock.now();
   const instances = await deps.compute.describeFleet(pool.name);
   const reconciled = await reconcilePool(deps, pool, instances);
-  const [nodes, summary, queued] = await Promise.all([
+  const [nodes, summary, queued, storedHistory] = await Promise.all([
     deps.store.listNodes(pool.name),
     deps.store.getSummary(pool.name),
     deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
+    deps.store.getArrivalHistory(pool.name),
   ]);
   const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
-  const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs);
+  // Predictor: fold the last whole minutes into the pool's history (one conditional write), then
+  // forecast the arrivals of the next boot time from the same time on earlier days.
+  const fold = foldArrivals(summary.arrivals, storedHistory, now, Math.max(pool.arrivalWindowMs, 120_000));
+  const history = fold && (await deps.store.recordArrivalHistory(pool.name, fold)) ? applyFold(storedHistory, fold) : storedHistory;
+  const forecastWeight = Math.ceil(seasonalForecast(history, now, pool.bootTimeMs, pool.bootTimeMs + 60_000));
+  const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs, forecastWeight);
   const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now);
   const byId = new Map(nodes.map((n) => [n.nodeId, n]));
   const terminated: string[] = [];
@@ -66,6 +73,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
       queuedWeight,
       liveNodes: plan.capacity.liveNodes,
       draining: Object.fromEntries(plan.capacity.drainingNodes.map((d) => [d.nodeId, d.free])),
+      forecastWeight,
     },
     summary,
     now,

@@ -15,6 +15,7 @@
  * @module
  */
 import type { PoolConfig } from './config.ts';
+import { ewmaRatePerMs } from './predictor.ts';
 import {
   containerFree,
   isLive,
@@ -42,6 +43,10 @@ export interface PoolDemand {
   readonly burstWeight?: number | undefined;
   /** Length of the burst window, ms (the previous minute plus the current one so far). */
   readonly burstWindowMs?: number | undefined;
+  /** EWMA of per-minute arrivals, capacity units per ms (predictor.ts `ewmaRatePerMs`). */
+  readonly ewmaRatePerMs?: number | undefined;
+  /** Arrivals the predictor expects during one boot time from the pool's history, capacity units (predictor.ts). */
+  readonly forecastWeight?: number | undefined;
 }
 
 /** What a pool has right now, as far as scaling is concerned. */
@@ -129,13 +134,15 @@ export function staleBuckets(buckets: MinuteBuckets | undefined, now: number, wi
  * @param now - epoch ms
  * @param windowMs - the pool's arrival window, ms
  */
-export function poolDemand(buckets: MinuteBuckets | undefined, now: number, windowMs: number): PoolDemand {
+export function poolDemand(buckets: MinuteBuckets | undefined, now: number, windowMs: number, forecastWeight?: number): PoolDemand {
   const burstWindowMs = BUCKET_MS + (now % BUCKET_MS);
   return {
     arrivedWeight: sumRecent(buckets, now, windowMs),
     windowMs,
     burstWeight: sumRecent(buckets, now, 2 * BUCKET_MS),
     burstWindowMs,
+    ewmaRatePerMs: ewmaRatePerMs(buckets, now, windowMs),
+    ...(forecastWeight !== undefined ? { forecastWeight } : {}),
   };
 }
 
@@ -150,7 +157,8 @@ export function poolDemand(buckets: MinuteBuckets | undefined, now: number, wind
 export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs'>, demand: PoolDemand): number {
   const windowRate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
   const burstRate = demand.burstWindowMs ? (demand.burstWeight ?? 0) / demand.burstWindowMs : 0;
-  return Math.max(pool.headroomMin, Math.ceil(Math.max(windowRate, burstRate) * pool.bootTimeMs - 1e-9));
+  const measured = Math.max(windowRate, burstRate, demand.ewmaRatePerMs ?? 0) * pool.bootTimeMs;
+  return Math.max(pool.headroomMin, Math.ceil(Math.max(measured, demand.forecastWeight ?? 0) - 1e-9));
 }
 
 /**

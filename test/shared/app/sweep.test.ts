@@ -162,6 +162,8 @@ describe('Function: sweepPool', () => {
       queuedWeight: 0,
       liveNodes: 2,
       draining: {},
+      // The predictor's forecast, written by every sweep: no history for this time of day yet.
+      forecastWeight: 0,
     });
   });
 

@@ -486,6 +486,7 @@ describe('Function: poolDemand', () => {
     const demand = poolDemand(buckets, now, 10 * MIN);
 
     // Assess
-    expect(demand).toEqual({ arrivedWeight: 35, windowMs: 10 * MIN, burstWeight: 30, burstWindowMs: 90_000 });
+    // EWMA (α 0.5) over whole minutes 91–99: 5 in minute 95 and 20 in 99 → 10.15625 units/min
+    expect(demand).toEqual({ arrivedWeight: 35, windowMs: 10 * MIN, burstWeight: 30, burstWindowMs: 90_000, ewmaRatePerMs: 10.15625 / MIN });
   });
 });
