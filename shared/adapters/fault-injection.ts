@@ -27,6 +27,9 @@ export function isReadMethod(name: string): boolean {
   return READ_METHOD.test(name);
 }
 
+/** A key attribute, marshalled (`{ S: 'x' }`) or not (`'x'`: the document client marshals later). */
+const attr = (v: unknown): string => (typeof v === 'string' ? v : typeof (v as { S?: unknown })?.S === 'string' ? (v as { S: string }).S : '?');
+
 const DYNAMODB_WRITE = /^(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems)Command$/;
 
 /** When to crash. Counting restarts at every {@link FaultInjector.arm}. */
@@ -117,11 +120,9 @@ export class FaultInjector {
         const result = await next(args);
         const command = context.commandName ?? '';
         if (DYNAMODB_WRITE.test(command)) {
-          const key = (args.input as { Key?: Record<string, { S?: string }> }).Key;
-          const where = key ? ` ${key.pk?.S ?? '?'}/${key.sk?.S ?? '?'}` : '';
-          const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;
-          const put = item ? ` ${item.pk?.S ?? '?'}/${item.sk?.S ?? '?'}` : '';
-          this.afterWrite(`dynamodb.${command.replace(/Command$/, '')}${where || put}`);
+          const input = args.input as { Key?: Record<string, unknown>; Item?: Record<string, unknown> };
+          const keyOf = (k: Record<string, unknown> | undefined) => (k ? ` ${attr(k.pk)}/${attr(k.sk)}` : '');
+          this.afterWrite(`dynamodb.${command.replace(/Command$/, '')}${keyOf(input.Key) || keyOf(input.Item)}`);
         }
         return result;
       },

@@ -56,8 +56,10 @@ export async function terminateNode(deps: AppDeps, node: NodeView, reason: strin
 }
 
 /**
- * Close the record of a node whose instance is gone: mark it terminated, release its rooms and
- * publish `RoomInterrupted` for each so applications can re-create them.
+ * Close the record of a node whose instance is gone: stop placement on it, release its rooms
+ * (publishing `RoomInterrupted` for each so applications can re-create them), and only then
+ * mark it terminated. The order makes a crash anywhere safe: until the last write the node is
+ * still live, so the retried event, or the sweep (its instance is gone), closes it again.
  *
  * @returns ids of the rooms interrupted
  */
@@ -65,21 +67,21 @@ export async function closeNode(deps: AppDeps, nodeId: string, reason: string): 
   const now = deps.clock.now();
   const node = await deps.store.getNode(nodeId);
   if (!node || node.state === 'terminated') return [];
-  const closed = await deps.store.transitionNode(nodeId, ['launching', 'booting', 'ready', 'draining', 'terminating'], 'terminated', now);
-  if (!closed) return [];
+  await deps.store.setAccepting(nodeId, false);
   const events: OutboundEvent[] = [];
   const interrupted: string[] = [];
   const rooms = await deps.store.roomsOnNode(nodeId);
   for (const [container, ids] of rooms) {
     for (const roomId of ids) {
       const res = await deps.store.releaseRoom(roomId, now, now);
-      const weight = res.kind === 'released' ? res.previous.weight : undefined;
+      const weight = res.kind === 'released' ? res.previous.weight : (await deps.store.getRoom(roomId))?.weight;
       if (weight !== undefined) await deps.store.releaseCapacity({ nodeId, container }, roomId, weight);
       interrupted.push(roomId);
       events.push({ detailType: 'RoomInterrupted', detail: { roomId, nodeId, container, reason } });
     }
   }
-  if (isLive(node.state)) {
+  const closed = await deps.store.transitionNode(nodeId, ['launching', 'booting', 'ready', 'draining', 'terminating'], 'terminated', now);
+  if (closed && isLive(node.state)) {
     await deps.store.adjustSummary(node.pool, removalDelta(node), now);
     events.push({ detailType: 'NodeTerminated', detail: { nodeId, pool: node.pool, reason } });
   }

@@ -6,7 +6,8 @@
  * 1. Instances vs node records: a live or terminating node whose instance is gone (absent from
  *    DescribeInstances, or shutting down / stopped) is closed — its rooms released and published
  *    as `RoomInterrupted`; a node stuck in `terminating` (a crash before TerminateInstances) is
- *    terminated again. (Instances no record accounts for: `terminateOrphans` in sweep.ts.)
+ *    terminated again; a young instance with no record (a crash between RunInstances and
+ *    recording it) is adopted as launching. (Older unrecorded instances: `terminateOrphans`.)
  * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it):
  *    placed when their target container holds them, queued again otherwise.
  * 3. Container room maps vs room records: a container holding a room that is not placed there
@@ -47,6 +48,11 @@ export interface ReconcileResult {
   readonly interruptedRooms: readonly string[];
   /** Nodes stuck in `terminating` whose instance was terminated again. */
   readonly reterminated: readonly string[];
+  /**
+   * Young instances of the pool with no node record (a crash between RunInstances and recording
+   * the node), recorded as launching so their NodeReady is accepted.
+   */
+  readonly adopted: readonly string[];
   /** Stranded `placing` rooms placed (their target held them). */
   readonly placingPlaced: readonly string[];
   /** Stranded `placing` rooms queued again. */
@@ -86,7 +92,7 @@ async function reconcileInstances(
   pool: PoolConfig,
   instances: readonly InstanceDescription[],
   now: number,
-): Promise<Pick<ReconcileResult, 'closedNodes' | 'interruptedRooms' | 'reterminated'>> {
+): Promise<Pick<ReconcileResult, 'closedNodes' | 'interruptedRooms' | 'reterminated' | 'adopted'>> {
   const nodes = await deps.store.listNodes(pool.name);
   const byId = new Map(instances.map((i) => [i.instanceId, i]));
   const closedNodes: string[] = [];
@@ -108,7 +114,28 @@ async function reconcileInstances(
       reterminated.push(node.nodeId);
     }
   }
-  return { closedNodes, interruptedRooms, reterminated };
+  // Older unrecorded instances are the orphan sweep's (terminateOrphans), not adopted.
+  const adopted: string[] = [];
+  const known = new Set(nodes.map((n) => n.nodeId));
+  for (const i of instances) {
+    if (known.has(i.instanceId) || (i.state !== 'pending' && i.state !== 'running')) continue;
+    if (i.launchTime === undefined || now - i.launchTime >= pool.readyTimeoutMs) continue;
+    const isNew = await deps.store.createNode(
+      {
+        nodeId: i.instanceId,
+        pool: pool.name,
+        state: 'launching',
+        instanceType: i.instanceType,
+        launchedAt: i.launchTime,
+        decisionId: 'adopted',
+        containersPerNode: pool.containersPerNode,
+        capacityPerContainer: pool.capacityPerContainer,
+      },
+      now,
+    );
+    if (isNew) adopted.push(i.instanceId);
+  }
+  return { closedNodes, interruptedRooms, reterminated, adopted };
 }
 
 /** Step 2: rooms left in `placing` longer than the pool's `placingTimeoutMs`. */

@@ -159,7 +159,13 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
     return { kind: 'stale', releasedAt: begin.releasedAt };
   }
   if (begin.kind === 'active') {
-    if (begin.room.eventId === cmd.eventId) await republish(deps, pool, begin.room);
+    if (begin.room.eventId === cmd.eventId) {
+      // A retry of this very event: its first attempt may have crashed after placing or queueing
+      // the room. Answer again, and decide scale-out again under the same decision id (a launch
+      // that ran but was not recorded returns the same instances, by their ClientToken).
+      await republish(deps, pool, begin.room);
+      await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${cmd.eventId}:scale-out`);
+    }
     return { kind: 'duplicate', state: begin.room.state };
   }
 

@@ -62,9 +62,27 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
 
   const events: Parameters<AppDeps['publisher']['publish']>[0][number][] = [];
   const launched: string[] = [];
+  // Only the launch itself becomes ScalingBlocked on failure; a failure recording what it
+  // launched is thrown, so the redelivered event's identical ClientToken returns the same
+  // instances and records them (swallowing it would leave them to the orphan sweep).
+  let result: Awaited<ReturnType<AppDeps['compute']['launch']>> | undefined;
   try {
     const userData = await deps.config.getUserData(pool.name);
-    const result = await deps.compute.launch({ pool, count: decision.launch, decisionId, userData, now });
+    result = await deps.compute.launch({ pool, count: decision.launch, decisionId, userData, now });
+  } catch (e) {
+    if (!(e instanceof LaunchQuotaError || e instanceof NoCapacityAvailableError || (e instanceof AutoscalerError && e.retryable))) throw e;
+    deps.logger.warn('launch failed', { pool: pool.name, error: e.message, decisionId });
+    events.push({
+      detailType: 'ScalingBlocked',
+      detail: {
+        pool: pool.name,
+        limit: e instanceof LaunchQuotaError ? 'quota' : e instanceof NoCapacityAvailableError ? 'capacity' : 'error',
+        wanted: decision.launch,
+        reason: e.message,
+      },
+    });
+  }
+  if (result) {
     let created = 0;
     for (const inst of result.instances) {
       const isNew = await deps.store.createNode(
@@ -108,18 +126,6 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
         },
       });
     }
-  } catch (e) {
-    if (!(e instanceof LaunchQuotaError || e instanceof NoCapacityAvailableError || (e instanceof AutoscalerError && e.retryable))) throw e;
-    deps.logger.warn('launch failed', { pool: pool.name, error: e.message, decisionId });
-    events.push({
-      detailType: 'ScalingBlocked',
-      detail: {
-        pool: pool.name,
-        limit: e instanceof LaunchQuotaError ? 'quota' : e instanceof NoCapacityAvailableError ? 'capacity' : 'error',
-        wanted: decision.launch,
-        reason: e.message,
-      },
-    });
   }
   await deps.publisher.publish(events);
   return launched;

@@ -1,0 +1,258 @@
+/**
+ * Crash safety: for every pair of consecutive writes of each flow (place, place from the queue,
+ * release, launch, ready, drain, terminate, hot, lost instance) the flow crashes between them,
+ * the event is redelivered as EventBridge / Lambda would (same event id, a minute later), one
+ * sweep runs once the repair grace has passed, and every invariant must hold.
+ *
+ * Writes are counted at the DynamoDB level (every PutItem / UpdateItem of the store, including
+ * those inside one store method) and at the compute port (launch, terminate). Each scenario
+ * first runs once without a crash and pins its write sequence: a flow that gains a write fails
+ * here until the new crash point is listed (and so tested).
+ *
+ * The handlers run as `makeHandler(deps)`, without the middy stack: the idempotency layer's part
+ * (a crashed invocation must not block its retry) is tested in idempotency-retry.test.ts.
+ *
+ * @module
+ */
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
+import { sweepAll } from '../../shared/app/sweep.ts';
+import { InjectedFaultError } from '../../shared/errors.ts';
+import { makeHandler as nodeEvents } from '../../lambdas/node-events/index.ts';
+import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
+import { FakeClock, FakeComputeProvider, makeDeps, seedReadyNode, useFleetTable, type TestDeps } from '../support/fleet.ts';
+import { awsEvent, envelope, roomCreated, roomReleased, T0 } from '../support/handlers.ts';
+import { checkInvariants } from '../support/invariants.ts';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+const fleet = useFleetTable();
+const POOL = 'default';
+const NODE_A = 'i-0aaaaaaaaaaaaaaa1';
+const NODE_B = 'i-0bbbbbbbbbbbbbbb2';
+/** EventBridge → Lambda asynchronous retry delay, ms. */
+const RETRY_AFTER_MS = 60_000;
+/** After the retry, the sweep runs once the pool's repair grace (placingTimeoutMs) has passed. */
+const SWEEP_AFTER_MS = 200_000;
+
+const config = {
+  pools: [{ name: POOL, containersPerNode: 2, capacityPerContainer: 10, minNodes: 0, headroomMin: 0, scaleInMargin: 0, maxNodes: 10, idleGraceMs: 60_000 }],
+};
+
+/** One flow under test: how to set the fleet up, and the event (or sweep) that runs the flow. */
+interface Scenario {
+  readonly name: string;
+  setup(d: TestDeps): Promise<void>;
+  /** The event to deliver; `sweep` runs the sweep (retried by the next scheduled sweep). */
+  readonly event: Record<string, unknown> | 'sweep';
+  readonly handler: 'room' | 'node' | 'sweep';
+  /** The writes of a crash-free run, in order (the crash points are between them). */
+  readonly writes: readonly string[];
+}
+
+const seed = (d: TestDeps, nodeId: string) => seedReadyNode(d.store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: d.clock.now() });
+const create = (d: TestDeps, id: string, roomId: string, weight: number) => roomEvents(d)(roomCreated(id, { roomId, weight }, d.clock.now()));
+const ROOM = (id: string) => `ROOM#${id}/ROOM`;
+const C = (node: string, i: number) => `NODE#${node}/C#0${i}`;
+const NODE = (node: string) => `NODE#${node}/NODE`;
+const SUMMARY = `POOL#${POOL}/SUMMARY`;
+const up = (k: string) => `dynamodb.UpdateItem ${k}`;
+const put = (k: string) => `dynamodb.PutItem ${k}`;
+/** The id the fake compute gives its first launched instance. */
+const LAUNCHED = 'i-fake000000000001';
+
+const scenarios: readonly Scenario[] = [
+  {
+    name: 'place',
+    setup: async (d) => void (await seed(d, NODE_A)),
+    event: roomCreated('evt-place', { roomId: 'room-1', weight: 3 }, T0),
+    handler: 'room',
+    writes: [up(ROOM('room-1')), up(C(NODE_A, 1)), up(ROOM('room-1')), up(SUMMARY)],
+  },
+  {
+    name: 'place with launch (no capacity: queue, launch a node)',
+    setup: async () => undefined,
+    event: roomCreated('evt-launch', { roomId: 'room-1', weight: 3 }, T0),
+    handler: 'room',
+    writes: [up(ROOM('room-1')), up(ROOM('room-1')), up(SUMMARY), 'compute.launch', put(NODE(LAUNCHED)), up(SUMMARY)],
+  },
+  {
+    name: 'release, placing a queued room on the freed capacity',
+    setup: async (d) => {
+      await seed(d, NODE_A);
+      await create(d, 'evt-full-0', 'room-0', 10);
+      await create(d, 'evt-full-9', 'room-9', 10);
+      d.compute.mode = 'launch-nothing';
+      await create(d, 'evt-queued', 'room-q', 5);
+      d.compute.mode = 'launch';
+    },
+    event: roomReleased('evt-release-0', 'room-0', T0),
+    handler: 'room',
+    writes: [up(ROOM('room-0')), up(C(NODE_A, 1)), up(SUMMARY), up(ROOM('room-q')), up(C(NODE_A, 1)), up(ROOM('room-q')), up(SUMMARY)],
+  },
+  {
+    name: 'release',
+    setup: async (d) => void (await create(d, 'evt-c', 'room-1', 4).then(() => undefined)),
+    event: roomReleased('evt-release', 'room-1', T0),
+    handler: 'room',
+    writes: [up(ROOM('room-1')), up(C(NODE_A, 1)), up(SUMMARY)],
+  },
+  {
+    name: 'ready (NodeReady creates containers, accepts, places the queue)',
+    setup: async (d) => {
+      d.compute.mode = 'launch';
+      await create(d, 'evt-early', 'room-q', 2);
+    },
+    event: envelope('wcs-autoscaler.node', 'NodeReady', {
+      instanceId: LAUNCHED,
+      containers: [
+        { index: 0, privateIp: '10.0.9.10', publicIp: '203.0.113.90', cpuset: '0-3' },
+        { index: 1, privateIp: '10.0.9.11', publicIp: '203.0.113.91', cpuset: '4-7' },
+      ],
+    }, { id: 'evt-ready', time: T0 }),
+    handler: 'node',
+    writes: [
+      put(C(LAUNCHED, 0)), put(C(LAUNCHED, 1)), up(NODE(LAUNCHED)), up(C(LAUNCHED, 0)), up(C(LAUNCHED, 1)), up(SUMMARY),
+      up(ROOM('room-q')), up(C(LAUNCHED, 1)), up(ROOM('room-q')), up(SUMMARY),
+    ],
+  },
+  {
+    name: 'drain (Spot interruption warning: drain, publish rooms, launch a replacement)',
+    setup: async (d) => {
+      await seed(d, NODE_A);
+      await seed(d, NODE_B);
+      await create(d, 'evt-on-a', 'room-1', 4);
+    },
+    event: awsEvent('aws.ec2/spot-interruption-warning.json', { id: 'evt-spot', instanceId: NODE_A, time: T0 }),
+    handler: 'node',
+    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY), 'compute.launch', put(NODE(LAUNCHED)), up(SUMMARY)],
+  },
+  {
+    name: 'terminate (sweep: an idle draining node)',
+    setup: async (d) => {
+      await seed(d, NODE_A);
+      await seed(d, NODE_B);
+      await create(d, 'evt-on-a', 'room-1', 4);
+      await sweepAll(d); // drains B (surplus) and marks it empty
+      d.clock.advance(61_000);
+    },
+    event: 'sweep',
+    handler: 'sweep',
+    // The pool's arrival history (the predictor's) is folded first, then the idle node goes.
+    writes: [up(`POOL#${POOL}/HISTORY`), up(NODE(NODE_B)), up(C(NODE_B, 0)), up(C(NODE_B, 1)), 'compute.terminate', up(SUMMARY), up(SUMMARY)],
+  },
+  {
+    name: 'hot (CloudWatch alarm on a node)',
+    setup: async (d) => {
+      await seed(d, NODE_A);
+      await seed(d, NODE_B);
+    },
+    event: envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', {
+      alarmName: `wcs-cpu-high-${NODE_A}`,
+      state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-03-02T12:00:00.000+0000' },
+    }, { id: 'evt-alarm', time: T0 }),
+    handler: 'node',
+    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY)],
+  },
+  {
+    name: 'lost instance (EC2 terminated: close the node, interrupt its rooms)',
+    setup: async (d) => {
+      await seed(d, NODE_A);
+      await create(d, 'evt-on-a', 'room-1', 4);
+      d.compute.lose(NODE_A);
+    },
+    event: awsEvent('aws.ec2/state-change-terminated.json', { id: 'evt-gone', instanceId: NODE_A, time: T0 }),
+    handler: 'node',
+    writes: [
+      up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 1)),
+      up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY),
+      'compute.launch', put(NODE(LAUNCHED)), up(SUMMARY),
+    ],
+  },
+];
+
+/** The injected crash behind an error (adapters wrap it, e.g. in FleetStoreError), or the error. */
+function crashCause(e: unknown): unknown {
+  for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof InjectedFaultError) return c;
+  return e;
+}
+
+/** A store on an instrumented client, for one fresh table; the rest of the deps are fakes. */
+async function arrange(client: DynamoDBClient, scenario: Scenario): Promise<{ d: TestDeps; tableName: string }> {
+  const tableName = await fleet.createTable();
+  const store = new DynamoDbFleetStore({ client, tableName });
+  const clock = new FakeClock(T0);
+  const compute = new FakeComputeProvider('launch', clock);
+  const d = makeDeps({ store, config, clock, compute });
+  if (scenario.name === 'release') await seed(d, NODE_A);
+  await scenario.setup(d);
+  return { d, tableName };
+}
+
+async function deliver(d: TestDeps, scenario: Scenario): Promise<unknown> {
+  if (scenario.handler === 'sweep') {
+    const { errors } = await sweepAll(d);
+    if (errors[0]) throw errors[0].error;
+    return undefined;
+  }
+  const event = scenario.event as Record<string, unknown>;
+  return scenario.handler === 'room' ? roomEvents(d)(event) : nodeEvents(d)(event);
+}
+
+describe('Crash safety: a crash between any two writes, a redelivery and one sweep lose nothing', () => {
+  let client: DynamoDBClient | undefined;
+  const faults = new FaultInjector();
+  const instrumented = () => {
+    if (!client) {
+      client = fleet.newClient();
+      faults.instrumentDynamoDb(client);
+    }
+    return client;
+  };
+
+  for (const scenario of scenarios) {
+    describe(`flow: ${scenario.name}`, () => {
+      it('performs the listed writes when nothing crashes, and keeps every invariant', async () => {
+        // Prepare
+        const { d, tableName } = await arrange(instrumented(), scenario);
+        const compute = d.compute;
+        const wrapped = { ...d, compute: faults.wrap(compute, 'compute') };
+        faults.arm({ kind: 'off' });
+
+        // Act
+        await deliver(wrapped, scenario);
+        const writes = [...faults.writes];
+        if (process.env.SHOW_WRITES) console.log("WRITES", scenario.name, JSON.stringify(writes));
+        d.clock.advance(SWEEP_AFTER_MS);
+        await sweepAll(d);
+
+        // Assess
+        expect(writes).toEqual(scenario.writes);
+        expect(await checkInvariants({ doc: DynamoDBDocumentClient.from(instrumented()), tableName, compute })).toEqual([]);
+      });
+
+      it.each(scenario.writes.map((w, i) => ({ k: i + 1, after: w, before: scenario.writes[i + 1] ?? '(end)' })))(
+        'crash after write $k ($after, before $before): redelivery + one sweep keep every invariant',
+        async ({ k }) => {
+          // Prepare
+          const { d, tableName } = await arrange(instrumented(), scenario);
+          const compute = d.compute;
+          const wrapped = { ...d, compute: faults.wrap(compute, 'compute') };
+          faults.arm({ kind: 'crash-after-write', write: k });
+
+          // Act: the crash, EventBridge's retry of the same event a minute later, then the sweep
+          await expect(deliver(wrapped, scenario).then(() => 'completed', crashCause)).resolves.toBeInstanceOf(InjectedFaultError);
+          d.clock.advance(RETRY_AFTER_MS);
+          await deliver(wrapped, scenario);
+          d.clock.advance(SWEEP_AFTER_MS);
+          const { errors } = await sweepAll(d);
+
+          // Assess
+          expect(errors).toEqual([]);
+          expect(await checkInvariants({ doc: DynamoDBDocumentClient.from(instrumented()), tableName, compute })).toEqual([]);
+        },
+      );
+    });
+  }
+});
