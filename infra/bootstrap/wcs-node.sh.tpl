@@ -61,6 +61,9 @@ put_event() { # $1 detail type, $2 detail JSON
 
 fail() { # $1 reason, $2 container index (optional): NodeUnhealthy, then exit non-zero
   log "ERROR: $1"
+  # Without the instance id the event cannot name its node (the schema rejects it); the
+  # sweep's ready timeout replaces a node that never reports.
+  [[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,17}$ ]] || exit 1
   put_event NodeUnhealthy "{\"instanceId\":$(json_str "$INSTANCE_ID")${2:+,\"container\":$2},\"reason\":$(json_str "$1")}" || log "could not put NodeUnhealthy"
   exit 1
 }

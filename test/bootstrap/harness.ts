@@ -55,7 +55,8 @@ export class StubServer {
       const f = this.fixture;
       const base = `/latest/meta-data/network/interfaces/macs/${f.mac}/`;
       const routes: Record<string, string> = {
-        '/latest/meta-data/instance-id': f.instanceId,
+        // An empty fixture id stands for an IMDS that cannot answer it (404).
+        ...(f.instanceId ? { '/latest/meta-data/instance-id': f.instanceId } : {}),
         '/latest/meta-data/mac': f.mac,
         [`${base}local-ipv4s`]: f.localIps.join('\n'),
         [`${base}subnet-ipv4-cidr-block`]: f.cidr,

@@ -295,6 +295,18 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
       }
     });
 
+    it('exits non-zero without an event when IMDS cannot name the instance (the event could not name its node)', async () => {
+      const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { instanceId: '' }));
+      try {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain('cannot read the instance id from IMDS');
+        expect(putEvents(node.calls())).toEqual([]);
+        expect(node.calls().some((c) => c.cmd === 'docker')).toBe(false);
+      } finally {
+        node.cleanup();
+      }
+    });
+
     it('fails when an Elastic IP never shows up on a secondary IP', async () => {
       const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { associations: { '3.120.0.21': '10.0.1.11' } }));
       try {
