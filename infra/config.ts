@@ -100,8 +100,14 @@ export const DeploymentConfigSchema = z
         architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
         /** Root volume (gp3, encrypted), GiB. */
         rootVolumeGiB: z.number().int().min(8).max(16_384).default(30),
+        /**
+         * Operator-allocated Elastic IPs used before allocating new ones (`ELASTIC_IP_POOL`); each
+         * must carry the tag `wcs-autoscaler:fleet` = the fleet name, or the functions may not
+         * associate it.
+         */
+        elasticIpPool: z.array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'an Elastic IP allocation id such as eipalloc-0abc1234')).default([]),
       })
-      .default({ architecture: 'x86_64', rootVolumeGiB: 30 }),
+      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [] }),
     functions: z
       .object({
         /** Memory of each function, MiB (CPU scales with it). */
@@ -153,7 +159,7 @@ export interface DeploymentConfig {
   readonly secrets: { readonly licenseParameter: string; readonly passwordParameter: string };
   readonly network: { readonly vpcId?: string; readonly subnetIds?: readonly string[]; readonly vpcCidr: string; readonly maxAzs: number };
   readonly access: { readonly clientCidrs: readonly string[]; readonly operatorCidrs: readonly string[] };
-  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number };
+  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[] };
   readonly functions: { readonly memoryMiB: number; readonly logRetentionDays: number };
   readonly alarms: {
     readonly periodMinutes: number;

@@ -134,6 +134,7 @@ export class StatelessStack extends Stack {
         memoryMiB: config.functions.memoryMiB,
         timeout,
         logRetention: config.functions.logRetentionDays as logs.RetentionDays,
+        ...(config.node.elasticIpPool.length > 0 ? { environment: { ELASTIC_IP_POOL: config.node.elasticIpPool.join(',') } } : {}),
       })
         .bindFleetTable(stateful.fleetTable)
         .bindIdempotencyTable(stateful.idempotencyTable)

@@ -55,6 +55,7 @@ describe('Function: parseDeploymentConfig', () => {
     [{ functions: { logRetentionDays: 10 } }, 'functions.logRetentionDays'],
     [{ node: { architecture: 'arm64' } }, 'autoscaler.pools.0.instanceTypes.0'],
     [{ unknownKey: 1 }, '(root)'],
+    [{ node: { elasticIpPool: ['eip-1'] } }, 'node.elasticIpPool.0'],
   ])('names the field of %j', (input, field) => {
     // Act
     const issues = issuesOf(input);

@@ -12,6 +12,7 @@ const INPUT = {
   region: 'eu-central-1',
   autoscaler: { pools: [{ name: 'default' }, { name: 'tenant-b' }] },
   nodeSettings: { 'tenant-b': { licenseParameter: '/tenant-b/wcs-license' } },
+  node: { elasticIpPool: ['eipalloc-0abc12345'] },
 };
 
 /** EC2 actions that read only; everything else in `ec2:` changes something. */
@@ -81,6 +82,12 @@ describe('IAM of the fleet (least privilege)', () => {
         resourcesOfType(stateless, 'AWS::IAM::Policy')
           .filter(([, p]) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: role }]))
           .flatMap(([, p]) => (p.Properties?.PolicyDocument as { Statement: StatementJson[] }).Statement);
+    });
+
+    it('passes the operator Elastic IP pool to every function', () => {
+      for (const [, fn] of resourcesOfType(stateless, 'AWS::Lambda::Function')) {
+        expect((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.ELASTIC_IP_POOL).toBe('eipalloc-0abc12345');
+      }
     });
 
     it('gives each function its own role with no managed policy', () => {
