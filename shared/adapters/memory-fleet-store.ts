@@ -3,7 +3,7 @@
  * the same conditions on every write (placement is a conditional claim on the container), the
  * same outcomes for lost races, the same sparse "indexes" (a container is a placement candidate
  * only while accepting; terminated nodes leave the pool's node list; a room is in the queue only
- * while queued). The shared store contract (`test/shared/adapters/dynamodb-fleet-store.test.ts`)
+ * while queued). The shared store contract (`test/shared/adapters/fleet-store-contract.test.ts`)
  * runs against both.
  *
  * Use: the benchmark replays week-long traces through the real use cases (`shared/app`) and
@@ -73,6 +73,8 @@ interface MemNode extends NodeRecord {
   state: NodeState;
   hot: boolean;
   readyAt?: number | undefined;
+  /** When the node last changed state (the sweep's repair timers read it), epoch ms. */
+  stateChangedAt: number;
   emptySince?: number | undefined;
   drainingSince?: number | undefined;
   drainReason?: string | undefined;
@@ -152,7 +154,7 @@ export class MemoryFleetStore implements FleetStore {
   public async beginRoom(input: Parameters<FleetStore['beginRoom']>[0]): Promise<BeginRoomResult> {
     const { roomId, pool, weight, eventId, eventTime, now, target, tenantId } = input;
     const old = this.rooms.get(roomId);
-    if (old === undefined || (old.state === 'released' && (old.releasedAt ?? Number.NEGATIVE_INFINITY) < eventTime)) {
+    if (old === undefined || (old.state === 'released' && old.releasedAt !== undefined && old.releasedAt < eventTime)) {
       const room: MemRoom = {
         roomId,
         state: 'placing',
@@ -273,7 +275,7 @@ export class MemoryFleetStore implements FleetStore {
     }
     const applies =
       (old.state !== 'released' && old.createdAt !== undefined && old.createdAt <= eventTime) ||
-      (old.state === 'released' && (old.releasedAt ?? Number.NEGATIVE_INFINITY) < eventTime);
+      (old.state === 'released' && old.releasedAt !== undefined && old.releasedAt < eventTime);
     if (!applies) return { kind: 'ignored', reason: old.state === 'released' ? 'already-released' : 'older-than-create' };
     const previous = toRoom(old);
     old.state = 'released';
@@ -334,9 +336,8 @@ export class MemoryFleetStore implements FleetStore {
   // ----------------------------------------------------------------------------------- nodes
 
   public async createNode(node: NodeRecord, now: number): Promise<boolean> {
-    void now;
     if (this.nodes.has(node.nodeId)) return false;
-    this.nodes.set(node.nodeId, { ...node, hot: false, inPoolList: true });
+    this.nodes.set(node.nodeId, { ...node, hot: false, inPoolList: true, stateChangedAt: now });
     return true;
   }
 
@@ -355,10 +356,10 @@ export class MemoryFleetStore implements FleetStore {
   }
 
   public async transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined> {
-    void now;
     const n = this.nodes.get(nodeId);
     if (!n || !from.includes(n.state)) return undefined;
     n.state = to;
+    n.stateChangedAt = now;
     if (to === 'draining') {
       n.drainingSince = now;
       n.drainReason = drainReason ?? 'surplus';
@@ -412,6 +413,7 @@ export class MemoryFleetStore implements FleetStore {
     if (!wasReady) {
       n.state = 'ready';
       n.readyAt = now;
+      n.stateChangedAt = now;
     }
     if (!n.hot) this.setContainersAccepting(nodeId, containers.map((c) => c.index), true);
     return this.view(n);
@@ -508,6 +510,7 @@ export class MemoryFleetStore implements FleetStore {
       instanceType: n.instanceType,
       launchedAt: n.launchedAt,
       readyAt: n.readyAt,
+      stateChangedAt: n.stateChangedAt,
       hot: n.hot,
       emptySince: n.emptySince,
       drainingSince: n.drainingSince,
