@@ -7,7 +7,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../shared/domain/config.ts';
 import { generateTraceCommand } from './trace-file.ts';
 import { runSimulateCommand } from './simulate-command.ts';
-import { renderBootstrapCommand } from './render-bootstrap.ts';
 
 function number(name: string, min: number, max: number) {
   return (value: string): number => {
@@ -30,6 +29,7 @@ program
   .option('--seed <n>', 'seed of every random choice', number('--seed', 0, 2 ** 32), 1)
   .option('--days <n>', 'replay only the first N days of the trace', number('--days', 0.001, 3660))
   .option('--launch-failure-rate <p>', 'probability an offering lacks capacity on a launch', number('--launch-failure-rate', 0, 1), 0)
+  .option('--faults <rate>', 'inject crashes between writes, capacity errors, lost instances and duplicate deliveries at this rate', number('--faults', 0, 1))
   .option('--report <file.html>', 'write a self-contained HTML report with charts')
   .option('--json', 'print exactly one JSON object (the summary) on stdout')
   .option('--verbose', "show the functions' logs")
@@ -60,8 +60,32 @@ program
   .option('--config-parameter <name>', 'SSM name of the config parameter (default: /wcs-autoscaler/<fleet>/config)')
   .option('--event-bus <name>', 'event bus name (default: wcs-autoscaler-<fleet>)')
   .action(async (opts) => {
+    // Imported when used: it loads the functions' logger, which must not be built before
+    // `simulate` sets the logging environment (or its logs would go to the JSON output).
+    const { renderBootstrapCommand } = await import('./render-bootstrap.ts');
     process.stdout.write(await renderBootstrapCommand(opts));
   });
+
+for (const action of ['drain', 'undrain'] as const) {
+  program
+    .command(`${action} <node>`)
+    .description(
+      action === 'drain'
+        ? 'stop placing rooms on a node (its rooms stay; the sweep terminates it once idle)'
+        : 'return a draining node to service (a node drained for a fault needs --force)',
+    )
+    .option('--table <name>', 'the fleet table (default: env FLEET_TABLE)')
+    .option('--region <region>', 'AWS region (default: the SDK\'s)')
+    .option('--event-bus <name>', 'publish NodeDraining to this bus (default: env EVENT_BUS_NAME; none: not published)')
+    .option('--endpoint <url>', 'DynamoDB endpoint (a local DynamoDB)')
+    .option('--force', 'undrain even a node drained for a fault')
+    .action(async (nodeId: string, opts) => {
+      const { runDrainCommand } = await import('./drain-command.ts');
+      const { outcome, exitCode } = await runDrainCommand(action, nodeId, opts);
+      console.log(JSON.stringify(outcome));
+      process.exitCode = exitCode;
+    });
+}
 
 try {
   await program.parseAsync(process.argv);

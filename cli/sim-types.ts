@@ -37,6 +37,19 @@ export interface SimulationSummary {
   overbooked: number;
   /** Capacity units held at the end by no live room (must be 0). */
   leakedCapacity: number;
+  /** Instances running at the end that no live node record accounts for (must be 0). */
+  orphanInstances: number;
+  /**
+   * Faults injected by `--faults`: crashes between writes, capacity errors, lost instances and
+   * duplicate deliveries (0 without `--faults`).
+   */
+  faultsInjected: number;
+  /** Of those, crashes between writes (each retried as Lambda retries). */
+  crashesInjected: number;
+  /** Of those, instances lost (half silently). */
+  instancesLost: number;
+  /** Events that failed every retry and went to the dead-letter queue. */
+  deadLettered: number;
   /** Rooms placed or queued when the run ended. */
   activeRoomsAtEnd: number;
   /** DynamoDB calls (fleet and idempotency tables) per placement. */

@@ -16,6 +16,7 @@ export interface SimulateCommandOptions {
   readonly seed: number;
   readonly days?: number;
   readonly launchFailureRate: number;
+  readonly faults?: number;
   readonly report?: string;
   readonly json?: boolean;
   readonly verbose?: boolean;
@@ -24,7 +25,8 @@ export interface SimulateCommandOptions {
 /**
  * Run `simulate` and print its outcome.
  *
- * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity) broke
+ * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity,
+ *   orphanInstances) broke
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<number> {
   const showBar = !opts.json && process.stderr.isTTY === true;
@@ -40,6 +42,7 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     seed: opts.seed,
     days: opts.days,
     launchFailureRate: opts.launchFailureRate,
+    faults: opts.faults,
     verbose: opts.verbose,
     onProgress: (done, total) => {
       if (!bar) return;
@@ -54,7 +57,7 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     bar?.stop();
     await stopSimulator();
   }
-  const ok = result.summary.overbooked === 0 && result.summary.leakedCapacity === 0;
+  const ok = result.summary.overbooked === 0 && result.summary.leakedCapacity === 0 && result.summary.orphanInstances === 0;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     return ok ? 0 : 1;

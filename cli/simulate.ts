@@ -20,6 +20,7 @@ import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue
 import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
 import type { AppDeps } from '../shared/app/deps.ts';
+import { FaultInjector } from '../shared/adapters/fault-injection.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
 import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
 import { seededRandom } from '../shared/domain/trace.ts';
@@ -50,6 +51,14 @@ export interface SimulateOptions {
   readonly days?: number | undefined;
   /** Probability that an offering lacks capacity on a launch (0–1). */
   readonly launchFailureRate?: number | undefined;
+  /**
+   * Fault rate (0–1): each invocation crashes after one of its first writes with this
+   * probability (then retried as Lambda retries asynchronous invocations), each offering lacks
+   * capacity with at least this probability, each launched instance is lost with it (half of
+   * them silently), and EventBridge delivers each trace event twice with it. The run then goes
+   * on sweeping for the pool's ready timeout after the trace so the repairs can finish.
+   */
+  readonly faults?: number | undefined;
   /** Called as virtual time advances (for a progress bar): done and total, virtual ms. */
   readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
   /** Show the functions' logs (Powertools, JSON on stdout). */
@@ -196,17 +205,22 @@ async function run(
     keepPublished: false,
     deliver: (target, event) => push({ at: now, kind: 'invoke', target, event, attempt: 0 }),
   });
+  const faultRate = options.faults ?? 0;
   const compute = new LocalComputeProvider({
     clock,
     random: seededRandom(seed, 2),
     emit: (event, delayMs) => push({ at: now + delayMs, kind: 'put', event }),
-    launchFailureRate: options.launchFailureRate ?? 0,
+    launchFailureRate: Math.max(options.launchFailureRate ?? 0, faultRate),
+    lossRate: faultRate,
   });
   const deadLetters = new LocalDeadLetterQueue();
   const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
+  // Crashes between writes: every store and compute write of an armed invocation is counted.
+  const faults = new FaultInjector();
+  const faultRandom = seededRandom(seed, 3);
   const appDeps: AppDeps = {
-    store,
-    compute,
+    store: faultRate > 0 ? faults.wrap(store, 'store') : store,
+    compute: faultRate > 0 ? faults.wrap(compute, 'compute') : compute,
     publisher: bus,
     config: new StaticConfigSource(config),
     deadLetters,
@@ -250,6 +264,7 @@ async function run(
   // The trace, delivered at `t` through the bus (so the stack's routing applies).
   const seenIds = new Set<string>();
   let duplicateDeliveries = 0;
+  let redeliveries = 0;
   for (const e of events) {
     const id = e.id ?? `trace-line-${e.line}`;
     if (seenIds.has(id)) duplicateDeliveries += 1;
@@ -257,9 +272,17 @@ async function run(
     const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1, ...(e.tenantId ? { tenantId: e.tenantId } : {}) } : { roomId: e.roomId };
     const event = busEvent(config.eventSource, e.type, detail, TRACE_EPOCH_MS + (e.time ?? e.t) * 1000, { id });
     push({ at: TRACE_EPOCH_MS + e.t * 1000, kind: 'put', event });
+    // EventBridge's at-least-once delivery: the same event again, up to a minute later.
+    if (faultRate > 0 && faultRandom() < faultRate) {
+      redeliveries += 1;
+      push({ at: TRACE_EPOCH_MS + e.t * 1000 + Math.round(faultRandom() * 60_000), kind: 'put', event });
+    }
   }
   const lastT = events.length ? (events[events.length - 1] as TraceFileEvent).t : 0;
-  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS;
+  // With faults, sweep on after the trace for the ready timeout, so repairs that wait out a
+  // grace (stranded claims, unrecorded instances) finish before the invariants are read.
+  const settleMs = faultRate > 0 ? Math.ceil(pool.readyTimeoutMs / 60_000) * 60_000 + 2 * SWEEP_INTERVAL_MS : 0;
+  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS + settleMs;
   for (let at = TRACE_EPOCH_MS + SWEEP_INTERVAL_MS; at <= endMs; at += SWEEP_INTERVAL_MS) push({ at, kind: 'sweep' });
 
   const demandSteps = activeWeightSteps(effectiveRooms(events).intervals);
@@ -309,8 +332,10 @@ async function run(
     const target: FunctionName = job.kind === 'sweep' ? 'sweep' : job.target;
     const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
     invocations += 1;
+    if (faultRate > 0) faults.armRandomly(faultRate, faultRandom);
     try {
       const result = (await handlers[target](event, localLambdaContext(target, `req-${invocations}`))) as { kind?: string } | undefined;
+      faults.disarm();
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
         const roomId = (event.detail as { roomId?: string }).roomId;
         if (result?.kind === 'stale') staleCreates += 1;
@@ -320,6 +345,7 @@ async function run(
         queuedNow.delete((event.detail as { roomId?: string }).roomId ?? '');
       }
     } catch (e) {
+      faults.disarm();
       if (job.kind === 'sweep') continue;
       const delay = RETRY_DELAYS_MS[job.attempt];
       if (delay !== undefined) push({ at: now + delay, kind: 'invoke', target, event, attempt: job.attempt + 1 });
@@ -350,6 +376,11 @@ async function run(
     }
   }
   const active = await store.listRooms(['placed', 'queued', 'placing']);
+  // Instances running with no live (or terminating) node record: paid for, serving nobody.
+  const accounted = new Set(nodes.filter((n) => n.state !== 'terminated').map((n) => n.nodeId));
+  const orphanInstances = (await compute.describeFleet(pool.name)).filter(
+    (i) => i.state !== 'shutting-down' && i.state !== 'terminated' && !accounted.has(i.instanceId),
+  ).length;
 
   const unplacedRoomIds = [...createdRooms].filter((r) => !placedRooms.has(r)).sort();
   const sortedWaits = [...waits].sort((a, b) => a - b);
@@ -371,6 +402,11 @@ async function run(
     static72CostUsd: static72CostUsd(events, capacityPerNode),
     overbooked,
     leakedCapacity,
+    orphanInstances,
+    faultsInjected: faults.faultsInjected + (faultRate > 0 ? compute.launchFailures + compute.instancesLost + redeliveries : 0),
+    crashesInjected: faults.faultsInjected,
+    instancesLost: compute.instancesLost,
+    deadLettered: deadLetters.messages.length,
     activeRoomsAtEnd: active.length,
     ddbCallsPerPlacement: placements > 0 ? ddbCalls / placements : 0,
     events: events.length,

@@ -102,6 +102,8 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     value('Saving vs static 72-vCPU', formatPercent(savingPercent(s.costUsd, s.static72CostUsd))),
     invariant('Overbooked containers', s.overbooked, formatCount(s.overbooked, 'times')),
     invariant('Leaked capacity', s.leakedCapacity, formatCount(s.leakedCapacity, 'capacity units')),
+    invariant('Orphan instances', s.orphanInstances, formatCount(s.orphanInstances, 'instances')),
+    value('Faults injected', formatCount(s.faultsInjected, 'faults')),
     value('Active rooms at end', formatCount(s.activeRoomsAtEnd, 'rooms')),
     value('DynamoDB calls per placement', Number.isFinite(s.ddbCallsPerPlacement) ? `${twoDecimals.format(s.ddbCallsPerPlacement)} calls` : NOT_AVAILABLE),
     value('Events', formatCount(s.events, 'events')),

@@ -23,7 +23,8 @@ import { SsmConfigSource } from '../../shared/adapters/ssm-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { ConfigSourceError } from '../../shared/errors.ts';
 import { NODE_SOURCE } from '../../shared/events/schemas.ts';
-import { logger, METRICS_NAMESPACE } from './observability.ts';
+import { MeteredPublisher } from './metered-publisher.ts';
+import { logger, METRICS_NAMESPACE, metrics } from './observability.ts';
 
 /** The DynamoDB client every function shares (fleet table and idempotency table). */
 export const dynamoDbClient = new DynamoDBClient({});
@@ -51,7 +52,7 @@ export function awsDependencies(): AppDeps {
       fleet: env('FLEET_NAME'),
       addressPool: list(process.env.ELASTIC_IP_POOL),
     }),
-    publisher: new EventBridgePublisher({ client: new EventBridgeClient({}), busName: env('EVENT_BUS_NAME'), clock }),
+    publisher: new MeteredPublisher(new EventBridgePublisher({ client: new EventBridgeClient({}), busName: env('EVENT_BUS_NAME'), clock }), metrics),
     config: new SsmConfigSource({
       client: new SSMClient({}),
       configParameter: env('CONFIG_PARAMETER'),

@@ -194,6 +194,12 @@ export class Ec2ComputeProvider implements ComputeProvider {
   private readonly fleet: string;
   private readonly unavailableForMs: number;
   private readonly unavailable = new Map<string, UnavailableEntry>();
+  /**
+   * Account limits hit, by market (`spot` / `on-demand`): until `until`, launches in that market
+   * fail at once with the same {@link LaunchQuotaError} instead of calling RunInstances again
+   * (no retry storm while every room event asks for capacity).
+   */
+  private readonly quotaBlocked = new Map<string, UnavailableEntry & { readonly message: string }>();
   private readonly elasticIps: Ec2ElasticIps;
 
   /**
@@ -262,6 +268,9 @@ export class Ec2ComputeProvider implements ComputeProvider {
     const count = Math.floor(request.count);
     if (!(count >= 1)) return { instances: [], failures: [] };
     this.prune(now);
+    const market = pool.spot ? 'spot' : 'on-demand';
+    const blocked = this.quotaBlocked.get(market);
+    if (blocked && blocked.until > now) throw new LaunchQuotaError(blocked.code, `${blocked.message} (not retried until ${new Date(blocked.until).toISOString()})`);
 
     const offerings = orderOfferings(pool.instanceTypes, this.subnetIds, this.untilMap(), now, subnetRotationFor(request.decisionId));
     const instances: LaunchedInstance[] = [];
@@ -300,10 +309,14 @@ export class Ec2ComputeProvider implements ComputeProvider {
         }
         if (instances.length > 0) {
           // Never throw away instances that are already running: report them with the failure.
+          if (isQuotaCode(code)) this.quotaBlocked.set(market, { until: now + this.unavailableForMs, code, message: failure.message });
           failures.push(failure);
           break;
         }
-        if (isQuotaCode(code)) throw new LaunchQuotaError(code, failure.message, error);
+        if (isQuotaCode(code)) {
+          this.quotaBlocked.set(market, { until: now + this.unavailableForMs, code, message: failure.message });
+          throw new LaunchQuotaError(code, failure.message, error);
+        }
         throw new AutoscalerError(
           `RunInstances failed for ${offering.instanceType} in ${offering.subnetId}: ${code}: ${failure.message}`,
           { cause: error, retryable: isTransient(error) },
@@ -415,6 +428,9 @@ export class Ec2ComputeProvider implements ComputeProvider {
         },
       ],
       ...(request.userData !== undefined ? { UserData: Buffer.from(request.userData, 'utf8').toString('base64') } : {}),
+      // Spot pools: one-time requests that terminate on interruption (the two-minute warning
+      // and rebalance recommendations drain the node and launch its replacement).
+      ...(pool.spot ? { InstanceMarketOptions: { MarketType: 'spot', SpotOptions: { SpotInstanceType: 'one-time', InstanceInterruptionBehavior: 'terminate' } } } : {}),
       TagSpecifications: (['instance', 'volume', 'network-interface'] as const).map((ResourceType) => ({
         ResourceType,
         Tags: tags.map((t) => ({ ...t })),
@@ -431,6 +447,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
 
   private prune(now: number): void {
     for (const [key, entry] of this.unavailable) if (entry.until <= now) this.unavailable.delete(key);
+    for (const [key, entry] of this.quotaBlocked) if (entry.until <= now) this.quotaBlocked.delete(key);
   }
 
   private untilMap(): ReadonlyMap<string, number> {

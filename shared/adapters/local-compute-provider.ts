@@ -28,7 +28,17 @@ export interface LocalComputeOptions {
   readonly launchFailureRate?: number;
   /** From TerminateInstances to EC2 `terminated` (default 30 000). */
   readonly terminatedAfterMs?: number;
+  /**
+   * Probability that a launched instance is lost some time after it boots (hardware failure,
+   * Spot reclaim): within {@link LOST_WITHIN_MS} of its boot it stops existing; half the losses
+   * emit EC2 state changes, the other half are silent (the events are lost too), so only the
+   * sweep's reconciliation can find them (default 0).
+   */
+  readonly lossRate?: number;
 }
+
+/** A lost instance (see `lossRate`) goes within this long after it booted, ms (3 h). */
+export const LOST_WITHIN_MS = 3 * 3_600_000;
 
 interface SimInstance {
   readonly instanceId: string;
@@ -41,11 +51,20 @@ interface SimInstance {
   terminatedAt?: number;
   /** When EC2 reports it terminated, ms. */
   goneAt?: number;
+  /** When it is lost without a TerminateInstances (see `lossRate`), ms. */
+  lostAt?: number;
   readonly hourlyPriceUsd: number;
+}
+
+/** When an instance stopped being billed: terminated or lost, whichever came first. */
+function endOf(i: SimInstance): number | undefined {
+  if (i.lostAt === undefined) return i.terminatedAt;
+  return i.terminatedAt === undefined ? i.lostAt : Math.min(i.terminatedAt, i.lostAt);
 }
 
 /** The EC2 state of a simulated instance at `now`. */
 function stateAt(i: SimInstance, now: number): string {
+  if (i.lostAt !== undefined && now >= i.lostAt && (i.terminatedAt === undefined || i.terminatedAt > i.lostAt)) return 'terminated';
   if (i.terminatedAt !== undefined) return i.goneAt !== undefined && now >= i.goneAt ? 'terminated' : 'shutting-down';
   return now >= i.runningAt ? 'running' : 'pending';
 }
@@ -68,6 +87,8 @@ export class LocalComputeProvider implements ComputeProvider {
   private readonly addresses = new Map<string, { readonly list: readonly AddressAssociation[]; associated: boolean }>();
   /** Launch attempts that hit a simulated capacity error. */
   public launchFailures = 0;
+  /** Instances lost (see `lossRate`) so far, counted at launch. */
+  public instancesLost = 0;
 
   public constructor(private readonly options: LocalComputeOptions) {}
 
@@ -95,7 +116,7 @@ export class LocalComputeProvider implements ComputeProvider {
     const now = this.options.clock.now();
     for (const id of instanceIds) {
       const inst = this.instances.get(id);
-      if (!inst || inst.terminatedAt !== undefined) continue;
+      if (!inst || inst.terminatedAt !== undefined || (inst.lostAt !== undefined && now >= inst.lostAt)) continue;
       const after = this.options.terminatedAfterMs ?? 30_000;
       inst.terminatedAt = now;
       inst.goneAt = now + after;
@@ -144,7 +165,7 @@ export class LocalComputeProvider implements ComputeProvider {
   /** Node-hours billed up to `until` (ms): launch to termination, or to `until` if still running. */
   public nodeHours(until: number): number {
     let ms = 0;
-    for (const i of this.instances.values()) ms += Math.max(0, Math.min(i.terminatedAt ?? until, until) - i.launchedAt);
+    for (const i of this.instances.values()) ms += Math.max(0, Math.min(endOf(i) ?? until, until) - i.launchedAt);
     return ms / 3_600_000;
   }
 
@@ -152,7 +173,7 @@ export class LocalComputeProvider implements ComputeProvider {
   public costUsd(until: number): number {
     let usd = 0;
     for (const i of this.instances.values()) {
-      usd += (Math.max(0, Math.min(i.terminatedAt ?? until, until) - i.launchedAt) / 3_600_000) * i.hourlyPriceUsd;
+      usd += (Math.max(0, Math.min(endOf(i) ?? until, until) - i.launchedAt) / 3_600_000) * i.hourlyPriceUsd;
     }
     return usd;
   }
@@ -162,9 +183,12 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.instances.size;
   }
 
-  /** Instances launched and not yet terminated (billed now). */
+  /** Instances launched and not yet terminated nor lost (billed now). */
   public get running(): number {
-    return this.instances.size - this.terminated;
+    const now = this.options.clock.now();
+    let n = 0;
+    for (const i of this.instances.values()) if ((endOf(i) ?? Number.POSITIVE_INFINITY) > now) n += 1;
+    return n;
   }
 
   /** Instances terminated so far. */
@@ -201,6 +225,15 @@ export class LocalComputeProvider implements ComputeProvider {
       busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers }, now + bootMs, { resources: [this.arn(instanceId)] }),
       bootMs,
     );
+    if ((this.options.lossRate ?? 0) > 0 && this.options.random() < (this.options.lossRate ?? 0)) {
+      const lostAfter = bootMs + Math.round(this.options.random() * LOST_WITHIN_MS);
+      inst.lostAt = now + lostAfter;
+      this.instancesLost += 1;
+      if (this.options.random() < 0.5) {
+        this.emitState(inst, 'shutting-down', lostAfter);
+        this.emitState(inst, 'terminated', lostAfter + (this.options.terminatedAfterMs ?? 30_000));
+      }
+    }
     return { instanceId, instanceType, subnetId: 'subnet-local', availabilityZone: `${LOCAL_REGION}a` };
   }
 

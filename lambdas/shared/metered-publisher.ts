@@ -1,0 +1,57 @@
+/**
+ * An `EventPublisher` decorator that turns the outbound events operators alarm on into
+ * CloudWatch metrics (embedded metric format, namespace `WcsAutoscaler`, dimension `service`):
+ *
+ * | event | metric (Count) |
+ * |---|---|
+ * | `ScalingBlocked` (any limit) | `ScalingBlocked` |
+ * | `ScalingBlocked` with limit `quota` (InstanceLimitExceeded, VcpuLimitExceeded, …) | `ScalingBlockedQuota` |
+ * | `RoomRejected` | `RoomsRejected` |
+ * | `RoomInterrupted` | `RoomsInterrupted` |
+ *
+ * @module
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { OutboundEvent } from '../../shared/events/schemas.ts';
+import type { EventPublisher } from '../../shared/ports/index.ts';
+
+/** Metric names, for the stack's alarms. */
+export const PublishedEventMetric = {
+  ScalingBlocked: 'ScalingBlocked',
+  ScalingBlockedQuota: 'ScalingBlockedQuota',
+  RoomsRejected: 'RoomsRejected',
+  RoomsInterrupted: 'RoomsInterrupted',
+} as const;
+
+/** What the decorator needs of Powertools' `Metrics`. */
+export interface MetricSink {
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
+}
+
+/**
+ * Publishes through `inner`, then counts the events of the table above (only once they are
+ * published: a failed publish is retried and counted then).
+ *
+ * @example
+ * const publisher = new MeteredPublisher(new EventBridgePublisher({ … }), metrics);
+ */
+export class MeteredPublisher implements EventPublisher {
+  public constructor(
+    private readonly inner: EventPublisher,
+    private readonly metrics: MetricSink,
+  ) {}
+
+  public async publish(events: readonly OutboundEvent[]): Promise<void> {
+    await this.inner.publish(events);
+    for (const e of events) {
+      if (e.detailType === 'ScalingBlocked') {
+        this.metrics.addMetric(PublishedEventMetric.ScalingBlocked, MetricUnit.Count, 1);
+        if (e.detail.limit === 'quota') this.metrics.addMetric(PublishedEventMetric.ScalingBlockedQuota, MetricUnit.Count, 1);
+      } else if (e.detailType === 'RoomRejected') {
+        this.metrics.addMetric(PublishedEventMetric.RoomsRejected, MetricUnit.Count, 1);
+      } else if (e.detailType === 'RoomInterrupted') {
+        this.metrics.addMetric(PublishedEventMetric.RoomsInterrupted, MetricUnit.Count, 1);
+      }
+    }
+  }
+}
