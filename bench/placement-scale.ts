@@ -19,6 +19,7 @@ import { fleetTableCreateInput } from '../shared/adapters/fleet-table.ts';
 import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
 import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
 import { createTable, localClientConfig, startLocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
 import { busEvent, LocalEventBus } from '../shared/adapters/local-event-bus.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
@@ -163,6 +164,7 @@ export async function measurePlacementScale(sizes: readonly number[] = FLEET_SIZ
         publisher: new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: () => undefined }),
         config: new StaticConfigSource(config),
         deadLetters: new LocalDeadLetterQueue(),
+        nodeAlarms: new LocalNodeAlarms(),
         clock,
         random: seededRandom(nodes, 1),
         logger: silentLogger,

@@ -18,6 +18,7 @@ import TinyQueue from 'tinyqueue';
 import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
 import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
 import { MemoryFleetStore } from '../shared/adapters/memory-fleet-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
@@ -115,6 +116,7 @@ export async function replayOurPolicy(events: readonly TraceEvent[], config: Aut
     publisher: bus,
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
+    nodeAlarms: new LocalNodeAlarms(),
     clock,
     random: seededRandom(seed, 1),
     logger: silentLogger,

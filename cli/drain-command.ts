@@ -15,7 +15,7 @@ import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { operatorDrain, operatorUndrain, type OperatorOutcome } from '../shared/app/operator.ts';
 import { ConfigError, parseAutoscalerConfig } from '../shared/domain/config.ts';
-import type { ComputeProvider, EventPublisher } from '../shared/ports/index.ts';
+import type { ComputeProvider, EventPublisher, NodeAlarms } from '../shared/ports/index.ts';
 
 /** Options as commander parses them. */
 export interface DrainCommandOptions {
@@ -36,6 +36,12 @@ const noCompute: ComputeProvider = {
 
 const noPublisher: EventPublisher = { publish: () => Promise.resolve() };
 
+/** Nor do they create or delete node alarms (those follow NodeReady and termination). */
+const noNodeAlarms: NodeAlarms = {
+  ensure: () => Promise.reject(new Error('the operator CLI does not create node alarms')),
+  remove: () => Promise.reject(new Error('the operator CLI does not delete node alarms')),
+};
+
 /**
  * Build the dependencies the operator actions need.
  *
@@ -55,6 +61,7 @@ export function operatorDeps(opts: DrainCommandOptions): { deps: AppDeps; close:
     publisher: bus && busName ? new EventBridgePublisher({ client: bus, busName, clock }) : noPublisher,
     config: new StaticConfigSource(parseAutoscalerConfig({})),
     deadLetters: new LocalDeadLetterQueue(),
+    nodeAlarms: noNodeAlarms,
     clock,
     random: () => 0,
     logger: silentLogger,

@@ -17,6 +17,7 @@ import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
 import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
 import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
 import type { AppDeps } from '../shared/app/deps.ts';
@@ -224,6 +225,8 @@ async function run(
     publisher: bus,
     config: new StaticConfigSource(config),
     deadLetters,
+    // Alarms are kept in memory: the simulated fleet has no CloudWatch to watch the nodes.
+    nodeAlarms: new LocalNodeAlarms(),
     clock,
     random: seededRandom(seed, 1),
     logger: (await import('../lambdas/shared/observability.ts')).logger,

@@ -15,14 +15,8 @@ export function eventBusName(fleetName: string): string {
   return `wcs-autoscaler-${fleetName}`;
 }
 
-/**
- * Prefix of the CloudWatch alarm names about single media nodes (e.g. high CPU of
- * `i-0abc…`): alarms so named are routed to node-events, which reads the instance id from the
- * name (`instanceIdOfAlarm`). Example: `wcs-autoscaler-prod-node-i-0abc1234def567890-cpu`.
- */
-export function nodeAlarmNamePrefix(fleetName: string): string {
-  return `wcs-autoscaler-${fleetName}-node-`;
-}
+// Defined once beside the routing table (the functions name the alarms they create with it).
+export { nodeAlarmNamePrefix } from '../shared/events/routing.ts';
 
 /** Prefix of the fleet's operational alarm names (not routed to the functions). */
 export function opsAlarmNamePrefix(fleetName: string): string {

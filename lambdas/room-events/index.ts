@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { createRoom, releaseRoom, type CreateRoomOutcome, type ReleaseRoomOutcome } from '../../shared/app/rooms.ts';
 import { parseRoomEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
-import { metrics } from '../shared/observability.ts';
+import { recordRoomCreated } from '../shared/fleet-metrics.ts';
+import { handlerMetrics, type HandlerMetrics } from '../shared/observability.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 
 /** What the function returns (recorded by idempotency; duplicates get the same). */
@@ -21,13 +21,15 @@ export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | Rejected
  * Build the handler over injected dependencies (tests pass fakes; Lambda passes the AWS set).
  *
  * @param deps - the dependencies, or a function that returns them on each invocation
+ * @param sink - where the metrics go (lambdas/shared/fleet-metrics.ts); the Lambda set unless given
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures, so Lambda retries and
  *   then sends the event to the on-failure dead-letter queue; invalid events are not thrown but
  *   rejected (RoomRejected + dead-letter queue) at once
  */
-export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetrics = handlerMetrics) {
   return async (event: unknown, _context?: Context): Promise<RoomEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
+    const started = d.clock.now();
     const parsed = await parseOrReject(d, event, parseRoomEvent, 'room-events');
     if (parsed.kind === 'rejected') return parsed;
     if (parsed.kind === 'created') {
@@ -40,11 +42,10 @@ export function makeHandler(deps: AppDeps | (() => AppDeps)) {
         eventTime: parsed.time,
       });
       d.logger.info('RoomCreated', { roomId: parsed.detail.roomId, outcome });
-      metrics.addMetric(`Rooms_${outcome.kind}`, MetricUnit.Count, 1);
+      recordRoomCreated(sink, outcome, d.clock.now() - started);
       // Valid but unservable (too heavy for any container, unknown pool): RoomRejected is
       // published; operators find the event with its reason in the dead-letter queue.
       if (outcome.kind === 'rejected') await d.deadLetters.send(event, outcome.reason, 'room-events');
-      if (outcome.kind === 'placed') metrics.addMetric('PlacementWait', MetricUnit.Milliseconds, outcome.placement.waitedMs);
       return outcome;
     }
     const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id);

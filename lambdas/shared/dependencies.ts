@@ -18,10 +18,12 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { createEc2Client, Ec2ComputeProvider } from '../../shared/adapters/ec2-compute-provider.ts';
 import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
+import { CloudWatchNodeAlarms, createCloudWatchClient } from '../../shared/adapters/cloudwatch-node-alarms.ts';
 import { SqsDeadLetterQueue } from '../../shared/adapters/sqs-dead-letter-queue.ts';
 import { SsmConfigSource } from '../../shared/adapters/ssm-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { ConfigSourceError } from '../../shared/errors.ts';
+import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { MeteredPublisher } from './metered-publisher.ts';
 import { logger, METRICS_NAMESPACE, metrics } from './observability.ts';
@@ -67,6 +69,11 @@ export function awsDependencies(): AppDeps {
       },
     }),
     deadLetters: new SqsDeadLetterQueue({ client: new SQSClient({}), queueUrl: env('DLQ_URL') }),
+    nodeAlarms: new CloudWatchNodeAlarms({
+      client: createCloudWatchClient(),
+      namePrefix: nodeAlarmNamePrefix(env('FLEET_NAME')),
+      nodeMetricsNamespace: METRICS_NAMESPACE,
+    }),
     clock,
     random: () => randomInt(0, 2 ** 31) / 2 ** 31,
     logger,

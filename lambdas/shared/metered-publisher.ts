@@ -1,11 +1,13 @@
 /**
  * An `EventPublisher` decorator that turns the outbound events operators alarm on into
- * CloudWatch metrics (embedded metric format, namespace `WcsAutoscaler`, dimension `service`):
+ * CloudWatch metrics (embedded metric format, namespace `WcsAutoscaler`, dimensions `service` and
+ * `Fleet` — the sink's default dimensions, lambdas/shared/observability.ts):
  *
  * | event | metric (Count) |
  * |---|---|
  * | `ScalingBlocked` (any limit) | `ScalingBlocked` |
  * | `ScalingBlocked` with limit `quota` (InstanceLimitExceeded, VcpuLimitExceeded, …) | `ScalingBlockedQuota` |
+ * | `ScalingBlocked` from EC2 refusing a launch — limit `quota`, `capacity` (no offering had capacity, or a partial launch) or `error` | `LaunchFailures` |
  * | `RoomRejected` | `RoomsRejected` |
  * | `RoomInterrupted` | `RoomsInterrupted` |
  *
@@ -19,9 +21,16 @@ import type { EventPublisher } from '../../shared/ports/index.ts';
 export const PublishedEventMetric = {
   ScalingBlocked: 'ScalingBlocked',
   ScalingBlockedQuota: 'ScalingBlockedQuota',
+  LaunchFailures: 'LaunchFailures',
   RoomsRejected: 'RoomsRejected',
   RoomsInterrupted: 'RoomsInterrupted',
 } as const;
+
+/**
+ * `ScalingBlocked` limits that mean EC2 refused a launch (shared/app/scaling.ts
+ * `executeScaleOut`), as opposed to the policy's own `max-nodes` / `launch-rate`.
+ */
+export const LAUNCH_FAILURE_LIMITS: ReadonlySet<string> = new Set(['quota', 'capacity', 'error']);
 
 /** What the decorator needs of Powertools' `Metrics`. */
 export interface MetricSink {
@@ -47,6 +56,7 @@ export class MeteredPublisher implements EventPublisher {
       if (e.detailType === 'ScalingBlocked') {
         this.metrics.addMetric(PublishedEventMetric.ScalingBlocked, MetricUnit.Count, 1);
         if (e.detail.limit === 'quota') this.metrics.addMetric(PublishedEventMetric.ScalingBlockedQuota, MetricUnit.Count, 1);
+        if (LAUNCH_FAILURE_LIMITS.has(e.detail.limit)) this.metrics.addMetric(PublishedEventMetric.LaunchFailures, MetricUnit.Count, 1);
       } else if (e.detailType === 'RoomRejected') {
         this.metrics.addMetric(PublishedEventMetric.RoomsRejected, MetricUnit.Count, 1);
       } else if (e.detailType === 'RoomInterrupted') {

@@ -11,7 +11,8 @@ import { sweepAll } from '../../shared/app/sweep.ts';
 import { AutoscalerError } from '../../shared/errors.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
-import { metrics } from '../shared/observability.ts';
+import { publishPoolGauges, SweepMetric } from '../shared/fleet-metrics.ts';
+import { handlerMetrics, type HandlerMetrics } from '../shared/observability.ts';
 
 /** Per pool: nodes terminated, drained, launched and queued rooms placed. */
 export interface SweepResult {
@@ -20,16 +21,21 @@ export interface SweepResult {
 
 /**
  * Build the handler over injected dependencies. The input is ignored (any scheduler payload).
+ * Each pool's gauges (lambdas/shared/fleet-metrics.ts) are published as one EMF document per
+ * pool, every minute.
+ *
+ * @param sink - where the metrics go; the Lambda set unless given
  *
  * @throws {AutoscalerError} when every pool failed (one pool's failure does not stop the others)
  */
-export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetrics = handlerMetrics) {
   return async (_event?: unknown, _context?: Context): Promise<SweepResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
     const { results, errors } = await sweepAll(d);
     for (const r of results) {
-      metrics.addMetric('NodesTerminated', MetricUnit.Count, r.terminated.length);
-      metrics.addMetric('NodesLaunched', MetricUnit.Count, r.launched.length);
+      sink.metrics.addMetric(SweepMetric.NodesTerminated, MetricUnit.Count, r.terminated.length);
+      sink.metrics.addMetric(SweepMetric.NodesLaunched, MetricUnit.Count, r.launched.length);
+      publishPoolGauges(sink, r.pool, r.gauges);
     }
     if (errors.length > 0 && results.length === 0) {
       throw new AutoscalerError(`sweep failed for every pool: ${errors.map((e) => `${e.pool}: ${e.error.message}`).join('; ')}`, {

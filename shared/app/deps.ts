@@ -13,6 +13,7 @@ import type {
   DeadLetterQueue,
   EventPublisher,
   FleetStore,
+  NodeAlarms,
 } from '../ports/index.ts';
 
 /** Dependencies of every use case and handler. */
@@ -22,6 +23,8 @@ export interface AppDeps {
   readonly publisher: EventPublisher;
   readonly config: ConfigSource;
   readonly deadLetters: DeadLetterQueue;
+  /** CloudWatch alarms of single nodes (created on NodeReady, deleted on termination). */
+  readonly nodeAlarms: NodeAlarms;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: AppLogger;

@@ -11,7 +11,30 @@ import { associateNodeAddresses, releaseNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
+import { nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
 import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling.ts';
+
+/**
+ * Create (or update: PutMetricAlarm is an upsert) the CloudWatch alarms of a ready node — instance
+ * CPU and each WCS container's CPU (shared/domain/node-alarms.ts). Their state changes come back
+ * to {@link onAlarm}.
+ *
+ * @throws {AutoscalerError} when CloudWatch refuses (retryable when throttled; the event is retried)
+ */
+export async function ensureNodeAlarms(deps: AppDeps, node: NodeView): Promise<void> {
+  await deps.nodeAlarms.ensure(node.nodeId, nodeAlarmSpecs(node));
+}
+
+/**
+ * Delete the CloudWatch alarms a node may have. A node that never became ready has none, so no
+ * call is made for it.
+ *
+ * @throws {AutoscalerError} when CloudWatch refuses (retryable when throttled; the event is retried)
+ */
+export async function removeNodeAlarms(deps: AppDeps, node: NodeView): Promise<void> {
+  if (node.containers.length === 0 && node.readyAt === undefined) return;
+  await deps.nodeAlarms.remove(node.nodeId, nodeAlarmKeys(node.containers.length));
+}
 
 /** The summary delta that takes a live node out of the pool's counters. */
 export function removalDelta(node: NodeView): SummaryDelta {
@@ -50,6 +73,7 @@ export async function terminateNode(deps: AppDeps, node: NodeView, reason: strin
     return false;
   }
   await deps.compute.terminate([node.nodeId]);
+  await removeNodeAlarms(deps, current);
   await deps.store.adjustSummary(node.pool, removalDelta(node), now);
   await deps.publisher.publish([{ detailType: 'NodeTerminated', detail: { nodeId: node.nodeId, pool: node.pool, reason } }]);
   return true;
@@ -80,6 +104,8 @@ export async function closeNode(deps: AppDeps, nodeId: string, reason: string): 
       events.push({ detailType: 'RoomInterrupted', detail: { roomId, nodeId, container, reason } });
     }
   }
+  // Before the last write, so a retry (or the sweep) deletes them again if this fails.
+  await removeNodeAlarms(deps, node);
   const closed = await deps.store.transitionNode(nodeId, ['launching', 'booting', 'ready', 'draining', 'terminating'], 'terminated', now);
   if (closed && isLive(node.state)) {
     await deps.store.adjustSummary(node.pool, removalDelta(node), now);
@@ -119,8 +145,9 @@ export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetai
 }
 
 /**
- * Record a node's `NodeReady`: its containers start accepting rooms, queued rooms are placed.
- * Idempotent: a second NodeReady for a ready node changes nothing.
+ * Record a node's `NodeReady`: its containers start accepting rooms, queued rooms are placed,
+ * and its CloudWatch alarms are created ({@link ensureNodeAlarms}).
+ * Idempotent: a second NodeReady for a ready node changes nothing (its alarms are upserted again).
  */
 export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string): Promise<string> {
   const now = deps.clock.now();
@@ -133,7 +160,10 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     // A retry after a crash inside the first attempt: complete the containers (created,
     // accepting) and place what waits. The pool counters are the sweep's to correct.
     const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
-    if (node?.state === 'ready') await placeQueued(deps, await deps.config.getConfig(), node.pool, eventId);
+    if (node?.state === 'ready') {
+      await placeQueued(deps, await deps.config.getConfig(), node.pool, eventId);
+      await ensureNodeAlarms(deps, node);
+    }
     return 'ignored';
   }
   if (!PENDING_NODE_STATES.includes(before.state)) return 'ignored';
@@ -149,6 +179,9 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
   await deps.publisher.publish([{ detailType: 'NodeReady', detail: { ...detail, pool: pool.name } }]);
   await placeQueued(deps, config, pool.name, eventId);
   await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
+  // Last: placement does not wait for CloudWatch; a failure here retries the event, whose
+  // retry path (node already ready) creates them again.
+  await ensureNodeAlarms(deps, node);
   return 'ready';
 }
 

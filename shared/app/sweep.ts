@@ -7,7 +7,8 @@
 import type { PoolConfig } from '../domain/config.ts';
 import type { NodeView } from '../domain/model.ts';
 import { applyFold, foldArrivals, seasonalForecast } from '../domain/predictor.ts';
-import { bucketKey, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import { poolGauges, type PoolGauges } from '../domain/gauges.ts';
+import { bucketKey, headroomTarget, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
@@ -31,6 +32,8 @@ export interface PoolSweepResult {
   readonly orphans: readonly string[];
   /** What reconciliation repaired (lost instances, stranded rooms, leaked capacity, …). */
   readonly reconciled: ReconcileResult;
+  /** The pool's gauges as the sweep read it, before its own actions (the dashboard's figures). */
+  readonly gauges: PoolGauges;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   const forecastWeight = Math.ceil(seasonalForecast(history, now, pool.bootTimeMs, pool.bootTimeMs + 60_000));
   const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs, forecastWeight);
   const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now);
+  const gauges = poolGauges(nodes, queued, headroomTarget(pool, demand), now);
   const byId = new Map(nodes.map((n) => [n.nodeId, n]));
   const terminated: string[] = [];
   const drained: string[] = [];
@@ -85,7 +89,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   if (terminated.length || drained.length || launched.length || orphans.length) {
     deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued, orphans });
   }
-  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans, reconciled };
+  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans, reconciled, gauges };
 }
 
 /**

@@ -56,6 +56,17 @@ export function routeRules(appSource: string): readonly RouteRule[] {
   ];
 }
 
+/**
+ * Prefix of the CloudWatch alarm names about single media nodes (e.g. high CPU of
+ * `i-0abc…`): alarms so named are routed to node-events (the stack narrows the alarm rule to
+ * it), which reads the instance id from the name (`instanceIdOfAlarm`); the node-events and
+ * sweep functions may create and delete only alarms so named.
+ * Example: `wcs-autoscaler-prod-node-i-0abc1234def567890-cpu`.
+ */
+export function nodeAlarmNamePrefix(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}-node-`;
+}
+
 /** Whether the outbound source is ours (never routed back into the functions). */
 export const OUTBOUND_SOURCE = AUTOSCALER_SOURCE;
 

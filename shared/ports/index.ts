@@ -8,6 +8,7 @@ import type { OutboundEvent } from '../events/schemas.ts';
 
 export type * from './compute-provider.ts';
 export type * from './fleet-store.ts';
+export type * from './node-alarms.ts';
 
 /** Wall clock (virtual in the embedded runtime). */
 export interface Clock {

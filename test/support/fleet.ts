@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../../shared/adapters/local-node-alarms.ts';
 import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import { silentLogger, type AppDeps } from '../../shared/app/deps.ts';
@@ -358,6 +359,7 @@ export interface TestDeps extends AppDeps {
   readonly compute: FakeComputeProvider;
   readonly publisher: RecordingEventPublisher;
   readonly deadLetters: LocalDeadLetterQueue;
+  readonly nodeAlarms: LocalNodeAlarms;
 }
 
 /** Options of {@link makeDeps}. */
@@ -384,6 +386,7 @@ export function makeDeps(options: MakeDepsOptions): TestDeps {
     publisher: options.publisher ?? new RecordingEventPublisher(),
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
+    nodeAlarms: new LocalNodeAlarms(),
     clock,
     random: options.random ?? seededRandom(),
     logger: silentLogger,

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../../shared/adapters/local-node-alarms.ts';
 import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
 import type { LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
@@ -164,6 +165,7 @@ export interface HandlerTestDeps extends AppDeps {
   readonly compute: RecordingCompute;
   readonly publisher: RecordingPublisher;
   readonly deadLetters: LocalDeadLetterQueue;
+  readonly nodeAlarms: LocalNodeAlarms;
   readonly logger: RecordingLogger;
   readonly autoscalerConfig: AutoscalerConfig;
 }
@@ -185,6 +187,7 @@ export function makeDeps(options: { store: FleetStore; config?: unknown; clock?:
     publisher: new RecordingPublisher(),
     config: new StaticConfigSource(autoscalerConfig),
     deadLetters: new LocalDeadLetterQueue(),
+    nodeAlarms: new LocalNodeAlarms(),
     clock: options.clock ?? new FixedClock(T0),
     random: options.random ?? (() => 0),
     logger: new RecordingLogger(),
