@@ -462,7 +462,13 @@ export class DynamoDbFleetStore implements FleetStore {
     return (out.Items ?? []).map(toContainer);
   }
 
-  public async claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult> {
+  public async claimCapacity(
+    ref: ContainerRef,
+    roomId: string,
+    weight: number,
+    now: number,
+    options: { readonly mayHold?: boolean | undefined } = {},
+  ): Promise<ClaimCapacityResult> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -479,6 +485,7 @@ export class DynamoDbFleetStore implements FleetStore {
       return { kind: 'claimed', container: toContainer(out.Attributes ?? {}) };
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ClaimCapacity ${ref.nodeId}/${ref.container} failed`, e);
+      if (options.mayHold === false) return { kind: 'conflict' };
       const old = await this.itemAfterConditionFailure(e, containerKey(ref.nodeId, ref.container));
       const rooms = old?.rooms as Record<string, unknown> | undefined;
       if (old && rooms && roomId in rooms) return { kind: 'already', container: toContainer(old) };

@@ -303,11 +303,17 @@ export class MemoryFleetStore implements FleetStore {
       .map(toContainer);
   }
 
-  public async claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult> {
+  public async claimCapacity(
+    ref: ContainerRef,
+    roomId: string,
+    weight: number,
+    now: number,
+    options: { readonly mayHold?: boolean | undefined } = {},
+  ): Promise<ClaimCapacityResult> {
     void now;
     const c = this.containers.get(ref.nodeId)?.get(ref.container);
     if (!c) return { kind: 'conflict' };
-    if (c.rooms.has(roomId)) return { kind: 'already', container: toContainer(c) };
+    if (c.rooms.has(roomId)) return options.mayHold === false ? { kind: 'conflict' } : { kind: 'already', container: toContainer(c) };
     if (!c.accepting || c.free < weight) return { kind: 'conflict' };
     c.rooms.set(roomId, weight);
     c.used += weight;

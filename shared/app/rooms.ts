@@ -102,22 +102,31 @@ async function claimWithRetargeting(
 ): Promise<ContainerView | undefined> {
   const now = deps.clock.now();
   let targeted = stored;
-  let tries = firstTries.slice(0, MAX_PLACEMENT_ATTEMPTS);
+  let options = [...firstTries];
   for (let round = 0; round < MAX_PLACEMENT_ROUNDS; round++) {
-    for (const target of tries) {
+    for (let attempt = 0; attempt < MAX_PLACEMENT_ATTEMPTS && options.length > 0; attempt++) {
+      // The first try is the policy's pick. After a lost race the others are herding on the same
+      // best fits: every loser walking the alternatives in the same best-fit order would collide
+      // again, so each next try is a uniform pick among the remaining fits (random drawn only then).
+      const i = attempt === 0 ? 0 : Math.min(options.length - 1, Math.floor(deps.random() * options.length));
+      const target = options[i] as ContainerRef;
+      options = options.filter((_, k) => k !== i);
       if (!sameRef(target, targeted)) {
         if (!(await deps.store.setTarget(room.roomId, claimId, target))) return undefined;
         targeted = target;
       }
-      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now);
+      // Only the target recorded before this call (a crashed earlier attempt's) can already hold
+      // the room: elsewhere a lost condition is a plain conflict, with no read to tell them apart.
+      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now, { mayHold: sameRef(target, stored) });
       if (res.kind !== 'conflict') return res.container;
     }
-    if (round + 1 === MAX_PLACEMENT_ROUNDS || tries.length === 0) break;
-    // Lost a whole round: others are herding on the same best fits, so spread over every fit.
-    const fresh = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
+    if (round + 1 === MAX_PLACEMENT_ROUNDS || firstTries.length === 0) break;
+    // Lost a whole round: query again, reading twice as many fits each round, and spread over
+    // all of them (the racers that read the same few best fits keep colliding otherwise).
+    const fresh = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool) * 2 ** (round + 1));
     const decision = decidePlacement(fresh, room.weight, pool.capacityPerContainer, fresh.length, deps.random);
     if (decision.kind !== 'place') break;
-    tries = [ref(decision.candidate), ...decision.alternatives.map(ref)].slice(0, MAX_PLACEMENT_ATTEMPTS);
+    options = [ref(decision.candidate), ...decision.alternatives.map(ref)];
   }
   return undefined;
 }

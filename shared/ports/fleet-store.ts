@@ -216,8 +216,18 @@ export interface CapacityStore {
   /**
    * Conditionally add a room to a container: only if it is accepting, has `weight` free and
    * does not hold the room. `already` when the room is there (a retry).
+   *
+   * @param options.mayHold - false when the caller knows the container cannot hold the room yet
+   *   (it never targeted it): a lost condition is then `conflict` without telling `already` apart,
+   *   which saves a read where the store cannot return the old item with the failure. Default true.
    */
-  claimCapacity(ref: ContainerRef, roomId: string, weight: number, now: number): Promise<ClaimCapacityResult>;
+  claimCapacity(
+    ref: ContainerRef,
+    roomId: string,
+    weight: number,
+    now: number,
+    options?: { readonly mayHold?: boolean | undefined },
+  ): Promise<ClaimCapacityResult>;
   /**
    * Remove a room of `weight` capacity units from a container; undefined when it was not there
    * (idempotent).

@@ -274,6 +274,23 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       // Assess
       expect(retry).toMatchObject({ kind: 'already', container: { nodeId: 'i-a', index: 0, used: 3 } });
     });
+
+    it('reports a plain conflict, changing nothing, when the caller says the container cannot hold the room', async () => {
+      // Prepare
+      await seed('i-a');
+      await h.store.claimCapacity(ref('i-a', 0), 'room-1', 3, T0);
+      await h.store.claimCapacity(ref('i-a', 1), 'filler', 10, T0);
+
+      // Act
+      const held = await h.store.claimCapacity(ref('i-a', 0), 'room-1', 3, T0 + 1, { mayHold: false });
+      const full = await h.store.claimCapacity(ref('i-a', 1), 'room-2', 1, T0 + 1, { mayHold: false });
+      const fits = await h.store.claimCapacity(ref('i-a', 0), 'room-3', 2, T0 + 1, { mayHold: false });
+
+      // Assess
+      expect([held.kind, full.kind, fits.kind]).toEqual(['conflict', 'conflict', 'claimed']);
+      const [c0] = (await h.containers()).filter((c) => c.idx === 0);
+      expect(c0).toMatchObject({ used: 5, free: 5, rooms: { 'room-1': 3, 'room-3': 2 } });
+    });
   });
 
   describe('Method: releaseCapacity', () => {
