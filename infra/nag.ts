@@ -7,6 +7,7 @@
  */
 import { Stack, Token, Validations, type CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { nodeAlarmNamePrefix } from './naming.ts';
 import type { StatefulStack } from './stacks/stateful-stack.ts';
 import type { StatelessStack } from './stacks/stateless-stack.ts';
 
@@ -57,6 +58,17 @@ export function fleetNagAcknowledgements(fleet: { readonly stateful: StatefulSta
       scope: fn,
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'Node.js 22 is the runtime the project is built and tested on (engines, esbuild target node22); moving to a newer runtime is a deliberate upgrade, not a deploy-time default.',
+    });
+  }
+
+  // Per-node alarms: created on NodeReady and deleted on termination, named after instances
+  // whose ids are unknown in advance; only node-events and sweep hold the statement.
+  for (const fn of [stateless.functions['node-events'], stateless.functions.sweep]) {
+    acks.push({
+      scope: fn.executionRole,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${arnAsNagPrints(Stack.of(fn), 'cloudwatch', `alarm:${nodeAlarmNamePrefix(stateless.mediaNodes.fleetName)}*`)}]`,
+      reason:
+        'cloudwatch:PutMetricAlarm / DeleteAlarms on the per-node alarms, whose names end in instance ids unknown in advance: only alarms named with this fleet\'s node prefix (the prefix the node-events rule routes), no other alarm in the account.',
     });
   }
 

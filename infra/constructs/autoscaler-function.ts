@@ -7,7 +7,7 @@
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { FleetTable } from '../../shared/adapters/fleet-table.ts';
+import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
 import type { MediaNodes } from './media-nodes.ts';
 
@@ -39,6 +40,20 @@ export const FLEET_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dyn
  * (`DynamoDBPersistenceLayer`: GetItem, PutItem, UpdateItem, DeleteItem).
  */
 export const IDEMPOTENCY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+
+/**
+ * CloudWatch actions of `CloudWatchNodeAlarms` (`shared/adapters/cloudwatch-node-alarms.ts`):
+ * create/update and delete the per-node alarms. No DescribeAlarms: names are derived.
+ */
+export const NODE_ALARM_ACTIONS = ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'] as const;
+
+/**
+ * ARN pattern of a fleet's per-node alarms:
+ * `arn:<partition>:cloudwatch:<region>:<account>:alarm:wcs-autoscaler-<fleet>-node-*`.
+ */
+export function nodeAlarmsArn(stack: Stack, fleetName: string): string {
+  return stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${nodeAlarmNamePrefix(fleetName)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
 
 /** Props of {@link AutoscalerFunction}. */
 export interface AutoscalerFunctionProps {
@@ -174,6 +189,18 @@ export class AutoscalerFunction extends NodejsFunction {
         actions: ['ssm:GetParameter'],
         resources: [config, ...others].map((p) => p.parameterArn),
       }),
+    );
+    return this;
+  }
+
+  /**
+   * Create and delete the fleet's per-node CloudWatch alarms (NodeReady creates them, termination
+   * deletes them): {@link NODE_ALARM_ACTIONS} only on alarms named with the fleet's node prefix
+   * ({@link nodeAlarmsArn}). The adapter reads the fleet name from `FLEET_NAME` ({@link bindCompute}).
+   */
+  public bindNodeAlarms(fleetName: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'FleetNodeAlarms', actions: [...NODE_ALARM_ACTIONS], resources: [nodeAlarmsArn(Stack.of(this), fleetName)] }),
     );
     return this;
   }

@@ -12,23 +12,20 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { routeRules, type EventPattern as RoutePattern, type FunctionName, type RouteRule } from '../../shared/events/routing.ts';
-import { AUTOSCALER_SOURCE, DetailType } from '../../shared/events/schemas.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/observability.ts';
+import { NODE_STATE_METRICS, PoolGaugeMetric, RoomMetric, roomOutcomeMetric, SweepMetric } from '../../lambdas/shared/fleet-metrics.ts';
+import { PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts';
+import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, SERVICE_NAME } from '../../lambdas/shared/observability.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { AutoscalerFunction } from '../constructs/autoscaler-function.ts';
 import { MediaNodes } from '../constructs/media-nodes.ts';
 import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
 import type { StatefulStack } from './stateful-stack.ts';
-
-/** Metric the `ScalingBlocked` metric filter emits (namespace `METRICS_NAMESPACE`, dimension `Pool`). */
-export const SCALING_BLOCKED_METRIC = 'ScalingBlocked';
 
 /** Props of {@link StatelessStack}. */
 export interface StatelessStackProps extends StackProps {
@@ -143,8 +140,9 @@ export class StatelessStack extends Stack {
         .bindCompute(this.mediaNodes);
     this.functions = {
       'room-events': make('RoomEvents', 'room-events', Duration.seconds(30)),
-      'node-events': make('NodeEvents', 'node-events', Duration.seconds(30)),
-      sweep: make('Sweep', 'sweep', Duration.seconds(60)),
+      // NodeReady creates a node's alarms; termination (node-events, sweep) deletes them.
+      'node-events': make('NodeEvents', 'node-events', Duration.seconds(30)).bindNodeAlarms(fleet),
+      sweep: make('Sweep', 'sweep', Duration.seconds(60)).bindNodeAlarms(fleet),
     };
 
     // --- rules (shared/events/routing.ts) ----------------------------------------------------
@@ -173,38 +171,9 @@ export class StatelessStack extends Stack {
       }),
     });
 
-    // --- ScalingBlocked events → log group → metric ----------------------------------------
-    const blockedLogGroup = new logs.LogGroup(this, 'ScalingBlockedLogGroup', {
-      logGroupName: `/aws/events/wcs-autoscaler-${fleet}/scaling-blocked`,
-      retention: config.functions.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    new logs.ResourcePolicy(this, 'ScalingBlockedLogPolicy', {
-      policyStatements: [
-        new iam.PolicyStatement({
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
-          resources: [blockedLogGroup.logGroupArn],
-        }),
-      ],
-    });
-    new events.Rule(this, 'Rule-scaling-blocked', {
-      description: `wcs-autoscaler ${fleet}: ScalingBlocked events → log group (metric ${SCALING_BLOCKED_METRIC})`,
-      eventBus: this.bus,
-      eventPattern: { source: [AUTOSCALER_SOURCE], detailType: [DetailType.ScalingBlocked] },
-      targets: [{ bind: () => ({ arn: blockedLogGroup.logGroupArn }) }],
-    });
-    new logs.MetricFilter(this, 'ScalingBlockedMetricFilter', {
-      logGroup: blockedLogGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.source', '=', AUTOSCALER_SOURCE),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: SCALING_BLOCKED_METRIC,
-      metricValue: '1',
-      dimensions: { Pool: '$.detail.pool' },
-      unit: cloudwatch.Unit.COUNT,
-    });
-
     // --- alarms and dashboard ----------------------------------------------------------------
+    // The metrics are the functions' own (EMF, lambdas/shared/fleet-metrics.ts and
+    // metered-publisher.ts), every one with the Fleet dimension so two fleets never mix.
     const period = Duration.minutes(config.alarms.periodMinutes);
     const topic = config.alarms.topicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.topicArn) : undefined;
     const alarm = (id: string, name: string, props: Omit<cloudwatch.CreateAlarmOptions, 'alarmName'>, metric: cloudwatch.Metric | cloudwatch.MathExpression) => {
@@ -215,26 +184,25 @@ export class StatelessStack extends Stack {
       }
       return a;
     };
-    const emf = (metricName: string, statistic = 'Sum') =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME }, statistic, period });
+    const fleetDimensions = { service: SERVICE_NAME, [FLEET_DIMENSION]: fleet };
+    /** A per-fleet metric (dimensions service, Fleet). */
+    const emf = (metricName: string, statistic = 'Sum', label?: string) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: fleetDimensions, statistic, period, ...(label ? { label } : {}) });
+    /** A per-pool metric (dimensions service, Fleet, Pool). */
+    const poolMetric = (pool: string, metricName: string, statistic: string, label = `${pool} ${metricName}`) =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { ...fleetDimensions, [POOL_DIMENSION]: pool }, statistic, period, label });
+    const pools = config.autoscaler.pools;
+    /** One line per pool. */
+    const perPool = (metricName: string, statistic: string, label?: (pool: string) => string) =>
+      pools.map((p) => poolMetric(p.name, metricName, statistic, label?.(p.name)));
 
-    const blockedPerPool = Object.fromEntries(
-      config.autoscaler.pools.map((p, i) => [
-        `p${i}`,
-        new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: SCALING_BLOCKED_METRIC, dimensionsMap: { Pool: p.name }, statistic: 'Sum', period }),
-      ]),
-    );
-    const scalingBlocked = new cloudwatch.MathExpression({
-      expression: Object.keys(blockedPerPool).map((k) => `FILL(${k}, 0)`).join(' + '),
-      usingMetrics: blockedPerPool,
-      label: 'ScalingBlocked (all pools)',
-      period,
-    });
+    const scalingBlocked = emf(PublishedEventMetric.ScalingBlocked, 'Sum', 'ScalingBlocked (all pools)');
     alarm(
       'ScalingBlockedAlarm',
       'scaling-blocked',
       {
-        alarmDescription: 'A limit (maxNodes, launch rate, EC2 quota or capacity) stopped a scale-out: rooms may queue. See the ScalingBlocked log group.',
+        alarmDescription:
+          'A limit (maxNodes, launch rate, EC2 quota or capacity) stopped a scale-out: rooms may queue. The ScalingBlocked events on the fleet bus name the pool, limit and reason; LaunchFailures counts those where EC2 refused.',
         threshold: config.alarms.scalingBlocked,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -242,6 +210,22 @@ export class StatelessStack extends Stack {
       },
       scalingBlocked,
     );
+    for (const p of pools) {
+      // With scale-out working a queued room waits about one boot time for its node; two boot
+      // times means capacity is not arriving (blocked, failing launches, or demand past maxNodes).
+      alarm(
+        `QueueAgeAlarm-${p.name}`,
+        `${p.name}-queue-age`,
+        {
+          alarmDescription: `Pool ${p.name}: a queued room has waited more than two boot times (${(2 * p.bootTimeMs) / 1000} s); capacity is not arriving. Queued rooms are rejected after ${p.queueTimeoutMs / 1000} s.`,
+          threshold: 2 * p.bootTimeMs,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        poolMetric(p.name, PoolGaugeMetric.OldestQueuedAge, 'Maximum'),
+      );
+    }
 
     const dlqWidgets: cloudwatch.IMetric[] = [];
     const fnErrorWidgets: cloudwatch.IMetric[] = [];
@@ -279,21 +263,65 @@ export class StatelessStack extends Stack {
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: dashboardName(fleet), defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Rooms (per period)',
-        left: ['placed', 'queued', 'rejected', 'duplicate', 'stale', 'released-meanwhile'].map((k) => emf(`Rooms_${k}`)),
+        title: 'Rooms placed and queued (per pool)',
+        left: [...perPool(PoolGaugeMetric.PlacedRooms, 'Maximum', (p) => `${p} placed`), ...perPool(PoolGaugeMetric.QueuedRooms, 'Maximum', (p) => `${p} queued`)],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'RoomCreated outcomes (per period)',
+        left: [
+          ...perPool(RoomMetric.RoomsPlaced, 'Sum', (p) => `${p} placed`),
+          ...perPool(RoomMetric.RoomsQueued, 'Sum', (p) => `${p} queued`),
+          ...(['rejected', 'duplicate', 'stale', 'released-meanwhile'] as const).map((k) => emf(roomOutcomeMetric(k), 'Sum', k)),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Placement latency (ms): handler time and the room\'s wait',
+        left: [
+          ...perPool(RoomMetric.PlacementLatency, 'p50', (p) => `${p} handler p50`),
+          ...perPool(RoomMetric.PlacementLatency, 'p99', (p) => `${p} handler p99`),
+          ...perPool(RoomMetric.PlacementWait, 'p50', (p) => `${p} waited p50`),
+          ...perPool(RoomMetric.PlacementWait, 'p99', (p) => `${p} waited p99`),
+        ],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Capacity (units): used, free, headroom target, pending',
+        left: [
+          ...perPool(PoolGaugeMetric.UsedCapacity, 'Average', (p) => `${p} used`),
+          ...perPool(PoolGaugeMetric.FreeCapacity, 'Average', (p) => `${p} free`),
+          ...perPool(PoolGaugeMetric.HeadroomTarget, 'Average', (p) => `${p} headroom target`),
+          ...perPool(PoolGaugeMetric.PendingCapacity, 'Average', (p) => `${p} pending`),
+        ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Placement latency (ms, RoomCreated → RoomPlaced)',
-        left: ['p50', 'p90', 'p99', 'Maximum'].map((s) => emf('PlacementWait', s)),
+        title: 'Nodes by state',
+        stacked: true,
+        left: pools.flatMap((p) => Object.entries(NODE_STATE_METRICS).map(([state, name]) => poolMetric(p.name, name, 'Maximum', `${p.name} ${state}`))),
+        right: perPool(PoolGaugeMetric.NodesHot, 'Maximum', (p) => `${p} hot`),
         width: 12,
       }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Nodes launched / terminated (per period)', left: [emf('NodesLaunched'), emf('NodesTerminated')], width: 8 }),
       new cloudwatch.GraphWidget({
-        title: 'Launch failures and scaling blocked',
-        left: [scalingBlocked, emf('LaunchQuotaError'), emf('NoCapacityAvailableError'), emf('InsufficientCapacityError')],
+        title: 'Queue: rooms waiting, oldest wait (ms)',
+        left: perPool(PoolGaugeMetric.QueuedRooms, 'Maximum', (p) => `${p} queued`),
+        right: perPool(PoolGaugeMetric.OldestQueuedAge, 'Maximum', (p) => `${p} oldest (ms)`),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Launches, launch failures, scaling blocked (per period)',
+        left: [
+          emf(SweepMetric.NodesLaunched, 'Sum', 'launched'),
+          emf(SweepMetric.NodesTerminated, 'Sum', 'terminated'),
+          emf(PublishedEventMetric.LaunchFailures, 'Sum', 'launch failures'),
+          scalingBlocked,
+          emf(PublishedEventMetric.ScalingBlockedQuota, 'Sum', 'blocked by quota'),
+        ],
         width: 8,
       }),
       new cloudwatch.GraphWidget({ title: 'Dead-letter queue depth (messages)', left: dlqWidgets, width: 8 }),

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FLEET_TABLE_ACTIONS, IDEMPOTENCY_TABLE_ACTIONS } from '../../infra/constructs/autoscaler-function.ts';
+import { FLEET_TABLE_ACTIONS, IDEMPOTENCY_TABLE_ACTIONS, NODE_ALARM_ACTIONS } from '../../infra/constructs/autoscaler-function.ts';
 import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2-compute-provider.ts';
 import { AUTOSCALER_SOURCE, NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
@@ -152,6 +152,25 @@ describe('IAM of the fleet (least privilege)', () => {
         expect(resourcesOf(read)).toHaveLength(1 + 1 + 2); // config, template, node settings × 2 pools
         expect(JSON.stringify(read.Resource)).not.toContain('secrets');
       }
+    });
+
+    it('lets node-events and sweep put and delete only the fleet\'s per-node alarms; room-events none', () => {
+      // Prepare
+      const functions = resourcesOfType(stateless, 'AWS::Lambda::Function');
+      const roleOf = (name: string) =>
+        (functions.find(([, fn]) => fn.Properties?.Description === `wcs-autoscaler prod: ${name}`)![1].Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const cloudwatch = (role: string) => byRole(role).filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:')));
+
+      // Assess
+      for (const name of ['node-events', 'sweep']) {
+        const statements = cloudwatch(roleOf(name));
+        expect(statements, name).toHaveLength(1);
+        expect(statements[0]!.Sid).toBe('FleetNodeAlarms');
+        expect(actionsOf(statements[0]!)).toEqual([...NODE_ALARM_ACTIONS]);
+        expect(statements[0]!.Condition).toBeUndefined();
+        expect(JSON.stringify(statements[0]!.Resource)).toMatch(/":cloudwatch:[a-z0-9-]+:\d{12}:alarm:wcs-autoscaler-prod-node-\*"\]\]\}$/);
+      }
+      expect(cloudwatch(roleOf('room-events'))).toEqual([]);
     });
   });
 

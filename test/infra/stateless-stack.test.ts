@@ -4,7 +4,9 @@ import { nodeAlarmNamePrefix } from '../../infra/naming.ts';
 import { fleetRulePattern, isAwsServiceRule } from '../../infra/stacks/stateless-stack.ts';
 import { matchesPattern, routeRules } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE, DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
-import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
+import { PoolGaugeMetric, RoomMetric, SweepMetric } from '../../lambdas/shared/fleet-metrics.ts';
+import { PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts';
+import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, SERVICE_NAME } from '../../lambdas/shared/observability.ts';
 import { awsEventFixtures, matchesEventPattern, resourcesOfType, synthFleet, type CfnResourceJson, type SynthesizedFleet } from './support.ts';
 
 const INPUT = {
@@ -122,14 +124,14 @@ describe('Class: StatelessStack', () => {
   });
 
   describe('rules', () => {
-    it('creates one rule per entry of shared/events/routing.ts with the fleet-narrowed pattern, plus the ScalingBlocked rule', () => {
+    it('creates one rule per entry of shared/events/routing.ts with the fleet-narrowed pattern, and no other', () => {
       for (const route of routeRules('com.example.rooms')) {
         template.hasResourceProperties('AWS::Events::Rule', {
           EventPattern: fleetRulePattern(route, 'prod'),
           ...(isAwsServiceRule(route.pattern) ? {} : { EventBusName: { Ref: Match.anyValue() } }),
         });
       }
-      expect(rules).toHaveLength(routeRules('x').length + 1);
+      expect(rules).toHaveLength(routeRules('x').length);
     });
 
     it('puts AWS service rules on the default bus and app / node rules on the fleet bus', () => {
@@ -180,7 +182,7 @@ describe('Class: StatelessStack', () => {
       expect(matching(envelope(NODE_SOURCE, DetailType.NodeReady, { instanceId: 'i-0abc' }))).toBe(1);
       expect(matching(envelope(NODE_SOURCE, DetailType.NodeUnhealthy, { instanceId: 'i-0abc', reason: 'x' }))).toBe(1);
       expect(matching(envelope(AUTOSCALER_SOURCE, DetailType.RoomPlaced, { roomId: 'r1' }))).toBe(0);
-      expect(matching(envelope(AUTOSCALER_SOURCE, DetailType.ScalingBlocked, { pool: 'default' }))).toBe(1); // the metric rule only
+      expect(matching(envelope(AUTOSCALER_SOURCE, DetailType.ScalingBlocked, { pool: 'default' }))).toBe(0);
     });
 
     it('evaluates patterns without prefix exactly as matchesPattern of routing.ts does', () => {
@@ -260,24 +262,54 @@ describe('Class: StatelessStack', () => {
   });
 
   describe('observability', () => {
-    it('alarms on ScalingBlocked, counted from the events by a metric filter in the metrics namespace', () => {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { source: [AUTOSCALER_SOURCE], 'detail-type': [DetailType.ScalingBlocked] },
-        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } })],
-      });
-      template.hasResourceProperties('AWS::Logs::MetricFilter', {
-        MetricTransformations: [Match.objectLike({ MetricNamespace: METRICS_NAMESPACE, MetricName: 'ScalingBlocked', Dimensions: [{ Key: 'Pool', Value: '$.detail.pool' }] })],
-      });
+    it('alarms on ScalingBlocked from the functions\' own metric with the Fleet dimension (no log-group metric filter)', () => {
+      template.resourceCountIs('AWS::Logs::MetricFilter', 0);
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'wcs-autoscaler-prod-ops-scaling-blocked',
         Threshold: 1,
-        Metrics: Match.arrayWith([
-          Match.objectLike({ MetricStat: Match.objectLike({ Metric: { Namespace: METRICS_NAMESPACE, MetricName: 'ScalingBlocked', Dimensions: [{ Name: 'Pool', Value: 'default' }] } }) }),
-        ]),
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Stat: 'Sum',
+              Metric: {
+                Namespace: METRICS_NAMESPACE,
+                MetricName: PublishedEventMetric.ScalingBlocked,
+                Dimensions: [
+                  { Name: FLEET_DIMENSION, Value: 'prod' },
+                  { Name: 'service', Value: SERVICE_NAME },
+                ],
+              },
+            }),
+          }),
+        ],
       });
     });
 
-    it('alarms on each function\'s errors and draws the dashboard', () => {
+    it('alarms per pool when a queued room has waited more than two boot times', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'wcs-autoscaler-prod-ops-default-queue-age',
+        Threshold: 2 * 90_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Metrics: [
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Stat: 'Maximum',
+              Metric: {
+                Namespace: METRICS_NAMESPACE,
+                MetricName: PoolGaugeMetric.OldestQueuedAge,
+                Dimensions: [
+                  { Name: FLEET_DIMENSION, Value: 'prod' },
+                  { Name: POOL_DIMENSION, Value: 'default' },
+                  { Name: 'service', Value: SERVICE_NAME },
+                ],
+              },
+            }),
+          }),
+        ],
+      });
+    });
+
+    it('alarms on each function\'s errors and draws the dashboard from the emitted metrics, per pool with Fleet and Pool', () => {
       for (const [id] of resourcesOfType(template, 'AWS::Lambda::Function')) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           AlarmName: Match.stringLikeRegexp('-errors$'),
@@ -286,9 +318,17 @@ describe('Class: StatelessStack', () => {
       }
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
       const body = JSON.stringify(resourcesOfType(template, 'AWS::CloudWatch::Dashboard')[0]![1].Properties?.DashboardBody);
-      for (const metric of ['Rooms_placed', 'Rooms_queued', 'PlacementWait', 'NodesLaunched', 'NodesTerminated', 'ScalingBlocked', 'ApproximateNumberOfMessagesVisible']) {
-        expect(body).toContain(metric);
+      // The body is a Fn::Join of JSON fragments; each metric is an array [namespace, name, dim, value, …].
+      const metricArrays = [...body.replaceAll('\\"', '"').matchAll(/\["WcsAutoscaler","(\w+)"((?:,"[^"]*")*)/g)].map((m) => ({ name: m[1]!, dims: m[2]! }));
+      const drawn = new Set(metricArrays.map((m) => m.name));
+      for (const name of [...Object.values(PoolGaugeMetric), ...Object.values(RoomMetric), ...Object.values(SweepMetric), 'Rooms_rejected', 'LaunchFailures', 'ScalingBlocked', 'ScalingBlockedQuota']) {
+        expect(drawn, name).toContain(name);
       }
+      for (const m of metricArrays) {
+        expect(m.dims, m.name).toContain(`"${FLEET_DIMENSION}","prod"`);
+        if ((Object.values(PoolGaugeMetric) as string[]).includes(m.name) || (Object.values(RoomMetric) as string[]).includes(m.name)) expect(m.dims, m.name).toContain(`"${POOL_DIMENSION}","default"`);
+      }
+      expect(body).toContain('ApproximateNumberOfMessagesVisible');
     });
 
     it('outputs the bus name and ARN, the table name and the dashboard URL', () => {
