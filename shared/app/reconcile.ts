@@ -12,7 +12,8 @@
  *    placed when their target container holds them, queued again otherwise.
  * 3. Container room maps vs room records: a container holding a room that is not placed there
  *    (nor being placed there) gives the capacity back (a crash between releasing a room and
- *    releasing its capacity, or between a lost race and giving capacity back).
+ *    releasing its capacity, or between a lost race and giving capacity back). Every
+ *    {@link LEAK_CHECK_EVERY_MINUTES} minutes.
  * 4. Placement flags: a ready, cool node's containers accept rooms; any other node's do not (a
  *    crash inside NodeReady, a drain or an alarm between the node write and the container writes).
  * 5. Queued rooms older than the pool's `queueTimeoutMs` are rejected with a reason.
@@ -33,6 +34,18 @@ import { placedDetail } from './rooms.ts';
  * has just returned. Source: Amazon EC2 API Reference, "Eventual consistency in the EC2 API".
  */
 export const INSTANCE_VISIBILITY_GRACE_MS = 120_000;
+
+/**
+ * The container-map check (step 3) reads every hosted room's record (batched), the costliest
+ * step: it runs on the sweeps of every 5th minute (epoch minutes divisible by 5). A leaked hold
+ * costs capacity, not correctness, for those few minutes.
+ */
+export const LEAK_CHECK_EVERY_MINUTES = 5;
+
+/** Whether the sweep at `now` (epoch ms) runs the container-map check. */
+export function isLeakCheckMinute(now: number): boolean {
+  return Math.floor(now / 60_000) % LEAK_CHECK_EVERY_MINUTES === 0;
+}
 
 /** Most stranded rooms, and queued rooms, one sweep repairs per pool. */
 export const REPAIR_BATCH = 100;
@@ -78,7 +91,7 @@ export async function reconcilePool(deps: AppDeps, pool: PoolConfig, instances: 
   const closed = await reconcileInstances(deps, pool, instances, now);
   const placing = await repairPlacing(deps, pool, now);
   const nodes = await deps.store.listNodes(pool.name);
-  const leaksReleased = await releaseLeakedCapacity(deps, nodes);
+  const leaksReleased = isLeakCheckMinute(now) ? await releaseLeakedCapacity(deps, nodes) : [];
   const acceptingFixed = await fixAccepting(deps, pool, nodes, now);
   const rejectedQueued = await rejectStaleQueued(deps, pool, now);
   const result: ReconcileResult = { ...closed, ...placing, leaksReleased, acceptingFixed, rejectedQueued };

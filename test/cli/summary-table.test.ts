@@ -104,7 +104,7 @@ describe('Function: formatSummary', () => {
 
     // Assess
     expect(out).not.toContain('VIOLATED');
-    expect(out.match(/— ok/g)).toHaveLength(2);
+    expect(out.match(/— ok/g)).toHaveLength(3); // overbooked, leaked capacity, orphan instances
   });
 
   it('marks a violation when overbooked > 0', () => {

@@ -18,6 +18,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
+import { LEAK_CHECK_EVERY_MINUTES } from '../../shared/app/reconcile.ts';
 import { sweepAll } from '../../shared/app/sweep.ts';
 import { InjectedFaultError } from '../../shared/errors.ts';
 import { makeHandler as nodeEvents } from '../../lambdas/node-events/index.ts';
@@ -33,8 +34,16 @@ const NODE_A = 'i-0aaaaaaaaaaaaaaa1';
 const NODE_B = 'i-0bbbbbbbbbbbbbbb2';
 /** EventBridge → Lambda asynchronous retry delay, ms. */
 const RETRY_AFTER_MS = 60_000;
-/** After the retry, the sweep runs once the pool's repair grace (placingTimeoutMs) has passed. */
+/**
+ * After the retry, the sweep runs once the pool's repair grace (placingTimeoutMs) has passed, on
+ * a minute whose sweep checks the container maps.
+ */
 const SWEEP_AFTER_MS = 200_000;
+const toSweepTime = (clock: FakeClock) => {
+  const t = clock.now() + SWEEP_AFTER_MS;
+  const every = LEAK_CHECK_EVERY_MINUTES * 60_000;
+  clock.set(Math.ceil(t / every) * every);
+};
 
 const config = {
   pools: [{ name: POOL, containersPerNode: 2, capacityPerContainer: 10, minNodes: 0, headroomMin: 0, scaleInMargin: 0, maxNodes: 10, idleGraceMs: 60_000 }],
@@ -132,8 +141,8 @@ const scenarios: readonly Scenario[] = [
     name: 'terminate (sweep: an idle draining node)',
     setup: async (d) => {
       await seed(d, NODE_A);
+      await create(d, 'evt-on-a', 'room-1', 4); // A is the only node: the room lands there
       await seed(d, NODE_B);
-      await create(d, 'evt-on-a', 'room-1', 4);
       await sweepAll(d); // drains B (surplus) and marks it empty
       d.clock.advance(61_000);
     },
@@ -224,7 +233,7 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
         await deliver(wrapped, scenario);
         const writes = [...faults.writes];
         if (process.env.SHOW_WRITES) console.log("WRITES", scenario.name, JSON.stringify(writes));
-        d.clock.advance(SWEEP_AFTER_MS);
+        toSweepTime(d.clock);
         await sweepAll(d);
 
         // Assess
@@ -245,7 +254,7 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
           await expect(deliver(wrapped, scenario).then(() => 'completed', crashCause)).resolves.toBeInstanceOf(InjectedFaultError);
           d.clock.advance(RETRY_AFTER_MS);
           await deliver(wrapped, scenario);
-          d.clock.advance(SWEEP_AFTER_MS);
+          toSweepTime(d.clock);
           const { errors } = await sweepAll(d);
 
           // Assess
