@@ -17,6 +17,7 @@
  */
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
+import type { setDependencies as SetDependencies } from '../../lambdas/shared/dependencies.ts';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
 import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
@@ -29,7 +30,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 const fleet = useFleetTable();
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let handler: Handler;
-let setDependencies: (typeof import('../../lambdas/shared/dependencies.ts'))['setDependencies'];
+let setDependencies: typeof SetDependencies;
 /** The remaining time the local context reports (the function timeout budget), ms. */
 const REMAINING_MS = 30_000;
 

@@ -11,6 +11,7 @@
  * @module
  */
 import type { Context } from 'aws-lambda';
+import type { setDependencies as SetDependencies } from '../../lambdas/shared/dependencies.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
 import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
@@ -28,7 +29,7 @@ const CANARIES = [SECRET_KEY, SESSION_TOKEN, LICENSE];
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const handlers: Record<'room' | 'node' | 'sweep', Handler> = {} as never;
-let setDependencies: (typeof import('../../lambdas/shared/dependencies.ts'))['setDependencies'];
+let setDependencies: typeof SetDependencies;
 const written: string[] = [];
 const saved = { ...process.env };
 
