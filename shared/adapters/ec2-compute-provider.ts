@@ -261,7 +261,8 @@ export class Ec2ComputeProvider implements ComputeProvider {
    * @throws {NoCapacityAvailableError} when every offering lacked capacity (or was marked so)
    * @throws {AutoscalerError} for any other EC2 failure before any instance started; retryable
    *   for throttling, server faults and network errors, not for client errors (permissions,
-   *   invalid launch template, `IdempotentParameterMismatch`, …)
+   *   invalid launch template, …). An `IdempotentParameterMismatch` (a retried decision with a
+   *   different count) returns the instances the token already launched.
    */
   public async launch(request: LaunchRequest): Promise<LaunchResult> {
     const { pool, now } = request;
@@ -283,7 +284,8 @@ export class Ec2ComputeProvider implements ComputeProvider {
       // A subnet-wide failure earlier in this launch may have marked this offering too.
       if (!isOfferingAvailable(this.untilMap(), offering.key, now)) continue;
       try {
-        const out = await this.client.send(new RunInstancesCommand(this.runInput(request, pool, offering, remaining)));
+        const input = this.runInput(request, pool, offering, remaining);
+        const out = await this.runOrAdopt(input);
         for (const i of out.Instances ?? []) {
           if (!i.InstanceId) continue;
           instances.push({
@@ -437,6 +439,36 @@ export class Ec2ComputeProvider implements ComputeProvider {
       })),
       ClientToken: clientTokenFor(request.decisionId, offering.key),
     };
+  }
+
+  /**
+   * `RunInstances`, except that a retried decision asking for a different count with the same
+   * `ClientToken` (EC2 refuses with `IdempotentParameterMismatch`) adopts the instances the
+   * first request launched instead of failing.
+   */
+  private async runOrAdopt(input: RunInstancesCommandInput): Promise<{ Instances?: Instance[] | undefined }> {
+    try {
+      return await this.client.send(new RunInstancesCommand(input));
+    } catch (error) {
+      if (errorCode(error) !== 'IdempotentParameterMismatch') throw error;
+      const earlier = await this.instancesByClientToken(input.ClientToken as string);
+      if (earlier.length === 0) throw error;
+      return { Instances: earlier };
+    }
+  }
+
+  /**
+   * The live instances an earlier `RunInstances` with this `ClientToken` launched (EC2's
+   * `client-token` filter), so a retried decision accounts for them exactly.
+   */
+  private async instancesByClientToken(token: string): Promise<Instance[]> {
+    const found: Instance[] = [];
+    const pages = paginateDescribeInstances(
+      { client: this.client },
+      { Filters: [{ Name: 'client-token', Values: [token] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] },
+    );
+    for await (const page of pages) for (const r of page.Reservations ?? []) found.push(...(r.Instances ?? []));
+    return found;
   }
 
   private markUnavailable(offering: Offering, code: string, now: number, instanceTypes: readonly string[]): void {

@@ -351,6 +351,33 @@ describe('Class: Ec2ComputeProvider', () => {
       expect(result.failures).toEqual([]);
     });
 
+    it('adopts the instances of an earlier request with the same ClientToken on IdempotentParameterMismatch', async () => {
+      // Prepare: the first attempt launched 2; the retry asks for 3 with the same token.
+      ec2Mock.on(RunInstancesCommand).rejects(ec2Error('IdempotentParameterMismatch'));
+      ec2Mock.on(DescribeInstancesCommand).resolves({
+        Reservations: [{ Instances: [{ InstanceId: 'i-0aaa', InstanceType: 'c6i.2xlarge', SubnetId: 'subnet-a' }, { InstanceId: 'i-0bbb', InstanceType: 'c6i.2xlarge', SubnetId: 'subnet-a' }] }],
+      });
+
+      // Act
+      const result = await provider().launch(request({ count: 3 }));
+
+      // Assess
+      const token = ec2Mock.commandCalls(RunInstancesCommand)[0]!.args[0].input.ClientToken;
+      const filters = ec2Mock.commandCalls(DescribeInstancesCommand)[0]!.args[0].input.Filters;
+      expect(filters).toContainEqual({ Name: 'client-token', Values: [token] });
+      expect(result.instances.map((i) => i.instanceId)).toEqual(expect.arrayContaining(['i-0aaa', 'i-0bbb']));
+    });
+
+    it('throws a non-retryable AutoscalerError on IdempotentParameterMismatch when the token launched nothing', async () => {
+      ec2Mock.on(RunInstancesCommand).rejects(ec2Error('IdempotentParameterMismatch'));
+      ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+
+      const error = await provider().launch(request()).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(AutoscalerError);
+      expect((error as AutoscalerError).retryable).toBe(false);
+    });
+
     it('throws LaunchQuotaError at once on VcpuLimitExceeded when nothing was launched', async () => {
       // Prepare
       runInstancesBy({ 'c6i.2xlarge/subnet-a': 'VcpuLimitExceeded' });
