@@ -30,7 +30,7 @@ export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapa
  */
 export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string): Promise<ScaleOutDecision> {
   const now = deps.clock.now();
-  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs));
+  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight));
   await executeScaleOut(deps, pool, decision, decisionId);
   return decision;
 }
