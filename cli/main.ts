@@ -87,6 +87,19 @@ for (const action of ['drain', 'undrain'] as const) {
     });
 }
 
+program
+  .command('status')
+  .description('show the nodes, rooms, free capacity and queue of a deployment\'s pools (reads only)')
+  .option('--table <name>', 'the fleet table (default: env FLEET_TABLE)')
+  .option('--pool <name...>', 'pools to show (default: default)')
+  .option('--region <region>', 'AWS region (default: the SDK\'s)')
+  .option('--endpoint <url>', 'DynamoDB endpoint (a local DynamoDB)')
+  .option('--json', 'print exactly one JSON object')
+  .action(async (opts) => {
+    const { runStatusCommand } = await import('./status-command.ts');
+    process.stdout.write(await runStatusCommand(opts));
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
