@@ -40,6 +40,16 @@ export interface SimulationSummary {
   /** Instances running at the end that no live node record accounts for (must be 0). */
   orphanInstances: number;
   /**
+   * Created rooms their application was never answered for (must be 0): no `RoomPlaced`, no
+   * `RoomRejected`, and not released while queued (told `RoomQueued`, released before the store
+   * placed it). Counts a room placed in the store but never announced, released later or not,
+   * and a room still unanswered at the end. Unlike {@link SimulationResult.unplacedRoomIds},
+   * which also lists the rooms released while queued.
+   */
+  unansweredRooms: number;
+  /** Of those, rooms never released either (still placed, queued or placing at the end, unanswered). */
+  lostRooms: number;
+  /**
    * Faults injected by `--faults`: crashes between writes, capacity errors, lost instances and
    * duplicate deliveries (0 without `--faults`).
    */
@@ -92,8 +102,13 @@ export interface SimulationResult {
   timeline: TimelinePoint[];
   /** Line-numbered problems of the trace file. */
   traceErrors: { line: number; message: string }[];
-  /** Rooms with a valid, non-stale create that were never placed (released while queued, or still queued at the end). */
+  /**
+   * Rooms with a valid, non-stale create for which no `RoomPlaced` was published: released while
+   * queued, rejected, still queued at the end, or unanswered (see {@link unansweredRoomIds}).
+   */
   unplacedRoomIds: string[];
+  /** The rooms {@link SimulationSummary.unansweredRooms} counts. */
+  unansweredRoomIds: string[];
   /** Inputs, for the report's header. */
   meta: {
     trace: string;

@@ -26,7 +26,8 @@ export interface SimulateCommandOptions {
  * Run `simulate` and print its outcome.
  *
  * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity,
- *   orphanInstances) broke
+ *   orphanInstances) broke or a room was lost to its application (unansweredRooms > 0: never
+ *   answered, whether released later or not)
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<number> {
   const showBar = !opts.json && process.stderr.isTTY === true;
@@ -57,7 +58,12 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     bar?.stop();
     await stopSimulator();
   }
-  const ok = result.summary.overbooked === 0 && result.summary.leakedCapacity === 0 && result.summary.orphanInstances === 0;
+  const s = result.summary;
+  const ok = s.overbooked === 0 && s.leakedCapacity === 0 && s.orphanInstances === 0 && s.unansweredRooms === 0;
+  if (s.unansweredRooms > 0) {
+    const ids = result.unansweredRoomIds;
+    console.error(`Rooms never answered (no RoomPlaced nor RoomRejected): ${ids.length}, ${s.lostRooms} never released — ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);
+  }
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result.summary)}\n`);
     return ok ? 0 : 1;
@@ -66,7 +72,7 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
   console.log(formatSummary(result.summary));
   if (result.unplacedRoomIds.length > 0) {
     const shown = result.unplacedRoomIds.slice(0, 10).join(', ');
-    console.log(`Rooms never placed (released while queued, or queued at the end): ${result.unplacedRoomIds.length} — ${shown}${result.unplacedRoomIds.length > 10 ? ', …' : ''}`);
+    console.log(`Rooms never placed (released while queued, rejected, still queued, or unanswered): ${result.unplacedRoomIds.length} — ${shown}${result.unplacedRoomIds.length > 10 ? ', …' : ''}`);
   }
   if (opts.report) console.log(`Report: ${writeReport(opts.report, result)}`);
   return ok ? 0 : 1;

@@ -236,6 +236,8 @@ async function run(
   // Outbound events, as applications would see them.
   const waits: number[] = [];
   const placedRooms = new Set<string>();
+  const queuedRooms = new Set<string>();
+  const rejectedRooms = new Set<string>();
   const queuedNow = new Set<string>();
   let placements = 0;
   let refused = 0;
@@ -254,12 +256,16 @@ async function run(
         }
         break;
       case DetailType.RoomQueued:
-        if (d.roomId) queuedNow.add(d.roomId);
+        if (d.roomId) {
+          queuedNow.add(d.roomId);
+          queuedRooms.add(d.roomId);
+        }
         queuedPeak = Math.max(queuedPeak, queuedNow.size);
         queuedSinceSample = Math.max(queuedSinceSample, queuedNow.size);
         break;
       case DetailType.RoomRejected:
         refused += 1;
+        if (d.roomId) rejectedRooms.add(d.roomId);
         break;
     }
   });
@@ -386,6 +392,18 @@ async function run(
   ).length;
 
   const unplacedRoomIds = [...createdRooms].filter((r) => !placedRooms.has(r)).sort();
+  // Of those, the rooms their application was never answered for: neither RoomPlaced nor
+  // RoomRejected, and not a room it was told was queued and released before the store ever placed
+  // it (its own choice to stop waiting). A room placed in the store but never announced counts,
+  // released later or not; so does one still waiting at the end.
+  const unplacedRecords = await store.getRooms(unplacedRoomIds);
+  const unansweredRoomIds = unplacedRoomIds.filter((id) => {
+    if (rejectedRooms.has(id)) return false;
+    const r = unplacedRecords.get(id);
+    const releasedWhileQueued = r?.state === 'released' && r.placedAt === undefined && queuedRooms.has(id);
+    return !releasedWhileQueued;
+  });
+  const lostRoomIds = unansweredRoomIds.filter((id) => unplacedRecords.get(id)?.state !== 'released');
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
   const summary: SimulationSummary = {
@@ -406,6 +424,8 @@ async function run(
     overbooked,
     leakedCapacity,
     orphanInstances,
+    unansweredRooms: unansweredRoomIds.length,
+    lostRooms: lostRoomIds.length,
     faultsInjected: faults.faultsInjected + (faultRate > 0 ? compute.launchFailures + compute.instancesLost + redeliveries : 0),
     crashesInjected: faults.faultsInjected,
     instancesLost: compute.instancesLost,
@@ -429,6 +449,7 @@ async function run(
     timeline,
     traceErrors: [...traceErrors],
     unplacedRoomIds,
+    unansweredRoomIds,
     meta: {
       trace: options.tracePath,
       seed,

@@ -103,6 +103,7 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     invariant('Overbooked containers', s.overbooked, formatCount(s.overbooked, 'times')),
     invariant('Leaked capacity', s.leakedCapacity, formatCount(s.leakedCapacity, 'capacity units')),
     invariant('Orphan instances', s.orphanInstances, formatCount(s.orphanInstances, 'instances')),
+    invariant('Unanswered rooms', s.unansweredRooms, formatCount(s.unansweredRooms, 'rooms')),
     value('Faults injected', formatCount(s.faultsInjected, 'faults')),
     value('Active rooms at end', formatCount(s.activeRoomsAtEnd, 'rooms')),
     value('DynamoDB calls per placement', Number.isFinite(s.ddbCallsPerPlacement) ? `${twoDecimals.format(s.ddbCallsPerPlacement)} calls` : NOT_AVAILABLE),

@@ -9,7 +9,8 @@
  *    terminated again; a young instance with no record (a crash between RunInstances and
  *    recording it) is adopted as launching. (Older unrecorded instances: `terminateOrphans`.)
  * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it):
- *    placed when their target container holds them, queued again otherwise.
+ *    announced (`RoomPlaced`) and placed when their target container holds them, queued again
+ *    otherwise (`RoomQueued`; the sweep's placing of the queue places them later).
  * 3. Container room maps vs room records: a container holding a room that is not placed there
  *    (nor being placed there) gives the capacity back (a crash between releasing a room and
  *    releasing its capacity, or between a lost race and giving capacity back). Every
@@ -26,7 +27,7 @@ import type { OutboundEvent } from '../events/schemas.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { closeNode } from './nodes.ts';
-import { placedDetail } from './rooms.ts';
+import { announcePlaced } from './rooms.ts';
 
 /**
  * How long a node's instance may be missing from DescribeInstances before the node is closed,
@@ -167,10 +168,9 @@ async function repairPlacing(deps: AppDeps, pool: PoolConfig, now: number): Prom
     const container = node?.containers.find((c) => c.index === target?.container);
     const holds = container?.rooms?.[room.roomId] !== undefined;
     if (target && container && holds && node && (node.state === 'ready' || node.state === 'draining')) {
-      if (await deps.store.confirmPlaced(room.roomId, room.eventId, target, now)) {
-        await deps.publisher.publish([{ detailType: 'RoomPlaced', detail: placedDetail(room, pool, container, now) }]);
-        placingPlaced.push(room.roomId);
-      }
+      // Announced before the confirm: a sweep that crashes between them leaves the room here for
+      // the next sweep, rather than placed and never announced.
+      if ((await announcePlaced(deps, pool, room, room.eventId, container, now)).confirmed) placingPlaced.push(room.roomId);
       continue;
     }
     if (target && holds) await deps.store.releaseCapacity(target, room.roomId, container?.rooms?.[room.roomId] ?? room.weight);

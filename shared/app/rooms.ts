@@ -7,7 +7,9 @@
  *    are decided here.
  * 3. Claim capacity on the target container with one conditional UpdateItem (1); on a lost race
  *    re-target to the next candidate; after a lost round, query again (bounded).
- * 4. Confirm the room as placed (1); if it was released meanwhile, give the capacity back.
+ * 4. Announce it (`RoomPlaced`), then confirm the room as placed (1): announced first, a crash
+ *    between leaves a `placing` room the retry or the sweep announces again (see
+ *    {@link announcePlaced}); if it was released meanwhile, give the capacity back.
  * 5. Update the pool summary (arrivals, counters) and decide scale-out from it (1).
  *
  * @module
@@ -189,14 +191,12 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   let outcome: CreateRoomOutcome;
   const events: OutboundEvent[] = [];
   if (container) {
-    const placement = { nodeId: container.nodeId, container: container.index };
-    if (await deps.store.confirmPlaced(room.roomId, cmd.eventId, placement, now)) {
-      const detail = placedDetail(room, pool, container, now);
-      events.push({ detailType: 'RoomPlaced', detail });
+    const { detail, confirmed } = await announcePlaced(deps, pool, room, cmd.eventId, container, now);
+    if (confirmed) {
       delta.readyFree = -cmd.weight;
       outcome = { kind: 'placed', placement: detail };
     } else {
-      await deps.store.releaseCapacity(placement, room.roomId, room.weight);
+      await deps.store.releaseCapacity(ref(container), room.roomId, room.weight);
       outcome = { kind: 'released-meanwhile' };
     }
   } else if (await deps.store.markQueued(room, cmd.eventId, now)) {
@@ -210,6 +210,35 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   const summary = await deps.store.adjustSummary(pool.name, delta, now);
   await maybeScaleOut(deps, pool, summary, `${cmd.eventId}:scale-out`);
   return outcome;
+}
+
+/**
+ * Announce a claimed placement, then record it: publish `RoomPlaced`, then confirm the room as
+ * placed on the container that holds it. Every path that makes a room `placed` goes through here.
+ *
+ * The order is what makes the answer crash-safe: once `placed` is written the room leaves the
+ * placing index, and nothing would announce it again if the invocation crashed (or its publish
+ * failed) before a later publish — a release placing a queued room is not redone by its retry,
+ * a sweep is not retried at all. Publishing first, a crash before the confirm leaves the room
+ * `placing` with its target holding it, which the retry or the sweep's repair announces again
+ * (at-least-once; applications dedupe by room id). A confirm that fails (the room was released
+ * meanwhile) has announced a room its application no longer wants, which it ignores.
+ *
+ * @param claimId - the claim the room record carries (the event id, or a queue claim's id)
+ * @returns the published detail, and whether the room is now placed on `container`
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the room stays `placing`)
+ */
+export async function announcePlaced(
+  deps: AppDeps,
+  pool: PoolConfig,
+  room: Pick<RoomRecord, 'roomId' | 'weight' | 'requestedAt'>,
+  claimId: string,
+  container: ContainerView,
+  now: number,
+): Promise<{ readonly detail: RoomPlacedDetail; readonly confirmed: boolean }> {
+  const detail = placedDetail(room, pool, container, now);
+  await deps.publisher.publish([{ detailType: 'RoomPlaced', detail }]);
+  return { detail, confirmed: await deps.store.confirmPlaced(room.roomId, claimId, ref(container), now) };
 }
 
 /**
@@ -310,12 +339,10 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
       await deps.store.markQueued(claimed, claimId, now);
       continue;
     }
-    const placement = { nodeId: container.nodeId, container: container.index };
-    if (!(await deps.store.confirmPlaced(room.roomId, claimId, placement, now))) {
-      await deps.store.releaseCapacity(placement, room.roomId, claimed.weight);
+    if (!(await announcePlaced(deps, pool, claimed, claimId, container, now)).confirmed) {
+      await deps.store.releaseCapacity(ref(container), room.roomId, claimed.weight);
       continue;
     }
-    await deps.publisher.publish([{ detailType: 'RoomPlaced', detail: placedDetail(claimed, pool, container, now) }]);
     placed += 1;
     placedWeight += claimed.weight;
   }

@@ -41,6 +41,8 @@ function result(overrides: Partial<SimulationResult> = {}): SimulationResult {
       overbooked: 0,
       leakedCapacity: 0,
       orphanInstances: 0,
+      unansweredRooms: 0,
+      lostRooms: 0,
       faultsInjected: 0,
       crashesInjected: 0,
       instancesLost: 0,
@@ -60,6 +62,7 @@ function result(overrides: Partial<SimulationResult> = {}): SimulationResult {
     timeline: Array.from({ length: 61 }, (_, i) => point(i * 60)),
     traceErrors: [],
     unplacedRoomIds: [],
+    unansweredRoomIds: [],
     meta: {
       trace: 'samples/week.jsonl',
       seed: 42,

@@ -25,6 +25,8 @@ describe('Function: simulate', () => {
     expect(traceErrors.map((e) => e.line)).toEqual([7, 8]);
     expect(summary.rooms).toBe(3); // standup-1, webinar-7, cam.house-1 (too-heavy refused, late-create stale)
     expect(summary.placed).toBe(3);
+    expect(summary.unansweredRooms).toBe(0);
+    expect(summary.lostRooms).toBe(0);
     expect(summary.placements).toBe(4); // cam.house-1 reconnects once
     expect(summary.staleCreates).toBe(1);
     expect(summary.duplicateDeliveries).toBe(1);
@@ -80,7 +82,7 @@ describe('Command: wcs-autoscaler simulate --json', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const summary = JSON.parse(lines[0] as string);
-    for (const key of ['rooms', 'placed', 'placements', 'rejected', 'waitedPlacements', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'queuedPeak', 'nodesPeak', 'nodeHours', 'lowerBoundNodeHours', 'costUsd', 'static72CostUsd', 'overbooked', 'leakedCapacity', 'activeRoomsAtEnd', 'ddbCallsPerPlacement']) {
+    for (const key of ['rooms', 'placed', 'placements', 'rejected', 'waitedPlacements', 'waitP50Ms', 'waitP99Ms', 'waitMaxMs', 'queuedPeak', 'nodesPeak', 'nodeHours', 'lowerBoundNodeHours', 'costUsd', 'static72CostUsd', 'overbooked', 'leakedCapacity', 'unansweredRooms', 'lostRooms', 'activeRoomsAtEnd', 'ddbCallsPerPlacement']) {
       expect(summary).toHaveProperty(key);
       expect(typeof summary[key]).toBe('number');
     }

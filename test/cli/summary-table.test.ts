@@ -21,6 +21,8 @@ function summary(overrides: Partial<SimulationSummary> = {}): SimulationSummary 
     overbooked: 0,
     leakedCapacity: 0,
     orphanInstances: 0,
+    unansweredRooms: 0,
+    lostRooms: 0,
     faultsInjected: 0,
     crashesInjected: 0,
     instancesLost: 0,
@@ -104,7 +106,7 @@ describe('Function: formatSummary', () => {
 
     // Assess
     expect(out).not.toContain('VIOLATED');
-    expect(out.match(/— ok/g)).toHaveLength(3); // overbooked, leaked capacity, orphan instances
+    expect(out.match(/— ok/g)).toHaveLength(4); // overbooked, leaked capacity, orphan instances, unanswered rooms
   });
 
   it('marks a violation when overbooked > 0', () => {
