@@ -82,14 +82,30 @@ function countingStore(inner: FleetStore, calls: Record<string, number>): FleetS
   });
 }
 
+/** What an observer of a replay sees after each sweep (bench/explain.ts): the fleet at `now`. */
+export interface ReplayView {
+  /** Virtual epoch ms. */
+  readonly now: number;
+  /** The fleet store (uncounted: observing costs the control plane nothing). */
+  readonly store: MemoryFleetStore;
+  /** The simulated EC2 fleet (instances billed now: `running`). */
+  readonly compute: LocalComputeProvider;
+}
+
 /**
  * Replay a trace through our policy.
  *
  * @param events - the trace (seconds from its start)
  * @param config - the deployment configuration (the default pool is used)
  * @param seed - seed of placement spread and boot jitter
+ * @param observe - called after every sweep with the fleet (bench/explain.ts breaks node-hours down with it)
  */
-export async function replayOurPolicy(events: readonly TraceEvent[], config: AutoscalerConfig, seed = 1): Promise<ReplayResult> {
+export async function replayOurPolicy(
+  events: readonly TraceEvent[],
+  config: AutoscalerConfig,
+  seed = 1,
+  observe?: (view: ReplayView) => void | Promise<void>,
+): Promise<ReplayResult> {
   const pool = poolByName(config, config.defaultPool);
   const ordered = sortByDelivery(events);
   let now = TRACE_EPOCH_MS;
@@ -163,6 +179,7 @@ export async function replayOurPolicy(events: readonly TraceEvent[], config: Aut
     if (job.kind !== 'sweep' && done.has(event.id)) continue; // idempotency record: answered without running
     await handlers[target](event, localLambdaContext(target, `req-${seq}`));
     if (job.kind !== 'sweep') done.add(event.id);
+    else if (observe) await observe({ now, store: memory, compute });
   }
 
   // Invariants: no container over capacity; every unit held is held by a placed room.
