@@ -5,7 +5,8 @@
  * - rooms are the trace's effective placements (`effectiveRooms`: duplicates, stale creates and
  *   reconnects handled as the autoscaler handles them); a room goes on one container of the
  *   pool's nodes (2 containers × 10 units by default), best fit (`rankCandidates`, the same
- *   policy function ours uses), never split, never migrated;
+ *   policy function ours uses, with its node-level tie-break on exact node loads), never split,
+ *   never migrated;
  * - a room that finds no container waits in a FIFO queue and is placed as soon as capacity
  *   appears (a node becomes ready, a room leaves); its wait is placement time − arrival time;
  *   a room that leaves while still waiting counts as waited for its whole life;
@@ -180,7 +181,7 @@ class FleetModel {
         candidates.push({ nodeId: n.id, index: c, capacity: this.pool.capacityPerContainer, used: n.used[c] as number, accepting: true, node: n });
       }
     }
-    const [best] = rankCandidates(candidates, room.weight);
+    const [best] = rankCandidates(candidates, room.weight, this.pool.containersPerNode);
     if (!best) return false;
     best.node.used[best.index] = (best.node.used[best.index] as number) + room.weight;
     this.where.set(index, { node: best.node, container: best.index });

@@ -115,6 +115,7 @@ function toContainer(item: Item): ContainerView {
     publicIp: item.publicIp as string | undefined,
     cpuset: item.cpuset as string | undefined,
     rooms: item.rooms as Record<string, number> | undefined,
+    lastPlacedAt: item.lastPlacedAt as number | undefined,
   };
 }
 

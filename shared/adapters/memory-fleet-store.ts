@@ -67,6 +67,8 @@ interface MemContainer {
   privateIp?: string | undefined;
   publicIp?: string | undefined;
   cpuset?: string | undefined;
+  /** When a room last claimed capacity here, ms (`lastPlacedAt`, as DynamoDbFleetStore writes it). */
+  lastPlacedAt?: number | undefined;
 }
 
 interface MemNode extends NodeRecord {
@@ -126,6 +128,7 @@ function toContainer(c: MemContainer): ContainerView {
     publicIp: c.publicIp,
     cpuset: c.cpuset,
     rooms: Object.fromEntries(c.rooms),
+    lastPlacedAt: c.lastPlacedAt,
   };
 }
 
@@ -310,7 +313,6 @@ export class MemoryFleetStore implements FleetStore {
     now: number,
     options: { readonly mayHold?: boolean | undefined } = {},
   ): Promise<ClaimCapacityResult> {
-    void now;
     const c = this.containers.get(ref.nodeId)?.get(ref.container);
     if (!c) return { kind: 'conflict' };
     if (c.rooms.has(roomId)) return options.mayHold === false ? { kind: 'conflict' } : { kind: 'already', container: toContainer(c) };
@@ -318,6 +320,7 @@ export class MemoryFleetStore implements FleetStore {
     c.rooms.set(roomId, weight);
     c.used += weight;
     c.free -= weight;
+    c.lastPlacedAt = now;
     return { kind: 'claimed', container: toContainer(c) };
   }
 

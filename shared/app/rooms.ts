@@ -150,7 +150,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   if (!pool) return reject(deps, cmd.roomId, `unknown pool "${poolName}"`);
 
   const candidates = await deps.store.findCandidates(pool.name, cmd.weight, candidateLimit(pool));
-  const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random);
+  const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
   if (decision.kind === 'reject') {
     return reject(deps, cmd.roomId, `weight ${cmd.weight} exceeds a container's capacity (${pool.capacityPerContainer} units)`);
   }
@@ -324,7 +324,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     if (room.weight >= smallestUnplaceable) continue;
     const now = deps.clock.now();
     const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
-    const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random);
+    const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
     if (decision.kind !== 'place') {
       smallestUnplaceable = Math.min(smallestUnplaceable, room.weight);
       if (room.weight <= 1) break;

@@ -36,6 +36,8 @@ export interface ContainerView {
   readonly cpuset?: string | undefined;
   /** Rooms it hosts: room id → weight, capacity units (when the store read them). */
   readonly rooms?: Readonly<Record<string, number>> | undefined;
+  /** When a room last claimed capacity on it, epoch ms (placement's contention signal); unset before the first. */
+  readonly lastPlacedAt?: number | undefined;
 }
 
 /** One node with its containers. */

@@ -10,6 +10,7 @@ import {
   roomCreated,
   seedLaunchingNode,
   seedReadyNode,
+  T0,
   testPool,
   useDynalite,
   type HandlerTestDeps,
@@ -91,7 +92,7 @@ describe('Function: node-events makeHandler', () => {
     const node = await d.store.getNode(STATE_CHANGE_ID);
     expect(node?.state).toBe('ready');
     expect(node?.containers).toEqual([
-      { nodeId: STATE_CHANGE_ID, index: 0, capacity: 10, used: 2, accepting: true, privateIp: '10.0.3.21', publicIp: '203.0.113.21', cpuset: '0-3', rooms: { 'room-early': 2 } },
+      { nodeId: STATE_CHANGE_ID, index: 0, capacity: 10, used: 2, accepting: true, privateIp: '10.0.3.21', publicIp: '203.0.113.21', cpuset: '0-3', rooms: { 'room-early': 2 }, lastPlacedAt: T0 },
       { nodeId: STATE_CHANGE_ID, index: 1, capacity: 10, used: 0, accepting: true, privateIp: '10.0.3.22', publicIp: '203.0.113.22', cpuset: '4-7', rooms: {} },
     ]);
     expect(d.publisher.ofType('NodeReady')).toEqual([{ instanceId: STATE_CHANGE_ID, containers, pool: 'default' }]);

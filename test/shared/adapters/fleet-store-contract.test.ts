@@ -365,6 +365,24 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(all[0]).toMatchObject({ capacity: 10, used: 7, accepting: true, privateIp: expect.any(String), publicIp: expect.any(String) });
     });
 
+    it('reports when each container last took a room (placement\'s contention signal)', async () => {
+      // Prepare
+      await seed('i-a');
+      const { store } = h;
+      await store.claimCapacity(ref('i-a', 0), 'r-1', 2, T0);
+      await store.claimCapacity(ref('i-a', 0), 'r-2', 2, T0 + 500);
+      await store.claimCapacity(ref('i-a', 0), 'r-3', 20, T0 + 900); // lost: not a placement
+      await store.releaseCapacity(ref('i-a', 0), 'r-1', 2);
+
+      // Act
+      const found = await store.findCandidates(POOL, 1, 10);
+
+      // Assess
+      const byIndex = new Map(found.map((c) => [c.index, c.lastPlacedAt]));
+      expect(byIndex.get(0)).toBe(T0 + 500);
+      expect(byIndex.get(1)).toBeUndefined();
+    });
+
     it('drops the containers of a node set not accepting, and returns them when it accepts again', async () => {
       // Prepare
       await seed('i-a');

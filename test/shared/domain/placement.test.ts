@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePlacement, rankCandidates, type PlacementCandidate } from '../../../shared/domain/placement.ts';
+import { CONTENTION_WINDOW_MS, decidePlacement, nodeLoads, rankCandidates, type PlacementCandidate } from '../../../shared/domain/placement.ts';
 
 /** A container candidate: `nodeId/index` with `used` of `capacity` units. */
 const c = (id: string, used: number, capacity = 10, accepting = true): PlacementCandidate => {
@@ -187,5 +187,80 @@ describe('Function: decidePlacement', () => {
       expect(decision.alternatives).toHaveLength(4);
       expect(decision.alternatives).not.toContain(decision.candidate);
     }
+  });
+});
+
+describe('Function: nodeLoads', () => {
+  it('sums the containers given and counts each missing container of a node as full', () => {
+    // Prepare: a/0 did not fit (the query left it out); b shows both containers
+    const candidates = [c('a/1', 2), c('b/0', 1), c('b/1', 0)];
+
+    // Act
+    const loads = nodeLoads(candidates, 2);
+
+    // Assess
+    expect(Object.fromEntries(loads)).toEqual({ a: 12, b: 1 });
+  });
+});
+
+describe('Function: rankCandidates (node-level tie-break)', () => {
+  it.each([
+    {
+      name: 'puts an empty container beside a busy one before an empty node',
+      candidates: [c('a/0', 0), c('a/1', 0), c('b/1', 0)], // b/0 is full (not returned)
+      expected: ['b/1', 'a/0', 'a/1'],
+    },
+    {
+      name: 'still ranks by container free first',
+      candidates: [c('a/0', 6), c('a/1', 6), c('b/1', 2)],
+      expected: ['a/0', 'a/1', 'b/1'],
+    },
+    {
+      name: 'prefers the more loaded node among equally free containers',
+      candidates: [c('a/0', 3), c('a/1', 1), c('b/0', 3), c('b/1', 5)],
+      expected: ['b/1', 'b/0', 'a/0', 'a/1'],
+    },
+  ])('$name', ({ candidates, expected }) => {
+    // Prepare / Act
+    const ranked = rankCandidates(candidates, 1, 2);
+
+    // Assess
+    expect(ids(ranked)).toEqual(expected);
+  });
+});
+
+describe('Function: decidePlacement (spread only under contention)', () => {
+  const NOW = 1_767_600_000_000;
+  const recent = (p: PlacementCandidate, agoMs: number): PlacementCandidate => ({ ...p, lastPlacedAt: NOW - agoMs });
+
+  it.each([
+    { name: 'takes the best fit when no top candidate took a room recently', ago: [60_000, undefined, 5_000], random: 0.999, expected: 'c/0' },
+    { name: 'takes the best fit when the last placement is exactly one window old', ago: [CONTENTION_WINDOW_MS, undefined, undefined], random: 0.999, expected: 'c/0' },
+    { name: 'spreads when a top candidate took a room within the window', ago: [undefined, 200, undefined], random: 0.999, expected: 'a/0' },
+  ])('$name', ({ ago, random, expected }) => {
+    // Prepare: best fit c/0, then b/0, then a/0
+    const base = [c('a/0', 1), c('b/0', 5), c('c/0', 7)];
+    const candidates = base.map((p, i) => (ago[i] === undefined ? p : recent(p, ago[i] as number)));
+
+    // Act
+    const decision = decidePlacement(candidates, 1, 10, 3, fixed(random), { now: NOW });
+
+    // Assess
+    expect(decision.kind === 'place' ? ids([decision.candidate])[0] : decision.kind).toBe(expected);
+  });
+
+  it('draws no random number when it takes the best fit', () => {
+    // Prepare
+    let draws = 0;
+    const random = () => {
+      draws += 1;
+      return 0.5;
+    };
+
+    // Act
+    decidePlacement([c('a/0', 1), c('b/0', 5)], 1, 10, 3, random, { now: NOW });
+
+    // Assess
+    expect(draws).toBe(0);
   });
 });
