@@ -56,7 +56,10 @@ export const PoolConfigSchema = z
     maxLaunchesPerMinute: z.number().int().min(1).default(20),
     /** On-demand price of one node, USD/h. */
     hourlyPriceUsd: z.number().positive().default(0.348),
-    /** How many best-fit candidates placement picks among at random (anti-herding). */
+    /**
+     * How many best-fit candidates placement picks among at random (anti-herding), only when one
+     * of them took a room within the last second (placement.ts `CONTENTION_WINDOW_MS`).
+     */
     placementSpread: z.number().int().min(1).max(20).default(3),
     /** WCS secure WebSocket port on every container. */
     wssPort: z.number().int().min(1).max(65535).default(8443),
