@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
+import { LAMBDA_BUNDLE_BANNER, LAMBDA_BUNDLE_EXTERNALS, LAMBDA_BUNDLE_MAIN_FIELDS, LAMBDA_BUNDLE_TARGET } from '../infra/bundling.ts';
 
 const run = promisify(execFile);
 
@@ -44,7 +45,7 @@ export const FUNCTIONS = ['room-events', 'node-events', 'sweep'] as const;
 /** Cold imports per function. */
 export const IMPORT_RUNS = 5;
 
-/** esbuild options as NodejsFunction's bundling with our settings (ESM, minify, node22). */
+/** esbuild options as the stack's NodejsFunction bundling (`infra/bundling.ts`: ESM, minify, node22, external source maps). */
 export function bundleOptions(entry: string, outfile: string): BuildOptions & { metafile: true } {
   return {
     entryPoints: [entry],
@@ -52,12 +53,14 @@ export function bundleOptions(entry: string, outfile: string): BuildOptions & { 
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: LAMBDA_BUNDLE_TARGET,
+    mainFields: [...LAMBDA_BUNDLE_MAIN_FIELDS],
     minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
     metafile: true,
-    external: ['@aws-sdk/*'],
-    // ESM output with CommonJS dependencies inside: give them `require` (NodejsFunction's usual banner).
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    external: [...LAMBDA_BUNDLE_EXTERNALS],
+    banner: { js: LAMBDA_BUNDLE_BANNER },
     logLevel: 'silent',
   };
 }
@@ -84,7 +87,10 @@ export async function measureBundles(root: string, runs = IMPORT_RUNS): Promise<
   for (const fn of FUNCTIONS) {
     const outfile = join(outDir, fn, 'index.mjs');
     const result = await build(bundleOptions(resolve(root, 'lambdas', fn, 'index.ts'), outfile));
-    const outputs = Object.values(result.metafile.outputs);
+    // The code Lambda loads: the bundle, not its external source map.
+    const outputs = Object.entries(result.metafile.outputs)
+      .filter(([path]) => !path.endsWith('.map'))
+      .map(([, o]) => o);
     const bytes = outputs.reduce((s, o) => s + o.bytes, 0);
     const byModule = new Map<string, number>();
     for (const o of outputs) for (const [path, i] of Object.entries(o.inputs)) byModule.set(moduleOf(path), (byModule.get(moduleOf(path)) ?? 0) + i.bytesInOutput);

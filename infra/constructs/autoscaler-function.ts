@@ -21,6 +21,7 @@ import { FleetTable } from '../../shared/adapters/fleet-table.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
 import type { MediaNodes } from './media-nodes.ts';
+import { LAMBDA_BUNDLE_BANNER, LAMBDA_BUNDLE_EXTERNALS, LAMBDA_BUNDLE_MAIN_FIELDS, LAMBDA_BUNDLE_TARGET } from '../bundling.ts';
 
 /** Repository root (the bundler's project root and lock file location). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,14 +132,14 @@ export class AutoscalerFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
+        target: LAMBDA_BUNDLE_TARGET,
+        mainFields: [...LAMBDA_BUNDLE_MAIN_FIELDS],
+        externalModules: [...LAMBDA_BUNDLE_EXTERNALS],
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.EXTERNAL,
         sourcesContent: false,
-        // Some CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-        banner: "import { createRequire as __wcsCreateRequire } from 'node:module'; const require = __wcsCreateRequire(import.meta.url);",
+        banner: LAMBDA_BUNDLE_BANNER,
       },
     });
     this.deadLetterQueue = deadLetterQueue;
