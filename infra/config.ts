@@ -15,7 +15,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { bootstrapParameterNames, NodeSettingsSchema, type NodeSettings } from '../shared/bootstrap/parameters.ts';
 import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../shared/domain/config.ts';
 

@@ -23,7 +23,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Repository path of the bootstrap template, resolved from this module. */
 export const BOOTSTRAP_TEMPLATE_URL = new URL('../../infra/bootstrap/wcs-node.sh.tpl', import.meta.url);

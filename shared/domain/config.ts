@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Price of the 72-vCPU single server the product replaces, USD/h (DESIGN.md §1). */
 export const STATIC_72_VCPU_PRICE_USD_PER_HOUR = 3.492;

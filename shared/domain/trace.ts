@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RandomSource } from './placement.ts';
 
 // ---------------------------------------------------------------------------------------------
