@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downsampleTimeline, escapeInlineScript, renderReport, writeReport } from '../../cli/report.ts';
 import type { SimulationResult, TimelinePoint } from '../../cli/sim-types.ts';
+import { sampleSummary } from '../support/summary.ts';
 
 const NO_NODES = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 };
 
@@ -23,42 +24,7 @@ function point(t: number, overrides: Partial<TimelinePoint> = {}): TimelinePoint
 
 function result(overrides: Partial<SimulationResult> = {}): SimulationResult {
   return {
-    summary: {
-      rooms: 1234,
-      placed: 1200,
-      placements: 1300,
-      rejected: 3,
-      waitedPlacements: 40,
-      waitP50Ms: 0,
-      waitP99Ms: 95_400,
-      waitMaxMs: 181_000,
-      queuedPeak: 17,
-      nodesPeak: 9,
-      nodeHours: 812.5,
-      lowerBoundNodeHours: 650,
-      costUsd: 1420.5,
-      static72CostUsd: 5279.9,
-      overbooked: 0,
-      leakedCapacity: 0,
-      orphanInstances: 0,
-      unansweredRooms: 0,
-      lostRooms: 0,
-      faultsInjected: 0,
-      crashesInjected: 0,
-      instancesLost: 0,
-      deadLettered: 0,
-      activeRoomsAtEnd: 12,
-      ddbCallsPerPlacement: 4.25,
-      events: 5000,
-      invalidLines: 2,
-      staleCreates: 1,
-      duplicateDeliveries: 6,
-      launches: 30,
-      launchFailures: 1,
-      terminations: 25,
-      durationS: 3600,
-      wallMs: 4321,
-    },
+    summary: sampleSummary({ waitP99Ms: 95_400, nodeHours: 812.5, static72CostUsd: 5279.9, durationS: 3600, wallMs: 4321 }),
     timeline: Array.from({ length: 61 }, (_, i) => point(i * 60)),
     traceErrors: [],
     unplacedRoomIds: [],

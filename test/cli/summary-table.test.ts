@@ -1,46 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary, formatTraceErrors } from '../../cli/summary-table.ts';
-import type { SimulationSummary } from '../../cli/sim-types.ts';
+import { sampleSummary as summary } from '../support/summary.ts';
 
-function summary(overrides: Partial<SimulationSummary> = {}): SimulationSummary {
-  return {
-    rooms: 1234,
-    placed: 1200,
-    placements: 1300,
-    rejected: 3,
-    waitedPlacements: 40,
-    waitP50Ms: 0,
-    waitP99Ms: 95_400.6,
-    waitMaxMs: 181_000,
-    queuedPeak: 17,
-    nodesPeak: 9,
-    nodeHours: 812.345,
-    lowerBoundNodeHours: 650,
-    costUsd: 1420.5,
-    static72CostUsd: 5279.904,
-    overbooked: 0,
-    leakedCapacity: 0,
-    orphanInstances: 0,
-    unansweredRooms: 0,
-    lostRooms: 0,
-    faultsInjected: 0,
-    crashesInjected: 0,
-    instancesLost: 0,
-    deadLettered: 0,
-    activeRoomsAtEnd: 12,
-    ddbCallsPerPlacement: 4.25,
-    events: 5000,
-    invalidLines: 2,
-    staleCreates: 1,
-    duplicateDeliveries: 6,
-    launches: 30,
-    launchFailures: 1,
-    terminations: 25,
-    durationS: 604_800,
-    wallMs: 4321.7,
-    ...overrides,
-  };
-}
 
 describe('Function: formatSummary', () => {
   it('lists every metric with its formatted value and unit', () => {

@@ -1,0 +1,45 @@
+/**
+ * A simulation summary with every field set, for tests of what prints or renders it; override
+ * the fields a test asserts on.
+ */
+import type { SimulationSummary } from '../../cli/sim-types.ts';
+
+export function sampleSummary(overrides: Partial<SimulationSummary> = {}): SimulationSummary {
+  return {
+    rooms: 1234,
+    placed: 1200,
+    placements: 1300,
+    rejected: 3,
+    waitedPlacements: 40,
+    waitP50Ms: 0,
+    waitP99Ms: 95_400.6,
+    waitMaxMs: 181_000,
+    queuedPeak: 17,
+    nodesPeak: 9,
+    nodeHours: 812.345,
+    lowerBoundNodeHours: 650,
+    costUsd: 1420.5,
+    static72CostUsd: 5279.904,
+    overbooked: 0,
+    leakedCapacity: 0,
+    orphanInstances: 0,
+    unansweredRooms: 0,
+    lostRooms: 0,
+    faultsInjected: 0,
+    crashesInjected: 0,
+    instancesLost: 0,
+    deadLettered: 0,
+    activeRoomsAtEnd: 12,
+    ddbCallsPerPlacement: 4.25,
+    events: 5000,
+    invalidLines: 2,
+    staleCreates: 1,
+    duplicateDeliveries: 6,
+    launches: 30,
+    launchFailures: 1,
+    terminations: 25,
+    durationS: 604_800,
+    wallMs: 4321.7,
+    ...overrides,
+  };
+}
