@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { lowerBoundNodeHours, static72CostUsd } from '../shared/domain/trace-stats.ts';
-import type { TraceEvent } from '../shared/domain/trace.ts';
+import { lowerBoundNodeHours, static72CostUsd } from '../sim/trace/stats.ts';
+import type { TraceEvent } from '../sim/trace/model.ts';
 
 /** One policy on one trace. Hours are node-hours of 8-vCPU nodes; money USD; waits ms. */
 export interface PolicyRun {
@@ -13,7 +13,7 @@ export interface PolicyRun {
   readonly path: string;
   readonly nodeHours: number;
   readonly costUsd: number;
-  /** ∫ ceil(active weight / node capacity) dt, h (trace-stats.ts). */
+  /** ∫ ceil(active weight / node capacity) dt, h (sim/trace/stats.ts). */
   readonly lowerBoundNodeHours: number;
   readonly ratioToLowerBound: number;
   readonly placements: number;

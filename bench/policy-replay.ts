@@ -15,22 +15,23 @@
  */
 import type { Context } from 'aws-lambda';
 import TinyQueue from 'tinyqueue';
-import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
-import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
-import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
-import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
-import { MemoryFleetStore } from '../shared/adapters/memory-fleet-store.ts';
+import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
+import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../sim/adapters/local-event-bus.ts';
+import { MemoryFleetStore } from '../sim/adapters/memory-fleet-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
-import { seededRandom, sortByDelivery, type TraceEvent } from '../shared/domain/trace.ts';
+import { seededRandom } from '../sim/random.ts';
+import { sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
 import { DetailType } from '../shared/events/schemas.ts';
 import type { FunctionName } from '../shared/events/routing.ts';
 import type { FleetStore } from '../shared/ports/fleet-store.ts';
 import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
 import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
 import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
-import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
+import { localLambdaContext } from '../sim/adapters/local-lambda-context.ts';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
 
 /** Virtual epoch of trace second 0 (Monday 2026-01-05 00:00 UTC), as the simulator's. */

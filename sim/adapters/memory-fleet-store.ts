@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
-import { bucketKey } from '../domain/scaling.ts';
+import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
+import { bucketKey } from '../../shared/domain/scaling.ts';
 import type {
   ArrivalHistory,
   ArrivalHistoryUpdate,
@@ -29,7 +29,7 @@ import type {
   RoomRecord,
   SummaryDelta,
   SummarySnapshot,
-} from '../ports/fleet-store.ts';
+} from '../../shared/ports/fleet-store.ts';
 
 interface MemRoom {
   roomId: string;

@@ -12,24 +12,24 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
 import TinyQueue from 'tinyqueue';
-import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
-import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
-import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
-import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
-import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
-import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
-import type { AppDeps } from '../shared/app/deps.ts';
-import { FaultInjector } from '../shared/adapters/fault-injection.ts';
-import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
-import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
-import { seededRandom } from '../shared/domain/trace.ts';
-import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../shared/domain/trace-stats.ts';
-import { DetailType } from '../shared/events/schemas.ts';
-import type { FunctionName } from '../shared/events/routing.ts';
-import type { SimulationResult, SimulationSummary, TimelinePoint } from './sim-types.ts';
-import { readTraceFile, type TraceFileEvent } from './trace-file.ts';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { StaticConfigSource } from '../adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../adapters/local-compute-provider.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../adapters/local-dynamodb.ts';
+import { LocalDeadLetterQueue } from '../adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../adapters/local-node-alarms.ts';
+import { localLambdaContext } from '../adapters/local-lambda-context.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-bus.ts';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import { FaultInjector } from '../adapters/fault-injection.ts';
+import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
+import { LIVE_NODE_STATES, type NodeState } from '../../shared/domain/model.ts';
+import { seededRandom } from '../random.ts';
+import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../trace/stats.ts';
+import { DetailType } from '../../shared/events/schemas.ts';
+import type { FunctionName } from '../../shared/events/routing.ts';
+import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
+import { readTraceFile, type TraceFileEvent } from '../trace/file.ts';
 
 /** Virtual epoch of trace second 0: Monday 2026-01-05 00:00:00 UTC. */
 export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
@@ -175,11 +175,11 @@ async function run(
 ): Promise<SimulationResult> {
   const pool = poolByName(config, poolName);
   // The handlers' modules build their clients at import: import them after the environment is set.
-  const deps = await import('../lambdas/shared/dependencies.ts');
+  const deps = await import('../../lambdas/shared/dependencies.ts');
   const handlers: Record<FunctionName, Handler> = {
-    'room-events': (await import('../lambdas/room-events/index.ts')).handler as unknown as Handler,
-    'node-events': (await import('../lambdas/node-events/index.ts')).handler as unknown as Handler,
-    sweep: (await import('../lambdas/sweep/index.ts')).handler as unknown as Handler,
+    'room-events': (await import('../../lambdas/room-events/index.ts')).handler as unknown as Handler,
+    'node-events': (await import('../../lambdas/node-events/index.ts')).handler as unknown as Handler,
+    sweep: (await import('../../lambdas/sweep/index.ts')).handler as unknown as Handler,
   };
 
   let ddbCalls = 0;
@@ -229,7 +229,7 @@ async function run(
     nodeAlarms: new LocalNodeAlarms(),
     clock,
     random: seededRandom(seed, 1),
-    logger: (await import('../lambdas/shared/observability.ts')).logger,
+    logger: (await import('../../lambdas/shared/observability.ts')).logger,
   };
   deps.setDependencies(appDeps);
 

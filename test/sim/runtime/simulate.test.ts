@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { percentile, simulate, stopSimulator } from '../../cli/simulate.ts';
-import { formatTraceText } from '../../cli/trace-file.ts';
-import { generateTrace } from '../../shared/domain/trace.ts';
+import { percentile, simulate, stopSimulator } from '../../../sim/runtime/simulate.ts';
+import { formatTraceText } from '../../../sim/trace/file.ts';
+import { generateTrace } from '../../../sim/trace/generator.ts';
 
 const run = promisify(execFile);
 const SHORT = 'test/fixtures/traces/short.jsonl';

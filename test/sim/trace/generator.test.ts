@@ -1,22 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../sim/random.ts';
 import {
   BUSINESS_CALL_MEAN_MIN,
-  generateRooms,
-  generateTrace,
   LATE_START_MEAN_MIN,
   LATE_START_SHARE,
   PERSONAL_CALL_MEAN_MIN,
   sampleRoomWeight,
   sampleScheduledLengthMin,
   SCHEDULED_LENGTHS,
-  seededRandom,
-  sortByDelivery,
-  TRACE_DAY_SEC,
-  TraceEventSchema,
-  type GeneratedRoom,
-  type GenerateTraceOptions,
-} from '../../../shared/domain/trace.ts';
-import { dailyStats, effectiveRooms } from '../../../shared/domain/trace-stats.ts';
+} from '../../../sim/trace/demand.ts';
+import { generateRooms, generateTrace, type GeneratedRoom, type GenerateTraceOptions } from '../../../sim/trace/generator.ts';
+import { sortByDelivery, TRACE_DAY_SEC, TraceEventSchema } from '../../../sim/trace/model.ts';
+import { dailyStats, effectiveRooms } from '../../../sim/trace/stats.ts';
 
 // One week, generated once: the committed sample's options.
 const WEEK_ROOMS = generateRooms({ seed: 42 });
