@@ -27,7 +27,7 @@ import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { parseAutoscalerConfig, poolByName } from '../shared/domain/config.ts';
 import { seededRandom } from '../sim/random.ts';
 import { makeHandler } from '../lambdas/room-events/index.ts';
-import { percentile } from './metrics.ts';
+import { percentile } from '../sim/percentile.ts';
 
 /** One fleet size's figures. */
 export interface PlacementScaleRow {
