@@ -16,7 +16,8 @@ import { LEAK_CHECK_EVERY_MINUTES } from '../../shared/app/reconcile.ts';
 import { sweepAll } from '../../shared/app/sweep.ts';
 import { makeHandler as nodeEvents } from '../../lambdas/node-events/index.ts';
 import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
-import { FakeClock, FakeComputeProvider, makeDeps, seededRandom, useFleetTable, type TestDeps } from '../support/fleet.ts';
+import { seededRandom } from '../../sim/random.ts';
+import { FakeClock, FakeComputeProvider, makeDeps, useFleetTable, type TestDeps } from '../support/fleet.ts';
 import { envelope, roomCreated, roomReleased, T0 } from '../support/handlers.ts';
 import { checkInvariants } from '../support/invariants.ts';
 

@@ -20,11 +20,11 @@ import {
   makeDeps,
   scanContainers,
   seedReadyNode,
-  seededRandom,
   T0,
   useFleetTable,
   type RawContainer,
 } from '../../support/fleet.ts';
+import { seededRandom } from '../../../sim/random.ts';
 
 const fleet = useFleetTable();
 
