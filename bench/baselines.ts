@@ -46,8 +46,9 @@
 import type { PoolConfig } from '../shared/domain/config.ts';
 import { STATIC_72_VCPU_NODE_EQUIVALENTS, STATIC_72_VCPU_PRICE_USD_PER_HOUR } from '../shared/domain/config.ts';
 import { rankCandidates } from '../shared/domain/placement.ts';
-import { effectiveRooms, peakActiveWeight, type RoomInterval } from '../shared/domain/trace-stats.ts';
-import { seededRandom, type TraceEvent } from '../shared/domain/trace.ts';
+import { effectiveRooms, peakActiveWeight, type RoomInterval } from '../sim/trace/stats.ts';
+import { seededRandom } from '../sim/random.ts';
+import type { TraceEvent } from '../sim/trace/model.ts';
 import TinyQueue from 'tinyqueue';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
 

@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { lowerBoundNodeHours, static72CostUsd } from '../shared/domain/trace-stats.ts';
-import type { TraceEvent } from '../shared/domain/trace.ts';
+import { percentile } from '../sim/percentile.ts';
+import { lowerBoundNodeHours, static72CostUsd } from '../sim/trace/stats.ts';
+import type { TraceEvent } from '../sim/trace/model.ts';
 
 /** One policy on one trace. Hours are node-hours of 8-vCPU nodes; money USD; waits ms. */
 export interface PolicyRun {
@@ -13,7 +14,7 @@ export interface PolicyRun {
   readonly path: string;
   readonly nodeHours: number;
   readonly costUsd: number;
-  /** ∫ ceil(active weight / node capacity) dt, h (trace-stats.ts). */
+  /** ∫ ceil(active weight / node capacity) dt, h (sim/trace/stats.ts). */
   readonly lowerBoundNodeHours: number;
   readonly ratioToLowerBound: number;
   readonly placements: number;
@@ -27,13 +28,6 @@ export interface PolicyRun {
   readonly launches: number;
   /** Saving against the static 72-vCPU servers, 0–1. */
   readonly savingVsStatic: number;
-}
-
-/** Nearest-rank percentile of a sorted array (0 for an empty one). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
 }
 
 /** Inputs of {@link summarizeRun}. */

@@ -17,17 +17,17 @@ import { type DynamoDBClient, DynamoDBClient as Client } from '@aws-sdk/client-d
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
 import { fleetTableCreateInput } from '../shared/adapters/fleet-table.ts';
-import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
-import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
-import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
-import { createTable, localClientConfig, startLocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
-import { busEvent, LocalEventBus } from '../shared/adapters/local-event-bus.ts';
+import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
+import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
+import { createTable, localClientConfig, startLocalDynamoDb } from '../sim/adapters/local-dynamodb.ts';
+import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { parseAutoscalerConfig, poolByName } from '../shared/domain/config.ts';
-import { seededRandom } from '../shared/domain/trace.ts';
+import { seededRandom } from '../sim/random.ts';
 import { makeHandler } from '../lambdas/room-events/index.ts';
-import { percentile } from './metrics.ts';
+import { percentile } from '../sim/percentile.ts';
 
 /** One fleet size's figures. */
 export interface PlacementScaleRow {

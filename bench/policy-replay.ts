@@ -14,28 +14,24 @@
  * @module
  */
 import type { Context } from 'aws-lambda';
-import TinyQueue from 'tinyqueue';
-import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
-import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
-import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
-import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
-import { MemoryFleetStore } from '../shared/adapters/memory-fleet-store.ts';
+import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
+import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
+import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
+import { MemoryFleetStore } from '../sim/adapters/memory-fleet-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
-import { seededRandom, sortByDelivery, type TraceEvent } from '../shared/domain/trace.ts';
+import { seededRandom } from '../sim/random.ts';
+import { sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
 import { DetailType } from '../shared/events/schemas.ts';
 import type { FunctionName } from '../shared/events/routing.ts';
 import type { FleetStore } from '../shared/ports/fleet-store.ts';
 import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
 import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
 import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
-import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
+import { runEndMs, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from '../sim/runtime/event-loop.ts';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
-
-/** Virtual epoch of trace second 0 (Monday 2026-01-05 00:00 UTC), as the simulator's. */
-export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
-const SWEEP_INTERVAL_MS = 60_000;
 
 /** What the control plane did during a replay (inputs of the control-plane cost). */
 export interface ControlPlaneCounts {
@@ -60,11 +56,6 @@ export interface ReplayResult {
   readonly overbooked: number;
   readonly leakedCapacity: number;
 }
-
-type Job =
-  | { at: number; seq: number; kind: 'put'; event: BusEvent }
-  | { at: number; seq: number; kind: 'invoke'; target: FunctionName; event: BusEvent }
-  | { at: number; seq: number; kind: 'sweep' };
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -108,22 +99,10 @@ export async function replayOurPolicy(
 ): Promise<ReplayResult> {
   const pool = poolByName(config, config.defaultPool);
   const ordered = sortByDelivery(events);
-  let now = TRACE_EPOCH_MS;
-  let seq = 0;
-  const clock = { now: () => now };
-  const queue = new TinyQueue<Job>([], (a, b) => a.at - b.at || a.seq - b.seq);
-  const push = (job: Omit<Job, 'seq'>) => queue.push({ ...job, seq: seq++ } as Job);
-  const bus = new LocalEventBus({
-    appSource: config.eventSource,
-    clock,
-    keepPublished: false,
-    deliver: (target, event) => push({ at: now, kind: 'invoke', target, event } as Omit<Job, 'seq'>),
-  });
-  const compute = new LocalComputeProvider({
-    clock,
-    random: seededRandom(seed, 2),
-    emit: (event, delayMs) => push({ at: now + delayMs, kind: 'put', event } as Omit<Job, 'seq'>),
-  });
+  const loop = new VirtualTimeLoop();
+  const clock = loop.clock;
+  const bus = new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: loop.deliver });
+  const compute = new LocalComputeProvider({ clock, random: seededRandom(seed, 2), emit: loop.emit });
   const storeCalls: Record<string, number> = {};
   const memory = new MemoryFleetStore();
   const deps: AppDeps = {
@@ -152,35 +131,26 @@ export async function replayOurPolicy(
 
   for (const [i, e] of ordered.entries()) {
     const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1 } : { roomId: e.roomId };
-    const event = busEvent(config.eventSource, e.type, detail, TRACE_EPOCH_MS + (e.time ?? e.t) * 1000, { id: e.id ?? `line-${i}` });
-    push({ at: TRACE_EPOCH_MS + e.t * 1000, kind: 'put', event } as Omit<Job, 'seq'>);
+    const event = busEvent(config.eventSource, e.type, detail, traceTimeMs(e.time ?? e.t), { id: e.id ?? `line-${i}` });
+    loop.put(event, traceTimeMs(e.t));
   }
   const lastT = ordered.length ? (ordered[ordered.length - 1] as TraceEvent).t : 0;
-  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS;
-  for (let at = TRACE_EPOCH_MS + SWEEP_INTERVAL_MS; at <= endMs; at += SWEEP_INTERVAL_MS) push({ at, kind: 'sweep' } as Omit<Job, 'seq'>);
+  const endMs = runEndMs(lastT);
+  loop.scheduleSweeps(endMs);
 
   const invocations: Record<FunctionName, number> = { 'room-events': 0, 'node-events': 0, sweep: 0 };
   const done = new Set<string>();
   let appEvents = 0;
   let fleetEvents = 0;
-  while (queue.length > 0) {
-    const job = queue.pop() as Job;
-    if (job.at > endMs) break;
-    now = Math.max(now, job.at);
-    if (job.kind === 'put') {
-      bus.put(job.event);
-      continue;
-    }
-    const target: FunctionName = job.kind === 'sweep' ? 'sweep' : job.target;
-    const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
+  await loop.run(bus, endMs, async ({ target, event, scheduled, context }) => {
     invocations[target] += 1;
     if (target === 'room-events') appEvents += 1;
     if (target === 'node-events') fleetEvents += 1;
-    if (job.kind !== 'sweep' && done.has(event.id)) continue; // idempotency record: answered without running
-    await handlers[target](event, localLambdaContext(target, `req-${seq}`));
-    if (job.kind !== 'sweep') done.add(event.id);
-    else if (observe) await observe({ now, store: memory, compute });
-  }
+    if (!scheduled && done.has(event.id)) return; // idempotency record: answered without running
+    await handlers[target](event, context);
+    if (!scheduled) done.add(event.id);
+    else if (observe) await observe({ now: loop.now, store: memory, compute });
+  });
 
   // Invariants: no container over capacity; every unit held is held by a placed room.
   let overbooked = 0;

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { readTraceFile } from '../cli/trace-file.ts';
-import { generateTrace, type TraceEvent } from '../shared/domain/trace.ts';
+import { readTraceFile } from '../sim/trace/file.ts';
+import { generateTrace } from '../sim/trace/generator.ts';
+import type { TraceEvent } from '../sim/trace/model.ts';
 
 /** A named trace. */
 export interface BenchTrace {

@@ -5,7 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../shared/domain/config.ts';
-import { generateTraceCommand } from './trace-file.ts';
+import { generateTraceCommand } from '../sim/trace/file.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 
 function number(name: string, min: number, max: number) {

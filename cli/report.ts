@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { NodeState } from '../shared/domain/model.ts';
-import type { SimulationResult, TimelinePoint } from './sim-types.ts';
+import type { SimulationResult, TimelinePoint } from '../sim/runtime/types.ts';
 import { formatCount, formatHours, formatMs, formatPercent, formatRatio, formatUsd, savingPercent, summaryRows } from './summary-table.ts';
 
 /** At most this many points per chart series (a week sampled every minute is 10,080). */

@@ -6,7 +6,7 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { writeReport } from './report.ts';
-import { simulate, stopSimulator } from './simulate.ts';
+import { simulate, stopSimulator } from '../sim/runtime/simulate.ts';
 import { formatSummary, formatTraceErrors } from './summary-table.ts';
 
 /** Options as commander parses them. */

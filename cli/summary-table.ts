@@ -7,7 +7,7 @@
  * @module
  */
 import Table from 'cli-table3';
-import type { SimulationResult, SimulationSummary } from './sim-types.ts';
+import type { SimulationResult, SimulationSummary } from '../sim/runtime/types.ts';
 
 /** How a row's value should be read: a plain figure, or an invariant that must be 0. */
 export type SummaryRowKind = 'value' | 'invariant';

@@ -94,23 +94,3 @@ export class PublishError extends AutoscalerError {
     this.failed = failed;
   }
 }
-
-/**
- * A crash injected on purpose after a write (fault-injection tests and `simulate --faults`):
- * the write happened, the caller never learns it. Deliberately not an {@link AutoscalerError}:
- * code that absorbs retryable autoscaler errors (a failed launch becomes `ScalingBlocked`) must
- * not absorb it, just as nothing can catch a real crash. Handlers let it out, so the event is
- * retried.
- */
-export class InjectedFaultError extends Error {
-  /** What had just been written, e.g. `store.claimCapacity` or `dynamodb.UpdateItem ROOM#r1/ROOM`. */
-  public readonly afterWrite: string;
-  /** 1-based number of that write since the injector was armed. */
-  public readonly writeNumber: number;
-  public constructor(afterWrite: string, writeNumber: number) {
-    super(`injected crash after write ${writeNumber} (${afterWrite})`);
-    this.name = 'InjectedFaultError';
-    this.afterWrite = afterWrite;
-    this.writeNumber = writeNumber;
-  }
-}

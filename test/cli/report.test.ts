@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downsampleTimeline, escapeInlineScript, renderReport, writeReport } from '../../cli/report.ts';
-import type { SimulationResult, TimelinePoint } from '../../cli/sim-types.ts';
+import type { SimulationResult, TimelinePoint } from '../../sim/runtime/types.ts';
 import { sampleSummary } from '../support/summary.ts';
 
 const NO_NODES = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 };

@@ -19,10 +19,9 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
-import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
+import { FaultInjector, InjectedFaultError } from '../../sim/adapters/fault-injection.ts';
 import { LEAK_CHECK_EVERY_MINUTES } from '../../shared/app/reconcile.ts';
 import { sweepAll } from '../../shared/app/sweep.ts';
-import { InjectedFaultError } from '../../shared/errors.ts';
 import { makeHandler as nodeEvents } from '../../lambdas/node-events/index.ts';
 import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
 import { FakeClock, FakeComputeProvider, makeDeps, scanAll, seedReadyNode, useFleetTable, type TestDeps } from '../support/fleet.ts';

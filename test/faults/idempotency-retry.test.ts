@@ -19,8 +19,8 @@ import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempo
 import type { Context } from 'aws-lambda';
 import type { setDependencies as SetDependencies } from '../../lambdas/shared/dependencies.ts';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
-import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
+import { FaultInjector } from '../../sim/adapters/fault-injection.ts';
+import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';
 import type { FleetStore } from '../../shared/ports/index.ts';
 import { FakeClock, makeDeps, seedReadyNode, useFleetTable } from '../support/fleet.ts';
 import { roomCreated, T0 } from '../support/handlers.ts';

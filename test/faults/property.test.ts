@@ -11,12 +11,13 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
-import { FaultInjector } from '../../shared/adapters/fault-injection.ts';
+import { FaultInjector } from '../../sim/adapters/fault-injection.ts';
 import { LEAK_CHECK_EVERY_MINUTES } from '../../shared/app/reconcile.ts';
 import { sweepAll } from '../../shared/app/sweep.ts';
 import { makeHandler as nodeEvents } from '../../lambdas/node-events/index.ts';
 import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
-import { FakeClock, FakeComputeProvider, makeDeps, seededRandom, useFleetTable, type TestDeps } from '../support/fleet.ts';
+import { seededRandom } from '../../sim/random.ts';
+import { FakeClock, FakeComputeProvider, makeDeps, useFleetTable, type TestDeps } from '../support/fleet.ts';
 import { envelope, roomCreated, roomReleased, T0 } from '../support/handlers.ts';
 import { checkInvariants } from '../support/invariants.ts';
 

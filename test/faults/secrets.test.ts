@@ -13,8 +13,8 @@
 import type { Context } from 'aws-lambda';
 import type { setDependencies as SetDependencies } from '../../lambdas/shared/dependencies.ts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
-import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
+import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
+import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';
 import { parseAutoscalerConfig } from '../../shared/domain/config.ts';
 import { FleetStoreError } from '../../shared/errors.ts';
 import type { FleetStore } from '../../shared/ports/index.ts';

@@ -10,14 +10,14 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
-import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../../shared/adapters/local-node-alarms.ts';
-import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
-import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
+import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
+import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
+import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
 import { silentLogger, type AppDeps } from '../../shared/app/deps.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import type { NodeView } from '../../shared/domain/model.ts';
-import type { RandomSource } from '../../shared/domain/placement.ts';
+import { seededRandom, type RandomSource } from '../../sim/random.ts';
 import type { OutboundEvent } from '../../shared/events/schemas.ts';
 import type {
   Clock,
@@ -245,18 +245,6 @@ export class FakeClock implements Clock {
   }
 }
 
-/** A seeded uniform [0, 1) source (mulberry32), deterministic across runs. */
-export function seededRandom(seed = 42): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * In-memory compute: records every launch and termination. Launches are idempotent per decision
  * id (as EC2's ClientToken). In `launch-nothing` mode every launch returns no instances.
@@ -388,7 +376,7 @@ export function makeDeps(options: MakeDepsOptions): TestDeps {
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
     clock,
-    random: options.random ?? seededRandom(),
+    random: options.random ?? seededRandom(42),
     logger: silentLogger,
   };
 }

@@ -10,11 +10,11 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
-import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../../shared/adapters/local-node-alarms.ts';
-import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';
-import type { LocalDynamoDb } from '../../shared/adapters/local-dynamodb.ts';
-import { StaticConfigSource } from '../../shared/adapters/local-config-source.ts';
+import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
+import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';
+import type { LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
+import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { FakeClock as FixedClock, RecordingEventPublisher as RecordingPublisher, scanAll, useFleetTable, type DetailOf } from './fleet.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';

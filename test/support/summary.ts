@@ -2,7 +2,7 @@
  * A simulation summary with every field set, for tests of what prints or renders it; override
  * the fields a test asserts on.
  */
-import type { SimulationSummary } from '../../cli/sim-types.ts';
+import type { SimulationSummary } from '../../sim/runtime/types.ts';
 
 export function sampleSummary(overrides: Partial<SimulationSummary> = {}): SimulationSummary {
   return {

@@ -10,7 +10,7 @@
  * @module
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryFleetStore } from '../../../shared/adapters/memory-fleet-store.ts';
+import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
 import { createRoom, placeQueued, releaseRoom } from '../../../shared/app/rooms.ts';
 import type { ContainerRef } from '../../../shared/domain/model.ts';
 import { bucketKey } from '../../../shared/domain/scaling.ts';
@@ -20,11 +20,11 @@ import {
   makeDeps,
   scanContainers,
   seedReadyNode,
-  seededRandom,
   T0,
   useFleetTable,
   type RawContainer,
 } from '../../support/fleet.ts';
+import { seededRandom } from '../../../sim/random.ts';
 
 const fleet = useFleetTable();
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalComputeProvider, type LocalComputeOptions } from '../../../shared/adapters/local-compute-provider.ts';
-import type { BusEvent } from '../../../shared/adapters/local-event-bus.ts';
+import { LocalComputeProvider, type LocalComputeOptions } from '../../../sim/adapters/local-compute-provider.ts';
+import type { BusEvent } from '../../../sim/adapters/local-event-bus.ts';
 import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { RandomSource } from '../../../shared/domain/placement.ts';
 import { NoCapacityAvailableError } from '../../../shared/errors.ts';

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { NodeState } from '../shared/domain/model.ts';
+import type { NodeState } from '../../shared/domain/model.ts';
 
 /** The `simulate --json` object. Times in ms unless the name says otherwise; money in USD. */
 export interface SimulationSummary {

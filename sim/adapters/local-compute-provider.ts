@@ -6,12 +6,12 @@
  *
  * @module
  */
-import type { PoolConfig } from '../domain/config.ts';
-import type { RandomSource } from '../domain/placement.ts';
-import { InsufficientCapacityError, NoCapacityAvailableError } from '../errors.ts';
-import { DetailType, NODE_SOURCE } from '../events/schemas.ts';
-import type { AddressAssociation, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../ports/compute-provider.ts';
-import type { Clock } from '../ports/index.ts';
+import type { PoolConfig } from '../../shared/domain/config.ts';
+import type { RandomSource } from '../../shared/domain/placement.ts';
+import { InsufficientCapacityError, NoCapacityAvailableError } from '../../shared/errors.ts';
+import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
+import type { AddressAssociation, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../../shared/ports/compute-provider.ts';
+import type { Clock } from '../../shared/ports/index.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
 
 /** Options of {@link LocalComputeProvider}. Times in ms. */

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { percentile, simulate, stopSimulator } from '../../cli/simulate.ts';
-import { formatTraceText } from '../../cli/trace-file.ts';
-import { generateTrace } from '../../shared/domain/trace.ts';
+import { simulate, stopSimulator } from '../../../sim/runtime/simulate.ts';
+import { formatTraceText } from '../../../sim/trace/file.ts';
+import { generateTrace } from '../../../sim/trace/generator.ts';
 
 const run = promisify(execFile);
 const SHORT = 'test/fixtures/traces/short.jsonl';
@@ -58,18 +58,6 @@ describe('Function: simulate', () => {
     expect(summary.leakedCapacity).toBe(0);
     expect(summary.launchFailures).toBeGreaterThan(0);
     expect(summary.ddbCallsPerPlacement).toBeGreaterThan(0);
-  });
-});
-
-describe('Function: percentile', () => {
-  it.each([
-    [[], 50, 0],
-    [[5], 99, 5],
-    [[1, 2, 3, 4], 50, 2],
-    [[1, 2, 3, 4], 99, 4],
-    [Array.from({ length: 100 }, (_, i) => i + 1), 99, 99],
-  ])('returns the nearest-rank percentile of %j at p%d', (sorted, p, expected) => {
-    expect(percentile(sorted, p)).toBe(expected);
   });
 });
 

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { STATIC_72_VCPU_NODE_EQUIVALENTS, STATIC_72_VCPU_PRICE_USD_PER_HOUR } from './config.ts';
-import { isStaleCreate } from './model.ts';
-import { eventTime, eventWeight, sortByDelivery, TRACE_DAY_SEC, type TraceEvent } from './trace.ts';
+import { STATIC_72_VCPU_NODE_EQUIVALENTS, STATIC_72_VCPU_PRICE_USD_PER_HOUR } from '../../shared/domain/config.ts';
+import { isStaleCreate } from '../../shared/domain/model.ts';
+import { eventTime, eventWeight, sortByDelivery, TRACE_DAY_SEC, type TraceEvent } from './model.ts';
 
 /** One placement: a room active from its `RoomCreated` delivery to its `RoomReleased` delivery. */
 export interface RoomInterval {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { AutoscalerConfig } from '../domain/config.ts';
-import type { ConfigSource } from '../ports/index.ts';
+import type { AutoscalerConfig } from '../../shared/domain/config.ts';
+import type { ConfigSource } from '../../shared/ports/index.ts';
 
 /** Serves one validated configuration and optional per-pool user-data. */
 export class StaticConfigSource implements ConfigSource {

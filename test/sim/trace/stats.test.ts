@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STATIC_72_VCPU_PRICE_USD_PER_HOUR } from '../../../shared/domain/config.ts';
-import type { TraceEvent } from '../../../shared/domain/trace.ts';
+import type { TraceEvent } from '../../../sim/trace/model.ts';
 import {
   activeWeightSteps,
   dailyStats,
@@ -9,7 +9,7 @@ import {
   peakActiveWeight,
   static72CostUsd,
   type RoomInterval,
-} from '../../../shared/domain/trace-stats.ts';
+} from '../../../sim/trace/stats.ts';
 
 const created = (t: number, roomId: string, extra: Partial<TraceEvent> = {}): TraceEvent => ({
   t,

@@ -15,8 +15,8 @@
  *
  * @module
  */
-import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
-import { bucketKey } from '../domain/scaling.ts';
+import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
+import { bucketKey } from '../../shared/domain/scaling.ts';
 import type {
   ArrivalHistory,
   ArrivalHistoryUpdate,
@@ -29,108 +29,21 @@ import type {
   RoomRecord,
   SummaryDelta,
   SummarySnapshot,
-} from '../ports/fleet-store.ts';
-
-interface MemRoom {
-  roomId: string;
-  state: RoomState;
-  pool?: string | undefined;
-  weight?: number | undefined;
-  eventId?: string | undefined;
-  createdAt?: number | undefined;
-  requestedAt?: number | undefined;
-  releasedAt?: number | undefined;
-  queuedAt?: number | undefined;
-  placedAt?: number | undefined;
-  placement?: ContainerRef | undefined;
-  target?: ContainerRef | undefined;
-  tenantId?: string | undefined;
-  /** Queue index key (`qpk` of the DynamoDB item): `QUEUE#<pool>` while queued, `PLACING#<pool>` while placing. */
-  qpk?: string | undefined;
-  /** Queue index sort key (`qsk`): zero-padded time + `#` + roomId. */
-  qsk?: string | undefined;
-}
-
-interface MemContainer {
-  nodeId: string;
-  pool: string;
-  index: number;
-  capacity: number;
-  used: number;
-  free: number;
-  accepting: boolean;
-  /** Placement index key (`gpk`): set while accepting. */
-  inPlacement: boolean;
-  /** Pool-nodes index key (`npk`): removed when the node is terminated. */
-  inPoolList: boolean;
-  rooms: Map<string, number>;
-  privateIp?: string | undefined;
-  publicIp?: string | undefined;
-  cpuset?: string | undefined;
-  /** When a room last claimed capacity here, ms (`lastPlacedAt`, as DynamoDbFleetStore writes it). */
-  lastPlacedAt?: number | undefined;
-}
-
-interface MemNode extends NodeRecord {
-  state: NodeState;
-  hot: boolean;
-  readyAt?: number | undefined;
-  /** When the node last changed state (the sweep's repair timers read it), epoch ms. */
-  stateChangedAt: number;
-  emptySince?: number | undefined;
-  drainingSince?: number | undefined;
-  drainReason?: string | undefined;
-  inPoolList: boolean;
-}
-
-interface MemSummary {
-  readyFree: number;
-  pendingCapacity: number;
-  queuedWeight: number;
-  liveNodes: number;
-  arrivals: Map<string, number>;
-  launches: Map<string, number>;
-  draining: Map<string, number>;
-  forecastWeight?: number | undefined;
-}
-
-const queueSk = (queuedAt: number, roomId: string) => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
-const queuePk = (pool: string) => `QUEUE#${pool}`;
-const placingPk = (pool: string) => `PLACING#${pool}`;
-const byQsk = (a: MemRoom, b: MemRoom) => ((a.qsk ?? '') < (b.qsk ?? '') ? -1 : (a.qsk ?? '') > (b.qsk ?? '') ? 1 : 0);
-
-function toRoom(r: MemRoom): RoomRecord {
-  return {
-    roomId: r.roomId,
-    state: r.state,
-    pool: r.pool ?? '',
-    weight: r.weight ?? 0,
-    eventId: r.eventId ?? '',
-    createdAt: r.createdAt ?? 0,
-    requestedAt: r.requestedAt ?? 0,
-    releasedAt: r.releasedAt,
-    queuedAt: r.queuedAt,
-    placedAt: r.placedAt,
-    placement: r.placement ? { ...r.placement } : undefined,
-    target: r.target ? { ...r.target } : undefined,
-    tenantId: r.tenantId,
-  };
-}
-
-function toContainer(c: MemContainer): ContainerView {
-  return {
-    nodeId: c.nodeId,
-    index: c.index,
-    capacity: c.capacity,
-    used: c.used,
-    accepting: c.accepting,
-    privateIp: c.privateIp,
-    publicIp: c.publicIp,
-    cpuset: c.cpuset,
-    rooms: Object.fromEntries(c.rooms),
-    lastPlacedAt: c.lastPlacedAt,
-  };
-}
+} from '../../shared/ports/fleet-store.ts';
+import {
+  byQsk,
+  placingPk,
+  queuePk,
+  queueSk,
+  toContainer,
+  toNodeView,
+  toRoom,
+  toSummaryView,
+  type MemContainer,
+  type MemNode,
+  type MemRoom,
+  type MemSummary,
+} from './memory-records.ts';
 
 /**
  * The fleet store in memory.
@@ -456,11 +369,11 @@ export class MemoryFleetStore implements FleetStore {
     if (delta.launches) s.launches.set(minute, (s.launches.get(minute) ?? 0) + delta.launches);
     for (const [nodeId, free] of Object.entries(delta.drainingSet ?? {})) s.draining.set(nodeId, free);
     for (const nodeId of delta.drainingRemove ?? []) s.draining.delete(nodeId);
-    return this.summaryView(pool, s);
+    return toSummaryView(pool, s);
   }
 
   public async getSummary(pool: string): Promise<PoolSummary> {
-    return this.summaryView(pool, this.summary(pool));
+    return toSummaryView(pool, this.summary(pool));
   }
 
   public async replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void> {
@@ -508,25 +421,7 @@ export class MemoryFleetStore implements FleetStore {
   }
 
   private view(n: MemNode, include: (c: MemContainer) => boolean = () => true): NodeView {
-    const containers = [...(this.containers.get(n.nodeId)?.values() ?? [])]
-      .filter(include)
-      .sort((a, b) => a.index - b.index)
-      .map(toContainer);
-    return {
-      nodeId: n.nodeId,
-      pool: n.pool,
-      state: n.state,
-      instanceType: n.instanceType,
-      launchedAt: n.launchedAt,
-      readyAt: n.readyAt,
-      stateChangedAt: n.stateChangedAt,
-      hot: n.hot,
-      emptySince: n.emptySince,
-      drainingSince: n.drainingSince,
-      drainReason: n.drainReason,
-      containers,
-      plannedCapacity: n.containersPerNode * n.capacityPerContainer,
-    };
+    return toNodeView(n, [...(this.containers.get(n.nodeId)?.values() ?? [])].filter(include));
   }
 
   private summary(pool: string): MemSummary {
@@ -536,19 +431,5 @@ export class MemoryFleetStore implements FleetStore {
       this.summaries.set(pool, s);
     }
     return s;
-  }
-
-  private summaryView(pool: string, s: MemSummary): PoolSummary {
-    return {
-      pool,
-      arrivals: Object.fromEntries(s.arrivals),
-      launches: Object.fromEntries(s.launches),
-      readyFree: s.readyFree,
-      pendingCapacity: s.pendingCapacity,
-      queuedWeight: s.queuedWeight,
-      liveNodes: s.liveNodes,
-      draining: Object.fromEntries(s.draining),
-      ...(s.forecastWeight !== undefined ? { forecastWeight: s.forecastWeight } : {}),
-    };
   }
 }

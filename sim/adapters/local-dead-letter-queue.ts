@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { DeadLetterQueue } from '../ports/index.ts';
+import type { DeadLetterQueue } from '../../shared/ports/index.ts';
 
 /** Keeps refused events with their reasons in memory. */
 export class LocalDeadLetterQueue implements DeadLetterQueue {

@@ -11,34 +11,28 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import TinyQueue from 'tinyqueue';
-import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
-import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
-import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
-import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
-import { LocalDeadLetterQueue } from '../shared/adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../shared/adapters/local-node-alarms.ts';
-import { localLambdaContext } from '../shared/adapters/local-lambda-context.ts';
-import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local-event-bus.ts';
-import type { AppDeps } from '../shared/app/deps.ts';
-import { FaultInjector } from '../shared/adapters/fault-injection.ts';
-import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
-import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
-import { seededRandom } from '../shared/domain/trace.ts';
-import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../shared/domain/trace-stats.ts';
-import { DetailType } from '../shared/events/schemas.ts';
-import type { FunctionName } from '../shared/events/routing.ts';
-import type { SimulationResult, SimulationSummary, TimelinePoint } from './sim-types.ts';
-import { readTraceFile, type TraceFileEvent } from './trace-file.ts';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { StaticConfigSource } from '../adapters/local-config-source.ts';
+import { LocalComputeProvider } from '../adapters/local-compute-provider.ts';
+import { startLocalDynamoDb, type LocalDynamoDb } from '../adapters/local-dynamodb.ts';
+import { LocalDeadLetterQueue } from '../adapters/local-dead-letter-queue.ts';
+import { LocalNodeAlarms } from '../adapters/local-node-alarms.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-bus.ts';
+import type { AppDeps } from '../../shared/app/deps.ts';
+import { FaultInjector } from '../adapters/fault-injection.ts';
+import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
+import { LIVE_NODE_STATES, type NodeState } from '../../shared/domain/model.ts';
+import { percentile } from '../percentile.ts';
+import { seededRandom } from '../random.ts';
+import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../trace/stats.ts';
+import { DetailType } from '../../shared/events/schemas.ts';
+import type { FunctionName } from '../../shared/events/routing.ts';
+import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
+import { readTraceFile, type TraceFileEvent } from '../trace/file.ts';
+import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
-/** Virtual epoch of trace second 0: Monday 2026-01-05 00:00:00 UTC. */
-export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
-/** The sweep's schedule, ms (EventBridge Scheduler, every minute). */
-export const SWEEP_INTERVAL_MS = 60_000;
 /** The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms. */
 export const SAMPLE_INTERVAL_MS = 300_000;
-/** Lambda's asynchronous retries: after these delays, then the dead-letter queue. */
-export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
@@ -68,22 +62,8 @@ export interface SimulateOptions {
   readonly onPublished?: ((event: BusEvent, atMs: number) => void) | undefined;
 }
 
-type Job =
-  | { readonly at: number; readonly seq: number; readonly kind: 'put'; readonly event: BusEvent }
-  | { readonly at: number; readonly seq: number; readonly kind: 'invoke'; readonly target: FunctionName; readonly event: BusEvent; readonly attempt: number }
-  | { readonly at: number; readonly seq: number; readonly kind: 'sweep' };
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-
-/** Percentile (nearest rank) of a sorted array; 0 for an empty one. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
 
 function weightAt(steps: readonly WeightStep[], t: number, cursor: { i: number }): number {
   while (cursor.i + 1 < steps.length && (steps[cursor.i + 1] as WeightStep).t <= t) cursor.i += 1;
@@ -175,11 +155,11 @@ async function run(
 ): Promise<SimulationResult> {
   const pool = poolByName(config, poolName);
   // The handlers' modules build their clients at import: import them after the environment is set.
-  const deps = await import('../lambdas/shared/dependencies.ts');
+  const deps = await import('../../lambdas/shared/dependencies.ts');
   const handlers: Record<FunctionName, Handler> = {
-    'room-events': (await import('../lambdas/room-events/index.ts')).handler as unknown as Handler,
-    'node-events': (await import('../lambdas/node-events/index.ts')).handler as unknown as Handler,
-    sweep: (await import('../lambdas/sweep/index.ts')).handler as unknown as Handler,
+    'room-events': (await import('../../lambdas/room-events/index.ts')).handler as unknown as Handler,
+    'node-events': (await import('../../lambdas/node-events/index.ts')).handler as unknown as Handler,
+    sweep: (await import('../../lambdas/sweep/index.ts')).handler as unknown as Handler,
   };
 
   let ddbCalls = 0;
@@ -195,22 +175,14 @@ async function run(
   countCalls(db.client as never);
   countCalls(deps.dynamoDbClient as never);
 
-  let now = TRACE_EPOCH_MS;
-  let seq = 0;
-  const clock = { now: () => now };
-  const queue = new TinyQueue<Job>([], (a, b) => a.at - b.at || a.seq - b.seq);
-  const push = (job: DistributiveOmit<Job, 'seq'>) => queue.push({ ...job, seq: seq++ } as Job);
-  const bus = new LocalEventBus({
-    appSource: config.eventSource,
-    clock,
-    keepPublished: false,
-    deliver: (target, event) => push({ at: now, kind: 'invoke', target, event, attempt: 0 }),
-  });
+  const loop = new VirtualTimeLoop();
+  const clock = loop.clock;
+  const bus = new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: loop.deliver });
   const faultRate = options.faults ?? 0;
   const compute = new LocalComputeProvider({
     clock,
     random: seededRandom(seed, 2),
-    emit: (event, delayMs) => push({ at: now + delayMs, kind: 'put', event }),
+    emit: loop.emit,
     launchFailureRate: Math.max(options.launchFailureRate ?? 0, faultRate),
     lossRate: faultRate,
   });
@@ -229,7 +201,7 @@ async function run(
     nodeAlarms: new LocalNodeAlarms(),
     clock,
     random: seededRandom(seed, 1),
-    logger: (await import('../lambdas/shared/observability.ts')).logger,
+    logger: (await import('../../lambdas/shared/observability.ts')).logger,
   };
   deps.setDependencies(appDeps);
 
@@ -244,7 +216,7 @@ async function run(
   let queuedPeak = 0;
   let queuedSinceSample = 0;
   bus.onPublished((e) => {
-    options.onPublished?.(e, now - TRACE_EPOCH_MS);
+    options.onPublished?.(e, loop.now - TRACE_EPOCH_MS);
     const d = e.detail as { roomId?: string; waitedMs?: number };
     switch (e['detail-type']) {
       case DetailType.RoomPlaced:
@@ -279,20 +251,20 @@ async function run(
     if (seenIds.has(id)) duplicateDeliveries += 1;
     seenIds.add(id);
     const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1, ...(e.tenantId ? { tenantId: e.tenantId } : {}) } : { roomId: e.roomId };
-    const event = busEvent(config.eventSource, e.type, detail, TRACE_EPOCH_MS + (e.time ?? e.t) * 1000, { id });
-    push({ at: TRACE_EPOCH_MS + e.t * 1000, kind: 'put', event });
+    const event = busEvent(config.eventSource, e.type, detail, traceTimeMs(e.time ?? e.t), { id });
+    loop.put(event, traceTimeMs(e.t));
     // EventBridge's at-least-once delivery: the same event again, up to a minute later.
     if (faultRate > 0 && faultRandom() < faultRate) {
       redeliveries += 1;
-      push({ at: TRACE_EPOCH_MS + e.t * 1000 + Math.round(faultRandom() * 60_000), kind: 'put', event });
+      loop.put(event, traceTimeMs(e.t) + Math.round(faultRandom() * 60_000));
     }
   }
   const lastT = events.length ? (events[events.length - 1] as TraceFileEvent).t : 0;
   // With faults, sweep on after the trace for the ready timeout, so repairs that wait out a
   // grace (stranded claims, unrecorded instances) finish before the invariants are read.
   const settleMs = faultRate > 0 ? Math.ceil(pool.readyTimeoutMs / 60_000) * 60_000 + 2 * SWEEP_INTERVAL_MS : 0;
-  const endMs = TRACE_EPOCH_MS + Math.ceil(lastT / 60) * 60_000 + SWEEP_INTERVAL_MS + settleMs;
-  for (let at = TRACE_EPOCH_MS + SWEEP_INTERVAL_MS; at <= endMs; at += SWEEP_INTERVAL_MS) push({ at, kind: 'sweep' });
+  const endMs = runEndMs(lastT, settleMs);
+  loop.scheduleSweeps(endMs);
 
   const demandSteps = activeWeightSteps(effectiveRooms(events).intervals);
   const demandCursor = { i: 0 };
@@ -301,7 +273,6 @@ async function run(
   let staleCreates = 0;
   let overbooked = 0;
   let nodesPeak = 0;
-  let invocations = 0;
 
   const sample = async () => {
     const nodes = await store.listNodes(pool.name);
@@ -319,31 +290,22 @@ async function run(
     const queuedMax = queuedSinceSample;
     queuedSinceSample = queuedNow.size;
     timeline.push({
-      t: (now - TRACE_EPOCH_MS) / 1000,
+      t: (loop.now - TRACE_EPOCH_MS) / 1000,
       activeWeight,
       readyCapacity,
-      demandWeight: weightAt(demandSteps, (now - TRACE_EPOCH_MS) / 1000, demandCursor),
+      demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
-      costUsd: compute.costUsd(now),
+      costUsd: compute.costUsd(loop.now),
     });
   };
 
   const totalMs = endMs - TRACE_EPOCH_MS;
-  while (queue.length > 0) {
-    const job = queue.pop() as Job;
-    if (job.at > endMs) break;
-    now = Math.max(now, job.at);
-    if (job.kind === 'put') {
-      bus.put(job.event);
-      continue;
-    }
-    const target: FunctionName = job.kind === 'sweep' ? 'sweep' : job.target;
-    const event = job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, now) : job.event;
-    invocations += 1;
+  await loop.run(bus, endMs, async (invocation) => {
+    const { target, event } = invocation;
     if (faultRate > 0) faults.armRandomly(faultRate, faultRandom);
     try {
-      const result = (await handlers[target](event, localLambdaContext(target, `req-${invocations}`))) as { kind?: string } | undefined;
+      const result = (await handlers[target](event, invocation.context)) as { kind?: string } | undefined;
       faults.disarm();
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
         const roomId = (event.detail as { roomId?: string }).roomId;
@@ -355,18 +317,15 @@ async function run(
       }
     } catch (e) {
       faults.disarm();
-      if (job.kind === 'sweep') continue;
-      const delay = RETRY_DELAYS_MS[job.attempt];
-      if (delay !== undefined) push({ at: now + delay, kind: 'invoke', target, event, attempt: job.attempt + 1 });
-      else await deadLetters.send(event, (e as Error).message, target);
+      if (invocation.scheduled) return;
+      if (!loop.retry(invocation)) await deadLetters.send(event, (e as Error).message, target);
     }
     nodesPeak = Math.max(nodesPeak, compute.running);
-    if (job.kind === 'sweep' && ((now - TRACE_EPOCH_MS) % SAMPLE_INTERVAL_MS === 0 || job.at === endMs)) {
+    if (invocation.scheduled && ((loop.now - TRACE_EPOCH_MS) % SAMPLE_INTERVAL_MS === 0 || invocation.at === endMs)) {
       await sample();
-      options.onProgress?.(now - TRACE_EPOCH_MS, totalMs);
+      options.onProgress?.(loop.now - TRACE_EPOCH_MS, totalMs);
     }
-  }
-  now = endMs;
+  });
 
   // Invariants at the end: every container's used weight is held by live rooms.
   const nodes = await store.listNodes(pool.name);

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { NodeAlarmSpec } from '../domain/node-alarms.ts';
-import type { NodeAlarms } from '../ports/index.ts';
+import type { NodeAlarmSpec } from '../../shared/domain/node-alarms.ts';
+import type { NodeAlarms } from '../../shared/ports/index.ts';
 
 /** In-memory node alarms, keyed `<instance id>-<key>` (no fleet prefix). */
 export class LocalNodeAlarms implements NodeAlarms {

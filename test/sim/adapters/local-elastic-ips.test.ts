@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LocalComputeProvider } from '../../../shared/adapters/local-compute-provider.ts';
-import type { BusEvent } from '../../../shared/adapters/local-event-bus.ts';
+import { LocalComputeProvider } from '../../../sim/adapters/local-compute-provider.ts';
+import type { BusEvent } from '../../../sim/adapters/local-event-bus.ts';
 import { PoolConfigSchema } from '../../../shared/domain/config.ts';
 import type { NodeReadyDetail } from '../../../shared/events/schemas.ts';
 

@@ -9,11 +9,12 @@ import {
   parseTraceText,
   readTraceFile,
   writeTraceFile,
-} from '../../cli/trace-file.ts';
-import { generateTrace, type TraceEvent } from '../../shared/domain/trace.ts';
-import { dailyStats, lowerBoundNodeHours, peakActiveWeight } from '../../shared/domain/trace-stats.ts';
+} from '../../../sim/trace/file.ts';
+import { generateTrace } from '../../../sim/trace/generator.ts';
+import type { TraceEvent } from '../../../sim/trace/model.ts';
+import { dailyStats, lowerBoundNodeHours, peakActiveWeight } from '../../../sim/trace/stats.ts';
 
-const SAMPLE = new URL('../../samples/week.jsonl', import.meta.url);
+const SAMPLE = new URL('../../../samples/week.jsonl', import.meta.url);
 
 let dir: string;
 beforeAll(async () => {

@@ -16,8 +16,27 @@
  * @module
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { RandomSource } from '../domain/placement.ts';
-import { InjectedFaultError } from '../errors.ts';
+import type { RandomSource } from '../../shared/domain/placement.ts';
+
+/**
+ * A crash injected on purpose after a write (fault-injection tests and `simulate --faults`):
+ * the write happened, the caller never learns it. Deliberately not an `AutoscalerError`:
+ * code that absorbs retryable autoscaler errors (a failed launch becomes `ScalingBlocked`) must
+ * not absorb it, just as nothing can catch a real crash. Handlers let it out, so the event is
+ * retried.
+ */
+export class InjectedFaultError extends Error {
+  /** What had just been written, e.g. `store.claimCapacity` or `dynamodb.UpdateItem ROOM#r1/ROOM`. */
+  public readonly afterWrite: string;
+  /** 1-based number of that write since the injector was armed. */
+  public readonly writeNumber: number;
+  public constructor(afterWrite: string, writeNumber: number) {
+    super(`injected crash after write ${writeNumber} (${afterWrite})`);
+    this.name = 'InjectedFaultError';
+    this.afterWrite = afterWrite;
+    this.writeNumber = writeNumber;
+  }
+}
 
 /** Method names that only read: `get…`, `list…`, `find…`, `describe…`, `roomsOn…`, `costUsd`, …. */
 const READ_METHOD = /^(get|list|find|describe|roomsOn|scan|query|has|is|node[A-Z]|cost)/;

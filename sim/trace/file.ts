@@ -6,8 +6,9 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { generateTrace, TraceEventSchema, type TraceEvent } from '../shared/domain/trace.ts';
-import { effectiveRooms, lowerBoundNodeHours, peakActiveWeight, static72CostUsd } from '../shared/domain/trace-stats.ts';
+import { generateTrace } from './generator.ts';
+import { TraceEventSchema, type TraceEvent } from './model.ts';
+import { effectiveRooms, lowerBoundNodeHours, peakActiveWeight, static72CostUsd } from './stats.ts';
 
 /** A trace event read from a file, with its 1-based line number. */
 export type TraceFileEvent = TraceEvent & { readonly line: number };

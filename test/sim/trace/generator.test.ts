@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   BUSINESS_CALL_MEAN_MIN,
-  generateRooms,
-  generateTrace,
   LATE_START_MEAN_MIN,
   LATE_START_SHARE,
   PERSONAL_CALL_MEAN_MIN,
-  sampleRoomWeight,
-  sampleScheduledLengthMin,
-  SCHEDULED_LENGTHS,
-  seededRandom,
-  sortByDelivery,
-  TRACE_DAY_SEC,
-  TraceEventSchema,
-  type GeneratedRoom,
-  type GenerateTraceOptions,
-} from '../../../shared/domain/trace.ts';
-import { dailyStats, effectiveRooms } from '../../../shared/domain/trace-stats.ts';
+} from '../../../sim/trace/demand.ts';
+import { generateRooms, generateTrace, type GeneratedRoom, type GenerateTraceOptions } from '../../../sim/trace/generator.ts';
+import { sortByDelivery, TRACE_DAY_SEC, TraceEventSchema } from '../../../sim/trace/model.ts';
+import { dailyStats, effectiveRooms } from '../../../sim/trace/stats.ts';
 
 // One week, generated once: the committed sample's options.
 const WEEK_ROOMS = generateRooms({ seed: 42 });
@@ -27,87 +18,6 @@ const meanMinutes = (rooms: readonly GeneratedRoom[]): number =>
   rooms.reduce((s, r) => s + (r.end - r.start), 0) / rooms.length / 60;
 const ofKind = (...kinds: GeneratedRoom['kind'][]): GeneratedRoom[] =>
   WEEK_ROOMS.filter((r) => kinds.includes(r.kind) && r.createDelayedSec === undefined);
-
-describe('Function: seededRandom', () => {
-  it('returns the same sequence when given the same seed and stream', () => {
-    // Prepare
-    const a = seededRandom(42);
-    const b = seededRandom(42);
-
-    // Act
-    const xs = Array.from({ length: 100 }, () => a());
-    const ys = Array.from({ length: 100 }, () => b());
-
-    // Assess
-    expect(xs).toEqual(ys);
-    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
-  });
-
-  it.each([
-    { name: 'another seed', other: () => seededRandom(43) },
-    { name: 'another stream', other: () => seededRandom(42, 1) },
-    { name: 'a seed that differs above 32 bits', other: () => seededRandom(42 + 2 ** 32) },
-  ])('returns a different sequence when given $name', ({ other }) => {
-    // Prepare
-    const base = seededRandom(42);
-    const random = other();
-
-    // Act
-    const xs = Array.from({ length: 10 }, () => base());
-    const ys = Array.from({ length: 10 }, () => random());
-
-    // Assess
-    expect(xs).not.toEqual(ys);
-  });
-
-  it('is roughly uniform when drawn many times', () => {
-    // Prepare
-    const random = seededRandom(7);
-    const buckets = new Array<number>(10).fill(0);
-
-    // Act
-    for (let i = 0; i < 100_000; i += 1) buckets[Math.floor(random() * 10)]! += 1;
-
-    // Assess
-    for (const count of buckets) expect(count).toBeGreaterThan(9_500);
-    for (const count of buckets) expect(count).toBeLessThan(10_500);
-  });
-});
-
-describe('Function: sampleScheduledLengthMin', () => {
-  const random = seededRandom(1);
-  const draws = Array.from({ length: 50_000 }, () => sampleScheduledLengthMin(random));
-  const total = SCHEDULED_LENGTHS.reduce((s, l) => s + l.share, 0);
-
-  it.each(SCHEDULED_LENGTHS.map((l) => ({ minutes: l.minutes, share: l.share / total })))(
-    'draws $minutes min with the published share when sampled 50,000 times',
-    ({ minutes, share }) => {
-      // Prepare (above)
-      // Act
-      const observed = draws.filter((d) => d === minutes).length / draws.length;
-
-      // Assess
-      expect(observed).toBeCloseTo(share, 1);
-      expect(Math.abs(observed - share)).toBeLessThan(0.01);
-    },
-  );
-});
-
-describe('Function: sampleRoomWeight', () => {
-  it('draws mostly 1 and sometimes 2–4 when sampled many times', () => {
-    // Prepare
-    const random = seededRandom(3);
-
-    // Act
-    const weights = Array.from({ length: 20_000 }, () => sampleRoomWeight(random));
-
-    // Assess
-    expect(new Set(weights)).toEqual(new Set([1, 2, 3, 4]));
-    const ones = weights.filter((w) => w === 1).length / weights.length;
-    expect(ones).toBeGreaterThan(0.83);
-    expect(ones).toBeLessThan(0.87);
-  });
-});
 
 describe('Function: generateRooms', () => {
   it('gives about 42% of scheduled meetings a 60-minute length when generating a week', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { busEvent, LocalEventBus, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from '../../../shared/adapters/local-event-bus.ts';
+import { busEvent, LocalEventBus, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from '../../../sim/adapters/local-event-bus.ts';
 import { parseEnvelope, parseRoomEvent } from '../../../shared/events/parse.ts';
 import type { FunctionName } from '../../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE, NODE_SOURCE, type OutboundEvent } from '../../../shared/events/schemas.ts';

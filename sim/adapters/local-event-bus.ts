@@ -5,9 +5,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { AUTOSCALER_SOURCE, type OutboundEvent } from '../events/schemas.ts';
-import { matchesPattern, routeRules, type FunctionName, type RouteRule } from '../events/routing.ts';
-import type { Clock, EventPublisher } from '../ports/index.ts';
+import { AUTOSCALER_SOURCE, type OutboundEvent } from '../../shared/events/schemas.ts';
+import { matchesPattern, routeRules, type FunctionName, type RouteRule } from '../../shared/events/routing.ts';
+import type { Clock, EventPublisher } from '../../shared/ports/index.ts';
 
 /** An EventBridge event as delivered to a target. */
 export interface BusEvent {
