@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
 import TinyQueue from 'tinyqueue';
-import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
+import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
 import { StaticConfigSource } from '../shared/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../shared/adapters/local-compute-provider.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';

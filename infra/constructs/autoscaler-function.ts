@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { FleetTable } from '../../shared/adapters/fleet-table.ts';
+import { FleetTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
 import type { MediaNodes } from './media-nodes.ts';
@@ -30,7 +30,7 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export type AutoscalerFunctionName = 'room-events' | 'node-events' | 'sweep';
 
 /**
- * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb-fleet-store.ts`:
+ * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb/fleet-store.ts`:
  * Get/Put/Update, Query and Scan through the SDK paginators). No DeleteItem, no batch, no
  * transactions.
  */

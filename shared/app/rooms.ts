@@ -20,7 +20,7 @@ import { decidePlacement } from '../domain/placement.ts';
 import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
-import { maybeScaleOut } from './scaling.ts';
+import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
 export const MAX_PLACEMENT_ATTEMPTS = 4;

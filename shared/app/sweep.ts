@@ -13,7 +13,7 @@ import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
-import { drainNode, executeScaleOut } from './scaling.ts';
+import { drainNode, executeScaleOut } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { reconcilePool, type ReconcileResult } from './reconcile.ts';
 

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { LocalDeadLetterQueue } from '../../shared/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../shared/adapters/local-node-alarms.ts';
 import { localLambdaContext } from '../../shared/adapters/local-lambda-context.ts';

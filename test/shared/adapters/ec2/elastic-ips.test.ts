@@ -11,8 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ec2ComputeProvider, FLEET_TAG, POOL_TAG } from '../../../shared/adapters/ec2-compute-provider.ts';
-import { NODE_TAG } from '../../../shared/adapters/ec2-elastic-ips.ts';
+import { Ec2ComputeProvider, FLEET_TAG, POOL_TAG } from '../../../../shared/adapters/ec2/compute-provider.ts';
+import { NODE_TAG } from '../../../../shared/adapters/ec2/elastic-ips.ts';
 
 const ec2Mock = mockClient(EC2Client);
 const ID = 'i-0abc1234def567890';

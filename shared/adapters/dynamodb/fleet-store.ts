@@ -17,9 +17,9 @@ import {
   type QueryCommandInput,
   type ScanCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
-import { bucketKey } from '../domain/scaling.ts';
-import { FleetStoreError } from '../errors.ts';
+import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../domain/model.ts';
+import { bucketKey } from '../../domain/scaling.ts';
+import { FleetStoreError } from '../../errors.ts';
 import type {
   ArrivalHistory,
   ArrivalHistoryUpdate,
@@ -32,7 +32,7 @@ import type {
   RoomRecord,
   SummaryDelta,
   SummarySnapshot,
-} from '../ports/fleet-store.ts';
+} from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
 
 type Item = Record<string, unknown>;

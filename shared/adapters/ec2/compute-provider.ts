@@ -20,7 +20,7 @@ import {
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { PoolConfig } from '../domain/config.ts';
+import type { PoolConfig } from '../../domain/config.ts';
 import {
   OFFERING_UNAVAILABLE_MS,
   isOfferingAvailable,
@@ -30,14 +30,14 @@ import {
   offeringKey,
   orderOfferings,
   type Offering,
-} from '../domain/offerings.ts';
+} from '../../domain/offerings.ts';
 import {
   AutoscalerError,
   InsufficientCapacityError,
   LaunchQuotaError,
   NoCapacityAvailableError,
-} from '../errors.ts';
-import { Ec2ElasticIps } from './ec2-elastic-ips.ts';
+} from '../../errors.ts';
+import { Ec2ElasticIps } from './elastic-ips.ts';
 import type {
   AddressAssociation,
   ComputeProvider,
@@ -47,7 +47,7 @@ import type {
   LaunchRequest,
   LaunchResult,
   LaunchedInstance,
-} from '../ports/compute-provider.ts';
+} from '../../ports/compute-provider.ts';
 
 /** Tag naming the fleet (deployment) that owns an instance; its value is the `fleet` option. */
 export const FLEET_TAG = 'wcs-autoscaler:fleet';

@@ -17,8 +17,8 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { AutoscalerError } from '../errors.ts';
-import type { AddressAssociation, FleetAddress } from '../ports/compute-provider.ts';
+import { AutoscalerError } from '../../errors.ts';
+import type { AddressAssociation, FleetAddress } from '../../ports/compute-provider.ts';
 
 /** Tag naming the instance an Elastic IP was allocated for. */
 export const NODE_TAG = 'wcs-autoscaler:node';
