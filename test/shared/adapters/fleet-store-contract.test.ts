@@ -5,7 +5,7 @@
  * container state (raw items on DynamoDB, the nodes' views in memory).
  *
  * DynamoDB-only checks (round trips per placement, raw item layout) stay in
- * dynamodb-fleet-store.test.ts.
+ * dynamodb/fleet-store.test.ts.
  *
  * @module
  */
