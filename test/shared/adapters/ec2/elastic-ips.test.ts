@@ -157,6 +157,24 @@ describe('Class: Ec2ComputeProvider (Elastic IPs)', () => {
 
       await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('AddressLimitExceeded') });
     });
+
+    it('throws a retryable error when EC2 throttles the allocation (a client fault that a later try may pass)', async () => {
+      // Prepare
+      ec2Mock.on(DescribeInstancesCommand).resolves(instance());
+      ec2Mock.on(AllocateAddressCommand).rejects(clientError('RequestLimitExceeded'));
+
+      // Act / Assess
+      await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('RequestLimitExceeded') });
+    });
+
+    it('throws a non-retryable error when the role may not allocate addresses', async () => {
+      // Prepare
+      ec2Mock.on(DescribeInstancesCommand).resolves(instance());
+      ec2Mock.on(AllocateAddressCommand).rejects(clientError('UnauthorizedOperation'));
+
+      // Act / Assess
+      await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('UnauthorizedOperation') });
+    });
   });
 
   describe('Method: releaseAddresses', () => {
