@@ -16,7 +16,7 @@
  * @module
  */
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
-import { bucketKey } from '../domain/scaling.ts';
+import { bucketKey } from '../domain/buckets.ts';
 import type {
   ArrivalHistory,
   ArrivalHistoryUpdate,

@@ -6,7 +6,7 @@
  * @module
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { bucketKey } from '../../domain/scaling.ts';
+import { bucketKey } from '../../domain/buckets.ts';
 import type { PoolSummary, PoolSummaryStore, SummaryDelta, SummarySnapshot } from '../../ports/fleet-store.ts';
 import { ARRIVAL_PREFIX, DRAINING_PREFIX, LAUNCH_PREFIX, summaryKey, toSummary, type Item } from './items.ts';
 import type { FleetTableClient } from './table-client.ts';

@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../shared/adapters/memory-fleet-store.ts';
 import { createRoom, placeQueued, releaseRoom } from '../../../shared/app/rooms.ts';
 import type { ContainerRef } from '../../../shared/domain/model.ts';
-import { bucketKey } from '../../../shared/domain/scaling.ts';
+import { bucketKey } from '../../../shared/domain/buckets.ts';
 import type { FleetStore, NodeRecord } from '../../../shared/ports/fleet-store.ts';
 import {
   FakeComputeProvider,
