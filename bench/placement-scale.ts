@@ -15,8 +15,8 @@
 import { performance } from 'node:perf_hooks';
 import { type DynamoDBClient, DynamoDBClient as Client } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
-import { fleetTableCreateInput } from '../shared/adapters/fleet-table.ts';
+import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
+import { fleetTableCreateInput } from '../shared/adapters/dynamodb/fleet-table.ts';
 import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
 import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';

@@ -8,7 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DynamoDbFleetStore } from '../shared/adapters/dynamodb-fleet-store.ts';
+import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
 import { EventBridgePublisher } from '../shared/adapters/eventbridge-publisher.ts';
 import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
 import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';

@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { FleetTable } from '../../shared/adapters/fleet-table.ts';
+import { FleetTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
 import type { MediaNodes } from './media-nodes.ts';
@@ -30,11 +30,11 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export type AutoscalerFunctionName = 'room-events' | 'node-events' | 'sweep';
 
 /**
- * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb-fleet-store.ts`:
- * Get/Put/Update, Query and Scan through the SDK paginators). No DeleteItem, no batch, no
- * transactions.
+ * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb/`: Get/Put/Update,
+ * Query and Scan through the SDK paginators, BatchGetItem for `getRooms`, which the sweep's
+ * repair calls). No DeleteItem, no batch writes, no transactions.
  */
-export const FLEET_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
+export const FLEET_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
 
 /**
  * DynamoDB actions of the Powertools idempotency persistence layer

@@ -10,7 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2-compute-provider.ts';
+import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2/compute-provider.ts';
 import type { NodeSettings } from '../../shared/bootstrap/parameters.ts';
 import type { PoolConfig } from '../../shared/domain/config.ts';
 import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';

@@ -8,7 +8,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { FleetTable, IdempotencyTable } from '../../shared/adapters/fleet-table.ts';
+import { FleetTable, IdempotencyTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { bootstrapParameterNames, encodeTemplate, readBootstrapTemplate, SSM_ADVANCED_VALUE_LIMIT_BYTES } from '../../shared/bootstrap/parameters.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { secretParameterNames } from '../config.ts';
@@ -27,7 +27,7 @@ export interface StatefulStackProps extends StackProps {
 /**
  * Fleet table, idempotency table and SSM parameters of one fleet.
  *
- * - Fleet table: keys and the three sparse GSIs from `FleetTable` (`shared/adapters/fleet-table.ts`),
+ * - Fleet table: keys and the three sparse GSIs from `FleetTable` (`shared/adapters/dynamodb/fleet-table.ts`),
  *   on-demand, point-in-time recovery, deletion protection, retained on stack deletion.
  * - Idempotency table: Powertools' layout (`id`, TTL `expiration`), on-demand, PITR; destroyed
  *   with the stack (it holds only 24 h of duplicate-detection records).

@@ -27,7 +27,7 @@ export const PublishedEventMetric = {
 } as const;
 
 /**
- * `ScalingBlocked` limits that mean EC2 refused a launch (shared/app/scaling.ts
+ * `ScalingBlocked` limits that mean EC2 refused a launch (shared/app/scaling-executor.ts
  * `executeScaleOut`), as opposed to the policy's own `max-nodes` / `launch-rate`.
  */
 export const LAUNCH_FAILURE_LIMITS: ReadonlySet<string> = new Set(['quota', 'capacity', 'error']);

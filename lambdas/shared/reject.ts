@@ -1,11 +1,13 @@
 /**
- * Refusing bad input: one place that publishes `RoomRejected`, counts it and sends the event
- * with its reason to the dead-letter queue — without retrying and without touching other rooms.
+ * Refusing bad input: one place that answers it with `RoomRejected` (built by
+ * `publishRoomRejected`, shared/app/rejections.ts), counts it and sends the event with its reason
+ * to the dead-letter queue — without retrying and without touching other rooms.
  *
  * @module
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AppDeps } from '../../shared/app/deps.ts';
+import { publishRoomRejected } from '../../shared/app/rejections.ts';
 import { InvalidEventError } from '../../shared/errors.ts';
 import { metrics } from './observability.ts';
 
@@ -40,9 +42,7 @@ export async function rejectInvalidEvent(deps: AppDeps, event: unknown, error: I
   deps.logger.warn('event rejected', { reason: error.message, field: error.field, detailType: error.detailType, source });
   metrics.addMetric('InvalidEvents', MetricUnit.Count, 1);
   if (error.roomId !== undefined || error.detailType === 'RoomCreated' || error.detailType === 'RoomReleased') {
-    await deps.publisher.publish([
-      { detailType: 'RoomRejected', detail: { ...(error.roomId !== undefined ? { roomId: error.roomId } : {}), reason: error.message } },
-    ]);
+    await publishRoomRejected(deps.publisher, [{ roomId: error.roomId, reason: error.message }]);
   }
   await deps.deadLetters.send(event, error.message, source);
   return { kind: 'rejected', reason: error.message };

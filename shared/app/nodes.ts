@@ -12,7 +12,7 @@ import type { AppDeps } from './deps.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
 import { nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
-import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling.ts';
+import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling-executor.ts';
 
 /**
  * Create (or update: PutMetricAlarm is an upsert) the CloudWatch alarms of a ready node — instance

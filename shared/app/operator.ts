@@ -6,7 +6,7 @@
  */
 import { nodeCapacityOf, nodeUsed } from '../domain/model.ts';
 import type { AppDeps } from './deps.ts';
-import { drainNode } from './scaling.ts';
+import { drainNode } from './scaling-executor.ts';
 
 /** Drain reason recorded for an operator's drain (never undone by scale-out). */
 export const OPERATOR_DRAIN = 'operator';

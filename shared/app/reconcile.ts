@@ -23,10 +23,10 @@
  */
 import type { PoolConfig } from '../domain/config.ts';
 import { isLive, type ContainerRef, type NodeView } from '../domain/model.ts';
-import type { OutboundEvent } from '../events/schemas.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { closeNode } from './nodes.ts';
+import { publishRoomRejected, type RoomRejection } from './rejections.ts';
 import { announcePlaced } from './rooms.ts';
 
 /**
@@ -236,18 +236,16 @@ async function fixAccepting(deps: AppDeps, pool: PoolConfig, nodes: readonly Nod
 /** Step 5: reject rooms queued longer than the pool's `queueTimeoutMs` (oldest first). */
 async function rejectStaleQueued(deps: AppDeps, pool: PoolConfig, now: number): Promise<string[]> {
   const queued = await deps.store.listQueued(pool.name, REPAIR_BATCH);
-  const rejected: string[] = [];
-  const events: OutboundEvent[] = [];
+  const rejected: RoomRejection[] = [];
   for (const room of queued) {
     const since = room.queuedAt ?? room.requestedAt;
     if (now - since < pool.queueTimeoutMs) break;
     if (!(await deps.store.rejectQueued(room.roomId, now))) continue;
-    rejected.push(room.roomId);
-    events.push({
-      detailType: 'RoomRejected',
-      detail: { roomId: room.roomId, reason: `queued for ${Math.round((now - since) / 1000)} s without capacity (limit ${pool.queueTimeoutMs / 1000} s)` },
+    rejected.push({
+      roomId: room.roomId,
+      reason: `queued for ${Math.round((now - since) / 1000)} s without capacity (limit ${pool.queueTimeoutMs / 1000} s)`,
     });
   }
-  if (events.length > 0) await deps.publisher.publish(events);
-  return rejected;
+  await publishRoomRejected(deps.publisher, rejected);
+  return rejected.map((r) => r.roomId as string);
 }

@@ -20,7 +20,8 @@ import { decidePlacement } from '../domain/placement.ts';
 import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
-import { maybeScaleOut } from './scaling.ts';
+import { publishRoomRejected } from './rejections.ts';
+import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
 export const MAX_PLACEMENT_ATTEMPTS = 4;
@@ -259,7 +260,7 @@ async function republish(deps: AppDeps, pool: PoolConfig, room: RoomRecord): Pro
 
 async function reject(deps: AppDeps, roomId: string, reason: string): Promise<CreateRoomOutcome> {
   deps.logger.warn('RoomCreated rejected', { roomId, reason });
-  await deps.publisher.publish([{ detailType: 'RoomRejected', detail: { roomId, reason } }]);
+  await publishRoomRejected(deps.publisher, [{ roomId, reason }]);
   return { kind: 'rejected', reason };
 }
 

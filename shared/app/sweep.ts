@@ -8,12 +8,13 @@ import type { PoolConfig } from '../domain/config.ts';
 import type { NodeView } from '../domain/model.ts';
 import { applyFold, foldArrivals, seasonalForecast } from '../domain/predictor.ts';
 import { poolGauges, type PoolGauges } from '../domain/gauges.ts';
-import { bucketKey, headroomTarget, planSweep, poolDemand, sumRecent, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import { bucketKey, sumRecent } from '../domain/buckets.ts';
+import { headroomTarget, planSweep, poolDemand, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
-import { drainNode, executeScaleOut } from './scaling.ts';
+import { drainNode, executeScaleOut } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { reconcilePool, type ReconcileResult } from './reconcile.ts';
 

@@ -1,18 +1,13 @@
 /**
  * Offerings: where a node can be launched (instance type × subnet), the fallback order in which
- * they are tried, and the classification of EC2 launch error codes that drives the fallback.
+ * they are tried, and which offerings a capacity failure marks unavailable, for how long. Which
+ * EC2 error codes count as a capacity failure is the EC2 adapter's (`shared/adapters/ec2/errors.ts`).
  *
  * Pure: no clock, no randomness, no SDK. Time (`now`, epoch ms) and the subnet rotation are
  * parameters; the adapter owns the map of offerings it marked unavailable.
  *
- * Sources:
- * - Karpenter (aws/karpenter-provider-aws), `pkg/cache/cache.go`: `UnavailableOfferingsTTL =
- *   3 * time.Minute` — an offering that failed with insufficient capacity is skipped for 3 min.
- * - Karpenter, `pkg/errors/errors.go`: `unfulfillableCapacityErrorCodes` = InsufficientInstanceCapacity,
- *   MaxSpotInstanceCountExceeded, VcpuLimitExceeded, UnfulfillableCapacity, Unsupported,
- *   InsufficientFreeAddressesInSubnet, ReservationCapacityExceeded.
- * - Amazon EC2 API Reference, "Error codes for the Amazon EC2 API"
- *   (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html).
+ * Source: Karpenter (aws/karpenter-provider-aws), `pkg/cache/cache.go`: `UnavailableOfferingsTTL =
+ * 3 * time.Minute` — an offering that failed with insufficient capacity is skipped for 3 min.
  *
  * @module
  */
@@ -99,70 +94,23 @@ export function orderOfferings(
 }
 
 /**
- * EC2 error codes that mean "this offering (instance type × subnet/AZ) cannot be launched right
- * now; another offering may work". Karpenter's `unfulfillableCapacityErrorCodes` minus the two
- * account-wide quotas (see {@link QUOTA_CODES}), plus the other insufficient-capacity codes of the
- * EC2 API error reference.
- */
-export const UNFULFILLABLE_CAPACITY_CODES: ReadonlySet<string> = new Set([
-  // Karpenter pkg/errors/errors.go
-  'InsufficientInstanceCapacity',
-  'UnfulfillableCapacity',
-  'Unsupported',
-  'InsufficientFreeAddressesInSubnet',
-  'ReservationCapacityExceeded',
-  // EC2 API error reference
-  'InsufficientCapacity',
-  'InsufficientHostCapacity',
-  'InsufficientCapacityOnHost',
-  'InsufficientReservedInstanceCapacity',
-  // Spot: the price cap is below the Spot price of this type in this AZ; another may be cheaper.
-  'SpotMaxPriceTooLow',
-]);
-
-/**
- * EC2 error codes for account-wide limits: every offering would fail the same way, so a launch
- * stops at once. `VcpuLimitExceeded` and `MaxSpotInstanceCountExceeded` are in Karpenter's
- * unfulfillable list because Karpenter can fall back to another capacity type (Spot ↔ On-Demand)
- * in one CreateFleet call; this provider's launch template fixes the market, and the vCPU quota
- * covers all the same-family (Standard: C, M, R, …) types a pool lists, so here they are quotas.
- * Karpenter itself reports them as `VCPULimitExceeded` / `SpotQuotaExceeded` and maps
- * `PendingVerification` to `AccountPendingVerification` (`ToReasonMessage`).
- */
-export const QUOTA_CODES: ReadonlySet<string> = new Set([
-  'InstanceLimitExceeded',
-  'VcpuLimitExceeded',
-  'MaxSpotInstanceCountExceeded',
-  'PendingVerification',
-]);
-
-/**
- * Whether an EC2 error code means the offering lacks capacity now (mark it unavailable for
- * {@link OFFERING_UNAVAILABLE_MS} and try the next one).
+ * The offerings one capacity failure marks unavailable (for {@link OFFERING_UNAVAILABLE_MS}):
+ * the failed offering, or, when the whole subnet lacks capacity (e.g. no free addresses in it),
+ * every one of the pool's instance types in that subnet.
  *
+ * @param failed - the offering that failed
+ * @param instanceTypes - the pool's instance types
+ * @param scope - `'offering'`: this instance type in this subnet; `'subnet'`: the whole subnet
+ * @returns {@link offeringKey}s to mark
  * @example
- * isUnfulfillableCapacityCode('InsufficientInstanceCapacity'); // → true
- * isUnfulfillableCapacityCode('VcpuLimitExceeded'); // → false (a quota)
+ * offeringsMarkedUnavailable({ instanceType: 'c6i.2xlarge', subnetId: 'subnet-a' }, ['c6i.2xlarge', 'c5.2xlarge'], 'subnet');
+ * // → ['c6i.2xlarge/subnet-a', 'c5.2xlarge/subnet-a']
  */
-export function isUnfulfillableCapacityCode(code: string | undefined): boolean {
-  return code !== undefined && UNFULFILLABLE_CAPACITY_CODES.has(code);
-}
-
-/**
- * Whether an EC2 error code is an account limit that blocks every offering (retrying elsewhere
- * will not help; raise the quota).
- *
- * @example
- * isQuotaCode('VcpuLimitExceeded'); // → true
- */
-export function isQuotaCode(code: string | undefined): boolean {
-  return code !== undefined && QUOTA_CODES.has(code);
-}
-
-/**
- * Whether an EC2 error code concerns the whole subnet rather than one instance type in it
- * (`InsufficientFreeAddressesInSubnet`: every type in that subnet should be marked unavailable).
- */
-export function isSubnetCapacityCode(code: string | undefined): boolean {
-  return code === 'InsufficientFreeAddressesInSubnet';
+export function offeringsMarkedUnavailable(
+  failed: Pick<Offering, 'instanceType' | 'subnetId'>,
+  instanceTypes: readonly string[],
+  scope: 'offering' | 'subnet',
+): string[] {
+  const types = scope === 'subnet' ? unique(instanceTypes) : [failed.instanceType];
+  return types.map((type) => offeringKey(type, failed.subnetId));
 }

@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { BUCKET_MS, type MinuteBuckets } from './scaling.ts';
+import { BUCKET_MS, type MinuteBuckets } from './buckets.ts';
 
 /** Length of one history slot, ms (15 min). */
 export const SLOT_MS = 900_000;

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { BUCKET_MS, sumRecent, type MinuteBuckets } from './buckets.ts';
 import type { PoolConfig } from './config.ts';
 import { ewmaRatePerMs } from './predictor.ts';
 import {
@@ -26,12 +27,6 @@ import {
   PENDING_NODE_STATES,
   type NodeView,
 } from './model.ts';
-
-/** Length of one arrival / launch bucket, ms. */
-export const BUCKET_MS = 60_000;
-
-/** Per-minute counters keyed by `floor(epochMs / 60 000)`. */
-export type MinuteBuckets = Readonly<Record<string, number>>;
 
 /** Recent demand of a pool. */
 export interface PoolDemand {
@@ -93,37 +88,6 @@ export type ScaleOutDecision =
       readonly targetHeadroom: number;
       readonly deficit: number;
     };
-
-/** Key of the minute bucket that holds `now`. */
-export function bucketKey(now: number): string {
-  return String(Math.floor(now / BUCKET_MS));
-}
-
-/**
- * Sum of bucket counts within `[now - windowMs, now]` (whole minutes).
- *
- * @param buckets - per-minute counters
- * @param now - epoch ms
- * @param windowMs - window length, ms
- */
-export function sumRecent(buckets: MinuteBuckets | undefined, now: number, windowMs: number): number {
-  if (!buckets) return 0;
-  const newest = Math.floor(now / BUCKET_MS);
-  const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
-  let sum = 0;
-  for (const [key, value] of Object.entries(buckets)) {
-    const k = Number(key);
-    if (k >= oldest && k <= newest) sum += value;
-  }
-  return sum;
-}
-
-/** Bucket keys older than the window, to prune. */
-export function staleBuckets(buckets: MinuteBuckets | undefined, now: number, windowMs: number): string[] {
-  if (!buckets) return [];
-  const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
-  return Object.keys(buckets).filter((k) => Number(k) < oldest);
-}
 
 /**
  * A pool's recent demand from its per-minute arrival buckets: the arrival window, and a burst

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { MinuteBuckets } from '../domain/scaling.ts';
+import type { MinuteBuckets } from '../domain/buckets.ts';
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../domain/model.ts';
 
 /** A room as stored. Times are epoch ms; weight in capacity units. */

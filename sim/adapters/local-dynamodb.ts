@@ -14,7 +14,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { fleetTableCreateInput, idempotencyTableCreateInput } from '../../shared/adapters/fleet-table.ts';
+import { fleetTableCreateInput, idempotencyTableCreateInput } from '../../shared/adapters/dynamodb/fleet-table.ts';
 
 /** A running local DynamoDB. */
 export interface LocalDynamoDb {

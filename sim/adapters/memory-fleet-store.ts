@@ -16,7 +16,7 @@
  * @module
  */
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
-import { bucketKey } from '../../shared/domain/scaling.ts';
+import { bucketKey } from '../../shared/domain/buckets.ts';
 import type {
   ArrivalHistory,
   ArrivalHistoryUpdate,

@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
-import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { StaticConfigSource } from '../adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../adapters/local-compute-provider.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../adapters/local-dynamodb.ts';

@@ -10,8 +10,8 @@ import { EC2Client, EC2ServiceException, RunInstancesCommand, type RunInstancesC
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ec2ComputeProvider } from '../../shared/adapters/ec2-compute-provider.ts';
-import { executeScaleOut } from '../../shared/app/scaling.ts';
+import { Ec2ComputeProvider } from '../../shared/adapters/ec2/compute-provider.ts';
+import { executeScaleOut } from '../../shared/app/scaling-executor.ts';
 import { parseAutoscalerConfig, poolByName, type PoolConfig } from '../../shared/domain/config.ts';
 import { OFFERING_UNAVAILABLE_MS } from '../../shared/domain/offerings.ts';
 import type { ScaleOutDecision } from '../../shared/domain/scaling.ts';

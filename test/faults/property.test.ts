@@ -10,7 +10,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { FaultInjector } from '../../sim/adapters/fault-injection.ts';
 import { LEAK_CHECK_EVERY_MINUTES } from '../../shared/app/reconcile.ts';
 import { sweepAll } from '../../shared/app/sweep.ts';

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_TABLE_ACTIONS, IDEMPOTENCY_TABLE_ACTIONS, NODE_ALARM_ACTIONS } from '../../infra/constructs/autoscaler-function.ts';
-import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2-compute-provider.ts';
+import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2/compute-provider.ts';
 import { AUTOSCALER_SOURCE, NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
 import { actionsOf, iamStatements, resourcesOfType, synthFleet, type StatementJson, type SynthesizedFleet } from './support.ts';

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fleetTableCreateInput, FleetTable, IdempotencyTable } from '../../shared/adapters/fleet-table.ts';
+import { fleetTableCreateInput, FleetTable, IdempotencyTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { bootstrapParameterNames, decodeTemplate } from '../../shared/bootstrap/parameters.ts';
 import { parseAutoscalerConfig } from '../../shared/domain/config.ts';
 import { resourcesOfType, synthFleet, TEST_BOOTSTRAP_TEMPLATE, type SynthesizedFleet } from './support.ts';

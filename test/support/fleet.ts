@@ -8,8 +8,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
-import { fleetTableCreateInput } from '../../shared/adapters/fleet-table.ts';
+import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
+import { fleetTableCreateInput } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
 import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb-fleet-store.ts';
+import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
 import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';

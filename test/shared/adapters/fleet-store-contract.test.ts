@@ -5,7 +5,7 @@
  * container state (raw items on DynamoDB, the nodes' views in memory).
  *
  * DynamoDB-only checks (round trips per placement, raw item layout) stay in
- * dynamodb-fleet-store.test.ts.
+ * dynamodb/fleet-store.test.ts.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
 import { createRoom, placeQueued, releaseRoom } from '../../../shared/app/rooms.ts';
 import type { ContainerRef } from '../../../shared/domain/model.ts';
-import { bucketKey } from '../../../shared/domain/scaling.ts';
+import { bucketKey } from '../../../shared/domain/buckets.ts';
 import type { FleetStore, NodeRecord } from '../../../shared/ports/fleet-store.ts';
 import {
   FakeComputeProvider,

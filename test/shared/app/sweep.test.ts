@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
-import { drainNode, undrainNode } from '../../../shared/app/scaling.ts';
+import { drainNode, undrainNode } from '../../../shared/app/scaling-executor.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
 import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { FleetStore } from '../../../shared/ports/fleet-store.ts';

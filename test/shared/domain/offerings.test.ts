@@ -2,10 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   OFFERING_UNAVAILABLE_MS,
   isOfferingAvailable,
-  isQuotaCode,
-  isSubnetCapacityCode,
-  isUnfulfillableCapacityCode,
   offeringKey,
+  offeringsMarkedUnavailable,
   orderOfferings,
 } from '../../../shared/domain/offerings.ts';
 
@@ -150,35 +148,19 @@ describe('Function: isOfferingAvailable', () => {
   });
 });
 
-describe('EC2 error code predicates', () => {
+describe('Function: offeringsMarkedUnavailable', () => {
   it.each([
-    // capacity: try the next offering
-    { code: 'InsufficientInstanceCapacity', capacity: true, quota: false, subnet: false },
-    { code: 'UnfulfillableCapacity', capacity: true, quota: false, subnet: false },
-    { code: 'Unsupported', capacity: true, quota: false, subnet: false },
-    { code: 'InsufficientFreeAddressesInSubnet', capacity: true, quota: false, subnet: true },
-    { code: 'ReservationCapacityExceeded', capacity: true, quota: false, subnet: false },
-    { code: 'InsufficientCapacity', capacity: true, quota: false, subnet: false },
-    { code: 'InsufficientHostCapacity', capacity: true, quota: false, subnet: false },
-    { code: 'InsufficientCapacityOnHost', capacity: true, quota: false, subnet: false },
-    { code: 'InsufficientReservedInstanceCapacity', capacity: true, quota: false, subnet: false },
-    { code: 'SpotMaxPriceTooLow', capacity: true, quota: false, subnet: false },
-    // quota: stop the launch
-    { code: 'InstanceLimitExceeded', capacity: false, quota: true, subnet: false },
-    { code: 'VcpuLimitExceeded', capacity: false, quota: true, subnet: false },
-    { code: 'MaxSpotInstanceCountExceeded', capacity: false, quota: true, subnet: false },
-    { code: 'PendingVerification', capacity: false, quota: true, subnet: false },
-    // neither
-    { code: 'RequestLimitExceeded', capacity: false, quota: false, subnet: false },
-    { code: 'UnauthorizedOperation', capacity: false, quota: false, subnet: false },
-    { code: 'InvalidParameterValue', capacity: false, quota: false, subnet: false },
-    { code: 'insufficientinstancecapacity', capacity: false, quota: false, subnet: false },
-    { code: undefined, capacity: false, quota: false, subnet: false },
-  ])('classifies $code as capacity=$capacity quota=$quota subnet-wide=$subnet', ({ code, capacity, quota, subnet }) => {
-    // Prepare / Act / Assess
-    expect(isUnfulfillableCapacityCode(code)).toBe(capacity);
-    expect(isQuotaCode(code)).toBe(quota);
-    expect(isSubnetCapacityCode(code)).toBe(subnet);
+    { scope: 'offering' as const, expected: ['c6i.2xlarge/subnet-b'] },
+    { scope: 'subnet' as const, expected: ['c6i.2xlarge/subnet-b', 'c5.2xlarge/subnet-b'] },
+  ])('marks $expected after a failure of scope $scope', ({ scope, expected }) => {
+    // Prepare
+    const failed = { instanceType: 'c6i.2xlarge', subnetId: 'subnet-b' };
+
+    // Act
+    const keys = offeringsMarkedUnavailable(failed, [...TYPES, 'c6i.2xlarge'], scope);
+
+    // Assess
+    expect(keys).toEqual(expected);
   });
 });
 

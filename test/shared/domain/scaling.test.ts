@@ -7,7 +7,6 @@ import {
   poolDemand,
   planSweep,
   summarizePool,
-  sumRecent,
   type PoolCapacity,
   type PoolDemand,
 } from '../../../shared/domain/scaling.ts';
@@ -79,21 +78,6 @@ describe('Function: headroomTarget', () => {
 
     // Assess
     expect(target).toBe(expected);
-  });
-});
-
-describe('Function: sumRecent', () => {
-  it.each([
-    { name: 'sums the buckets within the window', windowMs: 3 * MIN, expected: 1 + 2 + 4 },
-    { name: 'includes only the current bucket for a one-minute window', windowMs: MIN, expected: 4 },
-    { name: 'includes every bucket for a long window', windowMs: 10 * MIN, expected: 1 + 2 + 4 + 8 },
-  ])('$name', ({ windowMs, expected }) => {
-    // Prepare
-    const k = Math.floor(NOW / MIN);
-    const buckets = { [String(k - 3)]: 8, [String(k - 2)]: 1, [String(k - 1)]: 2, [String(k)]: 4, [String(k + 1)]: 16 };
-
-    // Act / Assess
-    expect(sumRecent(buckets, NOW, windowMs)).toBe(expected);
   });
 });
 

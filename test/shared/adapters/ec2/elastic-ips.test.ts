@@ -11,8 +11,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { Ec2ComputeProvider, FLEET_TAG, POOL_TAG } from '../../../shared/adapters/ec2-compute-provider.ts';
-import { NODE_TAG } from '../../../shared/adapters/ec2-elastic-ips.ts';
+import { Ec2ComputeProvider, FLEET_TAG, POOL_TAG } from '../../../../shared/adapters/ec2/compute-provider.ts';
+import { NODE_TAG } from '../../../../shared/adapters/ec2/elastic-ips.ts';
 
 const ec2Mock = mockClient(EC2Client);
 const ID = 'i-0abc1234def567890';
@@ -156,6 +156,24 @@ describe('Class: Ec2ComputeProvider (Elastic IPs)', () => {
       ec2Mock.on(AllocateAddressCommand).rejects(clientError('AddressLimitExceeded'));
 
       await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('AddressLimitExceeded') });
+    });
+
+    it('throws a retryable error when EC2 throttles the allocation (a client fault that a later try may pass)', async () => {
+      // Prepare
+      ec2Mock.on(DescribeInstancesCommand).resolves(instance());
+      ec2Mock.on(AllocateAddressCommand).rejects(clientError('RequestLimitExceeded'));
+
+      // Act / Assess
+      await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: true, message: expect.stringContaining('RequestLimitExceeded') });
+    });
+
+    it('throws a non-retryable error when the role may not allocate addresses', async () => {
+      // Prepare
+      ec2Mock.on(DescribeInstancesCommand).resolves(instance());
+      ec2Mock.on(AllocateAddressCommand).rejects(clientError('UnauthorizedOperation'));
+
+      // Act / Assess
+      await expect(provider().associateAddresses(ID)).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('UnauthorizedOperation') });
     });
   });
 

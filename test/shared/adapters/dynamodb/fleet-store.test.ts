@@ -6,9 +6,9 @@
  * @module
  */
 import { describe, expect, it } from 'vitest';
-import { DynamoDbFleetStore } from '../../../shared/adapters/dynamodb-fleet-store.ts';
-import { createRoom } from '../../../shared/app/rooms.ts';
-import { FakeClock, makeDeps, scanAll, seedReadyNode, T0, useFleetTable } from '../../support/fleet.ts';
+import { DynamoDbFleetStore } from '../../../../shared/adapters/dynamodb/fleet-store.ts';
+import { createRoom } from '../../../../shared/app/rooms.ts';
+import { FakeClock, makeDeps, scanAll, seedReadyNode, T0, useFleetTable } from '../../../support/fleet.ts';
 
 const fleet = useFleetTable();
 

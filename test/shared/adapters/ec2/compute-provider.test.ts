@@ -19,11 +19,11 @@ import {
   createEc2Client,
   subnetRotationFor,
   type Ec2ComputeProviderOptions,
-} from '../../../shared/adapters/ec2-compute-provider.ts';
-import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
-import { OFFERING_UNAVAILABLE_MS } from '../../../shared/domain/offerings.ts';
-import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../../../shared/errors.ts';
-import type { LaunchRequest } from '../../../shared/ports/compute-provider.ts';
+} from '../../../../shared/adapters/ec2/compute-provider.ts';
+import { PoolConfigSchema, type PoolConfig } from '../../../../shared/domain/config.ts';
+import { OFFERING_UNAVAILABLE_MS } from '../../../../shared/domain/offerings.ts';
+import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../../../../shared/errors.ts';
+import type { LaunchRequest } from '../../../../shared/ports/compute-provider.ts';
 
 const ec2Mock = mockClient(EC2Client);
 

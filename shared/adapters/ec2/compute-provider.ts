@@ -3,9 +3,10 @@
  * template, falling back across instance types and subnets (Karpenter-style unavailable-offering
  * cache), terminates them and finds them again by their ownership tags.
  *
- * This adapter owns the EC2 SDK errors: codes are classified once by the predicates of
- * `shared/domain/offerings.ts` and rethrown as the typed errors of `shared/errors.ts`, with the
- * SDK exception as `cause`.
+ * This adapter owns the EC2 SDK errors: they are classified by the predicates of `errors.ts`
+ * and rethrown as the typed errors of `shared/errors.ts`, with the SDK exception as `cause`;
+ * the fallback policy itself (order, which offerings a failure marks) is
+ * `shared/domain/offerings.ts`.
  *
  * @module
  */
@@ -20,24 +21,27 @@ import {
   type RunInstancesCommandInput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { PoolConfig } from '../domain/config.ts';
+import type { PoolConfig } from '../../domain/config.ts';
 import {
   OFFERING_UNAVAILABLE_MS,
   isOfferingAvailable,
-  isQuotaCode,
-  isSubnetCapacityCode,
-  isUnfulfillableCapacityCode,
   offeringKey,
+  offeringsMarkedUnavailable,
   orderOfferings,
   type Offering,
-} from '../domain/offerings.ts';
+} from '../../domain/offerings.ts';
+import { AutoscalerError, InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../errors.ts';
+import { Ec2ElasticIps } from './elastic-ips.ts';
 import {
-  AutoscalerError,
-  InsufficientCapacityError,
-  LaunchQuotaError,
-  NoCapacityAvailableError,
-} from '../errors.ts';
-import { Ec2ElasticIps } from './ec2-elastic-ips.ts';
+  ec2Failure,
+  errorCode,
+  errorMessage,
+  isIdempotentParameterMismatch,
+  isNotFound,
+  isQuotaExceeded,
+  isSubnetCapacity,
+  isUnfulfillableCapacity,
+} from './errors.ts';
 import type {
   AddressAssociation,
   ComputeProvider,
@@ -47,7 +51,7 @@ import type {
   LaunchRequest,
   LaunchResult,
   LaunchedInstance,
-} from '../ports/compute-provider.ts';
+} from '../../ports/compute-provider.ts';
 
 /** Tag naming the fleet (deployment) that owns an instance; its value is the `fleet` option. */
 export const FLEET_TAG = 'wcs-autoscaler:fleet';
@@ -61,9 +65,6 @@ export const TERMINATE_BATCH_SIZE = 1000;
 
 /** EC2 states `describeFleet` returns (everything but `terminated`). */
 export const LIVE_INSTANCE_STATES: readonly string[] = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
-
-/** Error codes the SDK reports for EC2 API throttling. */
-const THROTTLING_CODES = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
 
 /** Options of {@link Ec2ComputeProvider}. */
 export interface Ec2ComputeProviderOptions {
@@ -136,29 +137,6 @@ export function clientTokenFor(decisionId: string, key: string): string {
  */
 export function subnetRotationFor(decisionId: string): number {
   return Number.parseInt(createHash('sha256').update(decisionId).digest('hex').slice(0, 8), 16);
-}
-
-function errorCode(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const { Code, name } = error as { Code?: unknown; name?: unknown };
-    if (typeof Code === 'string' && Code) return Code;
-    if (typeof name === 'string' && name) return name;
-  }
-  return 'UnknownError';
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Transient: throttling, server faults, SDK-flagged retryables, or no AWS answer at all (network). */
-function isTransient(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return true;
-  const e = error as { $fault?: unknown; $retryable?: unknown; name?: unknown };
-  if (e.$retryable) return true;
-  if (THROTTLING_CODES.has(errorCode(error))) return true;
-  if (e.$fault === 'client') return false;
-  return true;
 }
 
 function tagValue(tags: readonly Tag[] | undefined, key: string): string | undefined {
@@ -303,26 +281,23 @@ export class Ec2ComputeProvider implements ComputeProvider {
           code,
           message: errorMessage(error),
         };
-        if (isUnfulfillableCapacityCode(code)) {
-          this.markUnavailable(offering, code, now, pool.instanceTypes);
+        if (isUnfulfillableCapacity(error)) {
+          this.markUnavailable(offering, code, now, pool.instanceTypes, isSubnetCapacity(error));
           failures.push(failure);
           capacityErrors.push(new InsufficientCapacityError(code, offering.instanceType, offering.subnetId, error));
           continue;
         }
         if (instances.length > 0) {
           // Never throw away instances that are already running: report them with the failure.
-          if (isQuotaCode(code)) this.quotaBlocked.set(market, { until: now + this.unavailableForMs, code, message: failure.message });
+          if (isQuotaExceeded(error)) this.quotaBlocked.set(market, { until: now + this.unavailableForMs, code, message: failure.message });
           failures.push(failure);
           break;
         }
-        if (isQuotaCode(code)) {
+        if (isQuotaExceeded(error)) {
           this.quotaBlocked.set(market, { until: now + this.unavailableForMs, code, message: failure.message });
           throw new LaunchQuotaError(code, failure.message, error);
         }
-        throw new AutoscalerError(
-          `RunInstances failed for ${offering.instanceType} in ${offering.subnetId}: ${code}: ${failure.message}`,
-          { cause: error, retryable: isTransient(error) },
-        );
+        throw ec2Failure(`RunInstances failed for ${offering.instanceType} in ${offering.subnetId}`, error);
       }
     }
 
@@ -374,10 +349,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
         }
       }
     } catch (error) {
-      throw new AutoscalerError(`DescribeInstances failed for fleet ${this.fleet}: ${errorCode(error)}: ${errorMessage(error)}`, {
-        cause: error,
-        retryable: isTransient(error),
-      });
+      throw ec2Failure(`DescribeInstances failed for fleet ${this.fleet}`, error);
     }
     return found;
   }
@@ -389,12 +361,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
         await this.client.send(new TerminateInstancesCommand({ InstanceIds: pending }));
         return;
       } catch (error) {
-        if (errorCode(error) !== 'InvalidInstanceID.NotFound') {
-          throw new AutoscalerError(`TerminateInstances failed: ${errorCode(error)}: ${errorMessage(error)}`, {
-            cause: error,
-            retryable: isTransient(error),
-          });
-        }
+        if (!isNotFound(error)) throw ec2Failure('TerminateInstances failed', error);
         // EC2 names the unknown ids in the message ("The instance IDs 'i-1, i-2' do not exist").
         const missing = new Set(errorMessage(error).match(/\bi-[0-9a-zA-Z]+\b/g) ?? []);
         const rest = pending.filter((id) => !missing.has(id));
@@ -450,7 +417,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
     try {
       return await this.client.send(new RunInstancesCommand(input));
     } catch (error) {
-      if (errorCode(error) !== 'IdempotentParameterMismatch') throw error;
+      if (!isIdempotentParameterMismatch(error)) throw error;
       const earlier = await this.instancesByClientToken(input.ClientToken as string);
       if (earlier.length === 0) throw error;
       return { Instances: earlier };
@@ -471,10 +438,9 @@ export class Ec2ComputeProvider implements ComputeProvider {
     return found;
   }
 
-  private markUnavailable(offering: Offering, code: string, now: number, instanceTypes: readonly string[]): void {
+  private markUnavailable(offering: Offering, code: string, now: number, instanceTypes: readonly string[], subnetWide: boolean): void {
     const entry = { until: now + this.unavailableForMs, code };
-    const types = isSubnetCapacityCode(code) ? instanceTypes : [offering.instanceType];
-    for (const type of types) this.unavailable.set(offeringKey(type, offering.subnetId), entry);
+    for (const key of offeringsMarkedUnavailable(offering, instanceTypes, subnetWide ? 'subnet' : 'offering')) this.unavailable.set(key, entry);
   }
 
   private prune(now: number): void {

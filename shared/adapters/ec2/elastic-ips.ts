@@ -1,7 +1,8 @@
 /**
  * Elastic IPs of media nodes on EC2: one per secondary private IP of a node's primary ENI, so
  * each WCS container has a public IP for its `ip` setting (ICE candidates) — the node reads the
- * associations from IMDS. Used by `Ec2ComputeProvider`; SDK errors are mapped here.
+ * associations from IMDS. Used by `Ec2ComputeProvider`; SDK errors are read by the predicates of
+ * `errors.ts` and mapped here.
  *
  * @module
  */
@@ -17,29 +18,12 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { AutoscalerError } from '../errors.ts';
-import type { AddressAssociation, FleetAddress } from '../ports/compute-provider.ts';
+import { AutoscalerError } from '../../errors.ts';
+import type { AddressAssociation, FleetAddress } from '../../ports/compute-provider.ts';
+import { ec2Failure, isAddressTaken, isNotFound, isQuotaExceeded } from './errors.ts';
 
 /** Tag naming the instance an Elastic IP was allocated for. */
 export const NODE_TAG = 'wcs-autoscaler:node';
-
-/** Codes meaning "already gone": releasing or disassociating again is not an error. */
-const GONE_CODES = new Set(['InvalidAllocationID.NotFound', 'InvalidAssociationID.NotFound', 'InvalidAddress.NotFound']);
-/** Codes after which another free pool address (or a retry) may succeed. */
-const TAKEN_CODES = new Set(['Resource.AlreadyAssociated', 'InvalidAllocationID.NotFound']);
-
-function code(error: unknown): string {
-  const e = error as { Code?: unknown; name?: unknown } | null;
-  return typeof e?.Code === 'string' ? e.Code : typeof e?.name === 'string' ? e.name : 'UnknownError';
-}
-
-function fail(what: string, error: unknown, retryable?: boolean): AutoscalerError {
-  const e = error as { $fault?: unknown } | null;
-  return new AutoscalerError(`${what}: ${code(error)}: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-    retryable: retryable ?? e?.$fault !== 'client',
-  });
-}
 
 /** Options of {@link Ec2ElasticIps}. */
 export interface Ec2ElasticIpsOptions {
@@ -80,7 +64,7 @@ export class Ec2ElasticIps {
       instance = out.Reservations?.[0]?.Instances?.[0];
     } catch (error) {
       // A just-launched instance may not be visible yet (eventual consistency): retry later.
-      throw fail(`DescribeInstances ${instanceId}`, error, code(error) === 'InvalidInstanceID.NotFound' ? true : undefined);
+      throw ec2Failure(`DescribeInstances ${instanceId}`, error, isNotFound(error) || undefined);
     }
     const eni = instance?.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0) ?? instance?.NetworkInterfaces?.[0];
     if (!instance || !eni?.NetworkInterfaceId) throw new AutoscalerError(`${instanceId}: no primary network interface yet`, { retryable: true });
@@ -146,7 +130,7 @@ export class Ec2ElasticIps {
     try {
       await this.client.send(new ReleaseAddressCommand({ AllocationId: allocationId }));
     } catch (error) {
-      if (!GONE_CODES.has(code(error))) throw fail(`ReleaseAddress ${allocationId}`, error);
+      if (!isNotFound(error)) throw ec2Failure(`ReleaseAddress ${allocationId}`, error);
     }
   }
 
@@ -167,7 +151,7 @@ export class Ec2ElasticIps {
       return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
     } catch (error) {
       // AddressLimitExceeded is an account quota: not retryable until an operator raises it.
-      throw fail(`AllocateAddress for ${instanceId}`, error, code(error) === 'AddressLimitExceeded' ? false : undefined);
+      throw ec2Failure(`AllocateAddress for ${instanceId}`, error, isQuotaExceeded(error) ? false : undefined);
     }
   }
 
@@ -184,8 +168,8 @@ export class Ec2ElasticIps {
       );
       return { privateIp, publicIp: address.PublicIp ?? '', allocationId: address.AllocationId ?? '' };
     } catch (error) {
-      if (TAKEN_CODES.has(code(error))) return undefined;
-      throw fail(`AssociateAddress ${address.AllocationId} → ${privateIp}`, error);
+      if (isAddressTaken(error)) return undefined;
+      throw ec2Failure(`AssociateAddress ${address.AllocationId} → ${privateIp}`, error);
     }
   }
 
@@ -193,7 +177,7 @@ export class Ec2ElasticIps {
     try {
       await this.client.send(new DisassociateAddressCommand({ AssociationId: associationId }));
     } catch (error) {
-      if (!GONE_CODES.has(code(error))) throw fail(`DisassociateAddress ${associationId}`, error);
+      if (!isNotFound(error)) throw ec2Failure(`DisassociateAddress ${associationId}`, error);
     }
   }
 
@@ -204,7 +188,7 @@ export class Ec2ElasticIps {
       );
       return out.Addresses ?? [];
     } catch (error) {
-      throw fail(`DescribeAddresses (fleet ${this.fleet})`, error);
+      throw ec2Failure(`DescribeAddresses (fleet ${this.fleet})`, error);
     }
   }
 }

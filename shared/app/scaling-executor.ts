@@ -5,7 +5,8 @@
  */
 import type { PoolConfig } from '../domain/config.ts';
 import { isUndrainable, nodeCapacityOf, nodeUsed, SURPLUS_DRAIN, type NodeState, type NodeView } from '../domain/model.ts';
-import { decideScaleOut, poolDemand, sumRecent, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
+import { sumRecent } from '../domain/buckets.ts';
+import { decideScaleOut, poolDemand, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
 import type { PoolSummary } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';

@@ -1,0 +1,223 @@
+/**
+ * {@link NodeStore} on the fleet table: node items (`NODE#<instanceId>` / `NODE`), their
+ * container items, and the `pool-nodes` index of a pool's live nodes.
+ *
+ * @module
+ */
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ContainerView, NodeState, NodeView } from '../../domain/model.ts';
+import { FleetStoreError } from '../../errors.ts';
+import type { NodeRecord, NodeStore } from '../../ports/fleet-store.ts';
+import { FleetTable } from './fleet-table.ts';
+import { containerKey, containerSk, nodeKey, poolPk, toContainer, toNode, type Item } from './items.ts';
+import { isConditionFailure, type FleetTableClient } from './table-client.ts';
+
+/**
+ * Nodes on DynamoDB. `getNode` is one consistent Query on the node's partition (node and
+ * containers); `listNodes` one Query on `pool-nodes`. State changes are conditional updates
+ * that return `undefined` on a lost race; other failures throw {@link FleetStoreError}.
+ *
+ * @example
+ * const nodes = new DynamoDbNodeStore(new FleetTableClient({ client, tableName: 'fleet' }));
+ * const node = await nodes.transitionNode('i-1', ['ready'], 'draining', now, 'surplus');
+ */
+export class DynamoDbNodeStore implements NodeStore {
+  public constructor(private readonly table: FleetTableClient) {}
+
+  public async createNode(node: NodeRecord, now: number): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...nodeKey(node.nodeId),
+            type: 'node',
+            ...node,
+            hot: false,
+            stateChangedAt: now,
+            npk: poolPk(node.pool),
+            nsk: `${node.nodeId}#NODE`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw new FleetStoreError(`CreateNode ${node.nodeId} failed`, e);
+    }
+  }
+
+  public async getNode(nodeId: string): Promise<NodeView | undefined> {
+    const items = await this.table.nodeItems(nodeId);
+    const node = items.find((i) => i.type === 'node');
+    if (!node) return undefined;
+    return toNode(node, items.filter((i) => i.type === 'container').map(toContainer));
+  }
+
+  /** The stored node record (without containers), or undefined. One consistent GetItem. */
+  public async getNodeRecord(nodeId: string): Promise<(NodeRecord & { hot: boolean }) | undefined> {
+    return (await this.table.getItem('GetNode', nodeKey(nodeId))) as (NodeRecord & { hot: boolean }) | undefined;
+  }
+
+  public async listNodes(pool: string): Promise<readonly NodeView[]> {
+    const items = await this.table.queryAll({
+      IndexName: FleetTable.indexes.poolNodes.indexName,
+      KeyConditionExpression: 'npk = :p',
+      ExpressionAttributeValues: { ':p': poolPk(pool) },
+    });
+    const nodes = new Map<string, Item>();
+    const containers = new Map<string, ContainerView[]>();
+    for (const it of items) {
+      if (it.type === 'node') nodes.set(it.nodeId as string, it);
+      else if (it.type === 'container') {
+        const list = containers.get(it.nodeId as string) ?? [];
+        list.push(toContainer(it));
+        containers.set(it.nodeId as string, list);
+      }
+    }
+    return [...nodes.values()].map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
+  }
+
+  public async transitionNode(
+    nodeId: string,
+    from: readonly NodeState[],
+    to: NodeState,
+    now: number,
+    drainReason?: string,
+  ): Promise<NodeView | undefined> {
+    const values: Item = { ':to': to, ':now': now };
+    from.forEach((s, i) => (values[`:f${i}`] = s));
+    let update = 'SET #state = :to, stateChangedAt = :now';
+    if (to === 'draining') {
+      update += ', drainingSince = :now, drainReason = :why';
+      values[':why'] = drainReason ?? 'surplus';
+    }
+    if (to === 'ready') update += ' REMOVE drainingSince, drainReason';
+    if (to === 'terminated') update += ' REMOVE npk';
+    const ok = await this.table.conditional('TransitionNode', {
+      Key: nodeKey(nodeId),
+      UpdateExpression: update,
+      ConditionExpression: `#state IN (${from.map((_, i) => `:f${i}`).join(', ')})`,
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: values,
+    });
+    if (!ok) return undefined;
+    const node = await this.getNode(nodeId);
+    if (node && to === 'terminated') {
+      for (const c of node.containers) {
+        await this.table.call('CloseContainer', () =>
+          this.table.doc.send(
+            new UpdateCommand({
+              TableName: this.table.name,
+              Key: containerKey(nodeId, c.index),
+              UpdateExpression: 'SET accepting = :false REMOVE gpk, npk',
+              ExpressionAttributeValues: { ':false': false },
+            }),
+          ),
+        );
+      }
+    }
+    return node;
+  }
+
+  public async markReady(
+    nodeId: string,
+    containers: readonly { index: number; privateIp?: string | undefined; publicIp?: string | undefined; cpuset?: string | undefined }[],
+    now: number,
+  ): Promise<NodeView | undefined> {
+    const record = await this.getNodeRecord(nodeId);
+    if (!record) return undefined;
+    if (record.state === 'draining') return this.getNode(nodeId);
+    // `ready` again: a redelivered NodeReady after a crash inside the first markReady completes
+    // what the crash left undone (missing containers, containers not yet accepting).
+    if (record.state !== 'launching' && record.state !== 'booting' && record.state !== 'ready') return undefined;
+    for (const c of containers) {
+      try {
+        await this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...containerKey(nodeId, c.index),
+              type: 'container',
+              nodeId,
+              pool: record.pool,
+              idx: c.index,
+              capacity: record.capacityPerContainer,
+              used: 0,
+              free: record.capacityPerContainer,
+              accepting: false,
+              rooms: {},
+              privateIp: c.privateIp,
+              publicIp: c.publicIp,
+              cpuset: c.cpuset,
+              npk: poolPk(record.pool),
+              nsk: `${nodeId}#${containerSk(c.index)}`,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (e) {
+        if (!isConditionFailure(e)) throw new FleetStoreError(`MarkReady ${nodeId} container ${c.index} failed`, e);
+      }
+    }
+    const ok =
+      record.state === 'ready' ||
+      (await this.table.conditional('MarkReady', {
+        Key: nodeKey(nodeId),
+        UpdateExpression: 'SET #state = :ready, readyAt = :now, stateChangedAt = :now',
+        ConditionExpression: '#state IN (:l, :b)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':ready': 'ready', ':now': now, ':l': 'launching', ':b': 'booting' },
+      }));
+    if (!ok) return this.getNode(nodeId);
+    if (!record.hot) await this.setContainersAccepting(nodeId, record.pool, containers.map((c) => c.index), true);
+    return this.getNode(nodeId);
+  }
+
+  public async setAccepting(nodeId: string, accepting: boolean): Promise<void> {
+    const node = await this.getNode(nodeId);
+    if (!node) return;
+    await this.setContainersAccepting(nodeId, node.pool, node.containers.map((c) => c.index), accepting);
+  }
+
+  public async setHot(nodeId: string, hot: boolean): Promise<void> {
+    await this.table.conditional('SetHot', {
+      Key: nodeKey(nodeId),
+      UpdateExpression: 'SET #hot = :h',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#hot': 'hot' },
+      ExpressionAttributeValues: { ':h': hot },
+    });
+  }
+
+  public async setEmptySince(nodeId: string, since: number | undefined): Promise<void> {
+    await this.table.conditional('SetEmptySince', {
+      Key: nodeKey(nodeId),
+      UpdateExpression: since === undefined ? 'REMOVE emptySince' : 'SET emptySince = :s',
+      ConditionExpression: 'attribute_exists(pk)',
+      ...(since === undefined ? {} : { ExpressionAttributeValues: { ':s': since } }),
+    });
+  }
+
+  /** Put containers in or out of the `placement` index (a container gone meanwhile is skipped). */
+  private async setContainersAccepting(nodeId: string, pool: string, indexes: readonly number[], accepting: boolean): Promise<void> {
+    for (const index of indexes) {
+      await this.table
+        .call('SetAccepting', () =>
+          this.table.doc.send(
+            new UpdateCommand({
+              TableName: this.table.name,
+              Key: containerKey(nodeId, index),
+              UpdateExpression: accepting ? 'SET accepting = :a, gpk = :g' : 'SET accepting = :a REMOVE gpk',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: accepting ? { ':a': true, ':g': poolPk(pool) } : { ':a': false },
+            }),
+          ),
+        )
+        .catch((e: unknown) => {
+          if (!(e instanceof FleetStoreError && isConditionFailure(e.cause))) throw e;
+        });
+    }
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * {@link RoomStore} on the fleet table: room items (`ROOM#<roomId>` / `ROOM`), the `queue` index
+ * for queued rooms (FIFO) and for `placing` claims the sweep may have to repair.
+ *
+ * @module
+ */
+import { BatchGetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ContainerRef, RoomState } from '../../domain/model.ts';
+import { FleetStoreError } from '../../errors.ts';
+import type { BeginRoomResult, ReleaseRoomResult, RoomRecord, RoomStore } from '../../ports/fleet-store.ts';
+import { FleetTable } from './fleet-table.ts';
+import { placingPk, queuePk, queueSk, roomKey, toRoom, type Item } from './items.ts';
+import { isConditionFailure, type FleetTableClient } from './table-client.ts';
+
+/** Most keys one BatchGetItem accepts (DynamoDB API limit). */
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * Rooms on DynamoDB. Costs: `beginRoom`, `confirmPlaced`, `markQueued`, `releaseRoom` one
+ * UpdateItem each; `listQueued`, `listPlacing` one Query; `listRooms` a Scan (operator views and
+ * checks only). Lost conditions are outcomes; other failures throw {@link FleetStoreError}.
+ *
+ * @example
+ * const rooms = new DynamoDbRoomStore(new FleetTableClient({ client, tableName: 'fleet' }));
+ * const room = await rooms.getRoom('room-1');
+ */
+export class DynamoDbRoomStore implements RoomStore {
+  public constructor(private readonly table: FleetTableClient) {}
+
+  public async getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    const item = await this.table.getItem('GetRoom', roomKey(roomId));
+    return item ? toRoom(item) : undefined;
+  }
+
+  public async beginRoom(input: Parameters<RoomStore['beginRoom']>[0]): Promise<BeginRoomResult> {
+    const { roomId, pool, weight, eventId, eventTime, now, target, tenantId } = input;
+    const values: Item = {
+      ':placing': 'placing',
+      ':released': 'released',
+      ':t': eventTime,
+      ':pool': pool,
+      ':w': weight,
+      ':eid': eventId,
+      ':now': now,
+      ':room': roomId,
+      ':type': 'room',
+    };
+    let set =
+      '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now, qpk = :ppk, qsk = :psk';
+    values[':ppk'] = placingPk(pool);
+    values[':psk'] = queueSk(now, roomId);
+    if (target) {
+      set += ', target = :target';
+      values[':target'] = { nodeId: target.nodeId, container: target.container };
+    }
+    if (tenantId) {
+      set += ', tenantId = :tenant';
+      values[':tenant'] = tenantId;
+    }
+    const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'releasedAt', 'releaseSeenAt'];
+    if (!target) remove.push('target');
+    if (!tenantId) remove.push('tenantId');
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(roomId),
+          UpdateExpression: `SET ${set} REMOVE ${remove.join(', ')}`,
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :released AND releasedAt < :t)',
+          ExpressionAttributeNames: { '#state': 'state', '#type': 'type', '#container': 'container', '#pool': 'pool' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'claimed', room: toRoom(out.Attributes ?? {}) };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw new FleetStoreError(`BeginRoom ${roomId} failed`, e);
+      const old = await this.table.itemAfterConditionFailure(e, roomKey(roomId));
+      if (!old) throw new FleetStoreError(`BeginRoom ${roomId}: condition failed but no item`, e);
+      const room = toRoom(old);
+      if (room.state === 'released') return { kind: 'stale', releasedAt: room.releasedAt ?? 0 };
+      if (room.state === 'placing' && room.eventId === eventId) return { kind: 'claimed', room };
+      return { kind: 'active', room };
+    }
+  }
+
+  public async setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean> {
+    return this.table.conditional('SetTarget', {
+      Key: roomKey(roomId),
+      UpdateExpression: 'SET target = :target',
+      ConditionExpression: '#state = :placing AND eventId = :eid',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':target': { nodeId: target.nodeId, container: target.container },
+        ':placing': 'placing',
+        ':eid': eventId,
+      },
+    });
+  }
+
+  public async confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean> {
+    return this.table.conditional('ConfirmPlaced', {
+      Key: roomKey(roomId),
+      UpdateExpression: 'SET #state = :placed, nodeId = :node, #container = :c, placedAt = :now REMOVE target, qpk, qsk',
+      ConditionExpression: '#state = :placing AND eventId = :eid',
+      ExpressionAttributeNames: { '#state': 'state', '#container': 'container' },
+      ExpressionAttributeValues: {
+        ':placed': 'placed',
+        ':placing': 'placing',
+        ':node': placement.nodeId,
+        ':c': placement.container,
+        ':now': now,
+        ':eid': eventId,
+      },
+    });
+  }
+
+  public async markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean> {
+    const { roomId } = room;
+    const queuedAt = room.queuedAt ?? now;
+    return this.table.conditional('MarkQueued', {
+      Key: roomKey(roomId),
+      UpdateExpression: 'SET #state = :queued, queuedAt = :qa, qpk = :qpk, qsk = :qsk REMOVE target',
+      ConditionExpression: '#state = :placing AND eventId = :eid',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':queued': 'queued',
+        ':placing': 'placing',
+        ':eid': eventId,
+        ':qa': queuedAt,
+        ':qpk': queuePk(room.pool),
+        ':qsk': queueSk(queuedAt, roomId),
+      },
+    });
+  }
+
+  public async listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]> {
+    const out = await this.table.call('ListQueued', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: FleetTable.indexes.queue.indexName,
+          KeyConditionExpression: 'qpk = :q',
+          ExpressionAttributeValues: { ':q': queuePk(pool) },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map(toRoom);
+  }
+
+  public async claimQueued(
+    roomId: string,
+    claimId: string,
+    target: ContainerRef,
+    placing?: { readonly pool: string; readonly now: number },
+  ): Promise<RoomRecord | undefined> {
+    try {
+      // With `placing`, the claimed room moves from the queue to the placing index (rather than
+      // out of every index): a crash before it is placed or re-queued leaves it where the
+      // sweep's repair finds it.
+      const index = placing ? 'qpk = :ppk, qsk = :psk' : undefined;
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(roomId),
+          UpdateExpression: `SET #state = :placing, eventId = :claim, target = :target${index ? `, ${index}` : ' REMOVE qpk'}`,
+          ConditionExpression: '#state = :queued',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':placing': 'placing',
+            ':queued': 'queued',
+            ':claim': claimId,
+            ':target': { nodeId: target.nodeId, container: target.container },
+            ...(placing ? { ':ppk': placingPk(placing.pool), ':psk': queueSk(placing.now, roomId) } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRoom(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw new FleetStoreError(`ClaimQueued ${roomId} failed`, e);
+    }
+  }
+
+  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+    const out = await this.table.call('ListPlacing', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: FleetTable.indexes.queue.indexName,
+          KeyConditionExpression: 'qpk = :q AND qsk < :before',
+          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(claimedBefore, '') },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (out.Items ?? []).map(toRoom).filter((r) => r.state === 'placing');
+  }
+
+  public async getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>> {
+    const found = new Map<string, RoomRecord>();
+    const ids = [...new Set(roomIds)];
+    const table = this.table.name;
+    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = ids.slice(i, i + BATCH_GET_LIMIT).map(roomKey);
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt >= 10) throw new FleetStoreError(`GetRooms: ${keys.length} keys still unprocessed after ${attempt} tries`);
+        const out = await this.table.call('GetRooms', () =>
+          this.table.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } })),
+        );
+        for (const item of out.Responses?.[table] ?? []) found.set(item.roomId as string, toRoom(item));
+        keys = (out.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
+      }
+    }
+    return found;
+  }
+
+  public async rejectQueued(roomId: string, now: number): Promise<RoomRecord | undefined> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(roomId),
+          UpdateExpression: 'SET #state = :released, releasedAt = :now, releaseSeenAt = :now, rejectedAt = :now REMOVE qpk, qsk',
+          ConditionExpression: '#state = :queued',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':released': 'released', ':queued': 'queued', ':now': now },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return toRoom(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw new FleetStoreError(`RejectQueued ${roomId} failed`, e);
+    }
+  }
+
+  public async releaseRoom(roomId: string, eventTime: number, now: number): Promise<ReleaseRoomResult> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(roomId),
+          UpdateExpression:
+            'SET #state = :released, releasedAt = :t, roomId = :room, #type = :type, releaseSeenAt = :now REMOVE qpk, qsk',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (#state <> :released AND createdAt <= :t) OR (#state = :released AND releasedAt < :t)',
+          ExpressionAttributeNames: { '#state': 'state', '#type': 'type' },
+          ExpressionAttributeValues: { ':released': 'released', ':t': eventTime, ':room': roomId, ':type': 'room', ':now': now },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      if (!out.Attributes) return { kind: 'tombstoned' };
+      const previous = toRoom(out.Attributes);
+      if (previous.state === 'released') return { kind: 'ignored', reason: 'already-released' };
+      return { kind: 'released', previous };
+    } catch (e) {
+      if (!isConditionFailure(e)) throw new FleetStoreError(`ReleaseRoom ${roomId} failed`, e);
+      const old = await this.table.itemAfterConditionFailure(e, roomKey(roomId));
+      if (old && old.state === 'released') return { kind: 'ignored', reason: 'already-released' };
+      return { kind: 'ignored', reason: 'older-than-create' };
+    }
+  }
+
+  public async listRooms(states: readonly RoomState[]): Promise<readonly RoomRecord[]> {
+    const names: Record<string, string> = { '#type': 'type', '#state': 'state' };
+    const values: Item = { ':room': 'room' };
+    states.forEach((s, i) => (values[`:s${i}`] = s));
+    const items = await this.table.scanAll({
+      FilterExpression: `#type = :room AND #state IN (${states.map((_, i) => `:s${i}`).join(', ')})`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
+    return items.map(toRoom);
+  }
+}
