@@ -18,7 +18,7 @@
  *
  * The models, their parameters and sources:
  * - **static 72-vCPU**: ⌈peak active weight / (9 × node capacity)⌉ servers at 3.492 USD/h for
- *   the whole trace (DESIGN.md §1; `static72CostUsd`). Node-hours are 8-vCPU-node equivalents
+ *   the whole trace (docs/design.md#node-sizing-and-isolation; `static72CostUsd`). Node-hours are 8-vCPU-node equivalents
  *   (9 per server). Sized for the peak, nobody waits.
  * - **naive reactive**: launch ⌈(queued weight − pending capacity) / node capacity⌉ nodes when a
  *   room queues; terminate a node the moment it is empty (including a node that becomes ready

@@ -181,7 +181,7 @@ export async function measurePlacementScale(sizes: readonly number[] = FLEET_SIZ
       // Placements one at a time (nothing else in flight): each one's sequential round trips
       // (the most any of them made) and latency. A Lambda invocation has its CPU to itself and
       // DynamoDB is another service's; here 50 handlers, the SDK and dynalite share one thread, so
-      // the 50-in-flight latency below is mostly waiting for the other 49 (see README).
+      // the 50-in-flight latency below is mostly waiting for the other 49 (see docs/performance.md).
       await handler(create(-1));
       let roundTripsAlone = 0;
       const aloneLatencies: number[] = [];

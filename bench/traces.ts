@@ -24,7 +24,7 @@ export async function sampleWeek(path = 'samples/week.jsonl'): Promise<BenchTrac
 /**
  * A flash crowd: a quiet Monday (peak 40 concurrent meetings) and a webinar whose 400 rooms join
  * within 2 minutes at 14:00 and stay 60 minutes — 20 nodes' worth of demand out of nowhere
- * (DESIGN.md §8: "hundreds of rooms within a minute or two").
+ * (docs/design.md#realistic-demand: "hundreds of rooms within a minute or two").
  */
 export function flashCrowd(): BenchTrace {
   return {
@@ -42,8 +42,7 @@ export function flashCrowd(): BenchTrace {
 
 /**
  * Long-lived surveillance demand: one container per house (weight 10) for 60 houses and 80
- * houses of weight 2, connections dropping every ~6 h and reconnecting after ~20 s (DESIGN.md
- * §8; the seed article's "one container per house"), plus light meeting traffic, over 2 days.
+ * houses of weight 2, connections dropping every ~6 h and reconnecting after ~20 s (docs/design.md#realistic-demand; the seed article's "one container per house"), plus light meeting traffic, over 2 days.
  */
 export function surveillance(): BenchTrace {
   return {

@@ -2,7 +2,7 @@
  * `ConfigSource` on SSM Parameter Store: the deployment configuration (JSON, validated by
  * `parseAutoscalerConfig`) and each pool's node user-data, cached for a TTL so a busy Lambda
  * reads SSM about once a minute, and operators' changes apply within that minute without a
- * redeploy (DESIGN.md §6).
+ * redeploy (docs/design.md#node-bootstrap-and-configuration).
  *
  * @module
  */
@@ -76,7 +76,7 @@ function describeError(error: unknown): string {
  *
  * Parameters are read with `WithDecryption: false`: both must be plain `String` parameters
  * (secrets such as the WCS license are SecureStrings the node reads with its own role, never
- * part of the user-data — DESIGN.md §6). Concurrent misses share one `GetParameter` call.
+ * part of the user-data — docs/design.md#node-bootstrap-and-configuration). Concurrent misses share one `GetParameter` call.
  *
  * @example
  * const config = new SsmConfigSource({ client: new SSMClient({}), configParameter: '/wcs-autoscaler/prod/config', clock: { now: Date.now } });

@@ -3,7 +3,7 @@
  *
  * Figures and their sources:
  * - 0.348 USD/h: on-demand price of an 8-vCPU c6i.2xlarge-class node in eu-central-1, the
- *   "8-core" instance of the 72-core-to-8-core migration (DESIGN.md §1).
+ *   "8-core" instance of the 72-core-to-8-core migration (docs/design.md#node-sizing-and-isolation).
  * - 3.492 USD/h: the 72-vCPU server that migration replaced (same source).
  * - 90 s boot time: EC2 pending → running plus Docker and WCS start on Amazon Linux 2023.
  *
@@ -11,7 +11,7 @@
  */
 import * as z from 'zod';
 
-/** Price of the 72-vCPU single server the product replaces, USD/h (DESIGN.md §1). */
+/** Price of the 72-vCPU single server the product replaces, USD/h (docs/design.md#node-sizing-and-isolation). */
 export const STATIC_72_VCPU_PRICE_USD_PER_HOUR = 3.492;
 /** How many 8-vCPU nodes' worth of capacity one 72-vCPU server holds (72 / 8 = 9). */
 export const STATIC_72_VCPU_NODE_EQUIVALENTS = 9;
@@ -149,7 +149,7 @@ export function nodeCapacity(pool: PoolConfig): number {
 
 /**
  * Java heap per WCS container, MiB: floor(0.5 × RAM / containers per node).
- * Source: Flashphoner's sizing advice (half the RAM for one WCS; 25% each for two), DESIGN.md §1.
+ * Source: Flashphoner's sizing advice (half the RAM for one WCS; 25% each for two), docs/design.md#node-sizing-and-isolation.
  */
 export function heapPerContainerMiB(pool: PoolConfig): number {
   return Math.floor((0.5 * pool.memoryMiB) / pool.containersPerNode);

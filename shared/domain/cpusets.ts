@@ -2,10 +2,10 @@
  * cpuset partitioning of a media node: which logical CPUs each WCS container is pinned to.
  *
  * The node computes the real partition from `lscpu -p=CPU,CORE,SOCKET` in its bootstrap script
- * with the same rule; this pure version documents the rule, backs the README's worked example
+ * with the same rule; this pure version documents the rule, backs the worked example in docs/node-layout.md
  * and is the oracle the bootstrap tests compare the script against.
  *
- * Rule (DESIGN.md §1: unpinned containers competed for cores and ~1% of streams degraded;
+ * Rule (docs/design.md#node-sizing-and-isolation: unpinned containers competed for cores and ~1% of streams degraded;
  * overlapping sets such as `0-15` and `15-31` share a core):
  * 1. Group logical CPUs by physical core (socket, core): hyperthread siblings stay together, so
  *    two containers never share a physical core.

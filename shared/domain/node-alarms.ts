@@ -1,7 +1,7 @@
 /**
  * Which CloudWatch alarms watch one media node, as data: the node-events function creates them
  * when the node becomes ready and deletes them when it terminates; their state changes come back
- * through EventBridge and mark the node hot (no new rooms) until they clear (DESIGN.md §5).
+ * through EventBridge and mark the node hot (no new rooms) until they clear (docs/design.md#scaling-policy).
  *
  * Two kinds, both on 1-minute periods:
  * - **Instance CPU** — `AWS/EC2 CPUUtilization` (detailed monitoring is on in the launch template,
@@ -17,13 +17,13 @@
  * Why these figures:
  * - 85 % / 90 %: the alarm only stops new placements (rooms are never moved), so it may fire
  *   early; the margin above it is for the bursts a media server sees inside one minute (key
- *   frames, joins, simulcast layer switches) — DESIGN.md §1: contention for cores degraded ~1 %
+ *   frames, joins, simulcast layer switches) — docs/design.md#node-sizing-and-isolation: contention for cores degraded ~1 %
  *   of streams on unpinned containers, so a core set running near its limit is the degradation
  *   to avoid. The container threshold sits higher because its statistic is the Maximum of
  *   one sample per minute, not an average over the whole instance.
  * - 3 of 3 one-minute periods: one busy minute (a webinar's flash crowd of joins) does not take
  *   a node out; three consecutive ones do, within ~4 minutes — a tenth of an average call
- *   (38 min, DESIGN.md §8), so most of a hot node's rooms start after it stops accepting more.
+ *   (38 min, docs/design.md#realistic-demand), so most of a hot node's rooms start after it stops accepting more.
  * - Missing data is not breaching: a terminated instance, or a metrics timer that skipped a
  *   minute, must clear a hot mark rather than hold it (node-events ignores INSUFFICIENT_DATA,
  *   so an alarm that went there from ALARM would keep the node hot forever). Stalled nodes are

@@ -27,7 +27,7 @@ export type PlacementCandidate = Pick<ContainerView, 'nodeId' | 'index' | 'capac
 
 /**
  * Placements this close together count as concurrent, ms: a placement reads its candidates and
- * claims within its first 3 round trips (a few ms each against DynamoDB; README "Performance"),
+ * claims within its first 3 round trips (a few ms each against DynamoDB; docs/performance.md),
  * and `lastPlacedAt` is the claiming handler's start time, so two placements that may have read
  * the same best fit are well within 1 s of each other; the rest of the second absorbs clock skew
  * between Lambda hosts (NTP-synchronised, milliseconds).

@@ -8,7 +8,7 @@
  * floor(epochMs / 900 000)`, `a<s>` = weight arrived in the slot and `p<s>` = the busiest minute's
  * arrivals in the slot, capacity units; {@link HISTORY_DAYS} days are kept. Hourly counts are too
  * coarse for meetings that start on the hour and half hour (the trace generator's slot factors,
- * DESIGN.md §8): the busiest minute of a slot is what a warm fleet must absorb.
+ * docs/design.md#realistic-demand): the busiest minute of a slot is what a warm fleet must absorb.
  *
  * Forecast for `now` (capacity units during one boot time):
  * 1. reference days: the same weekday one week earlier, and the latest up to 3 of the previous 6

@@ -2,12 +2,12 @@
  * Scaling policy: how many nodes to launch (scale-out) and which to drain or terminate
  * (scale-in). Pure functions of `(state, config, now)`; handlers execute what they return.
  *
- * Headroom target (DESIGN.md §5): max(configured minimum, expected arrivals during one node
+ * Headroom target (docs/design.md#scaling-policy): max(configured minimum, expected arrivals during one node
  * boot time), where expected arrivals = arrival rate (capacity units per ms, measured over the
  * pool's arrival window) × boot time (ms). Queued weight counts as deficit; launches are bounded
  * by `maxNodes` and the per-minute launch-rate limit.
  *
- * Where this departs from DESIGN.md §5 ("queued rooms count as deficit" against all free
+ * Where this departs from docs/design.md#scaling-policy ("queued rooms count as deficit" against all free
  * capacity): a room is queued only because no single container fits it, so free units spread
  * over containers (fragmentation) must not be counted as covering it. Queued weight is covered
  * only by pending nodes; ready free capacity covers the headroom target.

@@ -1,5 +1,5 @@
 /**
- * zod schemas of every event wcs-autoscaler reads or writes (DESIGN.md §3), written once and
+ * zod schemas of every event wcs-autoscaler reads or writes (docs/design.md#event-contract), written once and
  * used by the Lambdas, the CDK rules and the embedded runtime.
  *
  * @module

@@ -92,7 +92,7 @@ export interface ComputeProvider {
   /*
    * Elastic IPs (optional so simulated providers may leave them out; the EC2 and local
    * providers implement them). Each WCS container's `ip` setting is the Elastic IP of its
-   * secondary private IP; the node waits for the associations in IMDS (DESIGN.md §6).
+   * secondary private IP; the node waits for the associations in IMDS (docs/design.md#node-bootstrap-and-configuration).
    */
   /**
    * Associate one Elastic IP with each secondary private IP of the instance's primary ENI,

@@ -2,7 +2,7 @@
  * The demand model of the trace generator: published figures on video calls and meetings, the
  * assumptions that fill the gaps, and the samplers and calibration built on them.
  *
- * Published figures the generator is built on (DESIGN.md §8):
+ * Published figures the generator is built on (docs/design.md#realistic-demand):
  * - Average video call 38 min; business calls 29 min, personal calls 51 min
  *   (meetstream.ai, video-call statistics).
  * - Scheduled meeting lengths: < 30 min 4%, 30 min 13%, 60 min 42%, 90 min 21%, 120 min 21%

@@ -18,7 +18,7 @@ export const TRACE_DAY_SEC = 86_400;
 /** Largest `t` / `time` a trace may hold, s (~31 years; anything larger is a unit mistake). */
 export const MAX_TRACE_SEC = 1_000_000_000;
 
-/** Room id rule of the event contract (DESIGN.md §3): 1–128 chars of `[A-Za-z0-9._:-]`. */
+/** Room id rule of the event contract (docs/design.md#event-contract): 1–128 chars of `[A-Za-z0-9._:-]`. */
 export const TRACE_ROOM_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The two event types a trace holds. */

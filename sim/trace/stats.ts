@@ -196,7 +196,7 @@ export function peakActiveWeight(events: readonly TraceEvent[]): number {
  * What serving the trace from static 72-vCPU servers would cost, USD: the trace's duration
  * (first to last event `t`, h) × price × servers, where servers = ceil(peak active weight /
  * (9 × node capacity)) and at least 1 — one 72-vCPU server holds the capacity of nine 8-vCPU
- * nodes (`STATIC_72_VCPU_NODE_EQUIVALENTS`). The price is the 72-core server of DESIGN.md §1.
+ * nodes (`STATIC_72_VCPU_NODE_EQUIVALENTS`). The price is the 72-core server of docs/design.md#node-sizing-and-isolation.
  *
  * @param events - the trace
  * @param nodeCapacityUnits - capacity of one 8-vCPU node, capacity units (> 0)
