@@ -10,6 +10,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import {
   EC2Client,
   RunInstancesCommand,
@@ -40,6 +41,7 @@ import {
 import { Ec2ElasticIps } from './ec2-elastic-ips.ts';
 import type {
   AddressAssociation,
+  AddressQuota,
   ComputeProvider,
   FleetAddress,
   InstanceDescription,
@@ -90,6 +92,11 @@ export interface Ec2ComputeProviderOptions {
   readonly unavailableForMs?: number;
   /** Operator-supplied Elastic IP allocation ids used before allocating new ones. @default [] */
   readonly addressPool?: readonly string[];
+  /**
+   * Service Quotas client for the Elastic IP quota check (`addressQuota`); absent → the limit
+   * comes from EC2 `DescribeAccountAttributes` only.
+   */
+  readonly serviceQuotas?: ServiceQuotasClient | undefined;
 }
 
 interface UnavailableEntry {
@@ -225,7 +232,13 @@ export class Ec2ComputeProvider implements ComputeProvider {
       fleetTag: FLEET_TAG,
       poolTag: POOL_TAG,
       addressPool: options.addressPool ?? [],
+      serviceQuotas: options.serviceQuotas,
     });
+  }
+
+  /** The account's Elastic IP quota and usage (see `ComputeProvider.addressQuota`; `Ec2ElasticIps.quota`). */
+  public async addressQuota(now: number): Promise<AddressQuota> {
+    return this.elasticIps.quota(now);
   }
 
   /** One Elastic IP per secondary private IP (see `ComputeProvider.associateAddresses`; `Ec2ElasticIps`). */
