@@ -24,6 +24,7 @@ import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, SERVICE_NAME } from
 import type { DeploymentConfig } from '../config.ts';
 import { AutoscalerFunction } from '../constructs/autoscaler-function.ts';
 import { MediaNodes } from '../constructs/media-nodes.ts';
+import { NodeEndpoints } from '../constructs/node-endpoints.ts';
 import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -105,6 +106,9 @@ export class StatelessStack extends Stack {
       this.vpc = vpc;
       subnets = [...vpc.publicSubnets];
     }
+
+    // Opt-in: the nodes' AWS calls without internet egress (docs/public-addressing.md).
+    if (config.network.vpcEndpoints) new NodeEndpoints(this, 'NodeEndpoints', { vpc: this.vpc, subnets, ecr: config.network.ecrEndpoints });
 
     // --- bus and media nodes ---------------------------------------------------------------
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: eventBusName(fleet), description: `wcs-autoscaler ${fleet}: room and node events` });
