@@ -27,31 +27,37 @@ export interface NodeEndpointsProps {
   readonly vpc: ec2.IVpc;
   /** Subnets the endpoint network interfaces go into: the media subnets, at most one per AZ. */
   readonly subnets: readonly ec2.ISubnet[];
+  /** The media nodes' security group: the only source admitted to the endpoints (HTTPS). */
+  readonly clients: ec2.ISecurityGroup;
   /** Also the ECR interface endpoints and the S3 gateway endpoint. @default false */
   readonly ecr?: boolean;
 }
 
 /**
  * Interface endpoints (private DNS on, so the AWS CLI on the node needs no endpoint URL) with one
- * security group admitting HTTPS from the VPC CIDR, and optionally ECR + S3.
+ * security group admitting HTTPS from the media nodes' security group only, and optionally
+ * ECR + S3.
  *
  * @example
- * new NodeEndpoints(this, 'NodeEndpoints', { vpc, subnets, ecr: true });
+ * new NodeEndpoints(this, 'NodeEndpoints', { vpc, subnets, clients: mediaNodes.securityGroup, ecr: true });
  */
 export class NodeEndpoints extends Construct {
   /** The interface endpoints by service name suffix. */
   public readonly interfaceEndpoints: Readonly<Record<string, ec2.InterfaceVpcEndpoint>>;
   /** The S3 gateway endpoint (with `ecr`). */
   public readonly s3?: ec2.GatewayVpcEndpoint;
+  /** The endpoints' security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
 
   public constructor(scope: Construct, id: string, props: NodeEndpointsProps) {
     super(scope, id);
     const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: props.vpc,
-      description: 'wcs-autoscaler: HTTPS from the VPC to the media nodes\' interface endpoints',
+      description: 'wcs-autoscaler: HTTPS from the media nodes to their interface endpoints',
       allowAllOutbound: false,
     });
-    securityGroup.addIngressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(443), 'HTTPS from the media nodes (VPC CIDR)');
+    securityGroup.addIngressRule(props.clients, ec2.Port.tcp(443), 'HTTPS from the media nodes');
+    this.securityGroup = securityGroup;
     const names = [...NODE_INTERFACE_ENDPOINTS, ...(props.ecr ? ECR_INTERFACE_ENDPOINTS : [])];
     const endpoints: Record<string, ec2.InterfaceVpcEndpoint> = {};
     for (const name of names) {

@@ -80,6 +80,8 @@ export class StatelessStack extends Stack {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The VPC the media nodes run in. */
   public readonly vpc: ec2.IVpc;
+  /** The nodes' VPC endpoints (with `network.vpcEndpoints`). */
+  public readonly nodeEndpoints?: NodeEndpoints;
 
   public constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -107,9 +109,6 @@ export class StatelessStack extends Stack {
       subnets = [...vpc.publicSubnets];
     }
 
-    // Opt-in: the nodes' AWS calls without internet egress (docs/public-addressing.md).
-    if (config.network.vpcEndpoints) new NodeEndpoints(this, 'NodeEndpoints', { vpc: this.vpc, subnets, ecr: config.network.ecrEndpoints });
-
     // --- bus and media nodes ---------------------------------------------------------------
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: eventBusName(fleet), description: `wcs-autoscaler ${fleet}: room and node events` });
 
@@ -126,6 +125,10 @@ export class StatelessStack extends Stack {
       bus: this.bus,
       secretParameterNames: stateful.secretParameterNames,
     });
+    // Opt-in: the nodes' AWS calls without internet egress (docs/public-addressing.md).
+    if (config.network.vpcEndpoints) {
+      this.nodeEndpoints = new NodeEndpoints(this, 'NodeEndpoints', { vpc: this.vpc, subnets, clients: this.mediaNodes.securityGroup, ecr: config.network.ecrEndpoints });
+    }
 
     // --- functions -------------------------------------------------------------------------
     const make = (id: string, name: FunctionName, timeout: Duration) =>
