@@ -100,15 +100,11 @@ export class LocalComputeProvider implements ComputeProvider {
 
   /**
    * The simulated quota (see `elasticIpQuota`): allocated = addresses of instances associated so
-   * far. Without a quota option the provider reports none (`limit` undefined).
+   * far. Without a quota option the limit is `Infinity` (unlimited: nothing is ever blocked).
    */
   public async addressQuota(): Promise<AddressQuota> {
-    const fleet = await this.describeAddresses();
-    const allocated = fleet.filter((a) => a.associated).length;
-    const limit = this.options.elasticIpQuota;
-    return limit === undefined
-      ? { limit: undefined, source: 'unknown', allocated, fleet: fleet.filter((a) => a.associated), warning: 'no simulated quota' }
-      : { limit, source: 'simulated', allocated, fleet: fleet.filter((a) => a.associated) };
+    const fleet = (await this.describeAddresses()).filter((a) => a.associated);
+    return { limit: this.options.elasticIpQuota ?? Number.POSITIVE_INFINITY, source: 'simulated', allocated: fleet.length, fleet };
   }
 
   public async launch(request: LaunchRequest): Promise<LaunchResult> {

@@ -113,6 +113,7 @@ export async function launchableWithinAddressQuota(deps: AppDeps, pool: PoolConf
     deps.logger.warn('elastic IP quota unknown: launching unchecked', { pool: pool.name, warning: quota.warning });
     return { launch: wanted };
   }
+  if (quota.limit === Number.POSITIVE_INFINITY) return { launch: wanted };
   if (quota.warning) deps.logger.info('elastic IP quota read from a fallback source', { source: quota.source, warning: quota.warning });
   const [config, instances] = await Promise.all([deps.config.getConfig(), deps.compute.describeFleet()]);
   const containersByPool = new Map<string, number>();

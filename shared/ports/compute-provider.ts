@@ -96,7 +96,8 @@ export interface FleetAddress {
 export interface AddressQuota {
   /**
    * Most Elastic IPs the account may hold in the Region (EC2 quota "EC2-VPC Elastic IPs",
-   * code `L-0263D0A3`; 5 by default), or undefined when no source could be read (`warning` says why).
+   * code `L-0263D0A3`; 5 by default), or undefined when no source could be read (`warning` says
+   * why); `Infinity` for a simulated fleet without a modelled quota.
    */
   readonly limit: number | undefined;
   /** Where `limit` came from. */

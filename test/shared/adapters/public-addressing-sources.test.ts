@@ -114,9 +114,9 @@ describe('Class: LocalComputeProvider (public addressing)', () => {
     expect(third).toMatchObject({ code: 'AddressLimitExceeded' });
   });
 
-  it('reports no limit without a modelled quota', async () => {
+  it('reports an unlimited quota without a modelled one', async () => {
     // Act / Assess
-    expect(await fleet().compute.addressQuota()).toMatchObject({ limit: undefined, source: 'unknown' });
+    expect(await fleet().compute.addressQuota()).toMatchObject({ limit: Number.POSITIVE_INFINITY, source: 'simulated' });
   });
 });
 
