@@ -82,8 +82,16 @@ export const DeploymentConfigSchema = z
         vpcCidr: cidr.default('10.60.0.0/16'),
         /** Availability zones of a new VPC (one public subnet each, no NAT gateway). */
         maxAzs: z.number().int().min(2).max(6).default(2),
+        /**
+         * Create interface VPC endpoints (ssm, ssmmessages, ec2messages, events, monitoring, logs) in
+         * the media subnets, so nodes without a public IPv4 on the host and without NAT still reach
+         * SSM, EventBridge and CloudWatch. Each costs per AZ-hour (`docs/public-addressing.md`).
+         */
+        vpcEndpoints: z.boolean().default(false),
+        /** Also ECR (ecr.api, ecr.dkr) interface endpoints and the S3 gateway endpoint, for a WCS image in ECR. Needs `vpcEndpoints`. */
+        ecrEndpoints: z.boolean().default(false),
       })
-      .default({ vpcCidr: '10.60.0.0/16', maxAzs: 2 }),
+      .default({ vpcCidr: '10.60.0.0/16', maxAzs: 2, vpcEndpoints: false, ecrEndpoints: false }),
     access: z
       .object({
         /** Who may reach the WSS port and the UDP media range (WebRTC clients). */
@@ -140,6 +148,9 @@ export const DeploymentConfigSchema = z
     if (c.network.vpcId && (!c.account || !c.region)) {
       ctx.addIssue({ code: 'custom', path: ['network', 'vpcId'], message: 'looking up an existing VPC needs `account` and `region`' });
     }
+    if (c.network.ecrEndpoints && !c.network.vpcEndpoints) {
+      ctx.addIssue({ code: 'custom', path: ['network', 'ecrEndpoints'], message: 'ecrEndpoints needs network.vpcEndpoints (the nodes also need SSM, EventBridge and CloudWatch)' });
+    }
     if (c.network.subnetIds && !c.network.vpcId) {
       ctx.addIssue({ code: 'custom', path: ['network', 'subnetIds'], message: 'subnetIds needs network.vpcId (a new VPC brings its own subnets)' });
     }
@@ -157,7 +168,14 @@ export interface DeploymentConfig {
   readonly nodeSettings: Readonly<Record<string, NodeSettings>>;
   /** The SecureString names the node role may read (defaults and per-pool overrides). */
   readonly secrets: { readonly licenseParameter: string; readonly passwordParameter: string };
-  readonly network: { readonly vpcId?: string; readonly subnetIds?: readonly string[]; readonly vpcCidr: string; readonly maxAzs: number };
+  readonly network: {
+    readonly vpcId?: string;
+    readonly subnetIds?: readonly string[];
+    readonly vpcCidr: string;
+    readonly maxAzs: number;
+    readonly vpcEndpoints: boolean;
+    readonly ecrEndpoints: boolean;
+  };
   readonly access: { readonly clientCidrs: readonly string[]; readonly operatorCidrs: readonly string[] };
   readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[] };
   readonly functions: { readonly memoryMiB: number; readonly logRetentionDays: number };

@@ -52,7 +52,8 @@ export function fleetNagAcknowledgements(fleet: { readonly stateful: StatefulSta
     acks.push({
       scope: fn.executionRole,
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only actions without resource-level permissions: ec2:DescribeInstances, ec2:DescribeAddresses (reconciliation by fleet tag filter) and xray:PutTraceSegments / PutTelemetryRecords (active tracing).',
+      reason:
+        'Only read actions without resource-level permissions: ec2:DescribeInstances, ec2:DescribeAddresses (reconciliation by fleet tag filter), ec2:DescribeAccountAttributes and servicequotas:GetServiceQuota (the Elastic IP quota checked before launching; only when a pool uses Elastic IPs) and xray:PutTraceSegments / PutTelemetryRecords (active tracing).',
     });
     acks.push({
       scope: fn,

@@ -85,6 +85,7 @@ export class MediaNodes extends Construct {
     const stack = Stack.of(this);
     this.fleetName = props.fleetName;
     this.subnets = props.subnets;
+    this.usesElasticIps = props.pools.some((p) => (props.nodeSettings[p.name]?.publicAddressing ?? 'elastic-ip') === 'elastic-ip');
 
     this.securityGroup = new ec2.SecurityGroup(this, 'MediaSecurityGroup', {
       vpc: props.vpc,
@@ -184,6 +185,9 @@ export class MediaNodes extends Construct {
     });
   }
 
+  /** Whether any pool gives its containers Elastic IPs (node settings `publicAddressing`, default `'elastic-ip'`). */
+  public readonly usesElasticIps: boolean;
+
   /**
    * The functions' EC2 and IAM permissions, each scoped by this launch template or this fleet's
    * tag (see the Sids):
@@ -194,7 +198,10 @@ export class MediaNodes extends Construct {
    * - `TerminateInstances`, `AssociateAddress`, `DisassociateAddress`, `ReleaseAddress` only on
    *   resources carrying the fleet tag (`aws:ResourceTag`); `AllocateAddress` only tagged;
    * - `iam:PassRole` only for the node role, only to EC2;
-   * - `DescribeInstances` / `DescribeAddresses`: resource-level permissions are not supported.
+   * - `DescribeInstances` / `DescribeAddresses`: resource-level permissions are not supported;
+   * - when a pool uses Elastic IPs, the quota check before launching: `servicequotas:GetServiceQuota`
+   *   (read-only) and `ec2:DescribeAccountAttributes` (its fallback; no resource-level permissions),
+   *   both on `*` — left out when every pool is private-only (`publicAddressing: 'none'`).
    */
   public computeStatements(): iam.PolicyStatement[] {
     const stack = Stack.of(this);
@@ -259,9 +266,12 @@ export class MediaNodes extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'DescribeUnscopable',
-        actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses'],
+        actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', ...(this.usesElasticIps ? ['ec2:DescribeAccountAttributes'] : [])],
         resources: ['*'],
       }),
+      ...(this.usesElasticIps
+        ? [new iam.PolicyStatement({ sid: 'ReadElasticIpQuota', actions: ['servicequotas:GetServiceQuota'], resources: ['*'] })]
+        : []),
       new iam.PolicyStatement({
         sid: 'PassNodeRole',
         actions: ['iam:PassRole'],

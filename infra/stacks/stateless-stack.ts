@@ -24,6 +24,7 @@ import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, SERVICE_NAME } from
 import type { DeploymentConfig } from '../config.ts';
 import { AutoscalerFunction } from '../constructs/autoscaler-function.ts';
 import { MediaNodes } from '../constructs/media-nodes.ts';
+import { NodeEndpoints } from '../constructs/node-endpoints.ts';
 import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -79,6 +80,8 @@ export class StatelessStack extends Stack {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The VPC the media nodes run in. */
   public readonly vpc: ec2.IVpc;
+  /** The nodes' VPC endpoints (with `network.vpcEndpoints`). */
+  public readonly nodeEndpoints?: NodeEndpoints;
 
   public constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -122,6 +125,10 @@ export class StatelessStack extends Stack {
       bus: this.bus,
       secretParameterNames: stateful.secretParameterNames,
     });
+    // Opt-in: the nodes' AWS calls without internet egress (docs/public-addressing.md).
+    if (config.network.vpcEndpoints) {
+      this.nodeEndpoints = new NodeEndpoints(this, 'NodeEndpoints', { vpc: this.vpc, subnets, clients: this.mediaNodes.securityGroup, ecr: config.network.ecrEndpoints });
+    }
 
     // --- functions -------------------------------------------------------------------------
     const make = (id: string, name: FunctionName, timeout: Duration) =>

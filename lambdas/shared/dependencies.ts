@@ -13,6 +13,7 @@
 import { randomInt } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
@@ -53,6 +54,8 @@ export function awsDependencies(): AppDeps {
       securityGroupIds: list(process.env.SECURITY_GROUP_IDS),
       fleet: env('FLEET_NAME'),
       addressPool: list(process.env.ELASTIC_IP_POOL),
+      // Elastic IP quota check before launches of 'elastic-ip' pools (falls back to EC2 DescribeAccountAttributes).
+      serviceQuotas: new ServiceQuotasClient({}),
     }),
     publisher: new MeteredPublisher(new EventBridgePublisher({ client: new EventBridgeClient({}), busName: env('EVENT_BUS_NAME'), clock }), metrics),
     config: new SsmConfigSource({

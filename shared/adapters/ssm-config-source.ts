@@ -11,7 +11,12 @@ import { bootstrapParameterNames, decodeTemplate, parameterPrefix, parseNodeSett
 import { renderUserData, type FleetTarget } from '../bootstrap/render.ts';
 import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../domain/config.ts';
 import { AutoscalerError, ConfigSourceError } from '../errors.ts';
-import type { Clock, ConfigSource } from '../ports/index.ts';
+import type { Clock, ConfigSource, PublicAddressing } from '../ports/index.ts';
+
+// The port's PublicAddressing and the node settings' enum are one set of values.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const PUBLIC_ADDRESSING_MATCHES: Same<PublicAddressing, NodeSettings['publicAddressing']> = true;
+void PUBLIC_ADDRESSING_MATCHES;
 
 /** Default cache lifetime of the configuration and user-data, ms (1 minute). */
 export const DEFAULT_CONFIG_TTL_MS = 60_000;
@@ -148,6 +153,32 @@ export class SsmConfigSource implements ConfigSource {
     return load;
   }
 
+  /**
+   * A pool's node settings (`<prefix>/pools/<pool>/node-settings`, defaults when absent),
+   * through the TTL cache.
+   *
+   * @throws {ConfigSourceError} naming the parameter when the JSON does not validate
+   * @throws {AutoscalerError} naming the parameter when SSM cannot be read (retryable when transient)
+   */
+  public async getNodeSettings(pool: string): Promise<NodeSettings> {
+    const name = bootstrapParameterNames(this.configParameter).nodeSettings(pool);
+    const json = await this.readCached(name);
+    try {
+      return parseNodeSettings(json === undefined ? {} : JSON.parse(json));
+    } catch (error) {
+      throw new ConfigSourceError(name, `invalid node settings: ${describeError(error)}`, error);
+    }
+  }
+
+  /**
+   * How a pool's containers get public IPv4: its node settings' `publicAddressing`.
+   *
+   * @throws {ConfigSourceError} / {AutoscalerError} as {@link getNodeSettings}
+   */
+  public async getPublicAddressing(pool: string): Promise<PublicAddressing> {
+    return (await this.getNodeSettings(pool)).publicAddressing;
+  }
+
   private async loadConfig(): Promise<AutoscalerConfig> {
     const name = this.configParameter;
     const raw = await this.read(name);
@@ -177,20 +208,14 @@ export class SsmConfigSource implements ConfigSource {
 
   private async renderBootstrap(poolName: string, target: FleetTarget): Promise<string> {
     const names = bootstrapParameterNames(target.configParameter);
-    const [config, template, settingsJson] = await Promise.all([
+    const [config, template, settings] = await Promise.all([
       this.getConfig(),
       this.readCached(names.template),
-      this.readCached(names.nodeSettings(poolName)),
+      this.getNodeSettings(poolName),
     ]);
     const pool = config.pools.find((p) => p.name === poolName);
     if (!pool) throw new ConfigSourceError(this.configParameter, `no pool named "${poolName}"`);
     if (template === undefined) throw new ConfigSourceError(names.template, 'parameter not found');
-    let settings: NodeSettings;
-    try {
-      settings = parseNodeSettings(settingsJson === undefined ? {} : JSON.parse(settingsJson));
-    } catch (error) {
-      throw new ConfigSourceError(names.nodeSettings(poolName), `invalid node settings: ${describeError(error)}`, error);
-    }
     return renderUserData({ template: decodeTemplate(template), pool, settings, target });
   }
 

@@ -9,6 +9,7 @@ import type { Ec2StateChangeDetail, NodeReadyDetail, OutboundEvent } from '../ev
 import type { SummaryDelta } from '../ports/fleet-store.ts';
 import { associateNodeAddresses, releaseNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
+import { LaunchQuotaError } from '../errors.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
 import { nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
@@ -128,7 +129,8 @@ export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetai
     case 'running': {
       const booting = await deps.store.transitionNode(id, ['launching'], 'booting', now);
       // One Elastic IP per container; also on a redelivery (idempotent) so a failed try is retried.
-      if (booting || (await deps.store.getNode(id))?.state === 'booting') await associateNodeAddresses(deps, id);
+      const node = booting ?? (await deps.store.getNode(id));
+      if (node?.state === 'booting' && !(await addressBootingNode(deps, node))) return 'address-quota';
       return booting ? 'booting' : 'ignored';
     }
     default: {
@@ -141,6 +143,38 @@ export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetai
       if (pool) await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
       return 'closed';
     }
+  }
+}
+
+/**
+ * Associate a booting node's Elastic IPs. When the account's Elastic IP quota is used up
+ * (`AddressLimitExceeded`: the pre-launch check was bypassed by a race or could not read the
+ * quota), the node could never put `NodeReady` with a public IP on every container: it is
+ * terminated at once and a `ScalingBlocked` (limit `quota`) says why, instead of a node that
+ * waits out the bootstrap's Elastic IP wait and the ready timeout.
+ *
+ * @returns false when the node was terminated for the quota
+ */
+async function addressBootingNode(deps: AppDeps, node: NodeView): Promise<boolean> {
+  try {
+    await associateNodeAddresses(deps, node);
+    return true;
+  } catch (e) {
+    if (!(e instanceof LaunchQuotaError)) throw e;
+    deps.logger.warn('elastic IP quota reached: terminating the node', { nodeId: node.nodeId, pool: node.pool, error: e.message });
+    await deps.publisher.publish([
+      {
+        detailType: 'ScalingBlocked',
+        detail: {
+          pool: node.pool,
+          limit: 'quota',
+          wanted: 1,
+          reason: `Elastic IP quota reached while addressing ${node.nodeId} (${e.message}); the node was terminated. Raise EC2 quota L-0263D0A3 (EC2-VPC Elastic IPs) or set the pool's publicAddressing to 'none'.`,
+        },
+      },
+    ]);
+    await terminateNode(deps, node, 'elastic IP quota', true);
+    return false;
   }
 }
 

@@ -9,6 +9,7 @@ import { sumRecent } from '../domain/buckets.ts';
 import { decideScaleOut, poolDemand, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
 import type { PoolSummary } from '../ports/fleet-store.ts';
+import { launchableWithinAddressQuota, publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 
 /** Pool capacity as the hot path sees it: from the summary counters (exact after each sweep). */
@@ -39,7 +40,9 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
 /**
  * Carry out a scale-out decision: undrain first, then launch. Launch failures are reported as
  * `ScalingBlocked` events, not thrown: the room that triggered the decision is already placed or
- * queued, and the sweep decides again every minute.
+ * queued, and the sweep decides again every minute. For an `'elastic-ip'` pool the account's
+ * Elastic IP quota is checked first (`launchableWithinAddressQuota`): only the nodes it has
+ * room for are launched, the shortfall is a `ScalingBlocked` with limit `quota` and the reason.
  *
  * @returns ids of the nodes launched
  * @throws {FleetStoreError} when recording launched nodes fails (the redelivered event's
@@ -67,9 +70,20 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
   // launched is thrown, so the redelivered event's identical ClientToken returns the same
   // instances and records them (swallowing it would leave them to the orphan sweep).
   let result: Awaited<ReturnType<AppDeps['compute']['launch']>> | undefined;
+  // Nodes to launch: the decision's, fewer when the Elastic IP quota has no room for them all
+  // (one address per container in 'elastic-ip' pools): the rest is ScalingBlocked (quota).
+  let count = decision.launch;
   try {
     const userData = await deps.config.getUserData(pool.name);
-    result = await deps.compute.launch({ pool, count: decision.launch, decisionId, userData, now });
+    const publicAddressing = await publicAddressingOf(deps, pool.name);
+    if (publicAddressing === 'elastic-ip') {
+      const check = await launchableWithinAddressQuota(deps, pool, count, now);
+      if (check.launch < count) {
+        events.push({ detailType: 'ScalingBlocked', detail: { pool: pool.name, limit: 'quota', wanted: count - check.launch, reason: check.reason ?? 'Elastic IP quota' } });
+        count = check.launch;
+      }
+    }
+    if (count > 0) result = await deps.compute.launch({ pool, count, decisionId, userData, now, publicAddressing });
   } catch (e) {
     if (!(e instanceof LaunchQuotaError || e instanceof NoCapacityAvailableError || (e instanceof AutoscalerError && e.retryable))) throw e;
     deps.logger.warn('launch failed', { pool: pool.name, error: e.message, decisionId });
@@ -78,7 +92,7 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
       detail: {
         pool: pool.name,
         limit: e instanceof LaunchQuotaError ? 'quota' : e instanceof NoCapacityAvailableError ? 'capacity' : 'error',
-        wanted: decision.launch,
+        wanted: count,
         reason: e.message,
       },
     });
@@ -116,13 +130,13 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
       detailType: 'ScalingDecision',
       detail: { pool: pool.name, decision: { ...decision, decisionId, launched: result.instances.length, failures: result.failures } },
     });
-    if (result.instances.length < decision.launch) {
+    if (result.instances.length < count) {
       events.push({
         detailType: 'ScalingBlocked',
         detail: {
           pool: pool.name,
           limit: 'capacity',
-          wanted: decision.launch - result.instances.length,
+          wanted: count - result.instances.length,
           reason: `partial launch: ${result.failures.map((f) => `${f.instanceType}/${f.subnetId ?? '-'}: ${f.code}`).join(', ')}`,
         },
       });

@@ -125,6 +125,8 @@ export const NodeSettingsSchema = z.object({
   healthTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
   /** How long the bootstrap waits for IMDS to show an Elastic IP on every secondary IP, seconds. */
   elasticIpWaitSeconds: z.number().int().min(0).max(1800).default(180),
+  /** How containers get public IPv4: an Elastic IP on each container's secondary private IP, or none (private-only, behind the operator's own edge or TURN layer). @default 'elastic-ip' */
+  publicAddressing: z.enum(['elastic-ip', 'none']).default('elastic-ip'),
 });
 
 /** Validated node settings (defaults applied). */

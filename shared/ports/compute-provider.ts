@@ -19,7 +19,20 @@ export interface LaunchRequest {
   readonly userData?: string | undefined;
   /** Epoch ms, for marking offerings unavailable. */
   readonly now: number;
+  /**
+   * How the pool's containers get public IPv4 (node settings `publicAddressing`). EC2 takes it
+   * from the rendered user-data and ignores this field; the simulated fleet reports no public IP
+   * in `NodeReady` for `'none'`. @default 'elastic-ip'
+   */
+  readonly publicAddressing?: PublicAddressing | undefined;
 }
+
+/**
+ * How a pool's containers get public IPv4: `'elastic-ip'` (one Elastic IP per container's
+ * secondary private IP) or `'none'` (private only). Same values as node settings
+ * `publicAddressing` (`shared/bootstrap/parameters.ts`; a type test keeps the two equal).
+ */
+export type PublicAddressing = 'elastic-ip' | 'none';
 
 /** An instance the provider launched. */
 export interface LaunchedInstance {
@@ -77,6 +90,27 @@ export interface FleetAddress {
 }
 
 /**
+ * The account's Elastic IP quota in the provider's Region and what already uses it: the input of
+ * the pre-launch check (`shared/app/addresses.ts` `launchableWithinAddressQuota`).
+ */
+export interface AddressQuota {
+  /**
+   * Most Elastic IPs the account may hold in the Region (EC2 quota "EC2-VPC Elastic IPs",
+   * code `L-0263D0A3`; 5 by default), or undefined when no source could be read (`warning` says
+   * why); `Infinity` for a simulated fleet without a modelled quota.
+   */
+  readonly limit: number | undefined;
+  /** Where `limit` came from. */
+  readonly source: 'service-quotas' | 'account-attributes' | 'simulated' | 'unknown';
+  /** Elastic IPs allocated in the account and Region now, by anyone (they all count against the quota). */
+  readonly allocated: number;
+  /** The fleet's own and the operator pool's addresses, as {@link ComputeProvider.describeAddresses} returns them. */
+  readonly fleet: readonly FleetAddress[];
+  /** Why a source failed (access denied, throttled, …), for the caller's log. */
+  readonly warning?: string | undefined;
+}
+
+/**
  * Launch and terminate media nodes.
  *
  * Errors: `launch` throws {@link LaunchQuotaError} when an account limit blocks every launch,
@@ -100,6 +134,7 @@ export interface ComputeProvider {
    * Idempotent: IPs that already have one keep it, so a redelivered event changes nothing.
    *
    * @returns one association per secondary private IP, in ENI order
+   * @throws {LaunchQuotaError} (`AddressLimitExceeded`) when the account's Elastic IP quota is used up
    * @throws {AutoscalerError} when EC2 fails (retryable when transient or the instance is not yet visible)
    */
   associateAddresses?(instanceId: string): Promise<readonly AddressAssociation[]>;
@@ -112,4 +147,14 @@ export interface ComputeProvider {
   describeAddresses?(): Promise<readonly FleetAddress[]>;
   /** Release one fleet-owned Elastic IP (already released is not an error). */
   releaseAddress?(allocationId: string): Promise<void>;
+  /**
+   * The account's Elastic IP quota and usage, for the check before launching nodes of an
+   * `'elastic-ip'` pool. The limit is cached by the provider for a few minutes from `now`; the
+   * usage is read on every call.
+   *
+   * @param now - epoch ms (cache expiry)
+   * @throws {AutoscalerError} when the addresses cannot be listed (retryable when transient);
+   *   an unreadable *limit* is not an error (`limit` undefined, `warning` set)
+   */
+  addressQuota?(now: number): Promise<AddressQuota>;
 }

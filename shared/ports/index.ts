@@ -5,6 +5,7 @@
  */
 import type { AutoscalerConfig } from '../domain/config.ts';
 import type { OutboundEvent } from '../events/schemas.ts';
+import type { PublicAddressing } from './compute-provider.ts';
 
 export type * from './compute-provider.ts';
 export type * from './fleet-store.ts';
@@ -36,6 +37,13 @@ export interface ConfigSource {
   getConfig(): Promise<AutoscalerConfig>;
   /** The user-data for a pool's nodes, or undefined when none is configured. */
   getUserData(pool: string): Promise<string | undefined>;
+  /**
+   * How a pool's containers get public IPv4 (its node settings' `publicAddressing`). Optional:
+   * a source without node settings means `'elastic-ip'`, the default.
+   *
+   * @throws {ConfigSourceError} when the pool's node settings do not validate
+   */
+  getPublicAddressing?(pool: string): Promise<PublicAddressing>;
 }
 
 /** Structured logger (Powertools' Logger satisfies it). */

@@ -8,9 +8,9 @@
  */
 import type { PoolConfig } from '../../shared/domain/config.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
-import { InsufficientCapacityError, NoCapacityAvailableError } from '../../shared/errors.ts';
+import { InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../shared/errors.ts';
 import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
-import type { AddressAssociation, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance } from '../../shared/ports/compute-provider.ts';
+import type { AddressAssociation, AddressQuota, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance, PublicAddressing } from '../../shared/ports/compute-provider.ts';
 import type { Clock } from '../../shared/ports/index.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
 
@@ -35,6 +35,12 @@ export interface LocalComputeOptions {
    * sweep's reconciliation can find them (default 0).
    */
   readonly lossRate?: number;
+  /**
+   * The account's simulated Elastic IP quota (addresses in the Region; AWS's default is 5):
+   * `addressQuota` reports it and `associateAddresses` past it fails with `AddressLimitExceeded`.
+   * Absent: unlimited, and no quota is reported.
+   */
+  readonly elasticIpQuota?: number;
 }
 
 /** A lost instance (see `lossRate`) goes within this long after it booted, ms (3 h). */
@@ -92,6 +98,15 @@ export class LocalComputeProvider implements ComputeProvider {
 
   public constructor(private readonly options: LocalComputeOptions) {}
 
+  /**
+   * The simulated quota (see `elasticIpQuota`): allocated = addresses of instances associated so
+   * far. Without a quota option the limit is `Infinity` (unlimited: nothing is ever blocked).
+   */
+  public async addressQuota(): Promise<AddressQuota> {
+    const fleet = (await this.describeAddresses()).filter((a) => a.associated);
+    return { limit: this.options.elasticIpQuota ?? Number.POSITIVE_INFINITY, source: 'simulated', allocated: fleet.length, fleet };
+  }
+
   public async launch(request: LaunchRequest): Promise<LaunchResult> {
     const known = this.byToken.get(request.decisionId);
     if (known) return { instances: known, failures: [] };
@@ -105,7 +120,7 @@ export class LocalComputeProvider implements ComputeProvider {
         continue;
       }
       const launched: LaunchedInstance[] = [];
-      for (let i = 0; i < request.count; i++) launched.push(this.start(request.pool, instanceType));
+      for (let i = 0; i < request.count; i++) launched.push(this.start(request.pool, instanceType, request.publicAddressing ?? 'elastic-ip'));
       this.byToken.set(request.decisionId, launched);
       return { instances: launched, failures };
     }
@@ -138,6 +153,11 @@ export class LocalComputeProvider implements ComputeProvider {
   public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
     const held = this.addresses.get(instanceId);
     if (!held) return [];
+    const quota = this.options.elasticIpQuota;
+    if (!held.associated && quota !== undefined) {
+      const allocated = [...this.addresses.values()].reduce((n, h) => n + (h.associated ? h.list.length : 0), 0);
+      if (allocated + held.list.length > quota) throw new LaunchQuotaError('AddressLimitExceeded', `simulated: the maximum number of addresses (${quota}) has been reached`);
+    }
     held.associated = true;
     return held.list;
   }
@@ -196,7 +216,7 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.terminatedCount;
   }
 
-  private start(pool: PoolConfig, instanceType: string): LaunchedInstance {
+  private start(pool: PoolConfig, instanceType: string, publicAddressing: PublicAddressing): LaunchedInstance {
     const now = this.options.clock.now();
     const instanceId = `i-${(this.next++).toString(16).padStart(17, '0')}`;
     const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);
@@ -217,12 +237,16 @@ export class LocalComputeProvider implements ComputeProvider {
         cpuset: per > 1 ? `${index * per}-${index * per + per - 1}` : `${index * per}`,
       };
     });
-    this.addresses.set(instanceId, {
-      list: containers.map((c) => ({ privateIp: c.privateIp, publicIp: c.publicIp, allocationId: `eipalloc-local-${c.publicIp.replaceAll('.', '-')}` })),
-      associated: false,
-    });
+    // Private-only pools: no Elastic IPs, and NodeReady reports no public IP.
+    if (publicAddressing === 'elastic-ip') {
+      this.addresses.set(instanceId, {
+        list: containers.map((c) => ({ privateIp: c.privateIp, publicIp: c.publicIp, allocationId: `eipalloc-local-${c.publicIp.replaceAll('.', '-')}` })),
+        associated: false,
+      });
+    }
+    const reported = publicAddressing === 'elastic-ip' ? containers : containers.map(({ publicIp: _publicIp, ...c }) => c);
     this.options.emit(
-      busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers }, now + bootMs, { resources: [this.arn(instanceId)] }),
+      busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers: reported }, now + bootMs, { resources: [this.arn(instanceId)] }),
       bootMs,
     );
     if ((this.options.lossRate ?? 0) > 0 && this.options.random() < (this.options.lossRate ?? 0)) {

@@ -33,7 +33,7 @@ describe('Function: parseDeploymentConfig', () => {
     expect(config.configParameter).toBe('/wcs-autoscaler/default/config');
     expect(config.autoscaler.pools.map((p) => p.name)).toEqual(['default']);
     expect(config.nodeSettings.default).toEqual(DEFAULT_NODE_SETTINGS);
-    expect(config.network).toEqual({ vpcCidr: '10.60.0.0/16', maxAzs: 2 });
+    expect(config.network).toEqual({ vpcCidr: '10.60.0.0/16', maxAzs: 2, vpcEndpoints: false, ecrEndpoints: false });
     expect(config.access.operatorCidrs).toEqual([]);
     expect(config.secrets).toEqual({
       licenseParameter: '/wcs-autoscaler/default/secrets/wcs-license',

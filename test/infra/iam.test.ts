@@ -125,7 +125,8 @@ describe('IAM of the fleet (least privilege)', () => {
         expect(policy.find((s) => s.Sid === 'TagOnCreateOnly')?.Condition).toEqual({
           StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod', 'ec2:CreateAction': ['RunInstances', 'AllocateAddress'] },
         });
-        expect(actionsOf(policy.find((s) => s.Sid === 'DescribeUnscopable')!)).toEqual(['ec2:DescribeInstances', 'ec2:DescribeAddresses']);
+        expect(actionsOf(policy.find((s) => s.Sid === 'DescribeUnscopable')!)).toEqual(['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'ec2:DescribeAccountAttributes']);
+        expect(policy.find((s) => s.Sid === 'ReadElasticIpQuota')).toMatchObject({ Action: 'servicequotas:GetServiceQuota', Resource: '*' });
       }
     });
 

@@ -11,6 +11,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import {
   EC2Client,
   RunInstancesCommand,
@@ -44,6 +45,7 @@ import {
 } from './errors.ts';
 import type {
   AddressAssociation,
+  AddressQuota,
   ComputeProvider,
   FleetAddress,
   InstanceDescription,
@@ -91,6 +93,11 @@ export interface Ec2ComputeProviderOptions {
   readonly unavailableForMs?: number;
   /** Operator-supplied Elastic IP allocation ids used before allocating new ones. @default [] */
   readonly addressPool?: readonly string[];
+  /**
+   * Service Quotas client for the Elastic IP quota check (`addressQuota`); absent → the limit
+   * comes from EC2 `DescribeAccountAttributes` only.
+   */
+  readonly serviceQuotas?: ServiceQuotasClient | undefined;
 }
 
 interface UnavailableEntry {
@@ -203,7 +210,13 @@ export class Ec2ComputeProvider implements ComputeProvider {
       fleetTag: FLEET_TAG,
       poolTag: POOL_TAG,
       addressPool: options.addressPool ?? [],
+      serviceQuotas: options.serviceQuotas,
     });
+  }
+
+  /** The account's Elastic IP quota and usage (see `ComputeProvider.addressQuota`; `Ec2ElasticIps.quota`). */
+  public async addressQuota(now: number): Promise<AddressQuota> {
+    return this.elasticIps.quota(now);
   }
 
   /** One Elastic IP per secondary private IP (see `ComputeProvider.associateAddresses`; `Ec2ElasticIps`). */

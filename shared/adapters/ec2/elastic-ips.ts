@@ -4,11 +4,22 @@
  * associations from IMDS. Used by `Ec2ComputeProvider`; SDK errors are read by the predicates of
  * `errors.ts` and mapped here.
  *
+ * Also the account's Elastic IP quota (checked before a launch, see `docs/public-addressing.md`):
+ * Service Quotas `GetServiceQuota` for quota `L-0263D0A3` ("EC2-VPC Elastic IPs") first, and when
+ * that is denied or unavailable EC2 `DescribeAccountAttributes` (`vpc-max-elastic-ips`); when both
+ * fail the limit is reported unknown with the reasons and the caller proceeds (an allocation past
+ * the quota still fails with `AddressLimitExceeded`, mapped to `LaunchQuotaError`).
+ * Sources: Service Quotas API Reference, "GetServiceQuota"; Amazon EC2 API Reference,
+ * "DescribeAccountAttributes" (`vpc-max-elastic-ips`: the maximum number of Elastic IP addresses
+ * that you can allocate).
+ *
  * @module
  */
+import { GetServiceQuotaCommand, type ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import {
   AllocateAddressCommand,
   AssociateAddressCommand,
+  DescribeAccountAttributesCommand,
   DescribeAddressesCommand,
   DescribeInstancesCommand,
   DisassociateAddressCommand,
@@ -18,12 +29,24 @@ import {
   type Filter,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { AutoscalerError } from '../../errors.ts';
-import type { AddressAssociation, FleetAddress } from '../../ports/compute-provider.ts';
-import { ec2Failure, isAddressTaken, isNotFound, isQuotaExceeded } from './errors.ts';
+import { AutoscalerError, LaunchQuotaError } from '../../errors.ts';
+import type { AddressAssociation, AddressQuota, FleetAddress } from '../../ports/compute-provider.ts';
+import { ec2Failure, errorCode, errorMessage, isAddressTaken, isNotFound, isQuotaExceeded } from './errors.ts';
 
 /** Tag naming the instance an Elastic IP was allocated for. */
 export const NODE_TAG = 'wcs-autoscaler:node';
+
+/** Service Quotas code of the EC2 quota "EC2-VPC Elastic IPs" (service code `ec2`). */
+export const ELASTIC_IP_QUOTA_CODE = 'L-0263D0A3';
+
+/** EC2 account attribute holding the same limit (`DescribeAccountAttributes`). */
+export const ELASTIC_IP_ACCOUNT_ATTRIBUTE = 'vpc-max-elastic-ips';
+
+/** How long a quota limit that was read is reused, ms (5 min: quota increases are rare, manual events). */
+export const ELASTIC_IP_QUOTA_TTL_MS = 300_000;
+
+/** How long an unreadable limit is remembered before both sources are asked again, ms (1 min). */
+export const ELASTIC_IP_QUOTA_RETRY_MS = 60_000;
 
 /** Options of {@link Ec2ElasticIps}. */
 export interface Ec2ElasticIpsOptions {
@@ -38,7 +61,15 @@ export interface Ec2ElasticIpsOptions {
    * allow-listed public IPs). Never released, only disassociated. @default []
    */
   readonly addressPool?: readonly string[];
+  /**
+   * Service Quotas client for the quota check; absent → only `DescribeAccountAttributes` is asked.
+   */
+  readonly serviceQuotas?: ServiceQuotasClient | undefined;
+  /** How long a read quota limit is reused, ms. @default ELASTIC_IP_QUOTA_TTL_MS (300 000) */
+  readonly quotaTtlMs?: number;
 }
+
+type QuotaLimit = Pick<AddressQuota, 'limit' | 'source' | 'warning'>;
 
 /** Associates, releases and reconciles the Elastic IPs of a fleet. */
 export class Ec2ElasticIps {
@@ -47,6 +78,9 @@ export class Ec2ElasticIps {
   private readonly fleetTag: string;
   private readonly poolTag: string;
   private readonly addressPool: readonly string[];
+  private readonly serviceQuotas: ServiceQuotasClient | undefined;
+  private readonly quotaTtlMs: number;
+  private quotaCache: (QuotaLimit & { readonly until: number }) | undefined;
 
   public constructor(options: Ec2ElasticIpsOptions) {
     this.client = options.client;
@@ -54,6 +88,56 @@ export class Ec2ElasticIps {
     this.fleetTag = options.fleetTag;
     this.poolTag = options.poolTag;
     this.addressPool = [...(options.addressPool ?? [])];
+    this.serviceQuotas = options.serviceQuotas;
+    this.quotaTtlMs = options.quotaTtlMs ?? ELASTIC_IP_QUOTA_TTL_MS;
+  }
+
+  /**
+   * See `ComputeProvider.addressQuota`: the limit (cached `quotaTtlMs` from `now`; an unknown one
+   * {@link ELASTIC_IP_QUOTA_RETRY_MS}) and one unfiltered `DescribeAddresses` for the usage — every
+   * Elastic IP of the account in the Region counts against the quota, not only the fleet's.
+   *
+   * @throws {AutoscalerError} when DescribeAddresses fails (retryable when transient)
+   */
+  public async quota(now: number): Promise<AddressQuota> {
+    const [limit, all] = await Promise.all([this.quotaLimit(now), this.describe()]);
+    const owned = all.filter((a) => a.Tags?.some((t) => t.Key === this.fleetTag && t.Value === this.fleet));
+    const pooled = all.filter((a) => a.AllocationId !== undefined && this.addressPool.includes(a.AllocationId) && !owned.includes(a));
+    return { ...limit, allocated: all.length, fleet: [...owned.map((a) => fleetView(a, true)), ...pooled.map((a) => fleetView(a, false))] };
+  }
+
+  private async quotaLimit(now: number): Promise<QuotaLimit> {
+    if (this.quotaCache && this.quotaCache.until > now) {
+      const { until: _until, ...cached } = this.quotaCache;
+      return cached;
+    }
+    const warnings: string[] = [];
+    let found: QuotaLimit | undefined;
+    if (this.serviceQuotas) {
+      try {
+        const out = await this.serviceQuotas.send(new GetServiceQuotaCommand({ ServiceCode: 'ec2', QuotaCode: ELASTIC_IP_QUOTA_CODE }));
+        const value = out?.Quota?.Value;
+        if (typeof value === 'number' && Number.isFinite(value)) found = { limit: Math.floor(value), source: 'service-quotas' };
+        else warnings.push(`GetServiceQuota ec2/${ELASTIC_IP_QUOTA_CODE}: no value`);
+      } catch (error) {
+        warnings.push(`GetServiceQuota ec2/${ELASTIC_IP_QUOTA_CODE}: ${errorCode(error)}: ${errorMessage(error)}`);
+      }
+    }
+    if (!found) {
+      try {
+        // No AttributeNames filter: the API accepts only `supported-platforms` and `default-vpc` there.
+        const out = await this.client.send(new DescribeAccountAttributesCommand({}));
+        const attribute = out?.AccountAttributes?.find((a) => a.AttributeName === ELASTIC_IP_ACCOUNT_ATTRIBUTE);
+        const value = Number.parseInt(attribute?.AttributeValues?.[0]?.AttributeValue ?? '', 10);
+        if (Number.isFinite(value)) found = { limit: value, source: 'account-attributes', ...(warnings.length > 0 ? { warning: warnings.join('; ') } : {}) };
+        else warnings.push(`DescribeAccountAttributes ${ELASTIC_IP_ACCOUNT_ATTRIBUTE}: no value`);
+      } catch (error) {
+        warnings.push(`DescribeAccountAttributes ${ELASTIC_IP_ACCOUNT_ATTRIBUTE}: ${errorCode(error)}: ${errorMessage(error)}`);
+      }
+    }
+    const result: QuotaLimit = found ?? { limit: undefined, source: 'unknown', warning: warnings.join('; ') };
+    this.quotaCache = { ...result, until: now + (found ? this.quotaTtlMs : Math.min(this.quotaTtlMs, ELASTIC_IP_QUOTA_RETRY_MS)) };
+    return result;
   }
 
   /** See `ComputeProvider.associateAddresses`. */
@@ -115,14 +199,10 @@ export class Ec2ElasticIps {
   public async list(): Promise<readonly FleetAddress[]> {
     const owned = await this.describe([{ Name: `tag:${this.fleetTag}`, Values: [this.fleet] }]);
     const pooled = this.addressPool.length > 0 ? await this.describe(undefined, this.addressPool) : [];
-    const view = (a: Address, isOwned: boolean): FleetAddress => ({
-      allocationId: a.AllocationId ?? '',
-      publicIp: a.PublicIp ?? '',
-      associated: Boolean(a.AssociationId),
-      instanceId: a.InstanceId ?? a.Tags?.find((t) => t.Key === NODE_TAG)?.Value,
-      owned: isOwned,
-    });
-    return [...owned.map((a) => view(a, true)), ...pooled.filter((a) => !owned.some((o) => o.AllocationId === a.AllocationId)).map((a) => view(a, false))];
+    return [
+      ...owned.map((a) => fleetView(a, true)),
+      ...pooled.filter((a) => !owned.some((o) => o.AllocationId === a.AllocationId)).map((a) => fleetView(a, false)),
+    ];
   }
 
   /** See `ComputeProvider.releaseAddress`. */
@@ -151,7 +231,10 @@ export class Ec2ElasticIps {
       return { AllocationId: out.AllocationId, PublicIp: out.PublicIp };
     } catch (error) {
       // AddressLimitExceeded is an account quota: not retryable until an operator raises it.
-      throw ec2Failure(`AllocateAddress for ${instanceId}`, error, isQuotaExceeded(error) ? false : undefined);
+      if (isQuotaExceeded(error)) {
+        throw new LaunchQuotaError('AddressLimitExceeded', `AllocateAddress for ${instanceId}: ${errorMessage(error)}`, error);
+      }
+      throw ec2Failure(`AllocateAddress for ${instanceId}`, error);
     }
   }
 
@@ -191,4 +274,15 @@ export class Ec2ElasticIps {
       throw ec2Failure(`DescribeAddresses (fleet ${this.fleet})`, error);
     }
   }
+}
+
+/** An SDK address as the port's {@link FleetAddress}. */
+function fleetView(a: Address, owned: boolean): FleetAddress {
+  return {
+    allocationId: a.AllocationId ?? '',
+    publicIp: a.PublicIp ?? '',
+    associated: Boolean(a.AssociationId),
+    instanceId: a.InstanceId ?? a.Tags?.find((t) => t.Key === NODE_TAG)?.Value,
+    owned,
+  };
 }
