@@ -29,7 +29,7 @@ import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd
 import { DetailType } from '../shared/events/schemas.ts';
 import type { FunctionName } from '../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './sim-types.ts';
-import { readTraceFile, type TraceFileEvent } from './trace-file.ts';
+import { readTraceFile, type ParsedTrace, type TraceFileEvent } from './trace-file.ts';
 
 /** Virtual epoch of trace second 0: Monday 2026-01-05 00:00:00 UTC. */
 export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
@@ -44,6 +44,8 @@ export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
 export interface SimulateOptions {
   /** JSON Lines trace file. */
   readonly tracePath: string;
+  /** The trace already read from `tracePath` (then the file is not read again). */
+  readonly trace?: ParsedTrace | undefined;
   /** JSON configuration file (AutoscalerConfig); defaults apply when absent. */
   readonly configPath?: string | undefined;
   /** Seed of every random choice (placement spread, boot jitter, failures). */
@@ -136,7 +138,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const wallStart = Date.now();
   const config = await loadConfig(options.configPath);
   const seed = options.seed ?? 1;
-  const trace = await readTraceFile(options.tracePath);
+  const trace = options.trace ?? (await readTraceFile(options.tracePath));
   const cutS = options.days !== undefined ? options.days * 86_400 : Number.POSITIVE_INFINITY;
   const events: TraceFileEvent[] = trace.events.filter((e) => e.t < cutS).sort((a, b) => a.t - b.t || a.line - b.line);
   const pool = poolByName(config, config.defaultPool);
