@@ -46,7 +46,7 @@ export async function checkReportWritable(path: string): Promise<void> {
     if (!existed) await rm(path, { force: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' ? 'a part of the path is not a directory' : (error as Error).message;
+    const why = code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : (error as Error).message;
     throw new UsageError(`--report ${path}: cannot write the report there (${why})`);
   }
 }
