@@ -23,7 +23,7 @@ import { busEvent, LocalEventBus, type BusEvent } from '../shared/adapters/local
 import type { AppDeps } from '../shared/app/deps.ts';
 import { FaultInjector } from '../shared/adapters/fault-injection.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
-import { LIVE_NODE_STATES, type NodeState } from '../shared/domain/model.ts';
+import { LIVE_NODE_STATES, nodeAccepts, type NodeState } from '../shared/domain/model.ts';
 import { seededRandom } from '../shared/domain/trace.ts';
 import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../shared/domain/trace-stats.ts';
 import { DetailType } from '../shared/events/schemas.ts';
@@ -35,8 +35,11 @@ import { readTraceFile, type ParsedTrace, type TraceFileEvent } from './trace-fi
 export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
 /** The sweep's schedule, ms (EventBridge Scheduler, every minute). */
 export const SWEEP_INTERVAL_MS = 60_000;
-/** The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms. */
-export const SAMPLE_INTERVAL_MS = 300_000;
+/**
+ * The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms:
+ * every sweep, so that a boot (about 90 s) shows in the report's node states.
+ */
+export const SAMPLE_INTERVAL_MS = 60_000;
 /** Lambda's asynchronous retries: after these delays, then the dead-letter queue. */
 export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
 
@@ -185,11 +188,13 @@ async function run(
   };
 
   let ddbCalls = 0;
+  // The timeline's reads are the observer's, not the autoscaler's: not counted.
+  let sampling = false;
   const counterName = `simulationCallCounter-${wallStart}-${Math.random().toString(36).slice(2)}`;
   const countCalls = (client: { middlewareStack: { add: (mw: never, opts: never) => void } }) =>
     client.middlewareStack.add(
       ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-        ddbCalls += 1;
+        if (!sampling) ddbCalls += 1;
         return next(args);
       }) as never,
       { step: 'initialize', name: counterName } as never,
@@ -306,16 +311,19 @@ async function run(
   let invocations = 0;
 
   const sample = async () => {
-    const nodes = await store.listNodes(pool.name);
+    sampling = true;
+    const nodes = await store.listNodes(pool.name).finally(() => (sampling = false));
     const counts = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 } as Record<NodeState, number>;
     let readyCapacity = 0;
+    let drainingCapacity = 0;
     let activeWeight = 0;
     for (const n of nodes) {
       counts[n.state] += 1;
       for (const c of n.containers) {
         if (c.used > c.capacity) overbooked += 1;
         if (LIVE_NODE_STATES.includes(n.state) || n.state === 'terminating') activeWeight += c.used;
-        if (n.state === 'ready' || n.state === 'draining') readyCapacity += c.capacity;
+        if (nodeAccepts(n) && c.accepting) readyCapacity += c.capacity;
+        else if (n.state === 'ready' || n.state === 'draining') drainingCapacity += c.capacity;
       }
     }
     const queuedMax = queuedSinceSample;
@@ -324,6 +332,7 @@ async function run(
       t: (now - TRACE_EPOCH_MS) / 1000,
       activeWeight,
       readyCapacity,
+      drainingCapacity,
       demandWeight: weightAt(demandSteps, (now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
