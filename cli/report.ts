@@ -253,17 +253,19 @@ const PAGE_SCRIPT = `
     for (var k in extra || {}) d[k] = extra[k];
     return d;
   }
-  // Lower 'order' is drawn on top: the placed weight over the capacity lines over the demand area,
-  // so that the demand stays visible where placed weight equals it.
+  // Stack groups: draining capacity is stacked on ready capacity (its band's top is all booted
+  // capacity); demand and placed weight stand alone. Lower 'order' is drawn on top: placed weight
+  // over the capacity over the demand area, so that the demand shows where placed weight equals it.
   new Chart(document.getElementById('chart-capacity'), {
     type: 'line',
     data: { datasets: [
-      line('Ready capacity (accepts rooms)', data.readyCapacity, '#1a7f37', { stepped: true, borderWidth: 2, order: 1 }),
-      line('Draining capacity (no new rooms)', data.drainingCapacity, '#bc4c00', { stepped: true, borderDash: [5, 3], order: 2 }),
-      line('Demand weight (trace)', data.demandWeight, '#c297ff', { fill: 'origin', backgroundColor: '#c297ff55', borderWidth: 1, order: 3 }),
-      line('Placed room weight', data.activeWeight, '#0969da', { order: 0 })
+      line('Ready capacity (accepts rooms)', data.readyCapacity, '#1a7f37', { stack: 'capacity', stepped: true, borderWidth: 2, order: 1 }),
+      line('Draining capacity (no new rooms; band above ready)', data.drainingCapacity, '#bc4c00',
+        { stack: 'capacity', stepped: true, fill: '-1', backgroundColor: '#fb8f4466', borderWidth: 1, order: 2 }),
+      line('Demand weight (trace)', data.demandWeight, '#a475f9', { stack: 'demand', fill: 'origin', backgroundColor: '#c297ff44', borderWidth: 1, order: 3 }),
+      line('Placed room weight', data.activeWeight, '#0969da', { stack: 'placed', order: 0 })
     ] },
-    options: options('capacity units')
+    options: options('capacity units', true)
   });
   var nodeColors = { launching: '#8250df', booting: '#fb8f44', ready: '#1a7f37', draining: '#0969da', terminating: '#cf222e' };
   new Chart(document.getElementById('chart-nodes'), {
@@ -346,10 +348,10 @@ function chartsHtml(result: SimulationResult, shown: number): string {
 ${chart(
   'chart-capacity',
   'Room weight vs ready capacity',
-  `Capacity units. Ready capacity is what accepts new rooms (ready nodes, not hot). Draining capacity is on booted nodes that take no new rooms (drained for surplus, by an operator or for a fault, or hot): their rooms stay until released, then the node is terminated; it is not counted as ready. Demand is what the trace alone says is active; placed weight falls short of it while rooms wait in the queue. ${sampled}`,
+  `Capacity units. Ready capacity (green line) is what accepts new rooms: ready nodes, not hot. Draining capacity (orange band, stacked above the green line) is on booted nodes that take no new rooms (drained for surplus, by an operator or for a fault, or hot): their rooms stay until released, then the node is terminated; it is not counted as ready, so placed weight can rise above the green line. Demand is what the trace alone says is active; placed weight falls short of it while rooms wait in the queue. ${sampled}`,
 )}
 ${chart('chart-nodes', 'Nodes by state', `Stacked; terminated nodes are not shown. Launching and booting nodes (about ${formatDuration(result.meta.bootTimeMs)} per boot) are paid for but serve no rooms yet.${shown < tl.length ? ' Per bucket, the sample with the most nodes.' : ''}`)}
-${chart('chart-queue', 'Queue length', 'Rooms waiting for capacity (bucket maximum).')}
+${chart('chart-queue', 'Queue length', `Rooms waiting for capacity: the most queued at once since the previous sample${shown < tl.length ? ' (bucket maximum)' : ''}.`)}
 ${chart('chart-cost', 'Cumulative cost vs static 72-vCPU servers', `Node cost so far vs the static fleet's cost accrued evenly over ${formatDuration(result.summary.durationS * 1000)}.`)}
 </div>`;
 }
