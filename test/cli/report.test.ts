@@ -240,8 +240,9 @@ describe('Function: renderReport', () => {
     const data = JSON.parse(json) as { readyCapacity: number[]; drainingCapacity: number[] };
     expect(data.readyCapacity.every((c) => c === 40)).toBe(true);
     expect(data.drainingCapacity.slice(29, 31)).toEqual([0, 20]);
-    expect(html).toContain("line('Draining capacity (no new rooms)', data.drainingCapacity");
-    expect(html).toContain('Draining capacity is on booted nodes that take no new rooms');
+    expect(html).toContain("line('Draining capacity (no new rooms; band above ready)', data.drainingCapacity");
+    expect(html).toContain('is on booted nodes that take no new rooms');
+    expect(html).toContain("{ stack: 'capacity', stepped: true, fill: '-1'");
     expect(html).toContain('61 samples, one every 1m of virtual time.');
   });
 });
