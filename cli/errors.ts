@@ -175,7 +175,8 @@ export function explainError(error: unknown, context: ErrorContext = {}): Explai
     if (c && c in FILE_ERRORS && str(path)) {
       const option = optionFor(context, path);
       const what = `${option ? `${option} ` : ''}${String(path)}`;
-      return { exitCode: ExitCode.Usage, message: `${what}: ${FILE_ERRORS[c]}${str(syscall) ? ` (${String(syscall)})` : ''}` };
+      const why = c === 'EEXIST' && syscall === 'mkdir' ? 'a part of the path is a file, not a directory' : FILE_ERRORS[c];
+      return { exitCode: ExitCode.Usage, message: `${what}: ${why}${str(syscall) ? ` (${String(syscall)})` : ''}` };
     }
     if (e instanceof SyntaxError) return { exitCode: ExitCode.Usage, message: `invalid JSON: ${e.message}` };
     if (e instanceof RangeError && /^generateTrace: /.test(e.message)) return { exitCode: ExitCode.Usage, message: e.message };
