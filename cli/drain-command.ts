@@ -16,6 +16,7 @@ import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { operatorDrain, operatorUndrain, type OperatorOutcome } from '../shared/app/operator.ts';
 import { ConfigError, parseAutoscalerConfig } from '../shared/domain/config.ts';
 import type { ComputeProvider, EventPublisher, NodeAlarms } from '../shared/ports/index.ts';
+import { ExitCode } from './errors.ts';
 
 /** Options as commander parses them. */
 export interface DrainCommandOptions {
@@ -72,14 +73,14 @@ export function operatorDeps(opts: DrainCommandOptions): { deps: AppDeps; close:
 /**
  * Run `drain` or `undrain` on one node.
  *
- * @returns the outcome and the exit code (0 done, 1 refused)
+ * @returns the outcome and the exit code (0 done, 2 refused: no such node, or a state it cannot leave that way)
  * @throws {ConfigError} when no fleet table is named
  */
 export async function runDrainCommand(action: 'drain' | 'undrain', nodeId: string, opts: DrainCommandOptions): Promise<{ outcome: OperatorOutcome; exitCode: number }> {
   const { deps, close } = operatorDeps(opts);
   try {
     const outcome = action === 'drain' ? await operatorDrain(deps, nodeId) : await operatorUndrain(deps, nodeId, { force: opts.force === true });
-    return { outcome, exitCode: outcome.kind === 'refused' ? 1 : 0 };
+    return { outcome, exitCode: outcome.kind === 'refused' ? ExitCode.Usage : ExitCode.Ok };
   } finally {
     close();
   }

@@ -44,6 +44,10 @@ async function readJson(path: string): Promise<unknown> {
  */
 export async function renderBootstrapCommand(opts: RenderBootstrapOptions): Promise<string> {
   const config = parseAutoscalerConfig(opts.config ? await readJson(opts.config) : undefined);
+  if (!config.pools.some((p) => p.name === opts.pool)) {
+    const known = config.pools.map((p) => `"${p.name}"`).join(', ');
+    throw new ConfigError([`--pool: unknown pool "${opts.pool}"; the configuration${opts.config ? ` ${opts.config}` : ' (defaults)'} has: ${known}`]);
+  }
   const pool = poolByName(config, opts.pool);
   let settings: NodeSettings;
   try {

@@ -9,10 +9,14 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { NodeState } from '../shared/domain/model.ts';
 import type { SimulationResult, TimelinePoint } from '../sim/runtime/types.ts';
-import { formatCount, formatHours, formatMs, formatPercent, formatRatio, formatUsd, savingPercent, summaryRows } from './summary-table.ts';
+import { formatCount, formatDuration, formatPercent, formatRatio, formatUsd, savingPercent, summaryRows } from './summary-table.ts';
 
-/** At most this many points per chart series (a week sampled every minute is 10,080). */
-export const MAX_CHART_POINTS = 2000;
+/**
+ * At most this many points per chart series: a week sampled every virtual minute (10,080
+ * samples, plus the end and a fault run's settling time) is charted unbucketed, so that every
+ * boot shows; longer runs are bucketed. A week's report is about 1 MB.
+ */
+export const MAX_CHART_POINTS = 10_500;
 
 /** How many trace errors the report lists. */
 const MAX_TRACE_ERRORS = 50;
@@ -25,6 +29,7 @@ const CHARTED_NODE_STATES = ['launching', 'booting', 'ready', 'draining', 'termi
  * equal buckets, so that peaks survive:
  * - `activeWeight`, `demandWeight`, `queued`: the bucket's maximum;
  * - `readyCapacity`: the bucket's minimum (so a gap between demand and capacity is never hidden);
+ * - `drainingCapacity`: the bucket's maximum;
  * - `nodes`: the sample of the bucket with the most nodes in charted states (a real snapshot);
  * - `costUsd` (cumulative): the bucket's last value;
  * - `t`: the bucket's first sample time.
@@ -44,6 +49,7 @@ export function downsampleTimeline(timeline: readonly TimelinePoint[], maxPoints
     let demandWeight = first.demandWeight;
     let queued = first.queued;
     let readyCapacity = first.readyCapacity;
+    let drainingCapacity = first.drainingCapacity;
     let busiest = first;
     let busiestNodes = chartedNodes(first);
     for (const p of bucket) {
@@ -51,6 +57,7 @@ export function downsampleTimeline(timeline: readonly TimelinePoint[], maxPoints
       demandWeight = Math.max(demandWeight, p.demandWeight);
       queued = Math.max(queued, p.queued);
       readyCapacity = Math.min(readyCapacity, p.readyCapacity);
+      drainingCapacity = Math.max(drainingCapacity, p.drainingCapacity);
       const n = chartedNodes(p);
       if (n > busiestNodes) {
         busiest = p;
@@ -63,6 +70,7 @@ export function downsampleTimeline(timeline: readonly TimelinePoint[], maxPoints
       demandWeight,
       queued,
       readyCapacity,
+      drainingCapacity,
       nodes: { ...busiest.nodes },
       costUsd: last.costUsd,
     });
@@ -145,6 +153,7 @@ interface ChartData {
   activeWeight: number[];
   demandWeight: number[];
   readyCapacity: number[];
+  drainingCapacity: number[];
   queued: number[];
   costUsd: number[];
   nodes: Record<(typeof CHARTED_NODE_STATES)[number], number[]>;
@@ -168,24 +177,11 @@ function chartData(result: SimulationResult): ChartData {
     activeWeight: points.map((p) => round(p.activeWeight, 3)),
     demandWeight: points.map((p) => round(p.demandWeight, 3)),
     readyCapacity: points.map((p) => round(p.readyCapacity, 3)),
+    drainingCapacity: points.map((p) => round(p.drainingCapacity, 3)),
     queued: points.map((p) => p.queued),
     costUsd: points.map((p) => round(p.costUsd, 4)),
     nodes,
   };
-}
-
-/** A duration in ms, briefly: `850 ms`, `12.5 s`, `4 min 5 s`, `2 h 3 min`, `7 d 0 h`. */
-function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms)) return 'n/a';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${round(s, 1)} s`;
-  const totalS = Math.round(s);
-  if (totalS < 3600) return `${Math.floor(totalS / 60)} min ${totalS % 60} s`;
-  const totalMin = Math.round(totalS / 60);
-  if (totalMin < 24 * 60) return `${Math.floor(totalMin / 60)} h ${totalMin % 60} min`;
-  const totalH = Math.round(totalMin / 60);
-  return `${Math.floor(totalH / 24)} d ${totalH % 24} h`;
 }
 
 const CSS = `
@@ -257,16 +253,21 @@ const PAGE_SCRIPT = `
     for (var k in extra || {}) d[k] = extra[k];
     return d;
   }
+  // Stack groups: draining capacity is stacked on ready capacity (its band's top is all booted
+  // capacity); demand and placed weight stand alone. Lower 'order' is drawn on top: placed weight
+  // over the capacity over the demand area, so that the demand shows where placed weight equals it.
   new Chart(document.getElementById('chart-capacity'), {
     type: 'line',
     data: { datasets: [
-      line('Ready capacity', data.readyCapacity, '#1a7f37', { stepped: true, borderWidth: 2 }),
-      line('Demand weight (trace)', data.demandWeight, '#8250df', { borderDash: [4, 3] }),
-      line('Active room weight (placed)', data.activeWeight, '#0969da')
+      line('Ready capacity (accepts rooms)', data.readyCapacity, '#1a7f37', { stack: 'capacity', stepped: true, borderWidth: 2, order: 1 }),
+      line('Draining capacity (no new rooms; band above ready)', data.drainingCapacity, '#bc4c00',
+        { stack: 'capacity', stepped: true, fill: '-1', backgroundColor: '#fb8f4466', borderWidth: 1, order: 2 }),
+      line('Demand weight (trace)', data.demandWeight, '#a475f9', { stack: 'demand', fill: 'origin', backgroundColor: '#c297ff44', borderWidth: 1, order: 3 }),
+      line('Placed room weight', data.activeWeight, '#0969da', { stack: 'placed', order: 0 })
     ] },
-    options: options('capacity units')
+    options: options('capacity units', true)
   });
-  var nodeColors = { launching: '#bf8700', booting: '#fb8f44', ready: '#1a7f37', draining: '#0969da', terminating: '#cf222e' };
+  var nodeColors = { launching: '#8250df', booting: '#fb8f44', ready: '#1a7f37', draining: '#0969da', terminating: '#cf222e' };
   new Chart(document.getElementById('chart-nodes'), {
     type: 'line',
     data: { datasets: Object.keys(nodeColors).map(function (s, i) {
@@ -316,7 +317,7 @@ function headlineHtml(result: SimulationResult): string {
     ['Static 72-vCPU cost', formatUsd(s.static72CostUsd)],
     ['Saving vs static', formatPercent(saving), Number.isFinite(saving) && saving < 0 ? 'bad-text' : undefined],
     ['Node-hours / lower bound', formatRatio(s.nodeHours, s.lowerBoundNodeHours)],
-    ['Wait p99', formatMs(s.waitP99Ms)],
+    ['Wait p99', formatDuration(s.waitP99Ms)],
     ['Invariants', invariantsOk ? 'ok' : 'VIOLATED', invariantsOk ? undefined : 'bad-text'],
   ];
   return cards
@@ -335,17 +336,23 @@ function summaryHtml(result: SimulationResult): string {
 
 function chartsHtml(result: SimulationResult, shown: number): string {
   if (result.timeline.length === 0) return '<section><h2>Charts</h2><p>No timeline samples were recorded.</p></section>';
+  const tl = result.timeline;
+  const every = tl.length > 1 ? ` one every ${formatDuration((tl[1]!.t - tl[0]!.t) * 1000)} of virtual time` : '';
   const sampled =
-    shown < result.timeline.length
-      ? `${formatCount(result.timeline.length)} samples shown as ${formatCount(shown)} buckets (weights and queue: bucket maximum; ready capacity: bucket minimum).`
-      : `${formatCount(result.timeline.length)} samples.`;
+    shown < tl.length
+      ? `${formatCount(tl.length)} samples,${every}, shown as ${formatCount(shown)} buckets (weights, draining capacity and queue: bucket maximum; ready capacity: bucket minimum).`
+      : `${formatCount(tl.length)} samples,${every}.`;
   const chart = (id: string, title: string, note: string) =>
     `<section><h2>${escapeHtml(title)}</h2><div class="chart"><canvas id="${id}" role="img" aria-label="${escapeHtml(title)}"></canvas></div><p class="note">${escapeHtml(note)}</p></section>`;
   return `<div class="charts">
-${chart('chart-capacity', 'Room weight vs ready capacity', `Capacity units. ${sampled}`)}
-${chart('chart-nodes', 'Nodes by state', 'Stacked; terminated nodes are not shown. Per bucket, the sample with the most nodes.')}
-${chart('chart-queue', 'Queue length', 'Rooms waiting for capacity (bucket maximum).')}
-${chart('chart-cost', 'Cumulative cost vs static 72-vCPU servers', `Node cost so far vs the static fleet's cost accrued evenly over ${formatHours(result.summary.durationS / 3600)}.`)}
+${chart(
+  'chart-capacity',
+  'Room weight vs ready capacity',
+  `Capacity units. Ready capacity (green line) is what accepts new rooms: ready nodes, not hot. Draining capacity (orange band, stacked above the green line) is on booted nodes that take no new rooms (drained for surplus, by an operator or for a fault, or hot): their rooms stay until released, then the node is terminated; it is not counted as ready, so placed weight can rise above the green line. Demand is what the trace alone says is active; placed weight falls short of it while rooms wait in the queue. ${sampled}`,
+)}
+${chart('chart-nodes', 'Nodes by state', `Stacked; terminated nodes are not shown. Launching and booting nodes (about ${formatDuration(result.meta.bootTimeMs)} per boot) are paid for but serve no rooms yet.${shown < tl.length ? ' Per bucket, the sample with the most nodes.' : ''}`)}
+${chart('chart-queue', 'Queue length', `Rooms waiting for capacity: the most queued at once since the previous sample${shown < tl.length ? ' (bucket maximum)' : ''}.`)}
+${chart('chart-cost', 'Cumulative cost vs static 72-vCPU servers', `Node cost so far vs the static fleet's cost accrued evenly over ${formatDuration(result.summary.durationS * 1000)}.`)}
 </div>`;
 }
 

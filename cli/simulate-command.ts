@@ -4,9 +4,13 @@
  *
  * @module
  */
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
+import { ExitCode, UsageError } from './errors.ts';
 import { writeReport } from './report.ts';
 import { simulate, stopSimulator } from '../sim/runtime/simulate.ts';
+import { readTraceFile, type ParsedTrace } from '../sim/trace/file.ts';
 import { formatSummary, formatTraceErrors } from './summary-table.ts';
 
 /** Options as commander parses them. */
@@ -23,13 +27,66 @@ export interface SimulateCommandOptions {
 }
 
 /**
- * Run `simulate` and print its outcome.
+ * Check before the run that the report can be written: its directory is created if missing and
+ * the file opened for appending (created, then removed again, when it did not exist).
+ *
+ * @throws {UsageError} naming `--report` and the cause (a directory, an unwritable path…)
+ */
+export async function checkReportWritable(path: string): Promise<void> {
+  try {
+    await mkdir(dirname(resolve(path)), { recursive: true });
+    const existed = await stat(path).then(
+      (s) => {
+        if (s.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+        return true;
+      },
+      () => false,
+    );
+    await (await open(path, 'a')).close();
+    if (!existed) await rm(path, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a directory' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a part of the path is a file, not a directory' : (error as Error).message;
+    throw new UsageError(`--report ${path}: cannot write the report there (${why})`);
+  }
+}
+
+/**
+ * Read the trace for the run.
+ *
+ * @throws {UsageError} when it cannot be read (missing, a directory…), or has no valid line
+ */
+export async function readTraceForRun(path: string): Promise<ParsedTrace> {
+  let trace: ParsedTrace;
+  try {
+    if ((await stat(path)).isDirectory()) throw new UsageError(`--trace ${path}: is a directory; give a JSON Lines trace file`);
+    trace = await readTraceFile(path);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--trace ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  if (trace.events.length === 0) {
+    const why = trace.errors.length > 0 ? `every line is invalid (${trace.errors.length} lines)` : 'the file has no events';
+    const shown = trace.errors.length > 0 ? `\n${formatTraceErrors(trace.errors)}` : '';
+    throw new UsageError(`--trace ${path}: ${why}; nothing to simulate${shown}`);
+  }
+  return trace;
+}
+
+/**
+ * Run `simulate` and print its outcome. The trace's invalid lines go to stderr (also with
+ * `--json`, whose stdout holds only the summary); the report is written with or without `--json`.
  *
  * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity,
  *   orphanInstances) broke or a room was lost to its application (unansweredRooms > 0: never
  *   answered, whether released later or not)
+ * @throws {UsageError} before the run, for an unusable trace or report path
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<number> {
+  if (opts.report) await checkReportWritable(opts.report);
+  const trace = await readTraceForRun(opts.trace);
+  if (trace.errors.length > 0) console.error(`Trace ${opts.trace}: ${trace.errors.length} invalid lines skipped\n${formatTraceErrors(trace.errors)}`);
   const showBar = !opts.json && process.stderr.isTTY === true;
   const bar = showBar
     ? new SingleBar({ format: 'simulating [{bar}] {percentage}% | virtual {hours} h | {duration}s', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
@@ -38,22 +95,23 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
   let result;
   try {
     result = await simulate({
-    tracePath: opts.trace,
-    configPath: opts.config,
-    seed: opts.seed,
-    days: opts.days,
-    launchFailureRate: opts.launchFailureRate,
-    faults: opts.faults,
-    verbose: opts.verbose,
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0, { hours: '0.0' });
-        started = true;
-      }
-      bar.update(done, { hours: (done / 3_600_000).toFixed(1) });
-    },
-  });
+      tracePath: opts.trace,
+      trace,
+      configPath: opts.config,
+      seed: opts.seed,
+      days: opts.days,
+      launchFailureRate: opts.launchFailureRate,
+      faults: opts.faults,
+      verbose: opts.verbose,
+      onProgress: (done, total) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(total, 0, { hours: '0.0' });
+          started = true;
+        }
+        bar.update(done, { hours: (done / 3_600_000).toFixed(1) });
+      },
+    });
   } finally {
     bar?.stop();
     await stopSimulator();
@@ -64,16 +122,17 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     const ids = result.unansweredRoomIds;
     console.error(`Rooms never answered (no RoomPlaced nor RoomRejected): ${ids.length}, ${s.lostRooms} never released — ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);
   }
+  const reportPath = opts.report ? writeReport(opts.report, result) : undefined;
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result.summary)}\n`);
-    return ok ? 0 : 1;
+    if (reportPath) console.error(`Report: ${reportPath}`);
+    return ok ? ExitCode.Ok : ExitCode.Invariant;
   }
-  if (result.traceErrors.length > 0) console.error(formatTraceErrors(result.traceErrors));
   console.log(formatSummary(result.summary));
   if (result.unplacedRoomIds.length > 0) {
     const shown = result.unplacedRoomIds.slice(0, 10).join(', ');
     console.log(`Rooms never placed (released while queued, rejected, still queued, or unanswered): ${result.unplacedRoomIds.length} — ${shown}${result.unplacedRoomIds.length > 10 ? ', …' : ''}`);
   }
-  if (opts.report) console.log(`Report: ${writeReport(opts.report, result)}`);
-  return ok ? 0 : 1;
+  if (reportPath) console.log(`Report: ${reportPath}`);
+  return ok ? ExitCode.Ok : ExitCode.Invariant;
 }

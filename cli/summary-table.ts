@@ -7,6 +7,7 @@
  * @module
  */
 import Table from 'cli-table3';
+import prettyMilliseconds from 'pretty-ms';
 import type { SimulationResult, SimulationSummary } from '../sim/runtime/types.ts';
 
 /** How a row's value should be read: a plain figure, or an invariant that must be 0. */
@@ -47,10 +48,15 @@ export function formatHours(hours: number): string {
   return `${oneOrTwoDecimals.format(hours)} h`;
 }
 
-/** Milliseconds as an integer, e.g. `1,500 ms`. */
-export function formatMs(ms: number): string {
+/**
+ * A duration in the one human format of the CLI and the report (pretty-ms), e.g. `850ms`,
+ * `55.8s`, `1m 30s`, `2h 5m`, `1d 1m`.
+ *
+ * @param ms - milliseconds (negative values are shown as 0ms)
+ */
+export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return NOT_AVAILABLE;
-  return `${integer.format(Math.round(ms))} ms`;
+  return prettyMilliseconds(Math.max(0, ms));
 }
 
 /** `a / b` as a factor, e.g. `1.23×`; `n/a` when `b` is 0. */
@@ -89,9 +95,9 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     value('Placements', formatCount(s.placements, 'placements')),
     value('Rejected', formatCount(s.rejected, 'events')),
     value('Placements that waited', formatCount(s.waitedPlacements, 'placements')),
-    value('Wait p50', formatMs(s.waitP50Ms)),
-    value('Wait p99', formatMs(s.waitP99Ms)),
-    value('Wait max', formatMs(s.waitMaxMs)),
+    value('Wait p50', formatDuration(s.waitP50Ms)),
+    value('Wait p99', formatDuration(s.waitP99Ms)),
+    value('Wait max', formatDuration(s.waitMaxMs)),
     value('Queue peak', formatCount(s.queuedPeak, 'rooms')),
     value('Nodes peak', formatCount(s.nodesPeak, 'nodes')),
     value('Node-hours', formatHours(s.nodeHours)),
@@ -114,8 +120,8 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     value('Launches', formatCount(s.launches, 'nodes')),
     value('Launch failures', formatCount(s.launchFailures, 'launches')),
     value('Terminations', formatCount(s.terminations, 'nodes')),
-    value('Virtual duration', `${formatHours(s.durationS / 3600)} (${formatCount(s.durationS, 's')})`),
-    value('Wall time', formatMs(s.wallMs)),
+    value('Virtual duration', formatDuration(s.durationS * 1000)),
+    value('Wall time', formatDuration(s.wallMs)),
   ];
 }
 

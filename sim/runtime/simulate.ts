@@ -21,23 +21,28 @@ import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { FaultInjector } from '../adapters/fault-injection.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
-import { LIVE_NODE_STATES, type NodeState } from '../../shared/domain/model.ts';
+import { LIVE_NODE_STATES, nodeAccepts, type NodeState } from '../../shared/domain/model.ts';
 import { percentile } from '../percentile.ts';
 import { seededRandom } from '../random.ts';
 import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../trace/stats.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
-import { readTraceFile, type TraceFileEvent } from '../trace/file.ts';
+import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
-/** The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms. */
-export const SAMPLE_INTERVAL_MS = 300_000;
+/**
+ * The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms:
+ * every sweep, so that a boot (about 90 s) shows in the report's node states.
+ */
+export const SAMPLE_INTERVAL_MS = 60_000;
 
 /** Options of {@link simulate}. */
 export interface SimulateOptions {
   /** JSON Lines trace file. */
   readonly tracePath: string;
+  /** The trace already read from `tracePath` (then the file is not read again). */
+  readonly trace?: ParsedTrace | undefined;
   /** JSON configuration file (AutoscalerConfig); defaults apply when absent. */
   readonly configPath?: string | undefined;
   /** Seed of every random choice (placement spread, boot jitter, failures). */
@@ -116,7 +121,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const wallStart = Date.now();
   const config = await loadConfig(options.configPath);
   const seed = options.seed ?? 1;
-  const trace = await readTraceFile(options.tracePath);
+  const trace = options.trace ?? (await readTraceFile(options.tracePath));
   const cutS = options.days !== undefined ? options.days * 86_400 : Number.POSITIVE_INFINITY;
   const events: TraceFileEvent[] = trace.events.filter((e) => e.t < cutS).sort((a, b) => a.t - b.t || a.line - b.line);
   const pool = poolByName(config, config.defaultPool);
@@ -163,11 +168,13 @@ async function run(
   };
 
   let ddbCalls = 0;
+  // The timeline's reads are the observer's, not the autoscaler's: not counted.
+  let sampling = false;
   const counterName = `simulationCallCounter-${wallStart}-${Math.random().toString(36).slice(2)}`;
   const countCalls = (client: { middlewareStack: { add: (mw: never, opts: never) => void } }) =>
     client.middlewareStack.add(
       ((next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-        ddbCalls += 1;
+        if (!sampling) ddbCalls += 1;
         return next(args);
       }) as never,
       { step: 'initialize', name: counterName } as never,
@@ -275,16 +282,19 @@ async function run(
   let nodesPeak = 0;
 
   const sample = async () => {
-    const nodes = await store.listNodes(pool.name);
+    sampling = true;
+    const nodes = await store.listNodes(pool.name).finally(() => (sampling = false));
     const counts = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 } as Record<NodeState, number>;
     let readyCapacity = 0;
+    let drainingCapacity = 0;
     let activeWeight = 0;
     for (const n of nodes) {
       counts[n.state] += 1;
       for (const c of n.containers) {
         if (c.used > c.capacity) overbooked += 1;
         if (LIVE_NODE_STATES.includes(n.state) || n.state === 'terminating') activeWeight += c.used;
-        if (n.state === 'ready' || n.state === 'draining') readyCapacity += c.capacity;
+        if (nodeAccepts(n) && c.accepting) readyCapacity += c.capacity;
+        else if (n.state === 'ready' || n.state === 'draining') drainingCapacity += c.capacity;
       }
     }
     const queuedMax = queuedSinceSample;
@@ -293,6 +303,7 @@ async function run(
       t: (loop.now - TRACE_EPOCH_MS) / 1000,
       activeWeight,
       readyCapacity,
+      drainingCapacity,
       demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,

@@ -78,14 +78,19 @@ export interface SimulationSummary {
   wallMs: number;
 }
 
-/** One sample of the fleet, taken every virtual minute. */
+/** One sample of the fleet, taken every `SAMPLE_INTERVAL_MS` of virtual time. */
 export interface TimelinePoint {
   /** Seconds from the trace start. */
   t: number;
   /** Weight of placed rooms, capacity units. */
   activeWeight: number;
-  /** Capacity of booted nodes (ready or draining: serving rooms), capacity units. */
+  /** Capacity that accepts rooms (ready, not hot, container accepting), capacity units. */
   readyCapacity: number;
+  /**
+   * Capacity of booted nodes that take no new rooms (draining, or hot), capacity units: their
+   * rooms stay until released. Not part of {@link readyCapacity}.
+   */
+  drainingCapacity: number;
   /** Weight the trace alone says is active (the demand), capacity units. */
   demandWeight: number;
   /** Nodes by state. */

@@ -54,7 +54,7 @@ describe('Command: drain / undrain', () => {
     const forced = await runDrainCommand('undrain', NODE, { ...options(), force: true });
 
     // Assess
-    expect(refused.exitCode).toBe(1);
+    expect(refused.exitCode).toBe(2);
     expect(refused.outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('spot-interruption') });
     expect(forced.outcome.kind).toBe('undrained');
   });
@@ -64,7 +64,7 @@ describe('Command: drain / undrain', () => {
     const unknown = await runDrainCommand('drain', 'i-0nothere00000000', options());
 
     // Assess
-    expect(unknown).toEqual({ outcome: { kind: 'refused', nodeId: 'i-0nothere00000000', reason: 'no such node' }, exitCode: 1 });
+    expect(unknown).toEqual({ outcome: { kind: 'refused', nodeId: 'i-0nothere00000000', reason: 'no such node' }, exitCode: 2 });
   });
 
   it('runs as `npx wcs-autoscaler drain NODE --table …` and prints the outcome', async () => {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { downsampleTimeline, escapeInlineScript, renderReport, writeReport } from '../../cli/report.ts';
+import { downsampleTimeline, escapeInlineScript, MAX_CHART_POINTS, renderReport, writeReport } from '../../cli/report.ts';
 import type { SimulationResult, TimelinePoint } from '../../sim/runtime/types.ts';
 import { sampleSummary } from '../support/summary.ts';
 
@@ -14,6 +14,7 @@ function point(t: number, overrides: Partial<TimelinePoint> = {}): TimelinePoint
     t,
     activeWeight: 10,
     readyCapacity: 40,
+    drainingCapacity: 0,
     demandWeight: 12,
     nodes: { ...NO_NODES, ready: 2 },
     queued: 0,
@@ -92,7 +93,7 @@ describe('Function: renderReport', () => {
     expect(html).toContain('c7i.4xlarge');
     expect(html).toContain('0.7854 USD/h');
     expect(html).toContain('16 capacity units');
-    expect(html).toContain('1 min 30 s');
+    expect(html).toContain('1m 30s');
     expect(html).toContain('2025-01-01T00:00:00.000Z');
     expect(html).toContain('1,234 rooms');
     expect(html).toContain('1,420.50 USD');
@@ -100,7 +101,7 @@ describe('Function: renderReport', () => {
     expect(html).toContain('812.5 h');
     expect(html).toContain('1.25×');
     expect(html).toContain('73.1 %');
-    expect(html).toContain('95,400 ms');
+    expect(html).toContain('1m 35.4s');
     expect(html).toMatch(/<tr class="ok"><th scope="row">Overbooked containers<\/th><td class="value">0 times — ok<\/td><\/tr>/);
     expect(html).toMatch(/<tr class="ok"><th scope="row">Leaked capacity<\/th>/);
     for (const id of ['chart-capacity', 'chart-nodes', 'chart-queue', 'chart-cost']) {
@@ -182,9 +183,19 @@ describe('Function: renderReport', () => {
     expect(html).not.toContain('<canvas');
   });
 
-  it('charts at most 2,000 points per series when the run lasts a week', () => {
-    // Prepare
-    const week = Array.from({ length: 7 * 24 * 60 + 1 }, (_, i) => point(i * 60));
+  it('charts a week sampled every minute unbucketed, so that a one-minute boot shows, in under 1.5 MB', () => {
+    // Prepare: figures with as many digits as a real run's (hundreds of units, 4-decimal cost)
+    const week = Array.from({ length: 7 * 24 * 60 + 1 }, (_, i) =>
+      point(i * 60, {
+        activeWeight: 300 + (i % 577),
+        demandWeight: 310 + (i % 577),
+        readyCapacity: 400 + 20 * (i % 31),
+        drainingCapacity: 20 * (i % 13),
+        nodes: { ...NO_NODES, ready: 20 + (i % 31), draining: i % 13 },
+        costUsd: (i * 60 * 14.7) / 3600 + 0.123456,
+      }),
+    );
+    week[5003] = { ...week[5003]!, nodes: { ...week[5003]!.nodes, booting: 1 } };
     const r = result({ timeline: week });
     r.summary.durationS = 7 * 24 * 3600;
 
@@ -193,11 +204,46 @@ describe('Function: renderReport', () => {
 
     // Assess
     const json = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
-    const data = JSON.parse(json) as Record<string, unknown> & { t: number[]; queued: number[]; nodes: Record<string, number[]> };
-    expect(data.t.length).toBeLessThanOrEqual(2000);
-    expect(data.t.length).toBeGreaterThan(1000);
-    expect(data.queued).toHaveLength(data.t.length);
+    const data = JSON.parse(json) as Record<string, unknown> & { t: number[]; queued: number[]; drainingCapacity: number[]; nodes: Record<string, number[]> };
+    expect(data.t).toHaveLength(week.length);
+    expect(data.nodes['booting']!.filter((n) => n > 0)).toEqual([1]);
+    expect(data.drainingCapacity).toHaveLength(week.length);
+    expect(html.length).toBeLessThan(1_500_000);
+  });
+
+  it('buckets a run longer than MAX_CHART_POINTS samples', () => {
+    // Prepare
+    const month = Array.from({ length: 30 * 24 * 60 + 1 }, (_, i) => point(i * 60));
+    const r = result({ timeline: month });
+
+    // Act
+    const html = renderReport(r);
+
+    // Assess
+    const json = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const data = JSON.parse(json) as { t: number[]; nodes: Record<string, number[]> };
+    expect(data.t.length).toBeLessThanOrEqual(MAX_CHART_POINTS);
+    expect(data.t.length).toBeGreaterThan(MAX_CHART_POINTS / 2);
     expect(data.nodes['ready']).toHaveLength(data.t.length);
+    expect(html).toContain('buckets (weights, draining capacity and queue: bucket maximum; ready capacity: bucket minimum)');
+  });
+
+  it('charts ready capacity and draining capacity as separate series and explains the difference', () => {
+    // Prepare
+    const timeline = Array.from({ length: 61 }, (_, i) => point(i * 60, { readyCapacity: 40, drainingCapacity: i >= 30 ? 20 : 0 }));
+
+    // Act
+    const html = renderReport(result({ timeline }));
+
+    // Assess
+    const json = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const data = JSON.parse(json) as { readyCapacity: number[]; drainingCapacity: number[] };
+    expect(data.readyCapacity.every((c) => c === 40)).toBe(true);
+    expect(data.drainingCapacity.slice(29, 31)).toEqual([0, 20]);
+    expect(html).toContain("line('Draining capacity (no new rooms; band above ready)', data.drainingCapacity");
+    expect(html).toContain('is on booted nodes that take no new rooms');
+    expect(html).toContain("{ stack: 'capacity', stepped: true, fill: '-1'");
+    expect(html).toContain('61 samples, one every 1m of virtual time.');
   });
 });
 
@@ -217,7 +263,7 @@ describe('Function: downsampleTimeline', () => {
   it('keeps the maximum of a one-sample spike when bucketing', () => {
     // Prepare
     const timeline = Array.from({ length: 10_081 }, (_, i) => point(i * 60));
-    timeline[5003] = point(5003 * 60, { activeWeight: 999, demandWeight: 1001, queued: 77, readyCapacity: 3 });
+    timeline[5003] = point(5003 * 60, { activeWeight: 999, demandWeight: 1001, queued: 77, readyCapacity: 3, drainingCapacity: 55 });
 
     // Act
     const out = downsampleTimeline(timeline, 2000);
@@ -228,6 +274,7 @@ describe('Function: downsampleTimeline', () => {
     expect(Math.max(...out.map((p) => p.demandWeight))).toBe(1001);
     expect(Math.max(...out.map((p) => p.queued))).toBe(77);
     expect(Math.min(...out.map((p) => p.readyCapacity))).toBe(3);
+    expect(Math.max(...out.map((p) => p.drainingCapacity))).toBe(55);
     expect(out.filter((p) => p.activeWeight === 999)).toHaveLength(1);
   });
 

@@ -39,6 +39,11 @@ describe('Function: simulate', () => {
     expect(summary.waitMaxMs).toBeGreaterThan(0); // the first rooms wait for the first node to boot
     expect(summary.waitMaxMs).toBeLessThan(5 * 60_000);
     expect(timeline.length).toBeGreaterThan(0);
+    // Sampled every minute: the 90-second boots show in the node states
+    expect(timeline.filter((p) => p.nodes.booting > 0).length).toBeGreaterThanOrEqual(1);
+    // Ready capacity is what accepts rooms; a draining node's capacity is counted apart
+    for (const p of timeline) expect(p.readyCapacity).toBeLessThanOrEqual(p.nodes.ready * 20);
+    expect(timeline[timeline.length - 1]).toMatchObject({ readyCapacity: 20, drainingCapacity: 20, nodes: { ready: 1, draining: 1 } });
   });
 
   it('keeps the invariants on a generated two-hour busy trace with launch failures', async () => {
