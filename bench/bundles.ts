@@ -30,6 +30,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import Table from 'cli-table3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fleetTableCreateInput, idempotencyTableCreateInput } from '../shared/adapters/dynamodb/fleet-table.ts';
 import { createTable, startLocalDynamoDb, type LocalDynamoDb } from '../shared/adapters/local-dynamodb.ts';
@@ -385,4 +386,38 @@ export async function measureColdStarts(root: string, runs = IMPORT_RUNS, onProg
     load: { before: loadBefore, after: loadavg()[0] as number, cores: cpus().length },
     runs,
   };
+}
+
+const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+/** The cold-start figures as the bench prints them: one table, the first invocations, the targets. */
+export function coldStartReport(cs: ColdStartFigures): string {
+  const ref = cs.reference;
+  const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const bt = new Table({ head: ['function', 'index.mjs KB', 'lazy chunks KB (clients)', 'import ms (median)', '× reference', 'import CPU ms', '× reference CPU', 'runs ms', 'largest parts of index.mjs (KB)'] });
+  bt.push(['reference: ' + ref.modules.join(' + '), '—', '—', fmt(ref.wallMs), '1.00', fmt(ref.cpuMs), '1.00', ref.wallRuns.map((x) => x.toFixed(0)).join(' '), '—']);
+  for (const b of cs.rows) {
+    bt.push([
+      b.fn,
+      fmt(b.bytes / 1024),
+      `${fmt(b.lazyBytes / 1024)} (${b.lazyClients.map((c) => c.replace('client-', '')).join(', ')})`,
+      fmt(b.import.wallMs),
+      fmt(b.wallRatio, 2),
+      fmt(b.import.cpuMs),
+      fmt(b.cpuRatio, 2),
+      b.import.wallRuns.map((x) => x.toFixed(0)).join(' '),
+      b.largest.map((l) => `${l.module} ${fmt(l.bytes / 1024, 0)}`).join(', '),
+    ]);
+  }
+  const fi = cs.firstInvocation;
+  const worstWall = Math.max(...cs.rows.map((r) => r.wallRatio));
+  const worstCpu = Math.max(...cs.rows.map((r) => r.cpuRatio));
+  const biggest = Math.max(...cs.rows.map((r) => r.bytes));
+  return (
+    `\nLambda packages and cold starts — the stack's assets (infra/bundling.ts: esbuild ESM, code splitting, minify, node22, @aws-sdk/* from the runtime), its environment (no NODE_OPTIONS), fresh Node ${process.version} per import, median of ${cs.runs}, interleaved with the reference; load average ${fmt(cs.load.before, 1)} → ${fmt(cs.load.after, 1)} on ${cs.load.cores} cores\n${bt.toString()}\n` +
+      `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×); ` +
+      `first RoomCreated that scales out ${fmt(fi.firstScaleOutMs)} ms (RunInstances per process: ${fi.runInstancesPerScaleOut}); first sampled placement (tracer loads) ${fmt(fi.firstSampledPlacementMs)} ms\n` +
+      `Targets: import ≤ ${TARGETS.importRatio} × reference — ${mark(worstWall <= TARGETS.importRatio)} by wall time (worst ${fmt(worstWall, 2)} ×), ${mark(worstCpu <= TARGETS.importRatio)} by CPU time (worst ${fmt(worstCpu, 2)} ×); ` +
+      `first placement ≤ ${TARGETS.firstInvocationFactor} × warm (+ import) — ${mark(fi.firstToWarm <= TARGETS.firstInvocationFactor)}; bundles ≤ ${TARGETS.bundleBytes / 1024} KB — ${mark(biggest <= TARGETS.bundleBytes)} (largest ${fmt(biggest / 1024)} KB)\n`
+  );
 }

@@ -3,6 +3,8 @@
 // JSON array of events, invoke the first module's `handler` with each in turn and time every
 // invocation. Prints one line `@@result <json>` (the handlers' own logs also go to stdout, as
 // in Lambda). Plain JavaScript, run with `node` alone: no loader may add to what it measures.
+import { performance } from 'node:perf_hooks';
+
 const [specifiers, eventsJson] = process.argv.slice(2);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
