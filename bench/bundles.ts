@@ -3,7 +3,7 @@
  * (`buildLambdaAsset` of infra/bundling.ts: esbuild ESM with code splitting, minify, node22,
  * every dependency inlined except `@aws-sdk/*`, which the nodejs22.x runtime provides), started
  * in fresh Node processes with the stack's runtime environment (`LAMBDA_RUNTIME_ENVIRONMENT`:
- * no `NODE_OPTIONS`, so no source-map support) plus what Lambda sets.
+ * `NODE_OPTIONS=--enable-source-maps`, the assets' external source maps) plus what Lambda sets.
  *
  * Measured, interleaved run by run so the machine's load falls alike on every figure:
  * - the reference: a fresh process importing only `@aws-sdk/client-dynamodb` +
@@ -414,7 +414,7 @@ export function coldStartReport(cs: ColdStartFigures): string {
   const worstCpu = Math.max(...cs.rows.map((r) => r.cpuRatio));
   const biggest = Math.max(...cs.rows.map((r) => r.bytes));
   return (
-    `\nLambda packages and cold starts — the stack's assets (infra/bundling.ts: esbuild ESM, code splitting, minify, node22, @aws-sdk/* from the runtime), its environment (no NODE_OPTIONS), fresh Node ${process.version} per import, median of ${cs.runs}, interleaved with the reference; load average ${fmt(cs.load.before, 1)} → ${fmt(cs.load.after, 1)} on ${cs.load.cores} cores\n${bt.toString()}\n` +
+    `\nLambda packages and cold starts — the stack's assets (infra/bundling.ts: esbuild ESM, code splitting, minify, node22, @aws-sdk/* from the runtime), its environment (NODE_OPTIONS=${LAMBDA_RUNTIME_ENVIRONMENT.NODE_OPTIONS ?? ''}), fresh Node ${process.version} per import, median of ${cs.runs}, interleaved with the reference; load average ${fmt(cs.load.before, 1)} → ${fmt(cs.load.after, 1)} on ${cs.load.cores} cores\n${bt.toString()}\n` +
       `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×); ` +
       `first RoomCreated that scales out ${fmt(fi.firstScaleOutMs)} ms (RunInstances per process: ${fi.runInstancesPerScaleOut}); first sampled placement (tracer loads) ${fmt(fi.firstSampledPlacementMs)} ms\n` +
       `Targets: import ≤ ${TARGETS.importRatio} × reference — ${mark(worstWall <= TARGETS.importRatio)} by wall time (worst ${fmt(worstWall, 2)} ×), ${mark(worstCpu <= TARGETS.importRatio)} by CPU time (worst ${fmt(worstCpu, 2)} ×); ` +

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLambdaAsset, LAMBDA_ENTRY_FILE, LAMBDA_RUNTIME_ENVIRONMENT } from '../../infra/bundling.ts';
+import { buildLambdaAsset, LAMBDA_ENTRY_FILE } from '../../infra/bundling.ts';
 import { REPOSITORY_ROOT } from '../../infra/constructs/autoscaler-function.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'wcs-autoscaler-bundling-'));
@@ -58,9 +58,5 @@ describe('Function: buildLambdaAsset', () => {
     const isTracer = (p: string) => p.includes('aws-xray-sdk-core') || p.includes('@aws-lambda-powertools/tracer');
     expect(inputsOf(staticFiles).some(isTracer)).toBe(false);
     expect(inputsOf(outputs).some(isTracer)).toBe(true);
-  });
-
-  it('starts the functions without source-map support (it cost more than the DynamoDB clients to import)', () => {
-    expect(LAMBDA_RUNTIME_ENVIRONMENT.NODE_OPTIONS).toBeUndefined();
   });
 });

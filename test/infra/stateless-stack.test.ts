@@ -59,11 +59,11 @@ describe('Class: StatelessStack', () => {
       expect(functions.map(([, fn]) => fn.Properties?.Description).sort()).toEqual(['wcs-autoscaler prod: node-events', 'wcs-autoscaler prod: room-events', 'wcs-autoscaler prod: sweep']);
     });
 
-    it('sets every variable of the env contract, without source-map support (it doubled the cold import)', () => {
+    it('sets every variable of the env contract, with source maps enabled', () => {
       for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
         const vars = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
         expect(Object.keys(vars)).toEqual(expect.arrayContaining(ENV_CONTRACT));
-        expect(vars.NODE_OPTIONS).toBeUndefined();
+        expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
         expect(vars.FLEET_NAME).toBe('prod');
       }
     });
