@@ -3,12 +3,14 @@
  * adapters from the environment (clients at module scope, once per container); the embedded
  * runtime installs its local set with {@link setDependencies} before invoking the handlers.
  *
- * What loads when (the cold-start budget, docs/performance.md): the DynamoDB client (fleet and
- * idempotency tables) and the EventBridge publisher are imported with the handler, since nearly
- * every invocation uses them. The EC2 compute provider, the CloudWatch node alarms and the SQS
- * dead-letter queue are imported by dynamic `import()` — separate chunks of the function's asset
- * (infra/bundling.ts) — on the first call of their port, inside the invocation that needs them:
- * a RoomCreated that scales out launches in that same invocation. Configuration is read through
+ * What loads when (the cold-start budget, docs/performance.md): only the DynamoDB client (fleet
+ * and idempotency tables) is imported with the handler. The EventBridge publisher is needed by
+ * most invocations but not before their first DynamoDB round trips, so its import starts when
+ * the environment's first invocation starts ({@link prefetchClients}) and overlaps those round
+ * trips. The EC2 compute provider, the CloudWatch node alarms and the SQS dead-letter queue are
+ * imported by dynamic `import()` — separate chunks of the function's asset (infra/bundling.ts) —
+ * on the first call of their port, inside the invocation that needs them: a RoomCreated that
+ * scales out launches in that same invocation. Configuration is read through
  * the Parameters and Secrets extension (shared/adapters/parameters-extension.ts), so no SSM
  * client is loaded at all.
  *
@@ -21,16 +23,14 @@
  */
 import { randomInt } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
-import { EventBridgePublisher } from '../../shared/adapters/eventbridge-publisher.ts';
 import { extensionParameterReader } from '../../shared/adapters/parameters-extension.ts';
 import { SsmConfigSource } from '../../shared/adapters/ssm-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { ConfigSourceError } from '../../shared/errors.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { NODE_SOURCE } from '../../shared/events/schemas.ts';
-import type { ComputeProvider, DeadLetterQueue, NodeAlarms } from '../../shared/ports/index.ts';
+import type { ComputeProvider, DeadLetterQueue, EventPublisher, NodeAlarms } from '../../shared/ports/index.ts';
 import { MeteredPublisher } from './metered-publisher.ts';
 import { logger, METRICS_NAMESPACE, metrics } from './observability.ts';
 import { traceClient, tracePorts } from './tracing.ts';
@@ -56,7 +56,20 @@ function env(name: string): string {
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 /** The lazily loaded adapters, by the SDK client they bring. */
-export type LazyClientName = 'ec2' | 'cloudwatch' | 'sqs';
+export type LazyClientName = 'eventbridge' | 'ec2' | 'cloudwatch' | 'sqs';
+
+const loadEventBridge = () => Promise.all([import('@aws-sdk/client-eventbridge'), import('../../shared/adapters/eventbridge-publisher.ts')]);
+let prefetched: Promise<unknown> | undefined;
+
+/**
+ * Start importing the EventBridge publisher without waiting for it (once per process): the
+ * middleware calls this when an invocation starts, so the import runs while the invocation
+ * waits for its first DynamoDB and configuration round trips. A failed prefetch is ignored (the
+ * publisher's own load reports it).
+ */
+export function prefetchClients(): void {
+  prefetched ??= loadEventBridge().catch(() => undefined);
+}
 
 const loadedClients = new Set<LazyClientName>();
 
@@ -119,14 +132,19 @@ export function awsDependencies(): AppDeps {
     return new SqsDeadLetterQueue({ client: traceClient(new SQSClient({})), queueUrl });
   });
   const store = new DynamoDbFleetStore({ client: dynamoDbClient, tableName: env('FLEET_TABLE') });
-  const publisher = new MeteredPublisher(new EventBridgePublisher({ client: traceClient(new EventBridgeClient({})), busName: env('EVENT_BUS_NAME'), clock }), metrics);
+  const busName = env('EVENT_BUS_NAME');
+  const eventBridge = lazyPort<EventPublisher>('eventbridge', ['publish'], async () => {
+    const [{ EventBridgeClient }, { EventBridgePublisher }] = await loadEventBridge();
+    return new EventBridgePublisher({ client: traceClient(new EventBridgeClient({})), busName, clock });
+  });
+  const publisher = new MeteredPublisher(eventBridge, metrics);
   const config = new SsmConfigSource({
     reader: extensionParameterReader(),
     configParameter: env('CONFIG_PARAMETER'),
     clock,
     ttlMs: FUNCTION_CONFIG_TTL_MS,
     // The launch path renders the bootstrap template per pool (same renderer as render-bootstrap).
-    bootstrap: { fleet, eventBusName: env('EVENT_BUS_NAME'), nodeSource: NODE_SOURCE, metricsNamespace: METRICS_NAMESPACE, region: env('AWS_REGION') },
+    bootstrap: { fleet, eventBusName: busName, nodeSource: NODE_SOURCE, metricsNamespace: METRICS_NAMESPACE, region: env('AWS_REGION') },
   });
   return {
     // Handler phases as X-Ray subsegments when the invocation is traced (lambdas/shared/tracing.ts).

@@ -16,7 +16,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { AutoscalerError } from '../../shared/errors.ts';
-import { dynamoDbClient } from './dependencies.ts';
+import { dynamoDbClient, prefetchClients } from './dependencies.ts';
 import { logger, metrics } from './observability.ts';
 import { lazyTracing } from './tracing.ts';
 
@@ -44,6 +44,15 @@ export function countInvocations(): MiddlewareObj {
   };
 }
 
+/** Starts the EventBridge publisher's import as the invocation starts (lambdas/shared/dependencies.ts). */
+export function prefetch(): MiddlewareObj {
+  return {
+    before: async () => {
+      prefetchClients();
+    },
+  };
+}
+
 /**
  * Wrap a handler with the standard stack. Every log line of the invocation carries the
  * EventBridge event `id` as `correlation_id` (keys are reset after each invocation, so an event
@@ -53,6 +62,7 @@ export function countInvocations(): MiddlewareObj {
  */
 export function wrap<E, R>(fn: (event: E, context: Context) => Promise<R>, options: { idempotent: boolean }) {
   const handler = middy(fn)
+    .use(prefetch())
     .use(lazyTracing())
     .use(injectLambdaContext(logger, { correlationIdPath: correlationPaths.EVENT_BRIDGE, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))

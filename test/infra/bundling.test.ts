@@ -36,10 +36,10 @@ function reachable(metafile: Metafile, entry: string): { statics: Set<string>; a
   return { statics: s.externals, staticFiles: s.seen, all: walk(new Set(['import-statement', 'dynamic-import'])).externals };
 }
 
-const LAZY = ['@aws-sdk/client-ec2', '@aws-sdk/client-cloudwatch', '@aws-sdk/client-sqs'];
+const LAZY = ['@aws-sdk/client-eventbridge', '@aws-sdk/client-ec2', '@aws-sdk/client-cloudwatch', '@aws-sdk/client-sqs'];
 
 describe('Function: buildLambdaAsset', () => {
-  it.each(['room-events', 'node-events', 'sweep'])('%s: a cold start imports DynamoDB and EventBridge only; EC2, CloudWatch, SQS and SSM never statically', (fn) => {
+  it.each(['room-events', 'node-events', 'sweep'])('%s: a cold start imports the DynamoDB client only; EventBridge, EC2, CloudWatch and SQS by dynamic import, SSM never statically', (fn) => {
     // Act
     const result = buildLambdaAsset(REPOSITORY_ROOT, fn, join(out, fn));
 
@@ -50,7 +50,7 @@ describe('Function: buildLambdaAsset', () => {
     expect(outputs.some((p) => /\/chunks\/.+\.mjs$/.test(p))).toBe(true);
     const { statics, all, staticFiles } = reachable(result.metafile, entry);
     const sdkStatic = [...statics].filter((m) => m.startsWith('@aws-sdk/client-')).sort();
-    expect(sdkStatic).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge']);
+    expect(sdkStatic).toEqual(['@aws-sdk/client-dynamodb']);
     for (const m of LAZY) expect(all).toContain(m);
     expect([...statics].some((m) => m.includes('client-ssm'))).toBe(false);
     // The tracer (with aws-xray-sdk-core) is bundled into chunks only a dynamic import reaches.

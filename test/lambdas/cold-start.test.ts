@@ -91,7 +91,7 @@ function seeding() {
 
 // These run in order: the module-level set of loaded clients is this file's (vitest isolates files).
 describe('Composition root: lazily loaded clients', () => {
-  it('places a RoomCreated without loading EC2, SQS or CloudWatch', async () => {
+  it('places a RoomCreated loading EventBridge only (no EC2, SQS or CloudWatch)', async () => {
     // Prepare
     await seedReadyNode(seeding(), 'i-0aaaaaaaaaaaaaaa1', { octet: 7 });
     const handle = makeHandler(deployedDeps());
@@ -101,13 +101,13 @@ describe('Composition root: lazily loaded clients', () => {
 
     // Assess
     expect(result).toMatchObject({ kind: 'placed', placement: { nodeId: 'i-0aaaaaaaaaaaaaaa1' } });
-    expect([...loadedLazyClients()]).toEqual([]);
+    expect([...loadedLazyClients()]).toEqual(['eventbridge']);
     expect(ec2.calls()).toHaveLength(0);
     expect(events.commandCalls(PutEventsCommand)).toHaveLength(1);
     expect(extensionReads).toEqual([CONFIG_PARAMETER]);
   });
 
-  it('launches in the same invocation when a RoomCreated scales out, loading EC2 only', async () => {
+  it('launches in the same invocation when a RoomCreated scales out, loading EC2', async () => {
     // Prepare: no node at all, so the room queues and the pool scales out
     const handle = makeHandler(deployedDeps());
 
@@ -121,7 +121,7 @@ describe('Composition root: lazily loaded clients', () => {
     const userData = Buffer.from(runs[0]?.args[0].input.UserData ?? '', 'base64').toString('utf8');
     expect(userData).toContain("FLEET='test'");
     expect(userData).toContain("EVENT_BUS='wcs-autoscaler-test'");
-    expect([...loadedLazyClients()]).toEqual(['ec2']);
+    expect([...loadedLazyClients()].sort()).toEqual(['ec2', 'eventbridge']);
     expect(sqs.calls()).toHaveLength(0);
     expect(extensionReads).toContain(bootstrapParameterNames(CONFIG_PARAMETER).template);
   });
@@ -136,6 +136,6 @@ describe('Composition root: lazily loaded clients', () => {
     // Assess
     expect(result).toMatchObject({ kind: 'rejected' });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
-    expect([...loadedLazyClients()].sort()).toEqual(['ec2', 'sqs']);
+    expect([...loadedLazyClients()].sort()).toEqual(['ec2', 'eventbridge', 'sqs']);
   });
 });
