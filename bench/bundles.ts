@@ -92,6 +92,10 @@ export interface FirstInvocationFigures {
   readonly firstPlacementMs: number;
   /** Warm RoomCreated placements in the same processes, ms (median of 3 per process, then of processes). */
   readonly warmPlacementMs: number;
+  /** CPU time of the first placement, ms (this process only: dynalite and the fakes run in the bench's). */
+  readonly firstPlacementCpuMs: number;
+  /** CPU time of a warm placement, ms. */
+  readonly warmPlacementCpuMs: number;
   /**
    * `firstPlacementMs / warmPlacementMs`. The target "first placement after a cold start within
    * 1.5 × a warm one plus that import" (import + first ≤ 1.5 × warm + import) is this ≤ 1.5.
@@ -124,7 +128,7 @@ function moduleOf(path: string): string {
 interface ProbeResult {
   readonly importMs: number;
   readonly importCpuMs: number;
-  readonly invocations: readonly { ms: number; kind?: string }[];
+  readonly invocations: readonly { ms: number; cpuMs: number; kind?: string }[];
 }
 
 async function probe(specifiers: readonly string[], env: Record<string, string>, events?: readonly unknown[]): Promise<ProbeResult> {
@@ -390,6 +394,8 @@ export async function measureColdStarts(root: string, runs = IMPORT_RUNS, onProg
       firstPlacementMs,
       warmPlacementMs,
       firstToWarm: firstPlacementMs / warmPlacementMs,
+      firstPlacementCpuMs: median(placed.map((p) => (p.invocations[0] as { cpuMs: number }).cpuMs)),
+      warmPlacementCpuMs: median(placed.map((p) => median(p.invocations.slice(1).map((i) => i.cpuMs)))),
       firstScaleOutMs: median(scaledOut.map((p) => (p.invocations[0] as { ms: number }).ms)),
       runInstancesPerScaleOut: median(runInstances),
       firstSampledPlacementMs: median(sampled.map((p) => (p.invocations[0] as { ms: number }).ms)),
@@ -426,7 +432,7 @@ export function coldStartReport(cs: ColdStartFigures): string {
   const biggest = Math.max(...cs.rows.map((r) => r.bytes));
   return (
     `\nLambda packages and cold starts — the stack's assets (infra/bundling.ts: esbuild ESM, code splitting, minify, node22, @aws-sdk/* from the runtime), its environment (NODE_OPTIONS=${LAMBDA_RUNTIME_ENVIRONMENT.NODE_OPTIONS ?? ''}), fresh Node ${process.version} per import, median of ${cs.runs}, interleaved with the reference; load average ${fmt(cs.load.before, 1)} → ${fmt(cs.load.after, 1)} on ${cs.load.cores} cores\n${bt.toString()}\n` +
-      `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×); ` +
+      `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×), CPU ${fmt(fi.firstPlacementCpuMs)} vs ${fmt(fi.warmPlacementCpuMs)} ms; ` +
       `first RoomCreated that scales out ${fmt(fi.firstScaleOutMs)} ms (RunInstances per process: ${fi.runInstancesPerScaleOut}); first sampled placement (tracer loads) ${fmt(fi.firstSampledPlacementMs)} ms\n` +
       `Targets: import ≤ ${TARGETS.importRatio} × reference — ${mark(worstWall <= TARGETS.importRatio)} by wall time (worst ${fmt(worstWall, 2)} ×), ${mark(worstCpu <= TARGETS.importRatio)} by CPU time (worst ${fmt(worstCpu, 2)} ×); ` +
       `first placement ≤ ${TARGETS.firstInvocationFactor} × warm (+ import) — ${mark(fi.firstToWarm <= TARGETS.firstInvocationFactor)}; bundles ≤ ${TARGETS.bundleBytes / 1024} KB — ${mark(biggest <= TARGETS.bundleBytes)} (largest ${fmt(biggest / 1024)} KB)\n`

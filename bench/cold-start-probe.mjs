@@ -1,7 +1,7 @@
 // A fresh Node process of the cold-start bench (bench/bundles.ts): import the modules named in
 // argv[2] (comma-separated file URLs or package names) and time it; then, when argv[3] holds a
 // JSON array of events, invoke the first module's `handler` with each in turn and time every
-// invocation. Prints one line `@@result <json>` (the handlers' own logs also go to stdout, as
+// invocation (wall and CPU time). Prints one line `@@result <json>` (the handlers' own logs also go to stdout, as
 // in Lambda). Plain JavaScript, run with `node` alone: no loader may add to what it measures.
 import { performance } from 'node:perf_hooks';
 
@@ -33,9 +33,12 @@ if (eventsJson) {
       fail: () => undefined,
       succeed: () => undefined,
     };
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     const result = await modules[0].handler(event, context);
-    invocations.push({ ms: performance.now() - start, kind: result?.kind });
+    const ms = performance.now() - start;
+    const c = process.cpuUsage(cpuStart);
+    invocations.push({ ms, cpuMs: (c.user + c.system) / 1000, kind: result?.kind });
   }
 }
 process.stdout.write(`\n@@result ${JSON.stringify({ importMs, importCpuMs, invocations })}\n`);
