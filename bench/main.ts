@@ -6,7 +6,8 @@
  *    72-vCPU server, naive reactive, EC2 Auto Scaling target tracking and jitsi-autoscaler-style
  *    thresholds (bench/baselines.ts documents each one's parameters and source).
  * 2. Placement at fleet scale against dynalite (bench/placement-scale.ts).
- * 3. Lambda packages: bundle size and cold import time (bench/bundles.ts).
+ * 3. Lambda packages and cold starts: bundle size, cold import as a ratio to the bare DynamoDB
+ *    clients, room-events' first invocations (bench/bundles.ts).
  * 4. Control-plane cost for the sample week (bench/control-plane.ts).
  *
  * Progress goes to stderr; tables (or one JSON object with `--json`) to stdout.
@@ -27,16 +28,23 @@ const { replayOurPolicy } = await import('./policy-replay.ts');
 const { runBaseline } = await import('./baselines.ts');
 const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
 const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
-const { measureBundles } = await import('./bundles.ts');
+const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
 
 const program = new Command()
   .name('bench')
   .option('--json', 'print one JSON object instead of tables')
   .option('--quick', 'first day of the week only, fleets up to 1,000 nodes (development)')
+  .option('--cold-starts', 'only the Lambda packages and cold starts (section 3)')
   .parse();
-const opts = program.opts<{ json?: boolean; quick?: boolean }>();
+const opts = program.opts<{ json?: boolean; quick?: boolean; coldStarts?: boolean }>();
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+if (opts.coldStarts) {
+  const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
+  process.stdout.write(opts.json ? `${JSON.stringify({ coldStarts }, null, 2)}\n` : coldStartReport(coldStarts));
+  process.exit(0);
+}
 const wallStart = Date.now();
 
 const config = parseAutoscalerConfig({});
@@ -64,8 +72,7 @@ for (const trace of traces) {
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
 
 // 3. Lambda packages
-const bundles = await measureBundles(process.cwd());
-log('bundles: done');
+const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
 
 // 4. Control-plane cost (sample week's replay)
 const replay = weekReplay as NonNullable<typeof weekReplay>;
@@ -81,7 +88,7 @@ if (opts.json) {
       {
         policies: policyRows,
         placement: { concurrency: CONCURRENCY, rows: placement },
-        bundles,
+        coldStarts,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         wallSeconds: wallS,
       },
@@ -135,11 +142,7 @@ if (opts.json) {
   }
   process.stdout.write(`\nPlacement at fleet scale — room-events handler logic + DynamoDbFleetStore on dynalite in this process, ${CONCURRENCY} placements in flight (p50, p99, calls, conflicts) and one at a time (alone)\n${pt.toString()}\n`);
 
-  const bt = new Table({ head: ['function', 'bundle KB', 'cold import ms (median)', 'runs ms', 'largest parts (KB)'] });
-  for (const b of bundles) {
-    bt.push([b.fn, fmt(b.bytes / 1024), fmt(b.importMsMedian), b.importMsRuns.map((x) => x.toFixed(0)).join(' '), b.largest.map((l) => `${l.module} ${fmt(l.bytes / 1024, 0)}`).join(', ')]);
-  }
-  process.stdout.write(`\nLambda packages — esbuild (ESM, minify, node22, @aws-sdk/* external: the nodejs22.x runtime provides SDK v3), fresh Node process per import\n${bt.toString()}\n`);
+  process.stdout.write(coldStartReport(coldStarts));
 
   const ct = new Table({ head: ['item', 'per month', 'unit', 'USD / month'] });
   for (const l of cost) ct.push([l.item, Math.round(l.quantity).toLocaleString('en-US'), l.unit, fmt(l.usdPerMonth, 2)]);

@@ -1,18 +1,18 @@
 /**
- * The one `NodejsFunction` subclass of the app: it owns every function default (Node.js 22,
- * arm64, esbuild ESM bundle with source maps, X-Ray tracing, a log group with retention, an
+ * The one Lambda function class of the app: it owns every function default (Node.js 22, arm64,
+ * the esbuild ESM asset folder of infra/bundling.ts with code-split chunks, X-Ray tracing, the
+ * AWS Parameters and Secrets extension for configuration reads, a log group with retention, an
  * SQS dead-letter queue for asynchronous invocations) and the `bind*` helpers that set an
  * environment variable and grant the matching permission together.
  *
  * @module
  */
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -21,7 +21,8 @@ import { FleetTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
 import type { MediaNodes } from './media-nodes.ts';
-import { LAMBDA_BUNDLE_BANNER, LAMBDA_BUNDLE_EXTERNALS, LAMBDA_BUNDLE_MAIN_FIELDS, LAMBDA_BUNDLE_TARGET } from '../bundling.ts';
+import { buildLambdaAsset, LAMBDA_HANDLER, LAMBDA_RUNTIME_ENVIRONMENT } from '../bundling.ts';
+import { EXTENSION_CACHE_TTL_SECONDS } from '../../shared/adapters/parameters-extension.ts';
 
 /** Repository root (the bundler's project root and lock file location). */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,6 +57,27 @@ export function nodeAlarmsArn(stack: Stack, fleetName: string): string {
   return stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${nodeAlarmNamePrefix(fleetName)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }
 
+/**
+ * A function's code: the asset folder of infra/bundling.ts (`index.mjs` + `chunks/`), built by
+ * esbuild in-process through CDK's local bundling (no Docker; the image is never pulled). The
+ * asset hash is the output's, so an unchanged build is not redeployed. Stacks left out of
+ * `aws:cdk:bundling-stacks` skip the build, as for any CDK bundled asset.
+ */
+export function autoscalerFunctionCode(name: AutoscalerFunctionName): lambda.Code {
+  return lambda.Code.fromAsset(`${REPOSITORY_ROOT}lambdas/${name}`, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/sam/build-nodejs22.x'),
+      local: {
+        tryBundle(outputDir: string): boolean {
+          buildLambdaAsset(REPOSITORY_ROOT, name, outputDir);
+          return true;
+        },
+      },
+    },
+  });
+}
+
 /** Props of {@link AutoscalerFunction}. */
 export interface AutoscalerFunctionProps {
   /** Which entry point (`lambdas/<name>/index.ts`). */
@@ -85,7 +107,7 @@ export interface AutoscalerFunctionProps {
  * fn.bindFleetTable(stateful.fleetTable);
  * fn.bindEventBus(bus);
  */
-export class AutoscalerFunction extends NodejsFunction {
+export class AutoscalerFunction extends lambda.Function {
   /** Receives asynchronous invocations that failed every retry, and events the handler rejects (`DLQ_URL`). */
   public override readonly deadLetterQueue: sqs.Queue;
   /** The function's log group (retention set). */
@@ -108,10 +130,8 @@ export class AutoscalerFunction extends NodejsFunction {
       description: `wcs-autoscaler ${props.fleetName}: ${props.name} function`,
     });
     super(scope, id, {
-      entry: `${REPOSITORY_ROOT}lambdas/${props.name}/index.ts`,
-      handler: 'handler',
-      projectRoot: REPOSITORY_ROOT,
-      depsLockFilePath: `${REPOSITORY_ROOT}package-lock.json`,
+      code: autoscalerFunctionCode(props.name),
+      handler: LAMBDA_HANDLER,
       description: `wcs-autoscaler ${props.fleetName}: ${props.name}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -124,22 +144,17 @@ export class AutoscalerFunction extends NodejsFunction {
       deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: Duration.hours(6),
+      // Configuration reads go through the extension's local cache (shared/adapters/parameters-extension.ts):
+      // no SSM client in the function, and a changed parameter is seen within its TTL.
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+        cacheEnabled: true,
+        parameterStoreTtl: Duration.seconds(EXTENSION_CACHE_TTL_SECONDS),
+        logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+      }),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'wcs-autoscaler',
+        ...LAMBDA_RUNTIME_ENVIRONMENT,
         DLQ_URL: deadLetterQueue.queueUrl,
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: LAMBDA_BUNDLE_TARGET,
-        mainFields: [...LAMBDA_BUNDLE_MAIN_FIELDS],
-        externalModules: [...LAMBDA_BUNDLE_EXTERNALS],
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.EXTERNAL,
-        sourcesContent: false,
-        banner: LAMBDA_BUNDLE_BANNER,
       },
     });
     this.deadLetterQueue = deadLetterQueue;

@@ -11,6 +11,7 @@ import { parseNodeEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
+import { tracePhase } from '../shared/tracing.ts';
 
 /** What the function returns: what it did to the node. */
 export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
@@ -23,7 +24,7 @@ export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string
 export function makeHandler(deps: AppDeps | (() => AppDeps)) {
   return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
-    const parsed = await parseOrReject(d, event, parseNodeEvent, 'node-events');
+    const parsed = await tracePhase('parse', () => parseOrReject(d, event, parseNodeEvent, 'node-events'));
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':

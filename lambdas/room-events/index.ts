@@ -13,6 +13,7 @@ import { wrap } from '../shared/middleware.ts';
 import { recordRoomCreated } from '../shared/fleet-metrics.ts';
 import { handlerMetrics, type HandlerMetrics } from '../shared/observability.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
+import { tracePhase } from '../shared/tracing.ts';
 
 /** What the function returns (recorded by idempotency; duplicates get the same). */
 export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | RejectedResult;
@@ -30,7 +31,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
   return async (event: unknown, _context?: Context): Promise<RoomEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
     const started = d.clock.now();
-    const parsed = await parseOrReject(d, event, parseRoomEvent, 'room-events');
+    const parsed = await tracePhase('parse', () => parseOrReject(d, event, parseRoomEvent, 'room-events'));
     if (parsed.kind === 'rejected') return parsed;
     if (parsed.kind === 'created') {
       const outcome = await createRoom(d, {

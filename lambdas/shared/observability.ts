@@ -8,6 +8,7 @@
  * @module
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
 /** Service name in logs and metrics. */
@@ -25,8 +26,11 @@ export function fleetDimensions(fleet: string | undefined = process.env.FLEET_NA
   return fleet ? { [FLEET_DIMENSION]: fleet } : {};
 }
 
-/** Structured JSON logger. */
-export const logger = new Logger({ serviceName: SERVICE_NAME });
+/**
+ * Structured JSON logger. The middleware (lambdas/shared/middleware.ts) sets each invocation's
+ * EventBridge event id as `correlation_id` on every line it logs.
+ */
+export const logger = new Logger({ serviceName: SERVICE_NAME, correlationIdSearchFn: search });
 /** Embedded-metric-format metrics (dimensions `service`, `Fleet`), flushed after each invocation. */
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME, defaultDimensions: fleetDimensions() });
 

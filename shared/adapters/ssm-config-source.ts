@@ -1,17 +1,23 @@
 /**
  * `ConfigSource` on SSM Parameter Store: the deployment configuration (JSON, validated by
- * `parseAutoscalerConfig`) and each pool's node user-data, cached for a TTL so a busy Lambda
- * reads SSM about once a minute, and operators' changes apply within that minute without a
- * redeploy (docs/design.md#node-bootstrap-and-configuration).
+ * `parseAutoscalerConfig`) and each pool's node user-data, cached in the process for a TTL (the
+ * cache lives across invocations of one Lambda execution environment), so operators' changes
+ * apply within the TTL without a redeploy (docs/design.md#node-bootstrap-and-configuration).
+ *
+ * Parameters are read either with an SSM client (CLI, tests) or with a {@link ParameterReader}
+ * (the functions read through the Parameters and Secrets extension,
+ * shared/adapters/parameters-extension.ts). `@aws-sdk/client-ssm` is imported only when a client
+ * is used, so a function that reads through the extension never loads it.
  *
  * @module
  */
-import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { bootstrapParameterNames, decodeTemplate, parameterPrefix, parseNodeSettings, type NodeSettings } from '../bootstrap/parameters.ts';
 import { renderUserData, type FleetTarget } from '../bootstrap/render.ts';
 import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../domain/config.ts';
 import { AutoscalerError, ConfigSourceError } from '../errors.ts';
 import type { Clock, ConfigSource, PublicAddressing } from '../ports/index.ts';
+import type { ParameterReader } from './parameters-extension.ts';
 
 // The port's PublicAddressing and the node settings' enum are one set of values.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -23,8 +29,13 @@ export const DEFAULT_CONFIG_TTL_MS = 60_000;
 
 /** Options of {@link SsmConfigSource}. */
 export interface SsmConfigSourceOptions {
-  /** SSM client, built once at module scope. */
-  readonly client: SSMClient;
+  /** SSM client, built once at module scope; give this or `reader`. */
+  readonly client?: SSMClient;
+  /**
+   * Reads a parameter instead of the client (e.g. `extensionParameterReader()`); its errors
+   * pass through unchanged (it throws {@link AutoscalerError} itself).
+   */
+  readonly reader?: ParameterReader;
   /** Name of the String parameter holding the configuration JSON, e.g. `/wcs-autoscaler/prod/config`. */
   readonly configParameter: string;
   /**
@@ -89,7 +100,8 @@ function describeError(error: unknown): string {
  * const userData = await config.getUserData(cfg.defaultPool);
  */
 export class SsmConfigSource implements ConfigSource {
-  private readonly client: SSMClient;
+  private readonly client: SSMClient | undefined;
+  private readonly reader: ParameterReader | undefined;
   private readonly configParameter: string;
   private readonly userDataParameter: (pool: string) => string;
   private readonly ttlMs: number;
@@ -102,8 +114,11 @@ export class SsmConfigSource implements ConfigSource {
   private readonly raw = new Map<string, Cached<string | undefined>>();
   private readonly rawLoads = new Map<string, Promise<string | undefined>>();
 
+  /** @throws {TypeError} when neither `client` nor `reader` is given */
   public constructor(options: SsmConfigSourceOptions) {
+    if (!options.client && !options.reader) throw new TypeError('SsmConfigSource needs a client or a reader');
     this.client = options.client;
+    this.reader = options.reader;
     this.configParameter = options.configParameter;
     this.userDataParameter = options.userDataParameter ?? defaultUserDataParameter(options.configParameter);
     this.ttlMs = options.ttlMs ?? DEFAULT_CONFIG_TTL_MS;
@@ -238,11 +253,13 @@ export class SsmConfigSource implements ConfigSource {
 
   /** The parameter's value, or undefined when it does not exist. */
   private async read(name: string): Promise<string | undefined> {
+    if (this.reader) return this.reader(name);
     try {
-      const out = await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: false }));
+      const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+      const out = await (this.client as SSMClient).send(new GetParameterCommand({ Name: name, WithDecryption: false }));
       return out.Parameter?.Value;
     } catch (error) {
-      if (error instanceof ParameterNotFound || (error as { name?: unknown } | null)?.name === 'ParameterNotFound') {
+      if ((error as { name?: unknown } | null)?.name === 'ParameterNotFound') {
         return undefined;
       }
       throw new AutoscalerError(`${name}: GetParameter failed: ${describeError(error)}`, {

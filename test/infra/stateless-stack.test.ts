@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeAlarmNamePrefix } from '../../infra/naming.ts';
+import { EXTENSION_CACHE_TTL_SECONDS } from '../../shared/adapters/parameters-extension.ts';
 import { fleetRulePattern, isAwsServiceRule } from '../../infra/stacks/stateless-stack.ts';
 import { matchesPattern, routeRules } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE, DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
@@ -62,6 +65,35 @@ describe('Class: StatelessStack', () => {
         expect(Object.keys(vars)).toEqual(expect.arrayContaining(ENV_CONTRACT));
         expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
         expect(vars.FLEET_NAME).toBe('prod');
+      }
+    });
+
+    it('deploys each function from its code-split asset folder: index.mjs, lazily loaded chunks, the EC2 client only in a chunk', () => {
+      // Act
+      const assembly = fleet.app.synth();
+
+      // Assess: every function's S3 key names a staged asset folder (asset.<hash>), built as infra/bundling.ts builds
+      for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+        const key = (fn.Properties?.Code as { S3Key: string }).S3Key;
+        const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+        const index = readFileSync(join(dir, 'index.mjs'), 'utf8');
+        const chunks = readdirSync(join(dir, 'chunks')).filter((f) => f.endsWith('.mjs'));
+        expect(index).toContain('@aws-sdk/client-dynamodb');
+        expect(index).not.toContain('@aws-sdk/client-ec2');
+        expect(chunks.some((c) => readFileSync(join(dir, 'chunks', c), 'utf8').includes('@aws-sdk/client-ec2'))).toBe(true);
+      }
+    });
+
+    it('reads configuration through the Parameters and Secrets extension, cached 30 s', () => {
+      for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+        // Region-agnostic stack: the layer ARN comes from CDK's per-region mapping (arm64 build).
+        const [layer] = fn.Properties?.Layers as [{ 'Fn::FindInMap': [string, unknown, string] }];
+        const [mapName, , version] = layer['Fn::FindInMap'];
+        expect(version).toMatch(/arm64$/);
+        const mapping = (template.toJSON() as { Mappings: Record<string, Record<string, Record<string, string>>> }).Mappings[mapName] ?? {};
+        expect(mapping['eu-central-1']?.[version]).toMatch(/^arn:aws:lambda:eu-central-1:\d+:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/);
+        const vars = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+        expect(vars).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true', SSM_PARAMETER_STORE_TTL: String(EXTENSION_CACHE_TTL_SECONDS) });
       }
     });
 
