@@ -11,7 +11,7 @@
  * | `<prefix>/bootstrap/template` | String, Advanced tier (≤ 8 KB) | the bash template, {@link encodeTemplate}d (gzip + base64) |
  * | `<prefix>/pools/<pool>/node-settings` | String | JSON of {@link NodeSettingsSchema}; absent → {@link DEFAULT_NODE_SETTINGS} |
  * | `<prefix>/secrets/wcs-license` | SecureString (created by an operator) | WCS license number |
- * | `<prefix>/secrets/wcs-password` | SecureString (created by an operator) | WCS admin password |
+ * | `<prefix>/secrets/wcs-password` | SecureString (created by an operator) | the container's SSH password (`PASSWORD` of the WCS image), not a REST user |
  *
  * Secrets are read on the node with its instance role (`aws ssm get-parameter
  * --with-decryption`); only their *names* are in the user-data.
@@ -58,7 +58,7 @@ export interface BootstrapParameterNames {
   readonly nodeSettings: (pool: string) => string;
   /** Default SecureString holding the WCS license (used when node settings name none). */
   readonly licenseSecret: string;
-  /** Default SecureString holding the WCS admin password (used when node settings name none). */
+  /** Default SecureString holding the container's SSH password, `PASSWORD` (used when node settings name none). */
   readonly passwordSecret: string;
 }
 
@@ -102,8 +102,18 @@ export const NodeSettingsSchema = z.object({
   image: PinnedImageSchema.default('flashphoner/webcallserver:5.2.2199'),
   /** WCS HTTP port (statistics page `/?action=stat`, health and metrics; not opened to the internet). */
   httpPort: z.number().int().min(1).max(65535).default(8081),
-  /** WCS REST API HTTPS port; the API requires HTTP basic authentication (`disable_rest_auth=false`). */
-  restPort: z.number().int().min(1).max(65535).default(8444),
+  /**
+   * WCS REST API HTTPS port. The bootstrap keeps REST authentication on (`disable_rest_auth=false`)
+   * and provisions no REST user, so the REST API stays closed; health and metrics use the
+   * statistics page on {@link httpPort}, which is not part of the REST API.
+   */
+  restPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(8444)
+    .describe('WCS REST API HTTPS port; REST authentication stays on and no REST user is provisioned, so REST is closed (health and metrics use /?action=stat on httpPort)'),
   /** WebRTC media UDP port range on every container (each container has its own IP, so ranges may repeat). */
   mediaPorts: z
     .object({ from: z.number().int().min(1024).max(65535), to: z.number().int().min(1024).max(65535) })
@@ -117,14 +127,19 @@ export const NodeSettingsSchema = z.object({
   hostMemoryMiB: z.number().int().min(256).default(1024),
   /** SecureString with the WCS license; absent → `<prefix>/secrets/wcs-license`. */
   licenseParameter: ssmName.optional(),
-  /** SecureString with the WCS admin password; absent → `<prefix>/secrets/wcs-password`. */
-  passwordParameter: ssmName.optional(),
+  /**
+   * SecureString passed to the container as `PASSWORD`: the WCS image's SSH password (the WCS
+   * command-line interface), not a REST API user; absent → `<prefix>/secrets/wcs-password`.
+   */
+  passwordParameter: ssmName.optional().describe('SecureString passed to the container as PASSWORD: the WCS SSH (CLI) password, not a REST API user'),
   /** Period of the metrics timer (WCS `/?action=stat` → CloudWatch), seconds. */
   metricsIntervalSeconds: z.number().int().min(10).max(3600).default(60),
   /** How long the bootstrap waits for every container to answer, seconds; then NodeUnhealthy. */
   healthTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
   /** How long the bootstrap waits for IMDS to show an Elastic IP on every secondary IP, seconds. */
   elasticIpWaitSeconds: z.number().int().min(0).max(1800).default(180),
+  /** How containers get public IPv4: an Elastic IP on each container's secondary private IP, or none (private-only, behind the operator's own edge or TURN layer). @default 'elastic-ip' */
+  publicAddressing: z.enum(['elastic-ip', 'none']).default('elastic-ip'),
 });
 
 /** Validated node settings (defaults applied). */
