@@ -8,7 +8,7 @@
  *
  * | parameter | type | holds |
  * |---|---|---|
- * | `<prefix>/bootstrap/template` | String, Advanced tier (≤ 8 KB) | the bash template, {@link encodeTemplate}d (gzip + base64) |
+ * | `<prefix>/bootstrap/template` | String, Advanced tier (≤ 8 KB) | the bash template, {@link encodeTemplate}d (Brotli + base64) |
  * | `<prefix>/pools/<pool>/node-settings` | String | JSON of {@link NodeSettingsSchema}; absent → {@link DEFAULT_NODE_SETTINGS} |
  * | `<prefix>/secrets/wcs-license` | SecureString (created by an operator) | WCS license number |
  * | `<prefix>/secrets/wcs-password` | SecureString (created by an operator) | the container's SSH password (`PASSWORD` of the WCS image), not a REST user |
@@ -22,14 +22,17 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync } from 'node:zlib';
 import * as z from 'zod';
 
 /** Repository path of the bootstrap template, resolved from this module. */
 export const BOOTSTRAP_TEMPLATE_URL = new URL('../../infra/bootstrap/wcs-node.sh.tpl', import.meta.url);
 
-/** Marker prefix of an encoded template parameter value (`gz64:` + base64 of gzip). */
+/** Marker prefix of a gzip-encoded template parameter value (`gz64:` + base64 of gzip); still decoded. */
 export const ENCODED_TEMPLATE_PREFIX = 'gz64:';
+
+/** Marker prefix of a Brotli-encoded template parameter value (`br64:` + base64 of Brotli): what {@link encodeTemplate} writes. */
+export const BROTLI_TEMPLATE_PREFIX = 'br64:';
 
 /** SSM Advanced-tier parameter value limit, bytes (Standard is 4 096). */
 export const SSM_ADVANCED_VALUE_LIMIT_BYTES = 8192;
@@ -174,25 +177,28 @@ export function stripTemplateComments(template: string): string {
 }
 
 /**
- * Encode a template for its SSM parameter: `gz64:` + base64(gzip(template without full-line
- * comments)). The plain template (~15 KB with comments) is over the Advanced tier's 8 KB;
- * stripped and gzipped it is about 6 KB of base64. Rendering the decoded value gives the same
- * user-data as rendering the repository file.
+ * Encode a template for its SSM parameter: `br64:` + base64(Brotli(template without full-line
+ * comments)). The plain template (~18.5 KB with comments) is over the Advanced tier's 8 KB;
+ * stripped and compressed it is about 7.5 KB of base64 (gzip gave 8.4 KB, over the limit).
+ * Rendering the decoded value gives the same user-data as rendering the repository file.
  *
  * @example
  * new ssm.StringParameter(this, 'Template', { parameterName: names.template, stringValue: encodeTemplate(readBootstrapTemplate()), tier: ssm.ParameterTier.ADVANCED });
  */
 export function encodeTemplate(template: string): string {
-  return ENCODED_TEMPLATE_PREFIX + gzipSync(Buffer.from(stripTemplateComments(template), 'utf8'), { level: 9 }).toString('base64');
+  const text = Buffer.from(stripTemplateComments(template), 'utf8');
+  const params = { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: text.length };
+  return BROTLI_TEMPLATE_PREFIX + brotliCompressSync(text, { params }).toString('base64');
 }
 
 /**
- * Decode a template parameter value; a value without the `gz64:` marker is taken as the plain
- * template (an operator may store a small one directly).
+ * Decode a template parameter value (`br64:` or the earlier `gz64:`); a value without either
+ * marker is taken as the plain template (an operator may store a small one directly).
  *
- * @throws {Error} when the marker is present but the payload is not gzip + base64
+ * @throws {Error} when a marker is present but the payload is not Brotli / gzip + base64
  */
 export function decodeTemplate(value: string): string {
+  if (value.startsWith(BROTLI_TEMPLATE_PREFIX)) return brotliDecompressSync(Buffer.from(value.slice(BROTLI_TEMPLATE_PREFIX.length), 'base64')).toString('utf8');
   if (!value.startsWith(ENCODED_TEMPLATE_PREFIX)) return value;
   return gunzipSync(Buffer.from(value.slice(ENCODED_TEMPLATE_PREFIX.length), 'base64')).toString('utf8');
 }
