@@ -3,8 +3,8 @@
  * Results are observed — inside the containers, from the daemon, in the files and events — not
  * read off command lines. Run alone with `npx vitest run test/bootstrap/real-engine.test.ts`.
  *
- * Without root or a working dockerd the suite is skipped with the reason; with CI=true it fails
- * instead, so CI cannot pass without running it.
+ * Without root or a working dockerd the suite is skipped with the reason; with CI=true (or
+ * WCS_REQUIRE_ENGINE=1, which .ci/run sets) it fails instead, so CI cannot pass without running it.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -51,7 +51,8 @@ function render(settings: Partial<NodeSettings> = {}, pool: PoolConfig = POOL): 
 }
 
 const unavailable = engineUnavailable();
-const strict = process.env.CI === 'true';
+/** Under CI (`CI=true`, or `.ci/run`'s WCS_REQUIRE_ENGINE=1) an engine that cannot run fails the suite. */
+const strict = process.env.CI === 'true' || process.env.WCS_REQUIRE_ENGINE === '1';
 const node = new EngineNode();
 let startError: string | undefined = unavailable;
 

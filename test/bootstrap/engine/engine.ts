@@ -81,11 +81,10 @@ export function engineUnavailable(): string | undefined {
   if (process.platform !== 'linux') return `needs Linux, this is ${process.platform}`;
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and dockerd)';
   const missing = ['dockerd', 'docker', 'ip', 'nsenter', 'curl', 'lscpu', 'bash'].filter((t) => !which(t));
-  if (missing.length > 0) return `missing ${missing.join(', ')} (apt-get install docker.io iproute2 util-linux curl)`;
+  if (missing.length > 0 || !existsSync('/usr/bin/docker')) return `missing ${(existsSync('/usr/bin/docker') ? missing : [...missing, '/usr/bin/docker']).join(', ')} (apt-get install docker.io iproute2 util-linux curl)`;
+  // The stand-in image is a static busybox: a dynamic one names its loader (ld-linux) and would not run alone.
   const busybox = which('busybox');
-  if (!busybox || !execFileSync('file', ['-L', busybox], { encoding: 'utf8' }).includes('statically linked')) {
-    return 'needs a static busybox (apt-get install busybox-static)';
-  }
+  if (!busybox || readFileSync(busybox).includes('ld-linux')) return 'needs a static busybox (apt-get install busybox-static)';
   return undefined;
 }
 
