@@ -82,10 +82,20 @@ export function engineUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces and dockerd)';
   const missing = ['dockerd', 'docker', 'ip', 'nsenter', 'curl', 'lscpu', 'bash'].filter((t) => !which(t));
   if (missing.length > 0 || !existsSync('/usr/bin/docker')) return `missing ${(existsSync('/usr/bin/docker') ? missing : [...missing, '/usr/bin/docker']).join(', ')} (apt-get install docker.io iproute2 util-linux curl)`;
-  // The stand-in image is a static busybox: a dynamic one names its loader (ld-linux) and would not run alone.
+  // The stand-in image is a static busybox: a dynamic one would need a loader and libc in the image.
   const busybox = which('busybox');
-  if (!busybox || readFileSync(busybox).includes('ld-linux')) return 'needs a static busybox (apt-get install busybox-static)';
+  if (!busybox || !isStaticElf(readFileSync(busybox))) return 'needs a static busybox (apt-get install busybox-static)';
   return undefined;
+}
+
+/** A 64-bit little-endian ELF without a PT_INTERP program header (no dynamic loader). */
+function isStaticElf(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) return false;
+  const phoff = Number(elf.readBigUInt64LE(0x20));
+  const size = elf.readUInt16LE(0x36);
+  const count = elf.readUInt16LE(0x38);
+  for (let i = 0; i < count; i++) if (elf.readUInt32LE(phoff + i * size) === 3) return false;
+  return true;
 }
 
 function sh(cmd: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): string {
