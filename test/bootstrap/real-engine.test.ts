@@ -36,7 +36,7 @@ function fixture(overrides: Partial<ImdsFixture> = {}): ImdsFixture {
     mac: MAC,
     primaryIp: SUBNET.primary,
     // Shuffled, the primary in the middle: IMDS promises no order.
-    localIps: ['198.18.7.100', SUBNET.primary, '198.18.7.3', '198.18.7.20'],
+    localIps: [SECONDARIES[0]!, SUBNET.primary, SECONDARIES[2]!, SECONDARIES[1]!],
     cidr: SUBNET.cidr,
     associations: EIPS,
     ...overrides,
@@ -319,7 +319,7 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       { step: 'health timeout', why: 'WCS never answers /?action=stat', settings: { image: IMAGES.mute }, env: { WCS_HEALTH_TIMEOUT: '3' }, error: /curl: \(7\)|Failed to connect|Connection refused/i, container: 0 },
     ];
 
-    it.for(failing)('$step ($why)', async ({ step, settings, pool, env, before, after, error, container }, ctx) => {
+    it.for(failing)('$step ($why)', { timeout: 120_000 }, async ({ step, settings, pool, env, before, after, error, container }, ctx) => {
       needEngine(ctx);
       node.reset();
       node.setFixture(fixture());
@@ -337,6 +337,6 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       } finally {
         after?.();
       }
-    }, 120_000);
+    });
   });
 });
