@@ -332,6 +332,16 @@ install_units() {
   local self="$HOME_DIR/bin/wcs-node" changed=
   mkdir -p "$HOME_DIR/bin"
   if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
+  # cloud-init runs user-data once per instance; after a stop/start this unit boots the node again.
+  changed+=$(write_if_changed "$UNITS/wcs-node.service" "[Unit]
+Description=wcs-node: WCS containers up and NodeReady at every boot
+Wants=network-online.target
+After=docker.service network-online.target cloud-final.service
+[Service]
+Type=oneshot
+ExecStart=$self bootstrap
+[Install]
+WantedBy=multi-user.target" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
 Description=wcs-node: keep containers off IMDS and the OS off their IPs
 After=docker.service
@@ -360,6 +370,7 @@ OnUnitActiveSec=${METRICS_INTERVAL}s
 [Install]
 WantedBy=timers.target" 644)
   if [[ -n $changed ]]; then systemctl daemon-reload; fi
+  systemctl enable wcs-node.service >/dev/null 2>&1
   systemctl enable --now wcs-node-guard.timer wcs-node-metrics.timer >/dev/null 2>&1
 }
 

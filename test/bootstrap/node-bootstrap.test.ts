@@ -254,6 +254,9 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
 
     it('installs the guard and metrics timers and pushes WCS load per container to CloudWatch', async () => {
       expect(node.file('etc/systemd/system/wcs-node-metrics.timer')).toContain('OnUnitActiveSec=60s');
+      // After a stop/start cloud-init does not run user-data again: the boot unit does.
+      expect(node.file('etc/systemd/system/wcs-node.service')).toContain(`ExecStart=${node.root}/opt/wcs/bin/wcs-node bootstrap`);
+      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', 'wcs-node.service'] });
       expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', '--now', 'wcs-node-guard.timer', 'wcs-node-metrics.timer'] });
 
       // Act: what the timer runs

@@ -244,8 +244,13 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
     it('comes back after a stop and start: same containers, IMDS blocked in their new namespaces, NodeReady again', async (ctx) => {
       needEngine(ctx);
       const ids = node.docker('ps', '--no-trunc', '--format', '{{.Names}}={{.ID}}').split('\n').sort();
+      // The boot unit the script installed (cloud-init does not run user-data again).
+      const unit = execFileSync('cat', [`${node.root}/etc/systemd/system/wcs-node.service`], { encoding: 'utf8' });
+      expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+      expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service$/m);
+      const [script, ...args] = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(' ');
       await node.restartDockerd();
-      const result = await node.run(`${node.root}/opt/wcs/bin/wcs-node`, ['bootstrap']);
+      const result = await node.run(script!, args);
       expect(result.stderr).not.toContain('ERROR');
       expect(result.code).toBe(0);
       expect(node.docker('ps', '--no-trunc', '--format', '{{.Names}}={{.ID}}').split('\n').sort()).toEqual(ids);
