@@ -399,9 +399,11 @@ bootstrap() {
   printf '%s\n' "$IFACE" >"$STATE/iface"
   printf '%s\n' "${PRIVATE_IPS[@]}" >"$STATE/private-ips"
   compute_cpusets
+  STEP="host setup"
   keep_os_off
   ensure_docker
   run_containers
+  STEP=units
   install_units
   wait_healthy
   local i containers=
