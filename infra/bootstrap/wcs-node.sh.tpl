@@ -2,9 +2,10 @@
 # wcs-autoscaler media node bootstrap: ipvlan network + WCS containers on disjoint cpusets.
 # Rendered per pool by `wcs-autoscaler render-bootstrap`; idempotent, so a second run changes
 # nothing. Installed as /opt/wcs/bin/wcs-node; its timers call `wcs-node guard` and
-# `wcs-node metrics`. Needs: bash coreutils curl docker ip lscpu awk sed grep systemctl aws
-# (plus dnf when Docker is absent and systemd-cat for the journal, when present).
-set -euo pipefail
+# `wcs-node metrics`. Needs: bash coreutils curl docker ip nsenter lscpu awk sed grep systemctl
+# aws (plus dnf when Docker is absent and systemd-cat for the journal, when present).
+# Any failing step puts NodeUnhealthy with the step and the failed command's last error line.
+set -Eeuo pipefail
 
 # --- rendered per pool; do not edit here ---
 FLEET='@@FLEET@@'
@@ -28,6 +29,7 @@ PASSWORD_PARAMETER='@@PASSWORD_PARAMETER@@'
 METRICS_INTERVAL='@@METRICS_INTERVAL@@'
 HEALTH_TIMEOUT='@@HEALTH_TIMEOUT@@'
 EIP_WAIT='@@EIP_WAIT@@'
+PUBLIC_ADDRESSING='@@PUBLIC_ADDRESSING@@'
 # --- end of rendered settings ---
 
 # Root-only locations; tests point WCS_ROOT at a temporary directory and shorten the waits.
@@ -39,11 +41,13 @@ EIP_WAIT="${WCS_EIP_WAIT:-$EIP_WAIT}"
 HOME_DIR="$ROOT/opt/wcs"
 STATE="$ROOT/var/lib/wcs-node"
 UNITS="$ROOT/etc/systemd/system"
-NETNS="$ROOT/run/netns"
+ERRF="$STATE/last-error"
 NETWORK=wcs-ipvlan
 WCS_CONF=/usr/local/FlashphonerWebCallServer/conf
 IMDS_ADDRS="169.254.169.254/32 169.254.170.2/32"
 INSTANCE_ID=unknown
+STEP=metadata
+CUR=
 
 log() { printf '%s wcs-node[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${MODE:-bootstrap}" "$*" >&2; }
 
@@ -64,8 +68,24 @@ fail() { # $1 reason, $2 container index (optional): NodeUnhealthy, then exit no
   # Without the instance id the event cannot name its node (the schema rejects it); the
   # sweep's ready timeout replaces a node that never reports.
   [[ $INSTANCE_ID =~ ^i-[0-9a-f]{8,17}$ ]] || exit 1
-  put_event NodeUnhealthy "{\"instanceId\":$(json_str "$INSTANCE_ID")${2:+,\"container\":$2},\"reason\":$(json_str "$1")}" || log "could not put NodeUnhealthy"
+  put_event NodeUnhealthy "{\"instanceId\":$(json_str "$INSTANCE_ID")${2:+,\"container\":$2},\"reason\":$(json_str "${1:0:1000}")}" || log "could not put NodeUnhealthy"
   exit 1
+}
+
+x() { # run a command, keeping its error output for the ERR trap's NodeUnhealthy
+  local rc=0
+  "$@" 2>"$ERRF" || rc=$?
+  cat "$ERRF" >&2
+  ((rc == 0)) && : >"$ERRF"
+  return "$rc"
+}
+
+on_err() { # $1 status, $2 command: NodeUnhealthy with the step and the last error line (main shell only)
+  [[ $BASHPID == "$$" ]] || return 0
+  local line
+  # docker's own reason ("Error response from daemon: ...") beats its summary line
+  line=$(grep -m 1 'Error response from daemon' "$ERRF" 2>/dev/null || grep . "$ERRF" 2>/dev/null | tail -n 1) || line="'$2' exited $1"
+  fail "$STEP: $line" "$CUR"
 }
 
 write_if_changed() { # $1 path, $2 content, $3 mode; prints "changed" when it wrote
@@ -98,9 +118,10 @@ read_metadata() {
   local base="meta-data/network/interfaces/macs/$MAC"
   local raw
   raw=$(imds "$base/local-ipv4s") || fail "cannot read the private IPs of $MAC"
-  mapfile -t LOCAL_IPS < <(printf '%s\n' "$raw" | tr -d '\r' | grep .)
+  PRIMARY_IP=$(imds meta-data/local-ipv4) || fail "cannot read the primary private IP"
+  # IMDS does not promise an order: the secondary IPs, sorted numerically, give container 0, 1, ...
+  mapfile -t PRIVATE_IPS < <(printf '%s\n' "$raw" | tr -d '\r' | grep -vx "$PRIMARY_IP" | grep . | sort -t. -k1,1n -k2,2n -k3,3n -k4,4n)
   CIDR=$(imds "$base/subnet-ipv4-cidr-block") || fail "cannot read the subnet CIDR of $MAC"
-  PRIVATE_IPS=("${LOCAL_IPS[@]:1}")
   if ((${#PRIVATE_IPS[@]} < CONTAINERS)); then
     fail "$CONTAINERS containers need $CONTAINERS secondary private IPs on the primary ENI; IMDS lists ${#PRIVATE_IPS[@]}"
   fi
@@ -108,10 +129,12 @@ read_metadata() {
   GATEWAY=$(int2ip $(($(ip2int "${CIDR%/*}") + 1)))
   IFACE=$(ip -o link show | awk -v mac="$MAC" 'tolower($0) ~ "link/ether " mac { sub(":", "", $2); sub("@.*", "", $2); print $2; exit }')
   [[ -n $IFACE ]] || fail "no network interface has the primary MAC $MAC"
-  # The autoscaler associates one Elastic IP per secondary IP once the node is running; wait for it.
+  # 'elastic-ip': the autoscaler associates one Elastic IP per secondary IP once the node runs;
+  # wait for it. 'none': containers are private-only (WCS ip = private IP, no publicIp in NodeReady).
   local deadline=$((SECONDS + EIP_WAIT)) pub priv i missing
   declare -A public_of
-  while :; do
+  PUBLIC_IPS=()
+  while [[ $PUBLIC_ADDRESSING == elastic-ip ]]; do
     public_of=()
     for pub in $(imds "$base/ipv4-associations/" 2>/dev/null | tr -d '\r/'); do
       priv=$(imds "$base/ipv4-associations/$pub") && public_of[$priv]=$pub
@@ -125,7 +148,7 @@ read_metadata() {
     ((SECONDS < deadline)) || fail "no Elastic IP associated with secondary private IP(s)$missing after ${EIP_WAIT}s"
     sleep "$POLL"
   done
-  log "instance $INSTANCE_ID iface $IFACE subnet $CIDR gateway $GATEWAY private ${PRIVATE_IPS[*]} public ${PUBLIC_IPS[*]}"
+  log "instance $INSTANCE_ID iface $IFACE subnet $CIDR gateway $GATEWAY private ${PRIVATE_IPS[*]} public ${PUBLIC_IPS[*]:-none}"
 }
 
 # --- cpusets: hyperthread siblings stay together, optionally one core for the host ----------
@@ -144,12 +167,17 @@ compute_cpusets() {
 }
 
 # --- keep the OS off the container IPs (cloud-init, amazon-ec2-net-utils) -------------------
+# amazon-ec2-net-utils writes the secondary IPs into /run/systemd/network/70-<iface>.network.d/
+# ec2net_alias.conf; its README says to override it from /etc/systemd/network, where a drop-in of
+# the same name wins (systemd.network(5)). The primary IP, its routes and policy rules
+# (eni.conf) stay with the package, so the host keeps egress.
 keep_os_off() {
   write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource:
   Ec2:
     apply_full_imds_network_config: false" 644 >/dev/null
-  systemctl mask --now "refresh-policy-routes@$IFACE.timer" >/dev/null 2>&1 || true
-  rm -f "$ROOT/run/systemd/network/70-$IFACE.network.d/ec2net_alias.conf"
+  if [[ -n $(write_if_changed "$ROOT/etc/systemd/network/70-$IFACE.network.d/ec2net_alias.conf" "# wcs-node: secondary IPs belong to the WCS containers" 644) ]]; then
+    networkctl reload >/dev/null 2>&1 || true
+  fi
   local addr
   for addr in $(ip -o -4 addr show dev "$IFACE" | awk '{ print $4 }'); do
     if [[ " ${PRIVATE_IPS[*]} " == *" ${addr%/*} "* ]]; then
@@ -172,101 +200,130 @@ ensure_docker() {
   else
     systemctl enable --now docker >/dev/null 2>&1
   fi
+  STEP="image pull"
+  docker image inspect "$IMAGE" >/dev/null 2>&1 || x docker pull -q "$IMAGE" >/dev/null
+  STEP="network create"
   if ! docker network inspect "$NETWORK" >/dev/null 2>&1; then
-    docker network create -d ipvlan -o parent="$IFACE" -o ipvlan_mode=l2 --subnet "$CIDR" --gateway "$GATEWAY" "$NETWORK" >/dev/null
+    x docker network create -d ipvlan -o parent="$IFACE" -o ipvlan_mode=l2 --subnet "$CIDR" --gateway "$GATEWAY" "$NETWORK" >/dev/null
   fi
+}
+
+# GC flags the image's java accepts, probed once: ZGC (unlocked, as JDK 11-14 need), else G1.
+probe_gc() {
+  local f="$STATE/gc-flags" out
+  if [[ ! -s $f ]]; then
+    if out=$(docker run --rm --network none --entrypoint java "$IMAGE" -XX:+UnlockExperimentalVMOptions -XX:+UseZGC -Xmx64m -version 2>&1); then
+      echo '-XX:+UnlockExperimentalVMOptions -XX:+UseZGC' >"$f"
+    else
+      log "the image's java refuses ZGC, using G1: $(tail -n 1 <<<"$out")"
+      echo '-XX:+UseG1GC' >"$f"
+    fi
+  fi
+  read -ra GC_FLAGS <"$f"
 }
 
 secret() { # $1 SecureString name
-  aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text ||
-    fail "cannot read the SecureString $1 with the instance role"
+  aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
 }
 
-set_prop() { # $1 file, $2 key, $3 value
-  if grep -q "^$2=" "$1"; then sed -i "s|^$2=.*|$2=$3|" "$1"; else printf '%s=%s\n' "$2" "$3" >>"$1"; fi
+set_props() { # $1 file, then key=value...: one "key=value" line per key where the key first stood
+  # (whatever spacing around "="; later duplicates dropped), absent keys appended
+  local f=$1
+  shift
+  write_if_changed "$f" "$(awk -v kv="$(printf '%s\n' "$@")" '
+    BEGIN { n = split(kv, a, "\n"); for (i = 1; i <= n; i++) if (a[i] != "") { p = index(a[i], "="); k = substr(a[i], 1, p - 1); val[k] = substr(a[i], p + 1); order[++m] = k } }
+    /^[ \t]*[^#! \t][^=]*=/ { k = substr($0, 1, index($0, "=") - 1); gsub(/^[ \t]+|[ \t]+$/, "", k)
+      if (k in val) { if (!(k in done)) print k "=" val[k]; done[k] = 1; next } }
+    { print }
+    END { for (i = 1; i <= m; i++) if (!(order[i] in done)) print order[i] "=" val[order[i]] }' "$f")" 644 >/dev/null
 }
 
-# WCS settings of container $1: ip = Elastic IP, ip_local = secondary private IP, ports, heap.
+# WCS settings of container $1: ip = public (or, private-only, the private) IP, ip_local, ports, JVM.
 configure_container() {
   local i=$1 conf="$HOME_DIR/containers/$1/conf"
   if [[ ! -f $conf/flashphoner.properties ]]; then
+    STEP="config copy"
     docker rm -f wcs-conf-seed >/dev/null 2>&1 || true
-    docker create --name wcs-conf-seed "$IMAGE" >/dev/null
-    mkdir -p "$(dirname "$conf")"
-    docker cp "wcs-conf-seed:$WCS_CONF" "$conf"
+    x docker create --name wcs-conf-seed "$IMAGE" >/dev/null
+    mkdir -p "$conf.tmp"
+    x docker cp "wcs-conf-seed:$WCS_CONF/." "$conf.tmp"
     docker rm wcs-conf-seed >/dev/null
+    mv "$conf.tmp" "$conf"
   fi
-  local p="$conf/flashphoner.properties" core="$conf/wcs-core.properties"
-  set_prop "$p" ip "${PUBLIC_IPS[i]}"
-  set_prop "$p" ip_local "${PRIVATE_IPS[i]}"
-  set_prop "$p" media_port_from "$MEDIA_FROM"
-  set_prop "$p" media_port_to "$MEDIA_TO"
-  set_prop "$p" wss.port "$WSS_PORT"
-  set_prop "$p" http.port "$HTTP_PORT"
-  set_prop "$p" https.port "$REST_PORT"
-  set_prop "$p" disable_rest_auth false
+  local core="$conf/wcs-core.properties"
+  set_props "$conf/flashphoner.properties" "ip=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" "ip_local=${PRIVATE_IPS[i]}" \
+    "media_port_from=$MEDIA_FROM" "media_port_to=$MEDIA_TO" "wss.port=$WSS_PORT" "http.port=$HTTP_PORT" "https.port=$REST_PORT" disable_rest_auth=false
+  # JVM options, one or more per line: drop every collector choice and heap size, then ours.
   touch "$core"
-  sed -i -E '/^-Xm[sx]|^-XX:\+Use[A-Za-z]*GC/d' "$core"
-  printf '%s\n' "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M" -XX:+UseZGC >>"$core"
+  write_if_changed "$core" "$(sed -E 's/(^|[ \t])-(XX:[+-]?(Use[A-Za-z0-9]*GC|CMS[A-Za-z]*|UnlockExperimentalVMOptions)|Xm[sx])[^ \t]*//g; /^[ \t]*$/d' "$core"
+    printf '%s\n' "${GC_FLAGS[@]}" "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M")" 644 >/dev/null
 }
 
 run_containers() {
   local env_file="$STATE/wcs-secrets.env" i name
   if [[ ! -s $env_file ]]; then
     local license password
-    license=$(secret "$LICENSE_PARAMETER")
-    password=$(secret "$PASSWORD_PARAMETER")
+    STEP="licence and password SecureStrings"
+    license=$(x secret "$LICENSE_PARAMETER")
+    password=$(x secret "$PASSWORD_PARAMETER")
     write_if_changed "$env_file" "LICENSE=$license
 PASSWORD=$password" 600 >/dev/null
   fi
+  probe_gc
   for ((i = 0; i < CONTAINERS; i++)); do
-    name="wcs-$i"
+    name="wcs-$i" CUR=$i
     configure_container "$i"
-    case "$(docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null || echo absent)" in
-      true) log "$name already running" ;;
-      false) docker start "$name" >/dev/null ;;
-      *)
-        log "starting $name on ${PRIVATE_IPS[i]} (public ${PUBLIC_IPS[i]}) cpuset ${CPUSETS[i]}"
-        docker run -d --name "$name" --hostname "$name" --restart unless-stopped \
-          --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" \
-          --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --cap-drop NET_RAW \
-          --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]}" \
-          -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
-          --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" \
-          "$IMAGE" >/dev/null
-        ;;
-    esac
+    if ! docker inspect "$name" >/dev/null 2>&1; then
+      STEP="container create"
+      log "creating $name on ${PRIVATE_IPS[i]} (public ${PUBLIC_IPS[i]:-none}) cpuset ${CPUSETS[i]}"
+      x docker create --name "$name" --hostname "$name" --restart unless-stopped \
+        --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" \
+        --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --cap-drop NET_RAW \
+        --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" \
+        -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+        --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" \
+        "$IMAGE" >/dev/null
+    fi
+    if [[ $(docker inspect -f '{{.State.Running}}' "$name") != true ]]; then
+      STEP="container start"
+      x docker start "$name" >/dev/null
+    fi
   done
+  CUR=
 }
 
 # --- IMDS block: an unreachable route inside each container's network namespace ---------------
 # ipvlan traffic leaves through the parent NIC without crossing the host's netfilter, so
 # host iptables (DOCKER-USER included) cannot filter it; the route lives in the container's
 # own netns, which it cannot change without CAP_NET_ADMIN (and NET_RAW is dropped).
+pid_of() { docker inspect -f '{{.State.Pid}}' "wcs-$1" 2>/dev/null || echo 0; }
+
 guard() {
   local i pid addr
-  mkdir -p "$NETNS"
   for ((i = 0; i < CONTAINERS; i++)); do
-    pid=$(docker inspect -f '{{.State.Pid}}' "wcs-$i" 2>/dev/null || echo 0)
+    pid=$(pid_of "$i")
     ((pid > 0)) || continue
-    ln -sfn "/proc/$pid/ns/net" "$NETNS/wcs-$i"
-    for addr in $IMDS_ADDRS; do ip -n "wcs-$i" route replace prohibit "$addr"; done
+    for addr in $IMDS_ADDRS; do nsenter -t "$pid" -n ip route replace prohibit "$addr"; done
   done
 }
 
 stat_of() { # $1 container index: WCS /?action=stat, fetched inside the container's netns
-  ip netns exec "wcs-$1" curl -fsS -m 5 "http://127.0.0.1:$HTTP_PORT/?action=stat"
+  local pid
+  pid=$(pid_of "$1")
+  ((pid > 0)) || { echo "wcs-$1 is not running" >&2; return 1; }
+  nsenter -t "$pid" -n curl -fsS -m 5 "http://127.0.0.1:$HTTP_PORT/?action=stat"
 }
 
 wait_healthy() {
-  local deadline=$((SECONDS + HEALTH_TIMEOUT)) i pending first
+  local deadline=$((SECONDS + HEALTH_TIMEOUT)) i pending first err
+  STEP="health timeout"
   while :; do
     guard
     pending=
-    for ((i = 0; i < CONTAINERS; i++)); do stat_of "$i" >/dev/null 2>&1 || pending+=" $i"; done
+    for ((i = 0; i < CONTAINERS; i++)); do err=$(stat_of "$i" 2>&1 >/dev/null) || pending+=" $i"; done
     [[ -z $pending ]] && return 0
     first=${pending# } first=${first%% *}
-    ((SECONDS < deadline)) || fail "WCS did not answer /?action=stat within ${HEALTH_TIMEOUT}s on container(s)$pending" "$first"
+    ((SECONDS < deadline)) || fail "$STEP: WCS did not answer /?action=stat within ${HEALTH_TIMEOUT}s on container(s)$pending: $(tail -n 1 <<<"$err")" "$first"
     sleep "$POLL"
   done
 }
@@ -275,6 +332,16 @@ install_units() {
   local self="$HOME_DIR/bin/wcs-node" changed=
   mkdir -p "$HOME_DIR/bin"
   if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
+  # cloud-init runs user-data once per instance; after a stop/start this unit boots the node again.
+  changed+=$(write_if_changed "$UNITS/wcs-node.service" "[Unit]
+Description=wcs-node: WCS containers up and NodeReady at every boot
+Wants=network-online.target
+After=docker.service network-online.target cloud-final.service
+[Service]
+Type=oneshot
+ExecStart=$self bootstrap
+[Install]
+WantedBy=multi-user.target" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
 Description=wcs-node: keep containers off IMDS and the OS off their IPs
 After=docker.service
@@ -303,6 +370,7 @@ OnUnitActiveSec=${METRICS_INTERVAL}s
 [Install]
 WantedBy=timers.target" 644)
   if [[ -n $changed ]]; then systemctl daemon-reload; fi
+  systemctl enable wcs-node.service >/dev/null 2>&1
   systemctl enable --now wcs-node-guard.timer wcs-node-metrics.timer >/dev/null 2>&1
 }
 
@@ -325,26 +393,30 @@ metrics() {
 }
 
 bootstrap() {
-  mkdir -p "$STATE"
+  trap 'on_err $? "$BASH_COMMAND"' ERR
   read_metadata
   printf '%s\n' "$INSTANCE_ID" >"$STATE/instance-id"
   printf '%s\n' "$IFACE" >"$STATE/iface"
   printf '%s\n' "${PRIVATE_IPS[@]}" >"$STATE/private-ips"
   compute_cpusets
+  STEP="host setup"
   keep_os_off
   ensure_docker
   run_containers
+  STEP=units
   install_units
   wait_healthy
   local i containers=
   for ((i = 0; i < CONTAINERS; i++)); do
-    containers+="${containers:+,}{\"index\":$i,\"privateIp\":\"${PRIVATE_IPS[i]}\",\"publicIp\":\"${PUBLIC_IPS[i]}\",\"cpuset\":\"${CPUSETS[i]}\"}"
+    containers+="${containers:+,}{\"index\":$i,\"privateIp\":\"${PRIVATE_IPS[i]}\",${PUBLIC_IPS[i]:+\"publicIp\":\"${PUBLIC_IPS[i]}\",}\"cpuset\":\"${CPUSETS[i]}\"}"
   done
-  put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}" || fail "could not put NodeReady on $EVENT_BUS"
+  STEP=NodeReady
+  x put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}"
   log "ready: $CONTAINERS containers"
 }
 
 MODE=${1:-bootstrap}
+mkdir -p "$STATE"
 if [[ $MODE == bootstrap && -z ${WCS_NO_JOURNAL:-} ]] && command -v systemd-cat >/dev/null 2>&1; then
   exec > >(tee >(systemd-cat -t wcs-node)) 2>&1 # journal and, through cloud-init, the console
 fi
@@ -353,6 +425,7 @@ case "$MODE" in
   guard)
     IFACE=$(cat "$STATE/iface")
     mapfile -t PRIVATE_IPS <"$STATE/private-ips"
+    PUBLIC_IPS=()
     keep_os_off
     guard
     ;;

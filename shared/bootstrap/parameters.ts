@@ -8,10 +8,10 @@
  *
  * | parameter | type | holds |
  * |---|---|---|
- * | `<prefix>/bootstrap/template` | String, Advanced tier (≤ 8 KB) | the bash template, {@link encodeTemplate}d (gzip + base64) |
+ * | `<prefix>/bootstrap/template` | String, Advanced tier (≤ 8 KB) | the bash template, {@link encodeTemplate}d (Brotli + base64) |
  * | `<prefix>/pools/<pool>/node-settings` | String | JSON of {@link NodeSettingsSchema}; absent → {@link DEFAULT_NODE_SETTINGS} |
  * | `<prefix>/secrets/wcs-license` | SecureString (created by an operator) | WCS license number |
- * | `<prefix>/secrets/wcs-password` | SecureString (created by an operator) | WCS admin password |
+ * | `<prefix>/secrets/wcs-password` | SecureString (created by an operator) | the container's SSH password (`PASSWORD` of the WCS image), not a REST user |
  *
  * Secrets are read on the node with its instance role (`aws ssm get-parameter
  * --with-decryption`); only their *names* are in the user-data.
@@ -22,14 +22,17 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync } from 'node:zlib';
 import * as z from 'zod';
 
 /** Repository path of the bootstrap template, resolved from this module. */
 export const BOOTSTRAP_TEMPLATE_URL = new URL('../../infra/bootstrap/wcs-node.sh.tpl', import.meta.url);
 
-/** Marker prefix of an encoded template parameter value (`gz64:` + base64 of gzip). */
+/** Marker prefix of a gzip-encoded template parameter value (`gz64:` + base64 of gzip); still decoded. */
 export const ENCODED_TEMPLATE_PREFIX = 'gz64:';
+
+/** Marker prefix of a Brotli-encoded template parameter value (`br64:` + base64 of Brotli): what {@link encodeTemplate} writes. */
+export const BROTLI_TEMPLATE_PREFIX = 'br64:';
 
 /** SSM Advanced-tier parameter value limit, bytes (Standard is 4 096). */
 export const SSM_ADVANCED_VALUE_LIMIT_BYTES = 8192;
@@ -58,7 +61,7 @@ export interface BootstrapParameterNames {
   readonly nodeSettings: (pool: string) => string;
   /** Default SecureString holding the WCS license (used when node settings name none). */
   readonly licenseSecret: string;
-  /** Default SecureString holding the WCS admin password (used when node settings name none). */
+  /** Default SecureString holding the container's SSH password, `PASSWORD` (used when node settings name none). */
   readonly passwordSecret: string;
 }
 
@@ -102,8 +105,18 @@ export const NodeSettingsSchema = z.object({
   image: PinnedImageSchema.default('flashphoner/webcallserver:5.2.2199'),
   /** WCS HTTP port (statistics page `/?action=stat`, health and metrics; not opened to the internet). */
   httpPort: z.number().int().min(1).max(65535).default(8081),
-  /** WCS REST API HTTPS port; the API requires HTTP basic authentication (`disable_rest_auth=false`). */
-  restPort: z.number().int().min(1).max(65535).default(8444),
+  /**
+   * WCS REST API HTTPS port. The bootstrap keeps REST authentication on (`disable_rest_auth=false`)
+   * and provisions no REST user, so the REST API stays closed; health and metrics use the
+   * statistics page on {@link httpPort}, which is not part of the REST API.
+   */
+  restPort: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(8444)
+    .describe('WCS REST API HTTPS port; REST authentication stays on and no REST user is provisioned, so REST is closed (health and metrics use /?action=stat on httpPort)'),
   /** WebRTC media UDP port range on every container (each container has its own IP, so ranges may repeat). */
   mediaPorts: z
     .object({ from: z.number().int().min(1024).max(65535), to: z.number().int().min(1024).max(65535) })
@@ -117,8 +130,11 @@ export const NodeSettingsSchema = z.object({
   hostMemoryMiB: z.number().int().min(256).default(1024),
   /** SecureString with the WCS license; absent → `<prefix>/secrets/wcs-license`. */
   licenseParameter: ssmName.optional(),
-  /** SecureString with the WCS admin password; absent → `<prefix>/secrets/wcs-password`. */
-  passwordParameter: ssmName.optional(),
+  /**
+   * SecureString passed to the container as `PASSWORD`: the WCS image's SSH password (the WCS
+   * command-line interface), not a REST API user; absent → `<prefix>/secrets/wcs-password`.
+   */
+  passwordParameter: ssmName.optional().describe('SecureString passed to the container as PASSWORD: the WCS SSH (CLI) password, not a REST API user'),
   /** Period of the metrics timer (WCS `/?action=stat` → CloudWatch), seconds. */
   metricsIntervalSeconds: z.number().int().min(10).max(3600).default(60),
   /** How long the bootstrap waits for every container to answer, seconds; then NodeUnhealthy. */
@@ -161,25 +177,28 @@ export function stripTemplateComments(template: string): string {
 }
 
 /**
- * Encode a template for its SSM parameter: `gz64:` + base64(gzip(template without full-line
- * comments)). The plain template (~15 KB with comments) is over the Advanced tier's 8 KB;
- * stripped and gzipped it is about 6 KB of base64. Rendering the decoded value gives the same
- * user-data as rendering the repository file.
+ * Encode a template for its SSM parameter: `br64:` + base64(Brotli(template without full-line
+ * comments)). The plain template (~18.5 KB with comments) is over the Advanced tier's 8 KB;
+ * stripped and compressed it is about 7.5 KB of base64 (gzip gave 8.4 KB, over the limit).
+ * Rendering the decoded value gives the same user-data as rendering the repository file.
  *
  * @example
  * new ssm.StringParameter(this, 'Template', { parameterName: names.template, stringValue: encodeTemplate(readBootstrapTemplate()), tier: ssm.ParameterTier.ADVANCED });
  */
 export function encodeTemplate(template: string): string {
-  return ENCODED_TEMPLATE_PREFIX + gzipSync(Buffer.from(stripTemplateComments(template), 'utf8'), { level: 9 }).toString('base64');
+  const text = Buffer.from(stripTemplateComments(template), 'utf8');
+  const params = { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: text.length };
+  return BROTLI_TEMPLATE_PREFIX + brotliCompressSync(text, { params }).toString('base64');
 }
 
 /**
- * Decode a template parameter value; a value without the `gz64:` marker is taken as the plain
- * template (an operator may store a small one directly).
+ * Decode a template parameter value (`br64:` or the earlier `gz64:`); a value without either
+ * marker is taken as the plain template (an operator may store a small one directly).
  *
- * @throws {Error} when the marker is present but the payload is not gzip + base64
+ * @throws {Error} when a marker is present but the payload is not Brotli / gzip + base64
  */
 export function decodeTemplate(value: string): string {
+  if (value.startsWith(BROTLI_TEMPLATE_PREFIX)) return brotliDecompressSync(Buffer.from(value.slice(BROTLI_TEMPLATE_PREFIX.length), 'base64')).toString('utf8');
   if (!value.startsWith(ENCODED_TEMPLATE_PREFIX)) return value;
   return gunzipSync(Buffer.from(value.slice(ENCODED_TEMPLATE_PREFIX.length), 'base64')).toString('utf8');
 }

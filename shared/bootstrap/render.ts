@@ -62,6 +62,7 @@ export function templateValues(input: Omit<RenderInput, 'template'>): Record<str
     METRICS_INTERVAL: String(settings.metricsIntervalSeconds),
     HEALTH_TIMEOUT: String(settings.healthTimeoutSeconds),
     EIP_WAIT: String(settings.elasticIpWaitSeconds),
+    PUBLIC_ADDRESSING: settings.publicAddressing,
   };
 }
 

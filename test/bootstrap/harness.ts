@@ -1,6 +1,6 @@
 /**
  * Test harness of the node bootstrap: runs the rendered script with bash against a stub IMDS
- * (and WCS statistics page) on 127.0.0.1 and stub `docker`, `ip`, `lscpu`, `aws`, `systemctl`
+ * (and WCS statistics page) on 127.0.0.1 and stub `docker`, `ip`, `nsenter`, `lscpu`, `aws`, `systemctl`
  * on a PATH that holds nothing else but the allowed real tools (bash, coreutils, curl, awk,
  * sed, grep), so a command outside the allowed list fails the run.
  *
@@ -58,6 +58,7 @@ export class StubServer {
         // An empty fixture id stands for an IMDS that cannot answer it (404).
         ...(f.instanceId ? { '/latest/meta-data/instance-id': f.instanceId } : {}),
         '/latest/meta-data/mac': f.mac,
+        '/latest/meta-data/local-ipv4': f.localIps[0] ?? '',
         [`${base}local-ipv4s`]: f.localIps.join('\n'),
         [`${base}subnet-ipv4-cidr-block`]: f.cidr,
       };
@@ -77,7 +78,7 @@ export class StubServer {
 }
 
 /** Stubbed node commands, kept as scripts next to this file. */
-const STUBS = ['docker', 'ip', 'lscpu', 'aws', 'systemctl'];
+const STUBS = ['docker', 'ip', 'lscpu', 'aws', 'systemctl', 'nsenter'];
 const STUB_DIR = fileURLToPath(new URL('./stubs/', import.meta.url));
 
 /** Real tools the node may use (besides coreutils), linked into the harness PATH. */
@@ -139,7 +140,7 @@ export class FakeNode {
   }
 
   /** Run a script file with bash in the fake node's environment. */
-  public async run(script: string, args: readonly string[] = []): Promise<RunResult> {
+  public async run(script: string, args: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<RunResult> {
     return new Promise((resolve) => {
       execFile(
         join(this.bin, 'bash'),
@@ -157,6 +158,7 @@ export class FakeNode {
             STUB_MAC: this.server.fixture.mac,
             STUB_LICENSE: this.license,
             STUB_PASSWORD: this.password,
+            ...extraEnv,
           },
           timeout: 30_000,
         },
@@ -169,10 +171,10 @@ export class FakeNode {
   }
 
   /** Write the user-data to a file (as cloud-init does) and run it. */
-  public async runUserData(userData: string): Promise<RunResult> {
+  public async runUserData(userData: string, extraEnv: Record<string, string> = {}): Promise<RunResult> {
     const path = join(this.dir, 'part-001');
     writeFileSync(path, userData, { mode: 0o700 });
-    return this.run(path);
+    return this.run(path, [], extraEnv);
   }
 
   /** Every stub call so far, in order. */

@@ -103,7 +103,7 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         expect(creates.map((c) => c.args.slice(2))).toEqual([
           ['-d', 'ipvlan', '-o', 'parent=ens5', '-o', 'ipvlan_mode=l2', '--subnet', '10.0.1.0/24', '--gateway', '10.0.1.1', 'wcs-ipvlan'],
         ]);
-        const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'run');
+        const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--ip'));
         expect(runs).toHaveLength(containers);
         expect(runs.map((r) => argAfter(r.args, '--ip'))).toEqual(secondaries(containers));
         expect(runs.map((r) => argAfter(r.args, '--net'))).toEqual(Array(containers).fill('wcs-ipvlan'));
@@ -139,9 +139,11 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
           expect(props).toMatch(/^media_port_from=31001$/m);
           expect(props).toMatch(/^media_port_to=32000$/m);
           expect(props).toMatch(/^wss\.port=8443$/m);
+          // The shipped file says `ip =` and `ip_local =`: replaced, not appended to.
+          for (const key of ['ip', 'ip_local', 'media_port_from', 'wss\\.port']) expect(props.match(new RegExp(`^\\s*${key}\\s*=`, 'gm'))).toHaveLength(1);
           const core = node.file(`opt/wcs/containers/${i}/conf/wcs-core.properties`);
           expect(core).toContain(`-Xmx${heap}M\n`);
-          expect(core).toContain('-XX:+UseZGC');
+          expect(core).toContain('-XX:+UnlockExperimentalVMOptions\n-XX:+UseZGC\n');
           expect(core).not.toContain('ConcMarkSweep');
           expect(core.match(/^-Xm[sx]\d+M$/gm)).toEqual([`-Xms${heap}M`, `-Xmx${heap}M`]);
         });
@@ -189,10 +191,13 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
       expect(gets.every((r) => r.token === 'stub-token')).toBe(true);
     });
 
-    it('keeps the OS off the container IPs (cloud-init, ec2-net-utils) and never drops the primary IP', () => {
+    it('keeps the OS off the container IPs (cloud-init, the documented ec2-net-utils override) and never drops the primary IP', () => {
       const calls = node.calls();
       expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toContain('apply_full_imds_network_config: false');
-      expect(calls).toContainEqual({ cmd: 'systemctl', args: ['mask', '--now', 'refresh-policy-routes@ens5.timer'] });
+      // A drop-in of the same name in /etc/systemd/network overrides the package's generated one in /run.
+      expect(node.exists('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).toBe(true);
+      expect(node.file('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).not.toMatch(/^\s*Address\s*=/m);
+      expect(calls.filter((c) => c.cmd === 'systemctl' && c.args[0] === 'mask')).toEqual([]);
       const dels = calls.filter((c) => c.cmd === 'ip' && c.args[0] === 'addr' && c.args[1] === 'del');
       expect(dels.map((c) => c.args[2])).toEqual(['10.0.1.11/24']);
     });
@@ -204,15 +209,15 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
 
     it('blocks IMDS inside every container netns and drops NET_RAW so the route cannot be bypassed', () => {
       const calls = node.calls();
+      // In each container's own netns (pid from docker inspect).
       for (const i of [0, 1]) {
-        expect(calls).toContainEqual({ cmd: 'ip', args: ['-n', `wcs-${i}`, 'route', 'replace', 'prohibit', '169.254.169.254/32'] });
-        expect(calls).toContainEqual({ cmd: 'ip', args: ['-n', `wcs-${i}`, 'route', 'replace', 'prohibit', '169.254.170.2/32'] });
+        expect(calls).toContainEqual({ cmd: 'nsenter', args: ['-t', String(4000 + i), '-n', 'ip', 'route', 'replace', 'prohibit', '169.254.169.254/32'] });
+        expect(calls).toContainEqual({ cmd: 'nsenter', args: ['-t', String(4000 + i), '-n', 'ip', 'route', 'replace', 'prohibit', '169.254.170.2/32'] });
       }
-      // The netns name points at the container's own namespace (pid from docker inspect).
-      const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'run');
+      const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--ip'));
       for (const r of runs) expect(argAfter(r.args, '--cap-drop')).toBe('NET_RAW');
       // The route is in place before the health check and NodeReady.
-      const firstRoute = calls.findIndex((c) => c.cmd === 'ip' && c.args[0] === '-n');
+      const firstRoute = calls.findIndex((c) => c.cmd === 'nsenter' && c.args.includes('route'));
       const ready = calls.findIndex((c) => c.cmd === 'aws' && c.args[1] === 'put-events');
       expect(firstRoute).toBeLessThan(ready);
       // The guard timer re-asserts it every 10 s (container restarts get a fresh netns).
@@ -221,8 +226,8 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
     });
 
     it('checks health inside each container netns (the host cannot reach its ipvlan children)', () => {
-      const checks = node.calls().filter((c) => c.cmd === 'ip' && c.args[0] === 'netns' && c.args[1] === 'exec');
-      expect(checks.map((c) => c.args[2])).toEqual(expect.arrayContaining(['wcs-0', 'wcs-1']));
+      const checks = node.calls().filter((c) => c.cmd === 'nsenter' && c.args.includes('curl'));
+      expect(checks.map((c) => c.args[1])).toEqual(expect.arrayContaining(['4000', '4001']));
       expect(checks[0]!.args).toContain(`http://127.0.0.1:${server.port}/?action=stat`);
     });
 
@@ -249,6 +254,9 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
 
     it('installs the guard and metrics timers and pushes WCS load per container to CloudWatch', async () => {
       expect(node.file('etc/systemd/system/wcs-node-metrics.timer')).toContain('OnUnitActiveSec=60s');
+      // After a stop/start cloud-init does not run user-data again: the boot unit does.
+      expect(node.file('etc/systemd/system/wcs-node.service')).toContain(`ExecStart=${node.root}/opt/wcs/bin/wcs-node bootstrap`);
+      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', 'wcs-node.service'] });
       expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', '--now', 'wcs-node-guard.timer', 'wcs-node-metrics.timer'] });
 
       // Act: what the timer runs
@@ -270,7 +278,7 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
       const before = node.calls().length;
       const result = await node.run(`${node.root}/opt/wcs/bin/wcs-node`, ['guard']);
       expect(result.code).toBe(0);
-      const routes = node.calls().slice(before).filter((c) => c.cmd === 'ip' && c.args[0] === '-n');
+      const routes = node.calls().slice(before).filter((c) => c.cmd === 'nsenter' && c.args.includes('route'));
       expect(routes).toHaveLength(4);
     });
 
@@ -302,6 +310,32 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         expect(result.stderr).toContain('cannot read the instance id from IMDS');
         expect(putEvents(node.calls())).toEqual([]);
         expect(node.calls().some((c) => c.cmd === 'docker')).toBe(false);
+      } finally {
+        node.cleanup();
+      }
+    });
+
+    it('falls back to G1 (and logs why) when the image\'s java refuses ZGC', async () => {
+      server.fixture = fixture(2);
+      const node = new FakeNode(server, nitroTopology(8));
+      try {
+        const result = await node.runUserData(render(pool(2)), { STUB_NO_ZGC: '1' });
+        expect(result.code).toBe(0);
+        expect(result.stderr).toContain("the image's java refuses ZGC, using G1: Unrecognized VM option 'UseZGC'");
+        const core = node.file('opt/wcs/containers/0/conf/wcs-core.properties');
+        expect(core.match(/^-XX:\S*GC\S*$/gm)).toEqual(['-XX:+UseG1GC']);
+      } finally {
+        node.cleanup();
+      }
+    });
+
+    it('private-only (publicAddressing none): no Elastic IP wait, WCS ip is the private IP, NodeReady without publicIp', async () => {
+      const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { associations: {} }), { publicAddressing: 'none' });
+      try {
+        expect(result.code).toBe(0);
+        const ready = NodeReadyDetailSchema.parse(putEvents(node.calls())[0]!.Detail);
+        expect(ready.containers.map((c) => [c.privateIp, c.publicIp])).toEqual(secondaries(2).map((ip) => [ip, undefined]));
+        expect(node.file('opt/wcs/containers/1/conf/flashphoner.properties')).toMatch(/^ip=10\.0\.1\.12$/m);
       } finally {
         node.cleanup();
       }

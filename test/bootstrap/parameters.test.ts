@@ -1,6 +1,8 @@
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_NODE_SETTINGS,
+  NodeSettingsSchema,
   bootstrapParameterNames,
   decodeTemplate,
   encodeTemplate,
@@ -46,10 +48,24 @@ describe('Module: bootstrap parameters', () => {
     const encoded = encodeTemplate(template);
 
     // Assess
-    expect(encoded.startsWith('gz64:')).toBe(true);
+    expect(encoded.startsWith('br64:')).toBe(true);
     expect(Buffer.byteLength(encoded)).toBeLessThanOrEqual(8192);
     expect(decodeTemplate(encoded)).toBe(stripTemplateComments(template));
     expect(decodeTemplate(encoded)).toMatch(/^#!\/usr\/bin\/env bash\n/);
     expect(decodeTemplate('#!/bin/bash\necho plain\n')).toBe('#!/bin/bash\necho plain\n');
+    // A value written by the earlier gzip encoding still decodes.
+    expect(decodeTemplate(`gz64:${gzipSync('#!/bin/bash\necho old\n').toString('base64')}`)).toBe('#!/bin/bash\necho old\n');
+  });
+
+  it('says what PASSWORD is (the WCS SSH password, not a REST user) and that REST stays closed', () => {
+    expect(NodeSettingsSchema.shape.passwordParameter.description).toMatch(/SSH/);
+    expect(NodeSettingsSchema.shape.passwordParameter.description).toMatch(/not a REST API user/);
+    expect(NodeSettingsSchema.shape.restPort.description).toMatch(/no REST user is provisioned/);
+  });
+
+  it('defaults public addressing to an Elastic IP per container and accepts private-only', () => {
+    expect(DEFAULT_NODE_SETTINGS.publicAddressing).toBe('elastic-ip');
+    expect(parseNodeSettings({ publicAddressing: 'none' }).publicAddressing).toBe('none');
+    expect(() => parseNodeSettings({ publicAddressing: 'auto' })).toThrow(/publicAddressing/);
   });
 });
