@@ -68,7 +68,7 @@ export const DeploymentConfigSchema = z
       .object({
         /** WCS license number. */
         licenseParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'an absolute SSM parameter name').optional(),
-        /** WCS admin password. */
+        /** The WCS containers' SSH (command-line interface) password; not a REST user. */
         passwordParameter: z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, 'an absolute SSM parameter name').optional(),
       })
       .default({}),

@@ -47,7 +47,7 @@ export interface MediaNodesProps {
   readonly rootVolumeGiB: number;
   /** The bus nodes put `NodeReady` / `NodeUnhealthy` on. */
   readonly bus: events.IEventBus;
-  /** SecureString names the nodes read (WCS license, admin password). */
+  /** SecureString names the nodes read (WCS licence, the containers' SSH password). */
   readonly secretParameterNames: readonly string[];
 }
 

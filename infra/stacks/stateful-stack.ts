@@ -96,7 +96,7 @@ export class StatefulStack extends Stack {
     }
     this.bootstrapTemplateParameter = new ssm.StringParameter(this, 'BootstrapTemplateParameter', {
       parameterName: names.template,
-      description: `wcs-autoscaler ${config.fleetName}: media node bootstrap template (gz64-encoded)`,
+      description: `wcs-autoscaler ${config.fleetName}: media node bootstrap template (br64-encoded)`,
       stringValue: encoded,
       tier: ssm.ParameterTier.ADVANCED,
     });
