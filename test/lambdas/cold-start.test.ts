@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { makeHandler } from '../../lambdas/room-events/index.ts';
 import { awsDependencies, loadedLazyClients } from '../../lambdas/shared/dependencies.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { bootstrapParameterNames } from '../../shared/bootstrap/parameters.ts';
+import { bootstrapParameterNames, encodeTemplate, readBootstrapTemplate } from '../../shared/bootstrap/parameters.ts';
 import { makeDeps, roomCreated, seedReadyNode, testPool, useDynalite } from '../support/handlers.ts';
 
 const CONFIG_PARAMETER = '/wcs-autoscaler/test/config';
@@ -61,8 +61,8 @@ beforeEach(() => {
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
   parameters.clear();
   parameters.set(CONFIG_PARAMETER, JSON.stringify({ pools: [testPool()] }));
-  const names = ['FLEET', 'POOL', 'REGION', 'EVENT_BUS', 'NODE_SOURCE', 'METRICS_NAMESPACE', 'CONTAINERS', 'IMAGE', 'HTTP_PORT', 'REST_PORT', 'WSS_PORT', 'MEDIA_FROM', 'MEDIA_TO', 'RESERVE_HOST_CORE', 'HEAP_MIB', 'MEMORY_LIMIT_MIB', 'LICENSE_PARAMETER', 'PASSWORD_PARAMETER', 'METRICS_INTERVAL', 'HEALTH_TIMEOUT', 'EIP_WAIT'];
-  parameters.set(bootstrapParameterNames(CONFIG_PARAMETER).template, `#!/bin/bash\n${names.map((n) => `${n}='@@${n}@@'`).join('\n')}\n`);
+  // The real template, stored as the stateful stack stores it.
+  parameters.set(bootstrapParameterNames(CONFIG_PARAMETER).template, encodeTemplate(readBootstrapTemplate()));
   vi.stubEnv('FLEET_TABLE', dynalite.tableName);
   vi.stubEnv('EVENT_BUS_NAME', 'wcs-autoscaler-test');
   vi.stubEnv('CONFIG_PARAMETER', CONFIG_PARAMETER);
