@@ -55,7 +55,7 @@ export function fleetRulePattern(rule: RouteRule, fleetName: string): Record<str
 
 /** Whether a rule matches AWS service events, which are delivered to the default bus only. */
 export function isAwsServiceRule(pattern: RoutePattern): boolean {
-  return (pattern.source ?? []).some((s) => s.startsWith('aws.'));
+  return (pattern.source ?? []).some((s) => typeof s === 'string' && s.startsWith('aws.'));
 }
 
 function toCdkPattern(json: Record<string, unknown>): events.EventPattern {

@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { onAlarm, onInstanceState, onNodeReady, onNodeTrouble } from '../../shared/app/nodes.ts';
-import { parseNodeEvent } from '../../shared/events/parse.ts';
+import { parseNodeEvent, type NodeEventParseOptions } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
@@ -16,14 +16,27 @@ import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
 
 /**
+ * Environment variable the stack sets to `required` when every node's bootstrap puts the bound
+ * node source (`boundNodeSource`): then an unbound `NodeReady` / `NodeUnhealthy` is refused.
+ */
+export const NODE_SENDER_ENV = 'NODE_EVENT_SENDER';
+
+/** Parse options from the environment ({@link NODE_SENDER_ENV}). */
+export function senderOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): NodeEventParseOptions {
+  return { requireSender: env[NODE_SENDER_ENV] === 'required' };
+}
+
+/**
  * Build the handler over injected dependencies.
  *
+ * @param options - whether node reports must name their sender (default: from the environment)
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (Lambda retries)
  */
-export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventParseOptions = senderOptionsFromEnv()) {
+  const parse = (event: unknown) => parseNodeEvent(event, options);
   return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
-    const parsed = await parseOrReject(d, event, parseNodeEvent, 'node-events');
+    const parsed = await parseOrReject(d, event, parse, 'node-events');
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
