@@ -27,3 +27,16 @@ export function opsAlarmNamePrefix(fleetName: string): string {
 export function dashboardName(fleetName: string): string {
   return `wcs-autoscaler-${fleetName}`;
 }
+
+/**
+ * Name of the media nodes' instance role. Fixed (not generated) so the stateful stack's secrets
+ * key policy can name the role before the stateless stack creates it.
+ */
+export function nodeRoleName(fleetName: string): string {
+  return `wcs-autoscaler-${fleetName}-node`;
+}
+
+/** Alias of the customer-managed KMS key of the fleet's WCS secrets (`alias/…`). */
+export function secretsKeyAlias(fleetName: string): string {
+  return `alias/wcs-autoscaler-${fleetName}-secrets`;
+}

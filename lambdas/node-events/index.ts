@@ -7,19 +7,13 @@
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { onAlarm, onInstanceState, onNodeReady, onNodeTrouble } from '../../shared/app/nodes.ts';
-import { parseNodeEvent, type NodeEventParseOptions } from '../../shared/events/parse.ts';
+import { NODE_SENDER_ENV, parseNodeEvent, type NodeEventParseOptions } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 
 /** What the function returns: what it did to the node. */
 export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
-
-/**
- * Environment variable the stack sets to `required` when every node's bootstrap puts the bound
- * node source (`boundNodeSource`): then an unbound `NodeReady` / `NodeUnhealthy` is refused.
- */
-export const NODE_SENDER_ENV = 'NODE_EVENT_SENDER';
 
 /** Parse options from the environment ({@link NODE_SENDER_ENV}). */
 export function senderOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): NodeEventParseOptions {

@@ -118,6 +118,13 @@ export function parseRoomEvent(event: unknown): RoomEvent {
   }
 }
 
+/**
+ * Environment variable of node-events the stack sets to `required` (deployment config
+ * `access.nodeEventSender`) when every node's bootstrap puts the bound node source
+ * (`boundNodeSource`): then an unbound `NodeReady` / `NodeUnhealthy` is refused.
+ */
+export const NODE_SENDER_ENV = 'NODE_EVENT_SENDER';
+
 /** Options of {@link parseNodeEvent}. */
 export interface NodeEventParseOptions {
   /**
