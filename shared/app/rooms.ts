@@ -21,6 +21,7 @@ import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
+import { checkRoomLimits } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
@@ -149,6 +150,11 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   const pool = config.pools.find((p) => p.name === poolName);
   const now = deps.clock.now();
   if (!pool) return reject(deps, cmd.roomId, `unknown pool "${poolName}"`);
+  const limited = await checkRoomLimits(deps, config, { roomId: cmd.roomId, weight: cmd.weight, tenantId: cmd.tenantId, pool: pool.name });
+  if (limited) {
+    deps.logger.warn('RoomCreated over a limit', { roomId: cmd.roomId, tenantId: cmd.tenantId, limit: limited.reason, detail: limited.message });
+    return reject(deps, cmd.roomId, limited.reason);
+  }
 
   const candidates = await deps.store.findCandidates(pool.name, cmd.weight, candidateLimit(pool));
   const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });

@@ -54,6 +54,7 @@ export const DetailType = {
   RoomQueued: 'RoomQueued',
   RoomRejected: 'RoomRejected',
   RoomInterrupted: 'RoomInterrupted',
+  RoomExpired: 'RoomExpired',
   NodeLaunched: 'NodeLaunched',
   NodeDraining: 'NodeDraining',
   NodeTerminated: 'NodeTerminated',
@@ -188,6 +189,17 @@ export const RoomInterruptedDetailSchema = z.object({
   container: z.number().int(),
   reason: z.string(),
 });
+/**
+ * `RoomExpired`: the room was older than the configuration's `limits.maxRoomAgeMs` and the sweep
+ * released it (its capacity is free again). `ageMs` = sweep time − when the room was requested, ms.
+ */
+export const RoomExpiredDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  pool: z.string(),
+  nodeId: z.string().optional(),
+  ageMs: z.number().min(0),
+  maxAgeMs: z.number().int().min(0),
+});
 /** `NodeLaunched`: RunInstances accepted. */
 export const NodeLaunchedDetailSchema = z.object({
   nodeId: z.string(),
@@ -211,6 +223,7 @@ export type OutboundEvent =
   | { readonly detailType: 'RoomQueued'; readonly detail: z.infer<typeof RoomQueuedDetailSchema> }
   | { readonly detailType: 'RoomRejected'; readonly detail: z.infer<typeof RoomRejectedDetailSchema> }
   | { readonly detailType: 'RoomInterrupted'; readonly detail: z.infer<typeof RoomInterruptedDetailSchema> }
+  | { readonly detailType: 'RoomExpired'; readonly detail: z.infer<typeof RoomExpiredDetailSchema> }
   | { readonly detailType: 'NodeLaunched'; readonly detail: z.infer<typeof NodeLaunchedDetailSchema> }
   | { readonly detailType: 'NodeReady'; readonly detail: NodeReadyDetail & { readonly pool: string } }
   | { readonly detailType: 'NodeDraining'; readonly detail: z.infer<typeof NodeDrainingDetailSchema> }
@@ -224,6 +237,7 @@ export const OutboundDetailSchemas = {
   RoomQueued: RoomQueuedDetailSchema,
   RoomRejected: RoomRejectedDetailSchema,
   RoomInterrupted: RoomInterruptedDetailSchema,
+  RoomExpired: RoomExpiredDetailSchema,
   NodeLaunched: NodeLaunchedDetailSchema,
   NodeReady: NodeReadyDetailSchema.extend({ pool: z.string() }),
   NodeDraining: NodeDrainingDetailSchema,
