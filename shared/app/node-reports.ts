@@ -20,6 +20,7 @@ import type { NodeView } from '../domain/model.ts';
 import type { NodeReadyDetail, ReadyContainer } from '../events/schemas.ts';
 import { publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
+import { AutoscalerError } from '../errors.ts';
 
 /** Outcome of {@link checkNodeReady}: the containers to record, or why the report is refused. */
 export type NodeReadyCheck =
@@ -37,7 +38,8 @@ function refuse(reason: string): NodeReadyCheck {
  * @param node - the node as recorded (state `launching`, `booting` or `ready`)
  * @param pool - the node's pool (its `containersPerNode`)
  * @returns the containers to record, public IPs taken from EC2, or the reason to refuse
- * @throws {AutoscalerError} when EC2 cannot be asked (retryable when transient: the event is retried)
+ * @throws {AutoscalerError} (retryable: the event is retried) when EC2 cannot be asked, does not
+ *   describe the instance yet, or shows no Elastic IP on a container's private IP yet
  */
 export async function checkNodeReady(
   deps: Pick<AppDeps, 'compute' | 'config'>,
@@ -55,7 +57,9 @@ export async function checkNodeReady(
   let containers: readonly ReadyContainer[] = reported;
   if (deps.compute.nodeAddresses) {
     const known = await deps.compute.nodeAddresses(node.nodeId);
-    if (!known) return refuse(`unknown-instance: EC2 does not describe ${node.nodeId}`);
+    // DescribeInstances is eventually consistent: a node we launched that EC2 does not show yet,
+    // or an association the node saw in IMDS before the API shows it, is retried, not refused.
+    if (!known) throw new AutoscalerError(`${node.nodeId}: EC2 does not describe the instance yet`, { retryable: true });
     const elastic = (await publicAddressingOf(deps, pool.name)) === 'elastic-ip';
     const checked: ReadyContainer[] = [];
     for (const c of reported) {
@@ -66,7 +70,7 @@ export async function checkNodeReady(
         continue;
       }
       const publicIp = known.publicIps.get(c.privateIp);
-      if (publicIp === undefined) return refuse(`address-mismatch: no Elastic IP is associated with ${c.privateIp} of ${node.nodeId}`);
+      if (publicIp === undefined) throw new AutoscalerError(`${node.nodeId}: EC2 shows no Elastic IP on ${c.privateIp} yet`, { retryable: true });
       if (claimed !== undefined && claimed !== publicIp) return refuse(`address-mismatch: ${c.privateIp} of ${node.nodeId} has ${publicIp}, the report says ${claimed}`);
       checked.push({ ...rest, publicIp });
     }

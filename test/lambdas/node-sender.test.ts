@@ -208,3 +208,24 @@ describe('Attacks on node-events from one node against another', () => {
     expect((await d.store.getNode(VICTIM))?.state).toBe('ready');
   });
 });
+
+describe('NodeReady before EC2 shows what the node saw', () => {
+  it('retries (throws retryable) rather than refusing when EC2 shows no Elastic IP yet, and accepts once it does', async () => {
+    // Prepare: EC2 knows the private IPs but not yet the associations
+    const d = deps();
+    await seedLaunchingNode(d, VICTIM);
+    const truth = seedContainers(2, 1);
+    d.compute.addresses.set(VICTIM, { privateIps: truth.map((c) => c.privateIp), publicIps: new Map() });
+    const handler = makeHandler(d);
+    const event = nodeReady('evt-early', boundNodeSource(arn(VICTIM)), VICTIM, truth);
+
+    // Act
+    const early = await handler(event).catch((e: unknown) => e);
+    d.compute.addresses.set(VICTIM, { privateIps: truth.map((c) => c.privateIp), publicIps: new Map(truth.map((c) => [c.privateIp, c.publicIp!])) });
+    const later = await handler(event);
+
+    // Assess
+    expect(early).toMatchObject({ retryable: true });
+    expect(later).toEqual({ kind: 'ready', nodeId: VICTIM });
+  });
+});
