@@ -302,8 +302,10 @@ export class MediaNodes extends Construct {
             conditions: { ArnEquals: fromTemplate },
           }),
           // The AMI only as the launch template names it: a RunInstances that passes its own
-          // ImageId is refused (ec2:IsLaunchTemplateResource, Amazon EC2 User Guide,
-          // "Control the use of launch templates": true when the resource comes from the template).
+          // ImageId is refused (ec2:IsLaunchTemplateResource is true only for a resource taken
+          // from the template, not overridden in the request; Amazon EC2 User Guide, "Use Amazon
+          // EC2 launch templates to control launching Amazon EC2 instances" and its example
+          // policies for launch templates).
           new iam.PolicyStatement({
             sid: 'RunInstancesTemplateImageOnly',
             actions: ['ec2:RunInstances'],
