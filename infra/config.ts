@@ -129,8 +129,13 @@ export const DeploymentConfigSchema = z
          * associate it.
          */
         elasticIpPool: z.array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'an Elastic IP allocation id such as eipalloc-0abc1234')).default([]),
+        /**
+         * Refuse a pool whose WCS `image` is not pinned by digest (`…@sha256:<64 hex>`): a tag can
+         * be moved to another build, a digest cannot (docs/security.md#smaller-guards).
+         */
+        requireImageDigest: z.boolean().default(false),
       })
-      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [] }),
+      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [], requireImageDigest: false }),
     functions: z
       .object({
         /** Memory of each function, MiB (CPU scales with it). */
@@ -216,7 +221,7 @@ export interface DeploymentConfig {
     readonly operatorRoleArns: readonly string[];
     readonly nodeEventSender: 'required' | 'optional';
   };
-  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[] };
+  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[]; readonly requireImageDigest: boolean };
   readonly functions: {
     readonly memoryMiB: number;
     readonly logRetentionDays: number;
@@ -274,6 +279,9 @@ export function parseDeploymentConfig(input: unknown): DeploymentConfig {
   }
   for (const pool of poolNames) {
     const result = NodeSettingsSchema.safeParse(raw.nodeSettings[pool] ?? {});
+    if (result.success && raw.node.requireImageDigest && !/@sha256:[a-f0-9]{64}$/.test(result.data.image)) {
+      issues.push(`nodeSettings.${pool}.image: node.requireImageDigest needs an image pinned by digest (…@sha256:<64 hex>), not ${result.data.image}`);
+    }
     if (result.success) nodeSettings[pool] = result.data;
     else issues.push(...result.error.issues.map((i) => `nodeSettings.${pool}.${formatPath(i.path)}: ${i.message}`));
   }

@@ -56,12 +56,27 @@ describe('Function: parseDeploymentConfig', () => {
     [{ node: { architecture: 'arm64' } }, 'autoscaler.pools.0.instanceTypes.0'],
     [{ unknownKey: 1 }, '(root)'],
     [{ node: { elasticIpPool: ['eip-1'] } }, 'node.elasticIpPool.0'],
+    [{ node: { requireImageDigest: true } }, 'nodeSettings.default.image'],
+    [{ access: { operatorRoleArns: ['arn:aws:iam::123456789012:user/ops'] } }, 'access.operatorRoleArns.0'],
+    [{ access: { nodeEventSender: 'sometimes' } }, 'access.nodeEventSender'],
+    [{ functions: { reservedConcurrency: { sweep: 0 } } }, 'functions.reservedConcurrency.sweep'],
   ])('names the field of %j', (input, field) => {
     // Act
     const issues = issuesOf(input);
 
     // Assess
     expect(issues.some((i) => i.startsWith(`${field}:`)), issues.join('\n')).toBe(true);
+  });
+
+  it('accepts an image pinned by digest when node.requireImageDigest is set', () => {
+    // Prepare
+    const image = `registry.example.com/wcs@sha256:${'a'.repeat(64)}`;
+
+    // Act
+    const config = parseDeploymentConfig({ node: { requireImageDigest: true }, nodeSettings: { default: { image } } });
+
+    // Assess
+    expect(config.nodeSettings.default?.image).toBe(image);
   });
 
   it('accepts Graviton pools with the arm64 architecture', () => {
