@@ -57,6 +57,40 @@ describe('Per-tenant cap on active weight', () => {
     expect(over).toMatchObject({ kind: 'rejected', reason: 'tenant-limit' });
   });
 
+  it('lets only one of two parallel creates through when together they would pass the cap', async () => {
+    // Prepare
+    const d = deps({ tenantMaxWeight: { acme: 5 } });
+    await seedReadyNode(d, 'i-0aaaa000000000001');
+    const rooms = makeRoomHandler(d);
+
+    // Act
+    const results = await Promise.all([
+      rooms(roomCreated('e1', { roomId: 'r1', weight: 3, tenantId: 'acme' })),
+      rooms(roomCreated('e2', { roomId: 'r2', weight: 3, tenantId: 'acme' })),
+    ]);
+
+    // Assess
+    expect(results.map((r) => r.kind).sort()).toEqual(['placed', 'rejected']);
+    expect(await d.store.listTenantWeights()).toEqual(new Map([['acme', 3]]));
+  });
+
+  it('recounts every tenant counter in the sweep from the active rooms (a room lost without a release frees its share)', async () => {
+    // Prepare: acme holds 3 units; its counter is then corrupted, and a stale tenant counter exists
+    const d = deps({ tenantMaxWeight: { acme: 5 } });
+    await seedReadyNode(d, 'i-0aaaa000000000001');
+    await makeRoomHandler(d)(roomCreated('e1', { roomId: 'r1', weight: 3, tenantId: 'acme' }));
+    await d.store.setTenantWeight('acme', 5);
+    await d.store.setTenantWeight('gone', 7);
+
+    // Act
+    await makeSweepHandler(d)({});
+    const after = await makeRoomHandler(d)(roomCreated('e2', { roomId: 'r2', weight: 2, tenantId: 'acme' }));
+
+    // Assess
+    expect(after).toMatchObject({ kind: 'placed' });
+    expect(await d.store.listTenantWeights()).toEqual(new Map([['acme', 5], ['gone', 0]]));
+  });
+
   it('reads tenant caps and pool allow-lists with the defaults of rooms without a tenant', () => {
     // Prepare
     const { limits } = parseAutoscalerConfig({ pools: [testPool(), testPool({ name: 'gpu' })], limits: { tenantMaxWeight: { acme: 10 }, defaultTenantMaxWeight: 3, tenantPools: { acme: ['gpu'], '*': ['default'] } } });
