@@ -35,8 +35,13 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventP
     switch (parsed.kind) {
       case 'ec2-state':
         return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
-      case 'node-ready':
-        return { kind: await onNodeReady(d, parsed.detail, parsed.id), nodeId: parsed.detail.instanceId };
+      case 'node-ready': {
+        const kind = await onNodeReady(d, parsed.detail, parsed.id);
+        // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
+        // or compromised node (docs/security.md#node-reports); the log line has the reason.
+        if (kind === 'refused') await d.deadLetters.send(event, `NodeReady for ${parsed.detail.instanceId} refused by its checks (see the log)`, 'node-events');
+        return { kind, nodeId: parsed.detail.instanceId };
+      }
       case 'node-unhealthy':
         return {
           kind: await onNodeTrouble(d, parsed.detail.instanceId, `unhealthy: ${parsed.detail.reason}`, parsed.id),

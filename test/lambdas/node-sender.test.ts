@@ -81,6 +81,7 @@ describe('Attacks on node-events from one node against another', () => {
 
     // Assess
     expect(result).toEqual({ kind: 'refused', nodeId: VICTIM });
+    expect((d.deadLetters as { messages: { reason: string }[] }).messages.map((m) => m.reason)).toEqual([expect.stringContaining(`NodeReady for ${VICTIM} refused`)]);
     expect(placed).toMatchObject({ kind: 'placed' });
     const roomPlaced = d.publisher.events.find((e) => e.detailType === 'RoomPlaced');
     expect(roomPlaced?.detail).toMatchObject({ nodeId: VICTIM, publicIp: '203.0.113.10' });
