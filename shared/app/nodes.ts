@@ -13,7 +13,7 @@ import { LaunchQuotaError } from '../errors.ts';
 import { checkNodeReady } from './node-reports.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
-import { DEFAULT_NODE_ALARM_POLICY, nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
+import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
 import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling-executor.ts';
 
 /**
@@ -255,6 +255,12 @@ export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: s
   return 'draining';
 }
 
+/** Whether an alarm is a container CPU alarm of the node (`…<instance id>-wcs-<index>-cpu`), i.e. on a node-pushed metric. */
+function isContainerAlarm(alarmName: string, instanceId: string): boolean {
+  const key = alarmName.slice(alarmName.indexOf(instanceId) + instanceId.length + 1);
+  return /^wcs-\d+-cpu$/.test(key) && key === containerCpuAlarmKey(Number(key.split('-')[1]));
+}
+
 /** Instance id named in a CloudWatch alarm's name (alarms are named `…<instance-id>…`). */
 export function instanceIdOfAlarm(alarmName: string): string | undefined {
   return /\b(i-[0-9a-f]{8,17})\b/.exec(alarmName)?.[1];
@@ -262,11 +268,15 @@ export function instanceIdOfAlarm(alarmName: string): string | undefined {
 
 /**
  * A CloudWatch alarm on a node changed state: `ALARM` marks it hot (no new rooms), `OK` clears it.
+ * Alarms on node-pushed metrics are ignored (`untrusted`) unless `trustNodeMetrics` is set.
  */
 export async function onAlarm(deps: AppDeps, alarmName: string, state: string): Promise<string> {
   const now = deps.clock.now();
   const id = instanceIdOfAlarm(alarmName);
   if (!id || state === 'INSUFFICIENT_DATA') return 'ignored';
+  // An alarm on what nodes push (container CPU) counts only while node metrics are trusted: one
+  // created before they stopped being trusted must not let a node mark another hot.
+  if (isContainerAlarm(alarmName, id) && !(await deps.config.getConfig()).trustNodeMetrics) return 'untrusted';
   const node = await deps.store.getNode(id);
   if (!node || !isLive(node.state)) return 'ignored';
   const hot = state === 'ALARM';

@@ -230,3 +230,36 @@ describe('NodeReady before EC2 shows what the node saw', () => {
     expect(later).toEqual({ kind: 'ready', nodeId: VICTIM });
   });
 });
+
+describe('A metric a node pushes for another instance', () => {
+  function alarmChange(id: string, alarmName: string): Record<string, unknown> {
+    return envelope('aws.cloudwatch', 'CloudWatch Alarm State Change', { alarmName, state: { value: 'ALARM', timestamp: '2026-01-01T00:00:00Z' } }, { id });
+  }
+
+  it('cannot mark the other node hot: a container CPU alarm counts only while node metrics are trusted', async () => {
+    // Prepare: an alarm on the victim's container CPU (left from when node metrics were trusted)
+    const d = deps();
+    await seedReadyNode(d, VICTIM, { containers: seedContainers(2, 1) });
+    const handler = makeHandler(d);
+
+    // Act
+    const container = await handler(alarmChange('evt-wcs-alarm', `wcs-autoscaler-prod-node-${VICTIM}-wcs-0-cpu`));
+    const instance = await handler(alarmChange('evt-ec2-alarm', `wcs-autoscaler-prod-node-${VICTIM}-cpu`));
+
+    // Assess: only EC2's own CPUUtilization alarm marks the node hot
+    expect(container).toEqual({ kind: 'untrusted' });
+    expect(instance).toEqual({ kind: 'hot' });
+  });
+
+  it('marks the node hot on a container alarm when the configuration trusts node metrics', async () => {
+    // Prepare
+    const d = makeDeps({ store: dynalite.store, config: { pools: [testPool()], trustNodeMetrics: true } });
+    await seedReadyNode(d, VICTIM, { containers: seedContainers(2, 1) });
+
+    // Act
+    const result = await makeHandler(d)(alarmChange('evt-wcs-trusted', `wcs-autoscaler-prod-node-${VICTIM}-wcs-0-cpu`));
+
+    // Assess
+    expect(result).toEqual({ kind: 'hot' });
+  });
+});
