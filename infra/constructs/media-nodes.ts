@@ -163,7 +163,7 @@ export class MediaNodes extends Construct {
     // account. Session Manager's own actions instead, and an explicit deny of parameter reads
     // outside the fleet's prefix and the secrets (docs/security.md#node-role).
     this.role = new iam.Role(this, 'NodeRole', {
-      roleName: nodeRoleName(props.fleetName),
+      roleName: nodeRoleName(props.fleetName, stack.region),
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `wcs-autoscaler ${props.fleetName}: media node instance role`,
     });

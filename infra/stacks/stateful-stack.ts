@@ -110,7 +110,7 @@ export class StatefulStack extends Stack {
     });
     // The node role by its fixed name (it lives in the stateless stack, created later): a
     // condition value, which KMS does not resolve, unlike a principal.
-    const nodeRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: nodeRoleName(config.fleetName) });
+    const nodeRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: nodeRoleName(config.fleetName, this.region) });
     this.secretsKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DecryptOnlyByNodeRoleAndOperators',

@@ -253,7 +253,7 @@ describe('IAM of the fleet (least privilege)', () => {
         ...['/wcs-autoscaler/prod/secrets/wcs-license', '/wcs-autoscaler/prod/secrets/wcs-password', '/tenant-b/wcs-license'].map(arn),
         arn('/wcs-autoscaler/prod/*'),
       ]);
-      const role = Object.values(stateless.findResources('AWS::IAM::Role')).find((r) => r.Properties?.RoleName === 'wcs-autoscaler-prod-node')!;
+      const role = Object.values(stateless.findResources('AWS::IAM::Role')).find((r) => r.Properties?.RoleName === 'wcs-autoscaler-prod-node-eu-central-1')!;
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       // No allow of a parameter read on a wildcard resource.
       for (const s of nodeStatements.filter((x) => x.Effect === 'Allow' && actionsOf(x).some((a) => a.startsWith('ssm:GetParameter')))) {
@@ -285,7 +285,7 @@ describe('IAM of the fleet (least privilege)', () => {
 
     it('uses Session Manager through its own actions (no AmazonSSMManagedInstanceCore), needs no EC2 API and has no SSH ingress', () => {
       stateless.hasResourceProperties('AWS::IAM::Role', {
-        RoleName: 'wcs-autoscaler-prod-node',
+        RoleName: 'wcs-autoscaler-prod-node-eu-central-1',
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
       });
       expect(JSON.stringify(stateless.toJSON())).not.toContain('AmazonSSMManagedInstanceCore');

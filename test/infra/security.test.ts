@@ -62,7 +62,7 @@ describe('Security guards of the synthesized fleet', () => {
     expect(key.DeletionPolicy).toBe('Retain');
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Decrypt' });
     const principals = JSON.stringify(deny.Condition.ArnNotEquals);
-    expect(principals).toContain(':iam::123456789012:role/wcs-autoscaler-prod-node');
+    expect(principals).toContain(':iam::123456789012:role/wcs-autoscaler-prod-node-eu-central-1');
     expect(principals).toContain('arn:aws:iam::123456789012:role/ops');
     fleet.statefulTemplate.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/wcs-autoscaler-prod-secrets' });
   });
