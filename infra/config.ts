@@ -100,8 +100,23 @@ export const DeploymentConfigSchema = z
         operatorCidrs: z
           .array(cidr.refine((c) => !c.endsWith('/0'), 'the REST port must not be open to the world'))
           .default([]),
+        /** A security group (e.g. an admin bastion's) allowed on the WCS REST port, besides `operatorCidrs`. */
+        adminSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234').optional(),
+        /**
+         * IAM roles of the operators who may decrypt the WCS secrets besides the node role (the
+         * secrets key's policy denies `kms:Decrypt` to everyone else). Encrypting (putting the
+         * secrets) needs no entry here.
+         */
+        operatorRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN')).default([]),
+        /**
+         * `required`: node events must carry the bound source `wcs-autoscaler.node/<instance ARN>`
+         * (the node role may put nothing else, node-events refuses the unbound source). `optional`:
+         * the unbound `wcs-autoscaler.node` is still allowed, for node bootstraps that put it
+         * (docs/security.md#node-reports); a bound source naming another instance is refused either way.
+         */
+        nodeEventSender: z.enum(['required', 'optional']).default('optional'),
       })
-      .default({ clientCidrs: ['0.0.0.0/0'], operatorCidrs: [] }),
+      .default({ clientCidrs: ['0.0.0.0/0'], operatorCidrs: [], operatorRoleArns: [], nodeEventSender: 'optional' }),
     node: z
       .object({
         /** CPU architecture of every pool's instance types (one launch template, one AMI). */
@@ -114,8 +129,13 @@ export const DeploymentConfigSchema = z
          * associate it.
          */
         elasticIpPool: z.array(z.string().regex(/^eipalloc-[0-9a-f]{8,17}$/, 'an Elastic IP allocation id such as eipalloc-0abc1234')).default([]),
+        /**
+         * Refuse a pool whose WCS `image` is not pinned by digest (`…@sha256:<64 hex>`): a tag can
+         * be moved to another build, a digest cannot (docs/security.md#smaller-guards).
+         */
+        requireImageDigest: z.boolean().default(false),
       })
-      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [] }),
+      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [], requireImageDigest: false }),
     functions: z
       .object({
         /** Memory of each function, MiB (CPU scales with it). */
@@ -126,8 +146,21 @@ export const DeploymentConfigSchema = z
           .int()
           .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `one of ${LOG_RETENTION_DAYS.join(', ')}`)
           .default(30),
+        /**
+         * Reserved concurrency per function (docs/security.md#cost-limits): node-events and the
+         * sweep keep this many executions however many rooms arrive; room-events is capped only
+         * when given. Reserved concurrency comes out of the account's regional limit, which must
+         * keep at least 100 unreserved (AWS Lambda Developer Guide, "Configuring reserved concurrency").
+         */
+        reservedConcurrency: z
+          .object({
+            'node-events': z.number().int().min(1).default(5),
+            sweep: z.number().int().min(1).default(2),
+            'room-events': z.number().int().min(1).optional(),
+          })
+          .default({ 'node-events': 5, sweep: 2 }),
       })
-      .default({ memoryMiB: 512, logRetentionDays: 30 }),
+      .default({ memoryMiB: 512, logRetentionDays: 30, reservedConcurrency: { 'node-events': 5, sweep: 2 } }),
     alarms: z
       .object({
         /** Evaluation period of the operational alarms, minutes. */
@@ -140,6 +173,11 @@ export const DeploymentConfigSchema = z
         functionErrors: z.number().int().min(1).default(1),
         /** SNS topic the alarms notify (ALARM and OK); absent → no action, dashboard only. */
         topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN').optional(),
+        /**
+         * The fleet's node cost rate (live nodes × each pool's `hourlyPriceUsd`), USD/h, above which
+         * the cost alarm fires. @default half of the ceiling Σ maxNodes × hourlyPriceUsd
+         */
+        costRateUsdPerHour: z.number().positive().optional(),
       })
       .default({ periodMinutes: 5, dlqDepth: 1, scalingBlocked: 1, functionErrors: 1 }),
   })
@@ -176,15 +214,26 @@ export interface DeploymentConfig {
     readonly vpcEndpoints: boolean;
     readonly ecrEndpoints: boolean;
   };
-  readonly access: { readonly clientCidrs: readonly string[]; readonly operatorCidrs: readonly string[] };
-  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[] };
-  readonly functions: { readonly memoryMiB: number; readonly logRetentionDays: number };
+  readonly access: {
+    readonly clientCidrs: readonly string[];
+    readonly operatorCidrs: readonly string[];
+    readonly adminSecurityGroupId?: string;
+    readonly operatorRoleArns: readonly string[];
+    readonly nodeEventSender: 'required' | 'optional';
+  };
+  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[]; readonly requireImageDigest: boolean };
+  readonly functions: {
+    readonly memoryMiB: number;
+    readonly logRetentionDays: number;
+    readonly reservedConcurrency: { readonly 'node-events': number; readonly sweep: number; readonly 'room-events'?: number };
+  };
   readonly alarms: {
     readonly periodMinutes: number;
     readonly dlqDepth: number;
     readonly scalingBlocked: number;
     readonly functionErrors: number;
     readonly topicArn?: string;
+    readonly costRateUsdPerHour?: number;
   };
 }
 
@@ -230,6 +279,9 @@ export function parseDeploymentConfig(input: unknown): DeploymentConfig {
   }
   for (const pool of poolNames) {
     const result = NodeSettingsSchema.safeParse(raw.nodeSettings[pool] ?? {});
+    if (result.success && raw.node.requireImageDigest && !/@sha256:[a-f0-9]{64}$/.test(result.data.image)) {
+      issues.push(`nodeSettings.${pool}.image: node.requireImageDigest needs an image pinned by digest (…@sha256:<64 hex>), not ${result.data.image}`);
+    }
     if (result.success) nodeSettings[pool] = result.data;
     else issues.push(...result.error.issues.map((i) => `nodeSettings.${pool}.${formatPath(i.path)}: ${i.message}`));
   }

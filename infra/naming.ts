@@ -27,3 +27,20 @@ export function opsAlarmNamePrefix(fleetName: string): string {
 export function dashboardName(fleetName: string): string {
   return `wcs-autoscaler-${fleetName}`;
 }
+
+/**
+ * Name of the media nodes' instance role, `wcs-autoscaler-<fleet>-node-<region>` (IAM names are
+ * global to the account: the region keeps two fleets of one name apart; at most 15 + 24 + 6 + 14
+ * = 59 of IAM's 64 characters). Fixed (not generated) so the stateful stack's secrets key policy
+ * can name the role before the stateless stack creates it.
+ *
+ * @param region - the stack's region (a token for an environment-agnostic stack)
+ */
+export function nodeRoleName(fleetName: string, region: string): string {
+  return `wcs-autoscaler-${fleetName}-node-${region}`;
+}
+
+/** Alias of the customer-managed KMS key of the fleet's WCS secrets (`alias/…`). */
+export function secretsKeyAlias(fleetName: string): string {
+  return `alias/wcs-autoscaler-${fleetName}-secrets`;
+}

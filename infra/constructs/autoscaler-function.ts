@@ -20,7 +20,7 @@ import type { Construct } from 'constructs';
 import { FleetTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { AUTOSCALER_SOURCE } from '../../shared/events/schemas.ts';
-import type { MediaNodes } from './media-nodes.ts';
+import type { ComputeUse, MediaNodes } from './media-nodes.ts';
 import { buildLambdaAsset, LAMBDA_HANDLER, LAMBDA_RUNTIME_ENVIRONMENT } from '../bundling.ts';
 import { EXTENSION_CACHE_TTL_SECONDS } from '../../shared/adapters/parameters-extension.ts';
 
@@ -223,14 +223,15 @@ export class AutoscalerFunction extends lambda.Function {
 
   /**
    * `LAUNCH_TEMPLATE_ID`, `SUBNET_IDS`, `SECURITY_GROUP_IDS`, `FLEET_NAME`: launch, address and
-   * terminate this fleet's media nodes, with the statements of {@link MediaNodes.computeStatements}.
+   * terminate this fleet's media nodes, with the statements of {@link MediaNodes.computeStatements}
+   * for what this function does (`uses`; all by default).
    */
-  public bindCompute(nodes: MediaNodes): this {
+  public bindCompute(nodes: MediaNodes, uses?: ReadonlySet<ComputeUse>): this {
     this.addEnvironment('LAUNCH_TEMPLATE_ID', nodes.launchTemplate.launchTemplateId!);
     this.addEnvironment('SUBNET_IDS', nodes.subnets.map((s) => s.subnetId).join(','));
     this.addEnvironment('SECURITY_GROUP_IDS', nodes.securityGroup.securityGroupId);
     this.addEnvironment('FLEET_NAME', nodes.fleetName);
-    for (const statement of nodes.computeStatements()) this.addToRolePolicy(statement);
+    for (const statement of nodes.computeStatements(uses)) this.addToRolePolicy(statement);
     return this;
   }
 }

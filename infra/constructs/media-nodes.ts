@@ -15,6 +15,7 @@ import type { NodeSettings } from '../../shared/bootstrap/parameters.ts';
 import type { PoolConfig } from '../../shared/domain/config.ts';
 import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
+import { nodeRoleName } from '../naming.ts';
 
 /**
  * The public SSM parameter with the current Amazon Linux 2023 AMI id (default kernel), resolved
@@ -24,6 +25,16 @@ import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
 export function amazonLinux2023Parameter(architecture: 'x86_64' | 'arm64'): string {
   return `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${architecture}`;
 }
+
+/**
+ * What a function does with media nodes, for {@link MediaNodes.computeStatements}: `launch`
+ * (room-events, node-events, sweep scale out), `terminate` (node-events, sweep), `address`
+ * (Elastic IPs: node-events on `running` / `terminated`, the sweep's reconciliation).
+ */
+export type ComputeUse = 'launch' | 'terminate' | 'address';
+
+/** Every {@link ComputeUse}. */
+export const ALL_COMPUTE_USES: ReadonlySet<ComputeUse> = new Set(['launch', 'terminate', 'address']);
 
 /** Props of {@link MediaNodes}. */
 export interface MediaNodesProps {
@@ -39,7 +50,7 @@ export interface MediaNodesProps {
   readonly nodeSettings: Readonly<Record<string, NodeSettings>>;
   /** CIDRs of WebRTC clients (WSS port and UDP media range). */
   readonly clientCidrs: readonly string[];
-  /** Operator CIDRs allowed on the REST port, besides the VPC CIDR. Never 0.0.0.0/0. */
+  /** Operator CIDRs allowed on the REST port (nothing else is, see `adminSecurityGroupId`). Never 0.0.0.0/0. */
   readonly operatorCidrs: readonly string[];
   /** CPU architecture of the AMI (and of every pool's instance types). */
   readonly architecture: 'x86_64' | 'arm64';
@@ -49,7 +60,37 @@ export interface MediaNodesProps {
   readonly bus: events.IEventBus;
   /** SecureString names the nodes read (WCS licence, the containers' SSH password). */
   readonly secretParameterNames: readonly string[];
+  /** ARN of the customer-managed KMS key of those SecureStrings (stateful stack). */
+  readonly secretsKeyArn: string;
+  /** The fleet's SSM parameter prefix (`/wcs-autoscaler/<fleet>`): the node role may read nothing outside it but the secrets. */
+  readonly parameterPrefix: string;
+  /** Security group allowed on the REST port besides the operator CIDRs. */
+  readonly adminSecurityGroupId?: string | undefined;
+  /**
+   * `required`: the node role may put node events only with the source naming its own instance
+   * (`boundNodeSource`); `optional`: also the unbound `wcs-autoscaler.node`. @default 'optional'
+   */
+  readonly nodeEventSender?: 'required' | 'optional';
 }
+
+/** Session Manager's actions of the SSM agent (AWS Systems Manager User Guide, "Step 2: Verify or add instance permissions for Session Manager"). */
+export const SESSION_MANAGER_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+] as const;
+
+/** Every SSM action that reads a parameter's value; the node role is denied them outside its own. */
+export const PARAMETER_READ_ACTIONS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'] as const;
+
+/**
+ * The `events:source` a node may put: its own instance's bound source, written with the IAM
+ * policy variable `${ec2:SourceInstanceARN}` (filled in by IAM from the instance profile's
+ * credentials; IAM User Guide, "IAM policy elements: Variables and tags").
+ */
+export const BOUND_NODE_SOURCE_CONDITION = `${NODE_SOURCE}/\${ec2:SourceInstanceARN}`;
 
 /**
  * Security group, instance role and launch template of a fleet's media nodes.
@@ -79,12 +120,15 @@ export class MediaNodes extends Construct {
   public readonly subnets: readonly ec2.ISubnet[];
   /** Fleet tag value. */
   public readonly fleetName: string;
+  /** Every pool's instance types: the only ones `RunInstances` may launch (`ec2:InstanceType`). */
+  public readonly instanceTypes: readonly string[];
 
   public constructor(scope: Construct, id: string, props: MediaNodesProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.fleetName = props.fleetName;
     this.subnets = props.subnets;
+    this.instanceTypes = [...new Set(props.pools.flatMap((p) => p.instanceTypes))];
     this.usesElasticIps = props.pools.some((p) => (props.nodeSettings[p.name]?.publicAddressing ?? 'elastic-ip') === 'elastic-ip');
 
     this.securityGroup = new ec2.SecurityGroup(this, 'MediaSecurityGroup', {
@@ -104,40 +148,57 @@ export class MediaNodes extends Construct {
         this.securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udpRange(range.from, range.to), `WebRTC media (UDP) from clients ${cidr}`);
       }
     }
+    // REST only from operators (CIDRs or an admin security group), never the whole VPC: the
+    // node's own health check reaches WCS inside the container's network namespace.
     for (const port of new Set(settings.map((s) => s.restPort))) {
-      this.securityGroup.addIngressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(port), 'WCS REST API (HTTPS) from inside the VPC');
       for (const cidr of props.operatorCidrs) {
         this.securityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(port), `WCS REST API (HTTPS) from operators ${cidr}`);
       }
+      if (props.adminSecurityGroupId) {
+        this.securityGroup.addIngressRule(ec2.Peer.securityGroupId(props.adminSecurityGroupId), ec2.Port.tcp(port), 'WCS REST API (HTTPS) from the admin security group');
+      }
     }
 
+    // No AmazonSSMManagedInstanceCore: it grants ssm:GetParameter(s) on every parameter of the
+    // account. Session Manager's own actions instead, and an explicit deny of parameter reads
+    // outside the fleet's prefix and the secrets (docs/security.md#node-role).
     this.role = new iam.Role(this, 'NodeRole', {
+      roleName: nodeRoleName(props.fleetName, stack.region),
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: `wcs-autoscaler ${props.fleetName}: media node instance role`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
-    const secretArns = props.secretParameterNames.map((name) =>
-      stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
-    );
+    const parameterArn = (name: string) =>
+      stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const secretArns = props.secretParameterNames.map(parameterArn);
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'SessionManager', actions: [...SESSION_MANAGER_ACTIONS], resources: ['*'] }));
     this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadWcsSecrets', actions: ['ssm:GetParameter'], resources: secretArns }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyParametersOutsideFleet',
+        effect: iam.Effect.DENY,
+        actions: [...PARAMETER_READ_ACTIONS],
+        notResources: [...secretArns, parameterArn(`${props.parameterPrefix}/*`)],
+      }),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'DecryptWcsSecretsViaSsm',
         actions: ['kms:Decrypt'],
-        resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+        resources: [props.secretsKeyArn],
         conditions: {
           StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` },
           'ForAnyValue:StringEquals': { 'kms:EncryptionContext:PARAMETER_ARN': secretArns },
         },
       }),
     );
+    const sources = props.nodeEventSender === 'required' ? BOUND_NODE_SOURCE_CONDITION : [BOUND_NODE_SOURCE_CONDITION, NODE_SOURCE];
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PutNodeEvents',
         actions: ['events:PutEvents'],
         resources: [props.bus.eventBusArn],
         conditions: {
-          StringEquals: { 'events:source': NODE_SOURCE },
+          StringEquals: { 'events:source': sources },
           'ForAllValues:StringEquals': { 'events:detail-type': [DetailType.NodeReady, DetailType.NodeUnhealthy] },
         },
       }),
@@ -203,49 +264,106 @@ export class MediaNodes extends Construct {
    *   (read-only) and `ec2:DescribeAccountAttributes` (its fallback; no resource-level permissions),
    *   both on `*` — left out when every pool is private-only (`publicAddressing: 'none'`).
    */
-  public computeStatements(): iam.PolicyStatement[] {
+  public computeStatements(uses: ReadonlySet<ComputeUse> = ALL_COMPUTE_USES): iam.PolicyStatement[] {
     const stack = Stack.of(this);
     const arn = (resource: string, name: string) =>
       stack.formatArn({ service: 'ec2', resource, resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     const fleetRequestTag = { [`aws:RequestTag/${FLEET_TAG}`]: this.fleetName };
     const fleetResourceTag = { [`aws:ResourceTag/${FLEET_TAG}`]: this.fleetName };
     const fromTemplate = { 'ec2:LaunchTemplate': this.launchTemplateArn };
+    const addressing = uses.has('address') && this.usesElasticIps;
+    const launch = uses.has('launch')
+      ? [
+          new iam.PolicyStatement({ sid: 'RunInstancesWithLaunchTemplate', actions: ['ec2:RunInstances'], resources: [this.launchTemplateArn] }),
+          new iam.PolicyStatement({
+            sid: 'RunInstancesCreateFleetInstance',
+            actions: ['ec2:RunInstances'],
+            resources: [arn('instance', '*')],
+            conditions: {
+              ArnEquals: fromTemplate,
+              StringEquals: { ...fleetRequestTag, 'ec2:InstanceType': this.instanceTypes },
+              Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
+            },
+          }),
+          new iam.PolicyStatement({
+            sid: 'RunInstancesCreateFleetTagged',
+            actions: ['ec2:RunInstances'],
+            resources: [arn('volume', '*'), arn('network-interface', '*')],
+            conditions: {
+              ArnEquals: fromTemplate,
+              StringEquals: fleetRequestTag,
+              Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
+            },
+          }),
+          new iam.PolicyStatement({
+            sid: 'RunInstancesUseNetwork',
+            actions: ['ec2:RunInstances'],
+            resources: [...this.subnets.map((s) => arn('subnet', s.subnetId)), arn('security-group', this.securityGroup.securityGroupId)],
+            conditions: { ArnEquals: fromTemplate },
+          }),
+          // The AMI only as the launch template names it: a RunInstances that passes its own
+          // ImageId is refused (ec2:IsLaunchTemplateResource is true only for a resource taken
+          // from the template, not overridden in the request; Amazon EC2 User Guide, "Use Amazon
+          // EC2 launch templates to control launching Amazon EC2 instances" and its example
+          // policies for launch templates).
+          new iam.PolicyStatement({
+            sid: 'RunInstancesTemplateImageOnly',
+            actions: ['ec2:RunInstances'],
+            resources: [Arn.format({ service: 'ec2', account: '', resource: 'image', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack)],
+            conditions: { ArnEquals: fromTemplate, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } },
+          }),
+          new iam.PolicyStatement({
+            sid: 'PassNodeRole',
+            actions: ['iam:PassRole'],
+            resources: [this.role.roleArn],
+            conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+          }),
+        ]
+      : [];
+    const createActions = [...(uses.has('launch') ? ['RunInstances'] : []), ...(addressing ? ['AllocateAddress'] : [])];
     return [
-      new iam.PolicyStatement({ sid: 'RunInstancesWithLaunchTemplate', actions: ['ec2:RunInstances'], resources: [this.launchTemplateArn] }),
+      ...launch,
+      ...(createActions.length > 0
+        ? [
+            new iam.PolicyStatement({
+              sid: 'TagOnCreateOnly',
+              actions: ['ec2:CreateTags'],
+              resources: [
+                ...(uses.has('launch') ? [arn('instance', '*'), arn('volume', '*'), arn('network-interface', '*')] : []),
+                ...(addressing ? [arn('elastic-ip', '*')] : []),
+              ],
+              conditions: { StringEquals: { ...fleetRequestTag, 'ec2:CreateAction': createActions } },
+            }),
+          ]
+        : []),
+      ...(uses.has('terminate')
+        ? [
+            new iam.PolicyStatement({
+              sid: 'TerminateFleetInstances',
+              actions: ['ec2:TerminateInstances'],
+              resources: [arn('instance', '*')],
+              conditions: { StringEquals: fleetResourceTag },
+            }),
+          ]
+        : []),
+      ...(addressing ? this.addressStatements(arn, fleetRequestTag, fleetResourceTag) : []),
       new iam.PolicyStatement({
-        sid: 'RunInstancesCreateFleetTagged',
-        actions: ['ec2:RunInstances'],
-        resources: [arn('instance', '*'), arn('volume', '*'), arn('network-interface', '*')],
-        conditions: {
-          ArnEquals: fromTemplate,
-          StringEquals: fleetRequestTag,
-          Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
-        },
+        sid: 'DescribeUnscopable',
+        actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', ...(this.usesElasticIps && uses.has('launch') ? ['ec2:DescribeAccountAttributes'] : [])],
+        resources: ['*'],
       }),
-      new iam.PolicyStatement({
-        sid: 'RunInstancesUseNetworkAndImage',
-        actions: ['ec2:RunInstances'],
-        resources: [
-          ...this.subnets.map((s) => arn('subnet', s.subnetId)),
-          arn('security-group', this.securityGroup.securityGroupId),
-          Arn.format({ service: 'ec2', account: '', resource: 'image', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack),
-        ],
-        conditions: { ArnEquals: fromTemplate },
-      }),
-      new iam.PolicyStatement({
-        sid: 'TagOnCreateOnly',
-        actions: ['ec2:CreateTags'],
-        resources: [arn('instance', '*'), arn('volume', '*'), arn('network-interface', '*'), arn('elastic-ip', '*')],
-        conditions: {
-          StringEquals: { ...fleetRequestTag, 'ec2:CreateAction': ['RunInstances', 'AllocateAddress'] },
-        },
-      }),
-      new iam.PolicyStatement({
-        sid: 'TerminateFleetInstances',
-        actions: ['ec2:TerminateInstances'],
-        resources: [arn('instance', '*')],
-        conditions: { StringEquals: fleetResourceTag },
-      }),
+      ...(this.usesElasticIps && uses.has('launch')
+        ? [new iam.PolicyStatement({ sid: 'ReadElasticIpQuota', actions: ['servicequotas:GetServiceQuota'], resources: ['*'] })]
+        : []),
+    ];
+  }
+
+  private addressStatements(
+    arn: (resource: string, name: string) => string,
+    fleetRequestTag: Record<string, string>,
+    fleetResourceTag: Record<string, string>,
+  ): iam.PolicyStatement[] {
+    return [
       new iam.PolicyStatement({
         sid: 'AllocateFleetElasticIps',
         actions: ['ec2:AllocateAddress'],
@@ -263,20 +381,6 @@ export class MediaNodes extends Construct {
         actions: ['ec2:ReleaseAddress'],
         resources: [arn('elastic-ip', '*')],
         conditions: { StringEquals: fleetResourceTag },
-      }),
-      new iam.PolicyStatement({
-        sid: 'DescribeUnscopable',
-        actions: ['ec2:DescribeInstances', 'ec2:DescribeAddresses', ...(this.usesElasticIps ? ['ec2:DescribeAccountAttributes'] : [])],
-        resources: ['*'],
-      }),
-      ...(this.usesElasticIps
-        ? [new iam.PolicyStatement({ sid: 'ReadElasticIpQuota', actions: ['servicequotas:GetServiceQuota'], resources: ['*'] })]
-        : []),
-      new iam.PolicyStatement({
-        sid: 'PassNodeRole',
-        actions: ['iam:PassRole'],
-        resources: [this.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
       }),
     ];
   }

@@ -6,12 +6,15 @@
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { FleetTable, IdempotencyTable } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { bootstrapParameterNames, encodeTemplate, readBootstrapTemplate, SSM_ADVANCED_VALUE_LIMIT_BYTES } from '../../shared/bootstrap/parameters.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { secretParameterNames } from '../config.ts';
+import { nodeRoleName, secretsKeyAlias } from '../naming.ts';
 
 /** Attribute Powertools idempotency stores the record expiry in (epoch seconds); its default `expiryAttr`. */
 export const IDEMPOTENCY_TTL_ATTRIBUTE = 'expiration';
@@ -51,6 +54,15 @@ export class StatefulStack extends Stack {
   public readonly nodeSettingsParameters: Readonly<Record<string, ssm.StringParameter>>;
   /** The SecureString names the nodes read (operator-created). */
   public readonly secretParameterNames: readonly string[];
+  /**
+   * Customer-managed key the operator encrypts the WCS secrets with (`--key-id` = its alias,
+   * `secretsKeyAlias`): its policy denies `kms:Decrypt` to every principal but the node role and
+   * `access.operatorRoleArns`, so no other role of the account can read the secrets, whatever
+   * its IAM policies allow (docs/security.md#node-role).
+   */
+  public readonly secretsKey: kms.Key;
+  /** The fleet's SSM parameter prefix (parent of the config parameter's parent), e.g. `/wcs-autoscaler/prod`. */
+  public readonly parameterPrefix: string;
 
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -88,6 +100,27 @@ export class StatefulStack extends Stack {
     });
 
     const names = bootstrapParameterNames(config.configParameter);
+    this.parameterPrefix = names.prefix;
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      alias: secretsKeyAlias(config.fleetName),
+      description: `wcs-autoscaler ${config.fleetName}: WCS licence and the containers' SSH password (SSM SecureString)`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The node role by its fixed name (it lives in the stateless stack, created later): a
+    // condition value, which KMS does not resolve, unlike a principal.
+    const nodeRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: nodeRoleName(config.fleetName, this.region) });
+    this.secretsKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptOnlyByNodeRoleAndOperators',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [nodeRoleArn, ...config.access.operatorRoleArns] } },
+      }),
+    );
     const encoded = encodeTemplate(props.bootstrapTemplate ?? readBootstrapTemplate());
     if (Buffer.byteLength(encoded, 'utf8') > SSM_ADVANCED_VALUE_LIMIT_BYTES) {
       throw new Error(
@@ -115,6 +148,10 @@ export class StatefulStack extends Stack {
 
     new CfnOutput(this, 'FleetTableName', { value: this.fleetTable.tableName, description: 'DynamoDB fleet table (nodes, rooms, pools)' });
     new CfnOutput(this, 'ConfigParameterName', { value: config.configParameter, description: 'SSM parameter with the AutoscalerConfig JSON' });
+    new CfnOutput(this, 'SecretsKeyAlias', {
+      value: secretsKeyAlias(config.fleetName),
+      description: 'KMS key to encrypt the WCS secrets with (aws ssm put-parameter --type SecureString --key-id <this alias>)',
+    });
     new CfnOutput(this, 'SecretParameterNames', {
       value: this.secretParameterNames.join(','),
       description: 'SecureString parameters to create before launching nodes (aws ssm put-parameter --type SecureString)',

@@ -23,7 +23,9 @@ import { PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts'
 import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, SERVICE_NAME } from '../../lambdas/shared/observability.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { AutoscalerFunction } from '../constructs/autoscaler-function.ts';
-import { MediaNodes } from '../constructs/media-nodes.ts';
+import { ALL_COMPUTE_USES, MediaNodes, type ComputeUse } from '../constructs/media-nodes.ts';
+import { poolCostRateExpression, poolCostThresholds, reserveConcurrency, restrictBusSources } from '../constructs/fleet-guards.ts';
+import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import { NodeEndpoints } from '../constructs/node-endpoints.ts';
 import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -55,7 +57,7 @@ export function fleetRulePattern(rule: RouteRule, fleetName: string): Record<str
 
 /** Whether a rule matches AWS service events, which are delivered to the default bus only. */
 export function isAwsServiceRule(pattern: RoutePattern): boolean {
-  return (pattern.source ?? []).some((s) => s.startsWith('aws.'));
+  return (pattern.source ?? []).some((s) => typeof s === 'string' && s.startsWith('aws.'));
 }
 
 function toCdkPattern(json: Record<string, unknown>): events.EventPattern {
@@ -124,6 +126,10 @@ export class StatelessStack extends Stack {
       rootVolumeGiB: config.node.rootVolumeGiB,
       bus: this.bus,
       secretParameterNames: stateful.secretParameterNames,
+      secretsKeyArn: stateful.secretsKey.keyArn,
+      parameterPrefix: stateful.parameterPrefix,
+      adminSecurityGroupId: config.access.adminSecurityGroupId,
+      nodeEventSender: config.access.nodeEventSender,
     });
     // Opt-in: the nodes' AWS calls without internet egress (docs/public-addressing.md).
     if (config.network.vpcEndpoints) {
@@ -131,7 +137,7 @@ export class StatelessStack extends Stack {
     }
 
     // --- functions -------------------------------------------------------------------------
-    const make = (id: string, name: FunctionName, timeout: Duration) =>
+    const make = (id: string, name: FunctionName, timeout: Duration, uses: ReadonlySet<ComputeUse>) =>
       new AutoscalerFunction(this, id, {
         name,
         fleetName: fleet,
@@ -144,13 +150,19 @@ export class StatelessStack extends Stack {
         .bindIdempotencyTable(stateful.idempotencyTable)
         .bindEventBus(this.bus)
         .bindParameters(stateful.configParameter, [stateful.bootstrapTemplateParameter, ...Object.values(stateful.nodeSettingsParameters)])
-        .bindCompute(this.mediaNodes);
+        .bindCompute(this.mediaNodes, uses);
+    // Each function gets the EC2 actions it uses: room-events only launches (scale-out).
     this.functions = {
-      'room-events': make('RoomEvents', 'room-events', Duration.seconds(30)),
+      'room-events': make('RoomEvents', 'room-events', Duration.seconds(30), new Set<ComputeUse>(['launch'])),
       // NodeReady creates a node's alarms; termination (node-events, sweep) deletes them.
-      'node-events': make('NodeEvents', 'node-events', Duration.seconds(30)).bindNodeAlarms(fleet),
-      sweep: make('Sweep', 'sweep', Duration.seconds(60)).bindNodeAlarms(fleet),
+      'node-events': make('NodeEvents', 'node-events', Duration.seconds(30), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
+      sweep: make('Sweep', 'sweep', Duration.seconds(60), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
     };
+    this.functions['node-events'].addEnvironment(NODE_SENDER_ENV, config.access.nodeEventSender);
+    // docs/security.md: only the node role may put node sources, only the functions ours; node-events
+    // and the sweep keep executions under a room flood.
+    restrictBusSources(this.bus, this.mediaNodes.role.roleArn, Object.values(this.functions).map((f) => f.executionRole.roleArn));
+    reserveConcurrency(this.functions, config.functions.reservedConcurrency);
 
     // --- rules (shared/events/routing.ts) ----------------------------------------------------
     for (const rule of routeRules(config.autoscaler.eventSource)) {
@@ -231,6 +243,25 @@ export class StatelessStack extends Stack {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         },
         poolMetric(p.name, PoolGaugeMetric.OldestQueuedAge, 'Maximum'),
+      );
+    }
+
+    // Cost: a pool whose nodes cost more than its share of `alarms.costRateUsdPerHour` (default:
+    // half the fleet's ceiling Σ maxNodes × hourlyPriceUsd) — a flood of rooms, or a runaway.
+    const costThresholds = poolCostThresholds(pools, config.alarms.costRateUsdPerHour);
+    for (const p of pools) {
+      const threshold = costThresholds.get(p.name)!;
+      alarm(
+        `CostRateAlarm-${p.name}`,
+        `${p.name}-cost-rate`,
+        {
+          alarmDescription: `Pool ${p.name}: live nodes × ${p.hourlyPriceUsd} USD/h exceed ${threshold} USD/h (${Math.floor(threshold / p.hourlyPriceUsd)} nodes; maxNodes ${p.maxNodes}). Check the rooms per tenant (limits.tenantMaxWeight) and the ScalingDecision events.`,
+          threshold,
+          evaluationPeriods: 2,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        poolCostRateExpression(fleet, p, period),
       );
     }
 

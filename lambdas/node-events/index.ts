@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { onAlarm, onInstanceState, onNodeReady, onNodeTrouble } from '../../shared/app/nodes.ts';
-import { parseNodeEvent } from '../../shared/events/parse.ts';
+import { NODE_SENDER_ENV, parseNodeEvent, type NodeEventParseOptions } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
 import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
@@ -16,21 +16,33 @@ import { tracePhase } from '../shared/tracing.ts';
 /** What the function returns: what it did to the node. */
 export type NodeEventsResult = { readonly kind: string; readonly nodeId?: string } | RejectedResult;
 
+/** Parse options from the environment ({@link NODE_SENDER_ENV}). */
+export function senderOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): NodeEventParseOptions {
+  return { requireSender: env[NODE_SENDER_ENV] === 'required' };
+}
+
 /**
  * Build the handler over injected dependencies.
  *
+ * @param options - whether node reports must name their sender (default: from the environment)
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (Lambda retries)
  */
-export function makeHandler(deps: AppDeps | (() => AppDeps)) {
+export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventParseOptions = senderOptionsFromEnv()) {
+  const parse = (event: unknown) => parseNodeEvent(event, options);
   return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
-    const parsed = await tracePhase('parse', () => parseOrReject(d, event, parseNodeEvent, 'node-events'));
+    const parsed = await tracePhase('parse', () => parseOrReject(d, event, parse, 'node-events'));
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
         return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
-      case 'node-ready':
-        return { kind: await onNodeReady(d, parsed.detail, parsed.id), nodeId: parsed.detail.instanceId };
+      case 'node-ready': {
+        const kind = await onNodeReady(d, parsed.detail, parsed.id);
+        // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
+        // or compromised node (docs/security.md#node-reports); the log line has the reason.
+        if (kind === 'refused') await d.deadLetters.send(event, `NodeReady for ${parsed.detail.instanceId} refused by its checks (see the log)`, 'node-events');
+        return { kind, nodeId: parsed.detail.instanceId };
+      }
       case 'node-unhealthy':
         return {
           kind: await onNodeTrouble(d, parsed.detail.instanceId, `unhealthy: ${parsed.detail.reason}`, parsed.id),

@@ -10,20 +10,22 @@ import type { SummaryDelta } from '../ports/fleet-store.ts';
 import { associateNodeAddresses, releaseNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { LaunchQuotaError } from '../errors.ts';
+import { checkNodeReady } from './node-reports.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
-import { nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
+import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
 import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling-executor.ts';
 
 /**
  * Create (or update: PutMetricAlarm is an upsert) the CloudWatch alarms of a ready node — instance
- * CPU and each WCS container's CPU (shared/domain/node-alarms.ts). Their state changes come back
- * to {@link onAlarm}.
+ * CPU, and each WCS container's CPU only when the configuration trusts node metrics
+ * (`trustNodeMetrics`; shared/domain/node-alarms.ts). Their state changes come back to {@link onAlarm}.
  *
  * @throws {AutoscalerError} when CloudWatch refuses (retryable when throttled; the event is retried)
  */
 export async function ensureNodeAlarms(deps: AppDeps, node: NodeView): Promise<void> {
-  await deps.nodeAlarms.ensure(node.nodeId, nodeAlarmSpecs(node));
+  const { trustNodeMetrics } = await deps.config.getConfig();
+  await deps.nodeAlarms.ensure(node.nodeId, nodeAlarmSpecs(node, { ...DEFAULT_NODE_ALARM_POLICY, nodeMetrics: trustNodeMetrics }));
 }
 
 /**
@@ -180,8 +182,11 @@ async function addressBootingNode(deps: AppDeps, node: NodeView): Promise<boolea
 
 /**
  * Record a node's `NodeReady`: its containers start accepting rooms, queued rooms are placed,
- * and its CloudWatch alarms are created ({@link ensureNodeAlarms}).
- * Idempotent: a second NodeReady for a ready node changes nothing (its alarms are upserted again).
+ * and its CloudWatch alarms are created ({@link ensureNodeAlarms}). The report is checked first
+ * ({@link checkNodeReady}): the pool's container count, addresses from EC2, and no rewrite of a
+ * ready node — a refused report changes nothing and returns `refused`.
+ * Idempotent: the retry of an accepted NodeReady for a ready node completes what a crash left
+ * undone (its alarms are upserted again).
  */
 export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string): Promise<string> {
   const now = deps.clock.now();
@@ -190,27 +195,32 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     deps.logger.warn('NodeReady from an unknown instance', { instanceId: detail.instanceId });
     return 'unknown-node';
   }
+  if (before.state !== 'ready' && !PENDING_NODE_STATES.includes(before.state)) return 'ignored';
+  const config = await deps.config.getConfig();
+  const pool = poolByName(config, before.pool);
+  const check = await checkNodeReady(deps, before, pool, detail);
+  if (!check.ok) {
+    deps.logger.warn('NodeReady refused', { instanceId: detail.instanceId, state: before.state, reason: check.reason });
+    return 'refused';
+  }
   if (before.state === 'ready') {
     // A retry after a crash inside the first attempt: complete the containers (created,
     // accepting) and place what waits. The pool counters are the sweep's to correct.
-    const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
+    const node = await deps.store.markReady(detail.instanceId, check.containers, now);
     if (node?.state === 'ready') {
-      await placeQueued(deps, await deps.config.getConfig(), node.pool, eventId);
+      await placeQueued(deps, config, node.pool, eventId);
       await ensureNodeAlarms(deps, node);
     }
     return 'ignored';
   }
-  if (!PENDING_NODE_STATES.includes(before.state)) return 'ignored';
-  const node = await deps.store.markReady(detail.instanceId, detail.containers, now);
+  const node = await deps.store.markReady(detail.instanceId, check.containers, now);
   if (!node || node.state !== 'ready') return 'ignored';
-  const config = await deps.config.getConfig();
-  const pool = poolByName(config, node.pool);
   await deps.store.adjustSummary(
     pool.name,
     { pendingCapacity: -nodeCapacityOf(node), ...(node.hot ? {} : { readyFree: nodeCapacityOf(node) }) },
     now,
   );
-  await deps.publisher.publish([{ detailType: 'NodeReady', detail: { ...detail, pool: pool.name } }]);
+  await deps.publisher.publish([{ detailType: 'NodeReady', detail: { instanceId: detail.instanceId, containers: [...check.containers], pool: pool.name } }]);
   await placeQueued(deps, config, pool.name, eventId);
   await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
   // Last: placement does not wait for CloudWatch; a failure here retries the event, whose
@@ -245,6 +255,12 @@ export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: s
   return 'draining';
 }
 
+/** Whether an alarm is a container CPU alarm of the node (`…<instance id>-wcs-<index>-cpu`), i.e. on a node-pushed metric. */
+function isContainerAlarm(alarmName: string, instanceId: string): boolean {
+  const key = alarmName.slice(alarmName.indexOf(instanceId) + instanceId.length + 1);
+  return /^wcs-\d+-cpu$/.test(key) && key === containerCpuAlarmKey(Number(key.split('-')[1]));
+}
+
 /** Instance id named in a CloudWatch alarm's name (alarms are named `…<instance-id>…`). */
 export function instanceIdOfAlarm(alarmName: string): string | undefined {
   return /\b(i-[0-9a-f]{8,17})\b/.exec(alarmName)?.[1];
@@ -252,11 +268,15 @@ export function instanceIdOfAlarm(alarmName: string): string | undefined {
 
 /**
  * A CloudWatch alarm on a node changed state: `ALARM` marks it hot (no new rooms), `OK` clears it.
+ * Alarms on node-pushed metrics are ignored (`untrusted`) unless `trustNodeMetrics` is set.
  */
 export async function onAlarm(deps: AppDeps, alarmName: string, state: string): Promise<string> {
   const now = deps.clock.now();
   const id = instanceIdOfAlarm(alarmName);
   if (!id || state === 'INSUFFICIENT_DATA') return 'ignored';
+  // An alarm on what nodes push (container CPU) counts only while node metrics are trusted: one
+  // created before they stopped being trusted must not let a node mark another hot.
+  if (isContainerAlarm(alarmName, id) && !(await deps.config.getConfig()).trustNodeMetrics) return 'untrusted';
   const node = await deps.store.getNode(id);
   if (!node || !isLive(node.state)) return 'ignored';
   const hot = state === 'ALARM';

@@ -21,6 +21,7 @@ import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
+import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
@@ -155,6 +156,12 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   if (decision.kind === 'reject') {
     return reject(deps, cmd.roomId, `weight ${cmd.weight} exceeds a container's capacity (${pool.capacityPerContainer} units)`);
   }
+  // Tenant limits (room-limits.ts): the allow-list, then the weight reserved against the cap.
+  const admission = await admitRoom(deps, config, { roomId: cmd.roomId, weight: cmd.weight, tenantId: cmd.tenantId, pool: pool.name });
+  if (admission.kind === 'rejected') {
+    deps.logger.warn('RoomCreated over a limit', { roomId: cmd.roomId, tenantId: cmd.tenantId, limit: admission.rejection.reason, detail: admission.rejection.message });
+    return reject(deps, cmd.roomId, admission.rejection.reason);
+  }
   const planned = decision.kind === 'place' ? ref(decision.candidate) : undefined;
   const begin = await deps.store.beginRoom({
     roomId: cmd.roomId,
@@ -166,6 +173,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
     target: planned,
     tenantId: cmd.tenantId,
   });
+  if (admission.reserved && begin.kind !== 'claimed') await returnReservation(deps, cmd);
   if (begin.kind === 'stale') {
     deps.logger.info('stale RoomCreated ignored', { roomId: cmd.roomId, releasedAt: begin.releasedAt });
     return { kind: 'stale', releasedAt: begin.releasedAt };
@@ -291,6 +299,7 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
     ...(prev.state === 'queued' ? { queuedWeight: -prev.weight } : {}),
   };
   const config = await deps.config.getConfig();
+  await returnTenantShare(deps, config, prev);
   const pool = config.pools.find((p) => p.name === prev.pool);
   let placedQueued = 0;
   if (pool) {

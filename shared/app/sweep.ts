@@ -17,6 +17,8 @@ import { placeQueued } from './rooms.ts';
 import { drainNode, executeScaleOut } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { reconcilePool, type ReconcileResult } from './reconcile.ts';
+import { expireOldRooms } from './room-expiry.ts';
+import { recountTenantWeights } from './room-limits.ts';
 
 /** Most queued rooms the sweep reads to measure the queue. */
 export const SWEEP_QUEUE_READ_LIMIT = 1000;
@@ -143,6 +145,9 @@ export async function sweepAll(deps: AppDeps): Promise<{ results: PoolSweepResul
   const config = await deps.config.getConfig();
   const results: PoolSweepResult[] = [];
   const errors: { pool: string; error: Error }[] = [];
+  // Before the pools: the capacity of expired rooms is free for this sweep's scale-in.
+  await expireOldRooms(deps).catch((e: unknown) => deps.logger.error('room expiry failed', { error: (e as Error).message }));
+  await recountTenantWeights(deps).catch((e: unknown) => deps.logger.error('tenant recount failed', { error: (e as Error).message }));
   for (const pool of config.pools) {
     try {
       results.push(await sweepPool(deps, pool));

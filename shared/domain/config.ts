@@ -83,6 +83,34 @@ export const PoolConfigSchema = z
 /** A validated pool configuration (all defaults applied). */
 export type PoolConfig = z.infer<typeof PoolConfigSchema>;
 
+/**
+ * zod schema of the limits on rooms (docs/security.md#cost-limits). Tenants are the `tenantId`
+ * of `RoomCreated`; a room without one counts as tenant `*` only for {@link RoomLimits.defaultTenantMaxWeight}.
+ */
+export const RoomLimitsSchema = z.object({
+  /**
+   * Most active weight (placed, placing or queued rooms) one tenant may hold across all pools,
+   * capacity units, by tenant id; a RoomCreated past it is rejected with reason `tenant-limit`.
+   */
+  tenantMaxWeight: z.record(z.string().min(1).max(128), z.number().int().min(0)).default({}),
+  /** The cap of tenants not listed in `tenantMaxWeight` (rooms without a tenant included); none when absent. */
+  defaultTenantMaxWeight: z.number().int().min(0).optional(),
+  /**
+   * Pools a tenant's rooms may name, by tenant id (`*`: every tenant not listed, rooms without a
+   * tenant included). A RoomCreated naming another pool is rejected (`pool-not-allowed`); one
+   * naming none goes to `defaultPool`. Absent: every pool is allowed.
+   */
+  tenantPools: z.record(z.string().min(1).max(128), z.array(z.string()).min(1)).default({}),
+  /**
+   * Oldest a placed room may grow, ms: the sweep releases older rooms and publishes `RoomExpired`.
+   * Absent: rooms live until released.
+   */
+  maxRoomAgeMs: z.number().int().min(60_000).optional(),
+});
+
+/** Validated room limits. */
+export type RoomLimits = z.infer<typeof RoomLimitsSchema>;
+
 /** zod schema of the whole deployment's autoscaling configuration. */
 export const AutoscalerConfigSchema = z
   .object({
@@ -91,6 +119,14 @@ export const AutoscalerConfigSchema = z
     /** Pool used when a RoomCreated names none. */
     defaultPool: z.string().default('default'),
     pools: z.array(PoolConfigSchema).min(1).default(() => [PoolConfigSchema.parse({ name: 'default' })]),
+    /**
+     * Alarm on the container CPU the nodes push, not only on EC2's instance CPU. Off by default:
+     * IAM can bind `PutMetricData` to a namespace but not to dimension values, so one node could
+     * push another's `InstanceId` and mark it hot (docs/security.md#node-reports).
+     */
+    trustNodeMetrics: z.boolean().default(false),
+    /** Limits on what rooms may cost (docs/security.md#cost-limits). */
+    limits: RoomLimitsSchema.default({ tenantMaxWeight: {}, tenantPools: {} }),
   })
   .refine((c) => c.pools.some((p) => p.name === c.defaultPool), {
     message: 'defaultPool must name one of the pools',
@@ -99,6 +135,10 @@ export const AutoscalerConfigSchema = z
   .refine((c) => new Set(c.pools.map((p) => p.name)).size === c.pools.length, {
     message: 'pool names must be unique',
     path: ['pools'],
+  })
+  .refine((c) => Object.values(c.limits.tenantPools).every((names) => names.every((n) => c.pools.some((p) => p.name === n))), {
+    message: 'limits.tenantPools may name only pools of the configuration',
+    path: ['limits', 'tenantPools'],
   });
 
 /** A validated deployment configuration. */

@@ -73,14 +73,25 @@ export interface NodeAlarmPolicy {
   readonly periodSeconds: number;
   /** Consecutive hot periods that raise the alarm. */
   readonly periods: number;
+  /**
+   * Also alarm on what the node pushes (container CPU). Off unless the configuration trusts node
+   * metrics (`AutoscalerConfig.trustNodeMetrics`): `cloudwatch:PutMetricData` can be limited to
+   * a namespace but not to dimension values, so any node may push `Cpu` with another node's
+   * `InstanceId` and mark it hot; `AWS/EC2` metrics come from EC2 alone (docs/security.md).
+   */
+  readonly nodeMetrics: boolean;
 }
 
-/** The default policy: instance > 85 %, container > 90 % of its cpuset, 3 of 3 one-minute periods. */
+/**
+ * The default policy: instance > 85 %, container > 90 % of its cpuset, 3 of 3 one-minute periods.
+ * `nodeMetrics` is on here; node-events turns it off unless the configuration trusts node metrics.
+ */
 export const DEFAULT_NODE_ALARM_POLICY: NodeAlarmPolicy = {
   instanceCpuPercent: 85,
   containerCpuFraction: 0.9,
   periodSeconds: 60,
   periods: 3,
+  nodeMetrics: true,
 };
 
 /** Key of the instance CPU alarm. */
@@ -145,6 +156,7 @@ export function nodeAlarmSpecs(node: AlarmedNode, policy: NodeAlarmPolicy = DEFA
       ...common,
     },
   ];
+  if (!policy.nodeMetrics) return specs;
   for (const c of [...node.containers].sort((a, b) => a.index - b.index)) {
     const cpus = c.cpuset === undefined ? undefined : cpusetSize(c.cpuset);
     if (cpus === undefined) continue;

@@ -22,6 +22,9 @@ import {
   type NodeUnhealthyDetail,
   type RoomCreatedDetail,
   type RoomReleasedDetail,
+  AUTOSCALER_SOURCE,
+  NODE_SOURCE,
+  senderOfNodeSource,
 } from './schemas.ts';
 
 /** A parsed room event: the envelope's id and time (ms) with the typed detail. */
@@ -32,8 +35,8 @@ export type RoomEvent =
 /** A parsed node event. */
 export type NodeEvent =
   | { readonly kind: 'ec2-state'; readonly id: string; readonly time: number; readonly detail: Ec2StateChangeDetail }
-  | { readonly kind: 'node-ready'; readonly id: string; readonly time: number; readonly detail: NodeReadyDetail }
-  | { readonly kind: 'node-unhealthy'; readonly id: string; readonly time: number; readonly detail: NodeUnhealthyDetail }
+  | { readonly kind: 'node-ready'; readonly id: string; readonly time: number; readonly detail: NodeReadyDetail; readonly sender: string | undefined }
+  | { readonly kind: 'node-unhealthy'; readonly id: string; readonly time: number; readonly detail: NodeUnhealthyDetail; readonly sender: string | undefined }
   | { readonly kind: 'spot-interruption'; readonly id: string; readonly time: number; readonly instanceId: string }
   | { readonly kind: 'rebalance'; readonly id: string; readonly time: number; readonly instanceId: string }
   | {
@@ -96,6 +99,9 @@ function parseDetail<S extends z.ZodType>(schema: S, env: Envelope): z.infer<S> 
  */
 export function parseRoomEvent(event: unknown): RoomEvent {
   const env = parseEnvelope(event);
+  if (env.source === AUTOSCALER_SOURCE || env.source === NODE_SOURCE || env.source.startsWith(`${NODE_SOURCE}/`) || env.source.startsWith('aws.')) {
+    throw new InvalidEventError(`source: room events may not come from "${env.source}"`, 'source', env['detail-type'], roomIdOf(env.detail));
+  }
   const base = { id: env.id, time: Date.parse(env.time) };
   switch (env['detail-type']) {
     case DetailType.RoomCreated:
@@ -113,21 +119,78 @@ export function parseRoomEvent(event: unknown): RoomEvent {
 }
 
 /**
- * Parse an event for the node-events function (EC2, Spot, rebalance, CloudWatch alarm,
- * NodeReady, NodeUnhealthy).
- *
- * @throws {InvalidEventError} for a bad envelope, an unknown detail-type, or a bad detail
+ * Environment variable of node-events the stack sets to `required` (deployment config
+ * `access.nodeEventSender`) when every node's bootstrap puts the bound node source
+ * (`boundNodeSource`): then an unbound `NodeReady` / `NodeUnhealthy` is refused.
  */
-export function parseNodeEvent(event: unknown): NodeEvent {
+export const NODE_SENDER_ENV = 'NODE_EVENT_SENDER';
+
+/** Options of {@link parseNodeEvent}. */
+export interface NodeEventParseOptions {
+  /**
+   * Refuse `NodeReady` / `NodeUnhealthy` whose `source` does not name the sending instance
+   * (the unbound `wcs-autoscaler.node`). A bound source that names another instance than the
+   * detail is refused always. @default false (nodes whose bootstrap still puts the unbound source)
+   */
+  readonly requireSender?: boolean;
+}
+
+/** The `source` each detail-type may come with (AWS service events from their service only). */
+const SOURCE_OF: Readonly<Record<string, string>> = {
+  [DetailType.Ec2StateChange]: 'aws.ec2',
+  [DetailType.SpotInterruption]: 'aws.ec2',
+  [DetailType.RebalanceRecommendation]: 'aws.ec2',
+  [DetailType.AlarmStateChange]: 'aws.cloudwatch',
+};
+
+/**
+ * The instance a node report comes from: the one its bound `source` names (`boundNodeSource`).
+ *
+ * @returns the sender's instance id, or undefined for the unbound source when allowed
+ * @throws {InvalidEventError} (`source`) when the source is not a node source, names another
+ *   instance than `detail.instanceId`, or is unbound while a sender is required
+ */
+function nodeSender(env: Envelope, instanceId: string, options: NodeEventParseOptions): string | undefined {
+  const sender = senderOfNodeSource(env.source);
+  const fail = (why: string) => {
+    throw new InvalidEventError(`source: ${why}`, 'source', env['detail-type']);
+  };
+  if (sender === undefined) {
+    if (env.source !== NODE_SOURCE) fail(`"${env.source}" is not a node source (${NODE_SOURCE}/<instance ARN>)`);
+    if (options.requireSender) fail(`unbound node source "${NODE_SOURCE}": the sender's instance ARN is required`);
+    return undefined;
+  }
+  if (sender !== instanceId) fail(`sent by ${sender} about ${instanceId}: a node may only report on itself`);
+  return sender;
+}
+
+/**
+ * Parse an event for the node-events function (EC2, Spot, rebalance, CloudWatch alarm,
+ * NodeReady, NodeUnhealthy). Each detail-type must carry its own `source`: AWS events their
+ * service's (`aws.ec2`, `aws.cloudwatch`), node reports a node source bound to the instance the
+ * detail names (see {@link NodeEventParseOptions}).
+ *
+ * @throws {InvalidEventError} for a bad envelope, an unknown detail-type, a `source` that does not
+ *   fit the detail-type or the sender, or a bad detail
+ */
+export function parseNodeEvent(event: unknown, options: NodeEventParseOptions = {}): NodeEvent {
   const env = parseEnvelope(event);
   const base = { id: env.id, time: Date.parse(env.time) };
+  const expected = SOURCE_OF[env['detail-type']];
+  if (expected !== undefined && env.source !== expected) {
+    throw new InvalidEventError(`source: "${env['detail-type']}" must come from ${expected}, not "${env.source}"`, 'source', env['detail-type']);
+  }
   switch (env['detail-type']) {
     case DetailType.Ec2StateChange:
       return { kind: 'ec2-state', ...base, detail: parseDetail(Ec2StateChangeDetailSchema, env) };
-    case DetailType.NodeReady:
-      return { kind: 'node-ready', ...base, detail: parseDetail(NodeReadyDetailSchema, env) };
-    case DetailType.NodeUnhealthy:
-      return { kind: 'node-unhealthy', ...base, detail: parseDetail(NodeUnhealthyDetailSchema, env) };
+    case DetailType.NodeReady: {
+      const detail = parseDetail(NodeReadyDetailSchema, env);
+      return { kind: 'node-ready', ...base, detail, sender: nodeSender(env, detail.instanceId, options) };
+    }
+    case DetailType.NodeUnhealthy: {
+      const detail = parseDetail(NodeUnhealthyDetailSchema, env);
+      return { kind: 'node-unhealthy', ...base, detail, sender: nodeSender(env, detail.instanceId, options) };
+    }
     case DetailType.SpotInterruption:
       return { kind: 'spot-interruption', ...base, instanceId: parseDetail(SpotInterruptionDetailSchema, env)['instance-id'] };
     case DetailType.RebalanceRecommendation:

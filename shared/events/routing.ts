@@ -9,9 +9,14 @@ import { AUTOSCALER_SOURCE, DetailType, NODE_SOURCE } from './schemas.ts';
 /** The Lambda functions that consume events. */
 export type FunctionName = 'room-events' | 'node-events' | 'sweep';
 
-/** An EventBridge event pattern (the subset used here: exact-match arrays, nested objects). */
+/** An EventBridge prefix matcher (`{ "prefix": "…" }`, EventBridge User Guide, "Content filtering"). */
+export interface PrefixMatcher {
+  readonly prefix: string;
+}
+
+/** An EventBridge event pattern (the subset used here: exact values and prefix matchers in arrays, nested objects). */
 export interface EventPattern {
-  readonly source?: readonly string[];
+  readonly source?: readonly (string | PrefixMatcher)[];
   readonly 'detail-type'?: readonly string[];
   readonly detail?: Readonly<Record<string, unknown>>;
 }
@@ -37,7 +42,9 @@ export function routeRules(appSource: string): readonly RouteRule[] {
     },
     {
       name: 'node-reports',
-      pattern: { source: [NODE_SOURCE], 'detail-type': [DetailType.NodeReady, DetailType.NodeUnhealthy] },
+      // The unbound source while nodes' bootstraps still put it; bound sources name the sender
+      // (`boundNodeSource`), which node-events checks against the detail.
+      pattern: { source: [NODE_SOURCE, { prefix: `${NODE_SOURCE}/` }], 'detail-type': [DetailType.NodeReady, DetailType.NodeUnhealthy] },
       target: 'node-events',
     },
     {
@@ -70,10 +77,16 @@ export function nodeAlarmNamePrefix(fleetName: string): string {
 /** Whether the outbound source is ours (never routed back into the functions). */
 export const OUTBOUND_SOURCE = AUTOSCALER_SOURCE;
 
+function matchOne(entries: readonly unknown[], value: unknown): boolean {
+  return entries.some((p) =>
+    p !== null && typeof p === 'object' && 'prefix' in p ? typeof value === 'string' && value.startsWith(String((p as PrefixMatcher).prefix)) : p === value,
+  );
+}
+
 function matchValue(pattern: unknown, value: unknown): boolean {
   if (Array.isArray(pattern)) {
-    if (Array.isArray(value)) return value.some((v) => pattern.includes(v));
-    return pattern.includes(value);
+    if (Array.isArray(value)) return value.some((v) => matchOne(pattern, v));
+    return matchOne(pattern, value);
   }
   if (pattern && typeof pattern === 'object') {
     if (!value || typeof value !== 'object') return false;
@@ -85,7 +98,8 @@ function matchValue(pattern: unknown, value: unknown): boolean {
 /**
  * Whether an event matches a pattern, with EventBridge's semantics for the subset used here:
  * every key in the pattern must match; an array matches when the event's value (or any element
- * of an array value) equals one of its entries; objects match recursively.
+ * of an array value) equals one of its entries or starts with one of its `prefix` matchers;
+ * objects match recursively.
  */
 export function matchesPattern(pattern: EventPattern, event: Readonly<Record<string, unknown>>): boolean {
   return Object.entries(pattern).every(([k, p]) => matchValue(p, event[k]));

@@ -10,6 +10,32 @@ import * as z from 'zod';
 export const AUTOSCALER_SOURCE = 'wcs-autoscaler';
 /** `source` of events media nodes put on the bus (NodeReady, NodeUnhealthy). */
 export const NODE_SOURCE = 'wcs-autoscaler.node';
+/**
+ * `source` of a node event bound to its sender: {@link NODE_SOURCE}, a slash, and the ARN of the
+ * instance that put it (`wcs-autoscaler.node/arn:aws:ec2:eu-central-1:123456789012:instance/i-0abc…`).
+ * The node role may put only the source that names its own instance: its `events:PutEvents`
+ * statement requires `events:source` = `wcs-autoscaler.node/${ec2:SourceInstanceARN}` (IAM
+ * policy variable, set by EC2 in requests signed with an instance profile's credentials;
+ * EventBridge User Guide, "Using IAM policy conditions in Amazon EventBridge": conditions may use
+ * policy variables). node-events then refuses an event whose `detail.instanceId` is another
+ * instance ({@link senderOfNodeSource}).
+ */
+export function boundNodeSource(instanceArn: string): string {
+  return `${NODE_SOURCE}/${instanceArn}`;
+}
+
+/**
+ * The instance id a node event's `source` names, if it is a bound source
+ * ({@link boundNodeSource}); undefined for the unbound {@link NODE_SOURCE} and anything else.
+ *
+ * @example
+ * senderOfNodeSource('wcs-autoscaler.node/arn:aws:ec2:eu-central-1:123456789012:instance/i-0abc12345678'); // 'i-0abc12345678'
+ */
+export function senderOfNodeSource(source: string): string | undefined {
+  if (!source.startsWith(`${NODE_SOURCE}/`)) return undefined;
+  return /^arn:[a-z-]+:ec2:[a-z0-9-]*:\d*:instance\/(i-[0-9a-zA-Z]{1,32})$/.exec(source.slice(NODE_SOURCE.length + 1))?.[1];
+}
+
 /** Default `source` applications use for room events (configurable). */
 export const DEFAULT_APP_SOURCE = 'app.rooms';
 
@@ -28,6 +54,7 @@ export const DetailType = {
   RoomQueued: 'RoomQueued',
   RoomRejected: 'RoomRejected',
   RoomInterrupted: 'RoomInterrupted',
+  RoomExpired: 'RoomExpired',
   NodeLaunched: 'NodeLaunched',
   NodeDraining: 'NodeDraining',
   NodeTerminated: 'NodeTerminated',
@@ -58,26 +85,34 @@ export type RoomCreatedDetail = z.infer<typeof RoomCreatedDetailSchema>;
 export const RoomReleasedDetailSchema = z.object({ roomId: RoomIdSchema });
 export type RoomReleasedDetail = z.infer<typeof RoomReleasedDetailSchema>;
 
+/** Longest cpuset text accepted in `NodeReady` (characters): 64 single CPUs with commas fit twice over. */
+export const MAX_CPUSET_LENGTH = 256;
+
 /** One container as a node reports it in `NodeReady`. */
 export const ReadyContainerSchema = z.object({
   index: z.number().int().min(0).max(63),
   privateIp: Ipv4Schema,
   publicIp: Ipv4Schema.optional(),
-  cpuset: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'cpuset such as 0-3 or 0,4'),
+  // Capped: a cpuset becomes an alarm description and is expanded CPU by CPU (cpusetSize), so a
+  // forged "0-4294967295" or a megabyte of commas must not reach either.
+  cpuset: z
+    .string()
+    .max(MAX_CPUSET_LENGTH, `cpuset must be at most ${MAX_CPUSET_LENGTH} characters`)
+    .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, 'cpuset such as 0-3 or 0,4 (CPU numbers below 10000)'),
 });
 export type ReadyContainer = z.infer<typeof ReadyContainerSchema>;
 
 /** `NodeReady` detail, put on the bus by the node bootstrap once every container is healthy. */
 export const NodeReadyDetailSchema = z.object({
   instanceId: InstanceIdSchema,
-  containers: z.array(ReadyContainerSchema).min(1),
+  containers: z.array(ReadyContainerSchema).min(1).max(64),
 });
 export type NodeReadyDetail = z.infer<typeof NodeReadyDetailSchema>;
 
 /** `NodeUnhealthy` detail, from the node bootstrap or its health timer. */
 export const NodeUnhealthyDetailSchema = z.object({
   instanceId: InstanceIdSchema,
-  container: z.number().int().min(0).optional(),
+  container: z.number().int().min(0).max(63).optional(),
   reason: z.string().min(1).max(1024),
 });
 export type NodeUnhealthyDetail = z.infer<typeof NodeUnhealthyDetailSchema>;
@@ -154,6 +189,17 @@ export const RoomInterruptedDetailSchema = z.object({
   container: z.number().int(),
   reason: z.string(),
 });
+/**
+ * `RoomExpired`: the room was older than the configuration's `limits.maxRoomAgeMs` and the sweep
+ * released it (its capacity is free again). `ageMs` = sweep time − when the room was requested, ms.
+ */
+export const RoomExpiredDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  pool: z.string(),
+  nodeId: z.string().optional(),
+  ageMs: z.number().min(0),
+  maxAgeMs: z.number().int().min(0),
+});
 /** `NodeLaunched`: RunInstances accepted. */
 export const NodeLaunchedDetailSchema = z.object({
   nodeId: z.string(),
@@ -177,6 +223,7 @@ export type OutboundEvent =
   | { readonly detailType: 'RoomQueued'; readonly detail: z.infer<typeof RoomQueuedDetailSchema> }
   | { readonly detailType: 'RoomRejected'; readonly detail: z.infer<typeof RoomRejectedDetailSchema> }
   | { readonly detailType: 'RoomInterrupted'; readonly detail: z.infer<typeof RoomInterruptedDetailSchema> }
+  | { readonly detailType: 'RoomExpired'; readonly detail: z.infer<typeof RoomExpiredDetailSchema> }
   | { readonly detailType: 'NodeLaunched'; readonly detail: z.infer<typeof NodeLaunchedDetailSchema> }
   | { readonly detailType: 'NodeReady'; readonly detail: NodeReadyDetail & { readonly pool: string } }
   | { readonly detailType: 'NodeDraining'; readonly detail: z.infer<typeof NodeDrainingDetailSchema> }
@@ -190,6 +237,7 @@ export const OutboundDetailSchemas = {
   RoomQueued: RoomQueuedDetailSchema,
   RoomRejected: RoomRejectedDetailSchema,
   RoomInterrupted: RoomInterruptedDetailSchema,
+  RoomExpired: RoomExpiredDetailSchema,
   NodeLaunched: NodeLaunchedDetailSchema,
   NodeReady: NodeReadyDetailSchema.extend({ pool: z.string() }),
   NodeDraining: NodeDrainingDetailSchema,

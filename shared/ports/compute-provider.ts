@@ -77,6 +77,18 @@ export interface AddressAssociation {
   readonly allocationId?: string | undefined;
 }
 
+/**
+ * The addresses EC2 gave a node, as EC2 (or the simulated fleet) reports them — never as the
+ * node reports them: the secondary private IPs of its primary network interface (one per WCS
+ * container, in interface order) and the public IP associated with each.
+ */
+export interface NodeAddresses {
+  /** Secondary private IPv4 addresses of the primary network interface, in interface order. */
+  readonly privateIps: readonly string[];
+  /** Public IPv4 (Elastic IP) associated with a secondary private IP, by private IP. */
+  readonly publicIps: ReadonlyMap<string, string>;
+}
+
 /** An Elastic IP the fleet owns (tagged with the fleet tag) or borrows from the operator's pool. */
 export interface FleetAddress {
   readonly allocationId: string;
@@ -143,6 +155,15 @@ export interface ComputeProvider {
    * are only disassociated. Idempotent.
    */
   releaseAddresses?(instanceId: string): Promise<void>;
+  /**
+   * The addresses the provider gave an instance (`DescribeInstances` on EC2), to check what the
+   * node reports in `NodeReady` against. Optional: without it node-events can check only the
+   * container count.
+   *
+   * @returns undefined when the provider does not know the instance
+   * @throws {AutoscalerError} when EC2 fails (retryable when transient)
+   */
+  nodeAddresses?(instanceId: string): Promise<NodeAddresses | undefined>;
   /** The fleet's Elastic IPs and the operator pool's, for the sweep's reconciliation. */
   describeAddresses?(): Promise<readonly FleetAddress[]>;
   /** Release one fleet-owned Elastic IP (already released is not an error). */

@@ -279,5 +279,26 @@ export interface PoolSummaryStore {
   replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void>;
 }
 
-/** The fleet store: all four roles, one table. */
-export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore, ArrivalHistoryStore {}
+/**
+ * Active weight per tenant (capacity units), for the per-tenant cap (`shared/app/room-limits.ts`):
+ * a create reserves its weight atomically against the cap, a release gives it back, and the
+ * sweep overwrites every counter with a recount of the rooms (which repairs a crash between a
+ * room's write and its counter's).
+ */
+export interface TenantUsageStore {
+  /**
+   * Add `weight` to the tenant's active weight when the result stays ≤ `cap` (one conditional update).
+   *
+   * @returns false when it would pass the cap (nothing changed)
+   */
+  reserveTenantWeight(tenantId: string, weight: number, cap: number): Promise<boolean>;
+  /** Give `weight` back (never below 0; a counter already lower is left to the sweep's recount). */
+  returnTenantWeight(tenantId: string, weight: number): Promise<void>;
+  /** Every tenant's recorded active weight. */
+  listTenantWeights(): Promise<ReadonlyMap<string, number>>;
+  /** Overwrite a tenant's active weight (the sweep's recount). */
+  setTenantWeight(tenantId: string, weight: number): Promise<void>;
+}
+
+/** The fleet store: all roles, one table. */
+export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore, ArrivalHistoryStore, TenantUsageStore {}

@@ -9,8 +9,8 @@
 import type { PoolConfig } from '../../shared/domain/config.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
 import { InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../shared/errors.ts';
-import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
-import type { AddressAssociation, AddressQuota, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance, PublicAddressing } from '../../shared/ports/compute-provider.ts';
+import { boundNodeSource, DetailType } from '../../shared/events/schemas.ts';
+import type { AddressAssociation, AddressQuota, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance, NodeAddresses, PublicAddressing } from '../../shared/ports/compute-provider.ts';
 import type { Clock } from '../../shared/ports/index.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
 
@@ -91,6 +91,8 @@ export class LocalComputeProvider implements ComputeProvider {
   private ipNext = 10;
   /** Simulated Elastic IPs by instance: the public IPs its NodeReady reports. */
   private readonly addresses = new Map<string, { readonly list: readonly AddressAssociation[]; associated: boolean }>();
+  /** Secondary private IPs by instance (one per container), as `nodeAddresses` reports them. */
+  private readonly privateIps = new Map<string, readonly string[]>();
   /** Launch attempts that hit a simulated capacity error. */
   public launchFailures = 0;
   /** Instances lost (see `lossRate`) so far, counted at launch. */
@@ -150,6 +152,14 @@ export class LocalComputeProvider implements ComputeProvider {
   }
 
   /** Simulated Elastic IPs: the node's public IPs (198.18.0.0/15), idempotent. */
+  /** What the simulated EC2 gave the instance (see `ComputeProvider.nodeAddresses`); public IPs once associated. */
+  public async nodeAddresses(instanceId: string): Promise<NodeAddresses | undefined> {
+    const privateIps = this.privateIps.get(instanceId);
+    if (!privateIps) return undefined;
+    const held = this.addresses.get(instanceId);
+    return { privateIps, publicIps: new Map(held?.associated ? held.list.map((a) => [a.privateIp, a.publicIp] as const) : []) };
+  }
+
   public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
     const held = this.addresses.get(instanceId);
     if (!held) return [];
@@ -237,6 +247,7 @@ export class LocalComputeProvider implements ComputeProvider {
         cpuset: per > 1 ? `${index * per}-${index * per + per - 1}` : `${index * per}`,
       };
     });
+    this.privateIps.set(instanceId, containers.map((c) => c.privateIp));
     // Private-only pools: no Elastic IPs, and NodeReady reports no public IP.
     if (publicAddressing === 'elastic-ip') {
       this.addresses.set(instanceId, {
@@ -246,7 +257,7 @@ export class LocalComputeProvider implements ComputeProvider {
     }
     const reported = publicAddressing === 'elastic-ip' ? containers : containers.map(({ publicIp: _publicIp, ...c }) => c);
     this.options.emit(
-      busEvent(NODE_SOURCE, DetailType.NodeReady, { instanceId, containers: reported }, now + bootMs, { resources: [this.arn(instanceId)] }),
+      busEvent(boundNodeSource(this.arn(instanceId)), DetailType.NodeReady, { instanceId, containers: reported }, now + bootMs, { resources: [this.arn(instanceId)] }),
       bootMs,
     );
     if ((this.options.lossRate ?? 0) > 0 && this.options.random() < (this.options.lossRate ?? 0)) {

@@ -432,4 +432,28 @@ export class MemoryFleetStore implements FleetStore {
     }
     return s;
   }
+
+  // ------------------------------------------------------------------ tenant usage
+
+  private readonly tenantWeights = new Map<string, number>();
+
+  public async reserveTenantWeight(tenantId: string, weight: number, cap: number): Promise<boolean> {
+    const active = this.tenantWeights.get(tenantId) ?? 0;
+    if (active + weight > cap) return false;
+    this.tenantWeights.set(tenantId, active + weight);
+    return true;
+  }
+
+  public async returnTenantWeight(tenantId: string, weight: number): Promise<void> {
+    const active = this.tenantWeights.get(tenantId) ?? 0;
+    if (active >= weight) this.tenantWeights.set(tenantId, active - weight);
+  }
+
+  public async listTenantWeights(): Promise<ReadonlyMap<string, number>> {
+    return new Map(this.tenantWeights);
+  }
+
+  public async setTenantWeight(tenantId: string, weight: number): Promise<void> {
+    this.tenantWeights.set(tenantId, weight);
+  }
 }

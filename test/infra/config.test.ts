@@ -56,12 +56,27 @@ describe('Function: parseDeploymentConfig', () => {
     [{ node: { architecture: 'arm64' } }, 'autoscaler.pools.0.instanceTypes.0'],
     [{ unknownKey: 1 }, '(root)'],
     [{ node: { elasticIpPool: ['eip-1'] } }, 'node.elasticIpPool.0'],
+    [{ node: { requireImageDigest: true } }, 'nodeSettings.default.image'],
+    [{ access: { operatorRoleArns: ['arn:aws:iam::123456789012:user/ops'] } }, 'access.operatorRoleArns.0'],
+    [{ access: { nodeEventSender: 'sometimes' } }, 'access.nodeEventSender'],
+    [{ functions: { reservedConcurrency: { sweep: 0 } } }, 'functions.reservedConcurrency.sweep'],
   ])('names the field of %j', (input, field) => {
     // Act
     const issues = issuesOf(input);
 
     // Assess
     expect(issues.some((i) => i.startsWith(`${field}:`)), issues.join('\n')).toBe(true);
+  });
+
+  it('accepts an image pinned by digest when node.requireImageDigest is set', () => {
+    // Prepare
+    const image = `registry.example.com/wcs@sha256:${'a'.repeat(64)}`;
+
+    // Act
+    const config = parseDeploymentConfig({ node: { requireImageDigest: true }, nodeSettings: { default: { image } } });
+
+    // Assess
+    expect(config.nodeSettings.default?.image).toBe(image);
   });
 
   it('accepts Graviton pools with the arm64 architecture', () => {
@@ -104,7 +119,7 @@ describe('Function: loadDeploymentConfig', () => {
     // Assess
     expect(config.fleetName).toBe('prod');
     expect(config.access.operatorCidrs).toEqual(['198.51.100.0/24']);
-    expect(config.functions).toEqual({ memoryMiB: 1024, logRetentionDays: 90 });
+    expect(config.functions).toEqual({ memoryMiB: 1024, logRetentionDays: 90, reservedConcurrency: { 'node-events': 5, sweep: 2 } });
   });
 
   it('says which file cannot be read or parsed', () => {

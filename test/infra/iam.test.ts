@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FLEET_TABLE_ACTIONS, IDEMPOTENCY_TABLE_ACTIONS, NODE_ALARM_ACTIONS } from '../../infra/constructs/autoscaler-function.ts';
 import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2/compute-provider.ts';
+import { SESSION_MANAGER_ACTIONS } from '../../infra/constructs/media-nodes.ts';
 import { AUTOSCALER_SOURCE, NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
 import { actionsOf, iamStatements, resourcesOfType, synthFleet, type StatementJson, type SynthesizedFleet } from './support.ts';
@@ -97,33 +98,69 @@ describe('IAM of the fleet (least privilege)', () => {
       }
     });
 
-    it('allows RunInstances only with this launch template, creating resources tagged with the fleet and a pool', () => {
+    it('allows RunInstances only with this launch template, creating resources tagged with the fleet and a pool, of the pools\' instance types, with the template\'s AMI', () => {
       for (const role of functionRoles) {
         const run = byRole(role).filter((s) => actionsOf(s).includes('ec2:RunInstances'));
+        const fromTemplate = { 'ec2:LaunchTemplate': expect.anything() };
+        const instance = run.find((s) => s.Sid === 'RunInstancesCreateFleetInstance')!;
+        expect(instance.Condition).toEqual({
+          ArnEquals: fromTemplate,
+          StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod', 'ec2:InstanceType': ['c6i.2xlarge', 'c5.2xlarge', 'm6i.2xlarge'] },
+          Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
+        });
+        expect(JSON.stringify(instance.Resource)).toMatch(/instance\/\*"\]\]\}$/);
         const create = run.find((s) => s.Sid === 'RunInstancesCreateFleetTagged')!;
         expect(create.Condition).toEqual({
-          ArnEquals: { 'ec2:LaunchTemplate': expect.anything() },
+          ArnEquals: fromTemplate,
           StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod' },
           Null: { [`aws:RequestTag/${POOL_TAG}`]: 'false' },
         });
-        expect(JSON.stringify(create.Resource)).toMatch(/instance\/\*.*volume\/\*.*network-interface\/\*/);
+        expect(JSON.stringify(create.Resource)).toMatch(/volume\/\*.*network-interface\/\*/);
+        expect(JSON.stringify(create.Resource)).not.toContain('instance/');
         const template = run.find((s) => s.Sid === 'RunInstancesWithLaunchTemplate')!;
         expect(JSON.stringify(template.Resource)).toContain(':launch-template/');
-        const network = run.find((s) => s.Sid === 'RunInstancesUseNetworkAndImage')!;
+        const network = run.find((s) => s.Sid === 'RunInstancesUseNetwork')!;
         expect(network.Condition).toEqual({ ArnEquals: { 'ec2:LaunchTemplate': create.Condition!.ArnEquals!['ec2:LaunchTemplate'] } });
-        expect(JSON.stringify(network.Resource)).not.toMatch(/subnet\/\*|security-group\/\*/);
+        expect(JSON.stringify(network.Resource)).not.toMatch(/subnet\/\*|security-group\/\*|image/);
+        // The AMI only as the launch template gives it: an ImageId in the request is not allowed.
+        const image = run.find((s) => s.Sid === 'RunInstancesTemplateImageOnly')!;
+        expect(JSON.stringify(image.Resource)).toContain(':image/*');
+        expect(image.Condition).toEqual({
+          ArnEquals: { 'ec2:LaunchTemplate': create.Condition!.ArnEquals!['ec2:LaunchTemplate'] },
+          Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
+        });
+        expect(run.filter((s) => JSON.stringify(s.Resource).includes(':image/'))).toEqual([image]);
+      }
+    });
+
+    it('gives each function only the EC2 actions it uses: room-events launches, node-events and sweep also terminate and address', () => {
+      // Prepare
+      const functions = resourcesOfType(stateless, 'AWS::Lambda::Function');
+      const roleOf = (name: string) =>
+        (functions.find(([, fn]) => fn.Properties?.Description === `wcs-autoscaler prod: ${name}`)![1].Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const ec2Actions = (name: string) => new Set(byRole(roleOf(name)).flatMap(actionsOf).filter((a) => a.startsWith('ec2:')));
+
+      // Assess
+      const room = ec2Actions('room-events');
+      expect(room.has('ec2:RunInstances')).toBe(true);
+      for (const a of ['ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(room.has(a), a).toBe(false);
+      for (const name of ['node-events', 'sweep']) {
+        for (const a of ['ec2:RunInstances', 'ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(ec2Actions(name).has(a), `${name} ${a}`).toBe(true);
       }
     });
 
     it('allows terminate and Elastic IP address changes only on resources carrying this fleet\'s tag', () => {
       for (const role of functionRoles) {
         const policy = byRole(role);
+        const terminates = policy.some((s) => s.Sid === 'TerminateFleetInstances');
         for (const sid of ['TerminateFleetInstances', 'AddressFleetNodes', 'ReleaseFleetElasticIps']) {
-          expect(policy.find((s) => s.Sid === sid)?.Condition, sid).toEqual({ StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: 'prod' } });
+          const statement = policy.find((s) => s.Sid === sid);
+          if (statement) expect(statement.Condition, sid).toEqual({ StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: 'prod' } });
         }
-        expect(policy.find((s) => s.Sid === 'AllocateFleetElasticIps')?.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod' } });
+        const allocate = policy.find((s) => s.Sid === 'AllocateFleetElasticIps');
+        if (allocate) expect(allocate.Condition).toEqual({ StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod' } });
         expect(policy.find((s) => s.Sid === 'TagOnCreateOnly')?.Condition).toEqual({
-          StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod', 'ec2:CreateAction': ['RunInstances', 'AllocateAddress'] },
+          StringEquals: { [`aws:RequestTag/${FLEET_TAG}`]: 'prod', 'ec2:CreateAction': terminates ? ['RunInstances', 'AllocateAddress'] : ['RunInstances'] },
         });
         expect(actionsOf(policy.find((s) => s.Sid === 'DescribeUnscopable')!)).toEqual(['ec2:DescribeInstances', 'ec2:DescribeAddresses', 'ec2:DescribeAccountAttributes']);
         expect(policy.find((s) => s.Sid === 'ReadElasticIpQuota')).toMatchObject({ Action: 'servicequotas:GetServiceQuota', Resource: '*' });
@@ -195,30 +232,66 @@ describe('IAM of the fleet (least privilege)', () => {
       expect(read.Resource).toEqual(names.map(arn));
       const decrypt = nodeStatements.find((s) => s.Sid === 'DecryptWcsSecretsViaSsm')!;
       expect(decrypt.Action).toBe('kms:Decrypt');
+      // The fleet's own key (stateful stack export), not every key of the account.
+      expect(JSON.stringify(decrypt.Resource)).toMatch(/Fn::ImportValue.*SecretsKey/);
       expect(decrypt.Condition).toEqual({
         StringEquals: { 'kms:ViaService': 'ssm.eu-central-1.amazonaws.com' },
         'ForAnyValue:StringEquals': { 'kms:EncryptionContext:PARAMETER_ARN': names.map(arn) },
       });
     });
 
-    it('puts only NodeReady / NodeUnhealthy on this bus, and metrics only in the fleet namespace', () => {
+    it('cannot read parameters outside the fleet\'s prefix and its secrets: an explicit deny, no managed policy', () => {
+      // Prepare
+      const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-central-1:123456789012:parameter${name}`]] });
+      const deny = nodeStatements.find((s) => s.Sid === 'DenyParametersOutsideFleet') as StatementJson & { NotResource?: unknown };
+
+      // Assess
+      expect(deny.Effect).toBe('Deny');
+      expect(actionsOf(deny)).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory']);
+      expect(deny.Resource).toBeUndefined();
+      expect(deny.NotResource).toEqual([
+        ...['/wcs-autoscaler/prod/secrets/wcs-license', '/wcs-autoscaler/prod/secrets/wcs-password', '/tenant-b/wcs-license'].map(arn),
+        arn('/wcs-autoscaler/prod/*'),
+      ]);
+      const role = Object.values(stateless.findResources('AWS::IAM::Role')).find((r) => r.Properties?.RoleName === 'wcs-autoscaler-prod-node-eu-central-1')!;
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      // No allow of a parameter read on a wildcard resource.
+      for (const s of nodeStatements.filter((x) => x.Effect === 'Allow' && actionsOf(x).some((a) => a.startsWith('ssm:GetParameter')))) {
+        expect(JSON.stringify(s.Resource)).not.toContain('*');
+      }
+    });
+
+    it('puts NodeReady / NodeUnhealthy on this bus only with the source naming its own instance (or the unbound one while optional), and metrics only in the fleet namespace', () => {
       const put = nodeStatements.find((s) => s.Sid === 'PutNodeEvents')!;
       expect(put.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
       expect(put.Condition).toEqual({
-        StringEquals: { 'events:source': NODE_SOURCE },
+        StringEquals: { 'events:source': [`${NODE_SOURCE}/\${ec2:SourceInstanceARN}`, NODE_SOURCE] },
         'ForAllValues:StringEquals': { 'events:detail-type': ['NodeReady', 'NodeUnhealthy'] },
       });
       const metrics = nodeStatements.find((s) => s.Sid === 'PutWcsMetrics')!;
       expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } });
     });
 
-    it('uses Session Manager (AmazonSSMManagedInstanceCore), needs no EC2 API and has no SSH ingress', () => {
+    it('with nodeEventSender required, may put only the bound source', () => {
+      // Prepare
+      const strict = synthFleet({ ...INPUT, access: { nodeEventSender: 'required' } });
+      const put = iamStatements(strict.statelessTemplate).find(({ owner, statement }) => owner.includes('NodeRole') && statement.Sid === 'PutNodeEvents')!.statement;
+      const fn = resourcesOfType(strict.statelessTemplate, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.Description === 'wcs-autoscaler prod: node-events')!;
+
+      // Assess
+      expect(put.Condition?.StringEquals).toEqual({ 'events:source': `${NODE_SOURCE}/\${ec2:SourceInstanceARN}` });
+      expect((fn[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.NODE_EVENT_SENDER).toBe('required');
+    });
+
+    it('uses Session Manager through its own actions (no AmazonSSMManagedInstanceCore), needs no EC2 API and has no SSH ingress', () => {
       stateless.hasResourceProperties('AWS::IAM::Role', {
+        RoleName: 'wcs-autoscaler-prod-node-eu-central-1',
         AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] },
-        ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore']] }],
       });
+      expect(JSON.stringify(stateless.toJSON())).not.toContain('AmazonSSMManagedInstanceCore');
+      expect(actionsOf(nodeStatements.find((s) => s.Sid === 'SessionManager')!)).toEqual([...SESSION_MANAGER_ACTIONS]);
       expect(nodeStatements.flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
-      expect(nodeStatements.map((s) => s.Sid).sort()).toEqual(['DecryptWcsSecretsViaSsm', 'PutNodeEvents', 'PutWcsMetrics', 'ReadWcsSecrets']);
+      expect(nodeStatements.map((s) => s.Sid).sort()).toEqual(['DecryptWcsSecretsViaSsm', 'DenyParametersOutsideFleet', 'PutNodeEvents', 'PutWcsMetrics', 'ReadWcsSecrets', 'SessionManager']);
     });
   });
 });

@@ -5,7 +5,7 @@ import type { NodeAlarmSpec } from '../../shared/domain/node-alarms.ts';
 import { AutoscalerError } from '../../shared/errors.ts';
 import { NODE_SOURCE } from '../../shared/events/schemas.ts';
 import type { NodeAlarms } from '../../shared/ports/index.ts';
-import { awsEvent, envelope, makeDeps, seedLaunchingNode, seedReadyNode, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
+import { awsEvent, envelope, makeDeps, seedLaunchingNode, seedReadyNode, testPool, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
 
 const dynalite = useDynalite();
 
@@ -16,8 +16,8 @@ const CONTAINERS = [
   { index: 1, privateIp: '10.0.3.22', publicIp: '203.0.113.22', cpuset: '4-7' },
 ];
 
-function deps(nodeAlarms?: NodeAlarms): HandlerTestDeps {
-  const d = makeDeps({ store: dynalite.store });
+function deps(nodeAlarms?: NodeAlarms, trustNodeMetrics = true): HandlerTestDeps {
+  const d = makeDeps({ store: dynalite.store, config: { pools: [testPool()], trustNodeMetrics } });
   return nodeAlarms ? { ...d, nodeAlarms: nodeAlarms as HandlerTestDeps['nodeAlarms'] } : d;
 }
 
@@ -26,6 +26,20 @@ function nodeReady(id: string): Record<string, unknown> {
 }
 
 describe('Per-node alarms over the node lifecycle', () => {
+  it('creates only the instance CPU alarm (AWS/EC2) when the configuration does not trust node metrics', async () => {
+    // Prepare: the default configuration (trustNodeMetrics false)
+    const d = deps(undefined, false);
+    await seedLaunchingNode(d, NODE);
+
+    // Act
+    const result = await makeHandler(d)(nodeReady('evt-ready-ec2-only'));
+
+    // Assess: no alarm reads what a node can push for another instance
+    expect(result).toEqual({ kind: 'ready', nodeId: NODE });
+    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu']);
+    expect(d.nodeAlarms.alarms.get(`${NODE}-cpu`)).toMatchObject({ source: 'ec2', metricName: 'CPUUtilization', dimensions: { InstanceId: NODE } });
+  });
+
   it('creates the instance CPU alarm and one CPU alarm per container when the node becomes ready', async () => {
     // Prepare
     const d = deps();

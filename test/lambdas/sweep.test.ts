@@ -36,6 +36,18 @@ class PoolFailingFleetStore implements FleetStore {
   public getRoom(roomId: string): Promise<RoomRecord | undefined> {
     return this.inner.getRoom(roomId);
   }
+  public reserveTenantWeight(tenantId: string, weight: number, cap: number): Promise<boolean> {
+    return this.inner.reserveTenantWeight(tenantId, weight, cap);
+  }
+  public returnTenantWeight(tenantId: string, weight: number): Promise<void> {
+    return this.inner.returnTenantWeight(tenantId, weight);
+  }
+  public listTenantWeights(): Promise<ReadonlyMap<string, number>> {
+    return this.inner.listTenantWeights();
+  }
+  public setTenantWeight(tenantId: string, weight: number): Promise<void> {
+    return this.inner.setTenantWeight(tenantId, weight);
+  }
   public beginRoom(input: Parameters<FleetStore['beginRoom']>[0]): Promise<BeginRoomResult> {
     return this.inner.beginRoom(input);
   }

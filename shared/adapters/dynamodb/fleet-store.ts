@@ -23,7 +23,9 @@ import type {
   NodeStore,
   PoolSummaryStore,
   RoomStore,
+  TenantUsageStore,
 } from '../../ports/fleet-store.ts';
+import { DynamoDbTenantUsageStore } from './tenant-usage-store.ts';
 import { DynamoDbArrivalHistoryStore } from './arrival-history-store.ts';
 import { DynamoDbCapacityStore } from './capacity-store.ts';
 import { DynamoDbNodeStore } from './node-store.ts';
@@ -59,6 +61,8 @@ export class DynamoDbFleetStore implements FleetStore {
   public readonly summaries: DynamoDbPoolSummaryStore;
   /** Arrival history (predictor seasonality). */
   public readonly history: DynamoDbArrivalHistoryStore;
+  /** Active weight per tenant (the per-tenant cap). */
+  public readonly tenants: DynamoDbTenantUsageStore;
 
   public constructor(options: DynamoDbFleetStoreOptions) {
     const table = new FleetTableClient(options);
@@ -67,6 +71,7 @@ export class DynamoDbFleetStore implements FleetStore {
     this.nodes = new DynamoDbNodeStore(table);
     this.summaries = new DynamoDbPoolSummaryStore(table);
     this.history = new DynamoDbArrivalHistoryStore(table);
+    this.tenants = new DynamoDbTenantUsageStore(table);
   }
 
   // RoomStore
@@ -107,4 +112,10 @@ export class DynamoDbFleetStore implements FleetStore {
   // ArrivalHistoryStore
   public getArrivalHistory(...a: Args<ArrivalHistoryStore, 'getArrivalHistory'>) { return this.history.getArrivalHistory(...a); }
   public recordArrivalHistory(...a: Args<ArrivalHistoryStore, 'recordArrivalHistory'>) { return this.history.recordArrivalHistory(...a); }
+
+  // TenantUsageStore
+  public reserveTenantWeight(...a: Args<TenantUsageStore, 'reserveTenantWeight'>) { return this.tenants.reserveTenantWeight(...a); }
+  public returnTenantWeight(...a: Args<TenantUsageStore, 'returnTenantWeight'>) { return this.tenants.returnTenantWeight(...a); }
+  public listTenantWeights(...a: Args<TenantUsageStore, 'listTenantWeights'>) { return this.tenants.listTenantWeights(...a); }
+  public setTenantWeight(...a: Args<TenantUsageStore, 'setTenantWeight'>) { return this.tenants.setTenantWeight(...a); }
 }

@@ -45,6 +45,7 @@ import {
 } from './errors.ts';
 import type {
   AddressAssociation,
+  NodeAddresses,
   AddressQuota,
   ComputeProvider,
   FleetAddress,
@@ -222,6 +223,11 @@ export class Ec2ComputeProvider implements ComputeProvider {
   /** One Elastic IP per secondary private IP (see `ComputeProvider.associateAddresses`; `Ec2ElasticIps`). */
   public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
     return this.elasticIps.associate(instanceId);
+  }
+
+  /** What EC2 gave the instance: secondary private IPs and their public IPs (see `ComputeProvider.nodeAddresses`). */
+  public async nodeAddresses(instanceId: string): Promise<NodeAddresses | undefined> {
+    return this.elasticIps.nodeAddresses(instanceId);
   }
 
   /** Release the Elastic IPs allocated for a gone instance; return pool ones (see `Ec2ElasticIps`). */

@@ -30,7 +30,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AutoscalerError, LaunchQuotaError } from '../../errors.ts';
-import type { AddressAssociation, AddressQuota, FleetAddress } from '../../ports/compute-provider.ts';
+import type { AddressAssociation, AddressQuota, FleetAddress, NodeAddresses } from '../../ports/compute-provider.ts';
 import { ec2Failure, errorCode, errorMessage, isAddressTaken, isNotFound, isQuotaExceeded } from './errors.ts';
 
 /** Tag naming the instance an Elastic IP was allocated for. */
@@ -138,6 +138,24 @@ export class Ec2ElasticIps {
     const result: QuotaLimit = found ?? { limit: undefined, source: 'unknown', warning: warnings.join('; ') };
     this.quotaCache = { ...result, until: now + (found ? this.quotaTtlMs : Math.min(this.quotaTtlMs, ELASTIC_IP_QUOTA_RETRY_MS)) };
     return result;
+  }
+
+  /** See `ComputeProvider.nodeAddresses`: the primary interface's secondary private IPs and their public IPs. */
+  public async nodeAddresses(instanceId: string): Promise<NodeAddresses | undefined> {
+    let instance;
+    try {
+      const out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      instance = out.Reservations?.[0]?.Instances?.[0];
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw ec2Failure(`DescribeInstances ${instanceId}`, error);
+    }
+    if (!instance) return undefined;
+    const eni = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0) ?? instance.NetworkInterfaces?.[0];
+    const secondaries = (eni?.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress);
+    const publicIps = new Map<string, string>();
+    for (const p of secondaries) if (p.Association?.PublicIp) publicIps.set(p.PrivateIpAddress!, p.Association.PublicIp);
+    return { privateIps: secondaries.map((p) => p.PrivateIpAddress!), publicIps };
   }
 
   /** See `ComputeProvider.associateAddresses`. */

@@ -961,3 +961,26 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
     });
   });
 });
+
+describe.each(implementations)('Contract: TenantUsageStore ($name)', ({ make }) => {
+  it('reserves within the cap only, gives back never below zero, lists and overwrites counters', async () => {
+    // Prepare
+    const { store } = make();
+
+    // Act
+    const first = await store.reserveTenantWeight('acme', 3, 5);
+    const over = await store.reserveTenantWeight('acme', 3, 5);
+    const fits = await store.reserveTenantWeight('acme', 2, 5);
+    const tooBig = await store.reserveTenantWeight('globex', 6, 5);
+    await store.returnTenantWeight('acme', 1);
+    await store.returnTenantWeight('acme', 99);
+    const afterReturns = await store.listTenantWeights();
+    await store.setTenantWeight('acme', 0);
+    await store.setTenantWeight('initech', 4);
+
+    // Assess
+    expect([first, over, fits, tooBig]).toEqual([true, false, true, false]);
+    expect(afterReturns).toEqual(new Map([['acme', 4]]));
+    expect(await store.listTenantWeights()).toEqual(new Map([['acme', 0], ['initech', 4]]));
+  });
+});
