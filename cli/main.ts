@@ -6,6 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../shared/domain/config.ts';
 import { generateTraceCommand } from '../sim/trace/file.ts';
+import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/runtime/fault-plan.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 
 function number(name: string, min: number, max: number) {
@@ -21,7 +22,7 @@ const program = new Command()
   .description('Event-driven autoscaler for Flashphoner WCS media servers on AWS: operator tools and the embedded runtime')
   .showHelpAfterError();
 
-program
+const simulateCommand = program
   .command('simulate')
   .description('replay a trace through the real Lambda handlers against in-process DynamoDB and a simulated fleet, in virtual time')
   .requiredOption('--trace <file>', 'JSON Lines trace (see README: trace format)')
@@ -29,13 +30,14 @@ program
   .option('--seed <n>', 'seed of every random choice', number('--seed', 0, 2 ** 32), 1)
   .option('--days <n>', 'replay only the first N days of the trace', number('--days', 0.001, 3660))
   .option('--launch-failure-rate <p>', 'probability an offering lacks capacity on a launch', number('--launch-failure-rate', 0, 1), 0)
-  .option('--faults <rate>', 'inject crashes between writes, capacity errors, lost instances and duplicate deliveries at this rate', number('--faults', 0, 1))
+  .option('--faults <rate>', `inject every kind of fault at this rate (${FAULT_KINDS.join(', ')}); --fault-<kind> sets one kind`, number('--faults', 0, 1))
   .option('--report <file.html>', 'write a self-contained HTML report with charts')
   .option('--json', 'print exactly one JSON object (the summary) on stdout')
   .option('--verbose', "show the functions' logs")
   .action(async (opts) => {
     process.exitCode = await runSimulateCommand(opts);
   });
+for (const kind of FAULT_KINDS) simulateCommand.option(`--fault-${kind} <rate>`, FAULT_DESCRIPTIONS[kind], number(`--fault-${kind}`, 0, 1));
 
 program
   .command('generate-trace')
