@@ -28,7 +28,7 @@ import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { closeNode } from './nodes.ts';
 import { publishRoomRejected, type RoomRejection } from './rejections.ts';
-import { leaseEnd, requeue, takeOverStranded } from './rooms.ts';
+import { leaseEnd, placeOwned, requeue, takeOverStranded } from './rooms.ts';
 import { bucketKey } from '../domain/buckets.ts';
 
 /**
@@ -156,7 +156,8 @@ async function reconcileInstances(
 
 /**
  * Step 2: rooms left in `placing` after their lease ended (their owner crashed or timed out):
- * taken over, announced where their target holds them, otherwise queued again in their place.
+ * taken over, announced where their target holds them, else placed where they fit now,
+ * otherwise queued again in their place.
  */
 async function repairPlacing(deps: AppDeps, pool: PoolConfig, now: number): Promise<Pick<ReconcileResult, 'placingPlaced' | 'placingRequeued'>> {
   const stuck = await deps.store.listPlacing(pool.name, now, REPAIR_BATCH);
@@ -166,8 +167,11 @@ async function repairPlacing(deps: AppDeps, pool: PoolConfig, now: number): Prom
   for (const room of stuck) {
     const claimId = `sweep:${bucketKey(now)}:${room.roomId}`;
     const taken = await takeOverStranded(deps, pool, room, claimId, now, lease);
-    if (taken?.kind === 'placed') placingPlaced.push(room.roomId);
-    else if (taken && (await requeue(deps, pool, taken.room, claimId, now))) placingRequeued.push(room.roomId);
+    if (!taken) continue;
+    // Placed now if anything fits (rather than queued for this sweep's last step, which a crash
+    // in between would put off by another minute); queued again in its place otherwise.
+    if (taken.kind === 'placed' || (await placeOwned(deps, pool, taken.room, claimId, now))) placingPlaced.push(room.roomId);
+    else if (await requeue(deps, pool, taken.room, claimId, now)) placingRequeued.push(room.roomId);
   }
   return { placingPlaced, placingRequeued };
 }

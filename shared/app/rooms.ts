@@ -442,6 +442,24 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
   return placed;
 }
 
+/**
+ * Place a room this claim owns (`placing` under `claimId`, holding nothing) on the best fit now.
+ *
+ * @returns true when placed and announced; false when nothing fits or the claim was lost (the
+ *   caller queues it again, which fails harmlessly when the claim was lost)
+ */
+export async function placeOwned(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
+  const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
+  const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
+  if (decision.kind !== 'place') return false;
+  const target = ref(decision.candidate);
+  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)]);
+  if (!container) return false;
+  if ((await announcePlaced(deps, pool, room, claimId, container, now)).confirmed) return true;
+  await releaseUnconfirmed(deps, ref(container), room);
+  return false;
+}
+
 /** Queue a taken-over room again (in its place by first delivery) and tell its application. */
 export async function requeue(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
   if (!(await deps.store.markQueued(room, claimId, now))) return false;

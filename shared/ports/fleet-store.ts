@@ -205,13 +205,13 @@ export interface RoomStore {
     placing?: { readonly pool: string; readonly now: number; readonly leaseUntil?: number | undefined },
   ): Promise<RoomRecord | undefined>;
   /**
-   * Rooms of a pool in `placing` whose lease ended before `leaseEndedBefore` (epoch ms), soonest
-   * ended first, at most `limit` — claims whose owner crashed or timed out. One query on the
-   * queue index.
+   * Rooms of a pool in `placing` whose lease ended by `leaseEndedBy` (epoch ms, inclusive: at its
+   * deadline the owner has been stopped), soonest ended first, at most `limit` — claims whose
+   * owner crashed or timed out. One query on the queue index.
    */
-  listPlacing(pool: string, leaseEndedBefore: number, limit: number): Promise<readonly RoomRecord[]>;
+  listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]>;
   /**
-   * Take over a `placing` room whose lease ended before `now`: the claim becomes `claimId`'s,
+   * Take over a `placing` room whose lease ended by `now` (inclusive): the claim becomes `claimId`'s,
    * leased until `leaseUntil`; its `target` is kept (it may hold the room). Undefined when the
    * room is not `placing` or its lease has not ended (its owner may still be working).
    */

@@ -103,7 +103,7 @@ export class MemoryFleetStore implements FleetStore {
 
   public async takeOverPlacing(roomId: string, claimId: string, now: number, leaseUntil: number): Promise<RoomRecord | undefined> {
     const r = this.rooms.get(roomId);
-    if (!r || r.state !== 'placing' || (r.leaseUntil !== undefined && r.leaseUntil >= now)) return undefined;
+    if (!r || r.state !== 'placing' || (r.leaseUntil !== undefined && r.leaseUntil > now)) return undefined;
     r.eventId = claimId;
     r.leaseUntil = leaseUntil;
     r.qsk = queueSk(leaseUntil, roomId);
@@ -171,9 +171,9 @@ export class MemoryFleetStore implements FleetStore {
     return toRoom(r);
   }
 
-  public async listPlacing(pool: string, leaseEndedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+  public async listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]> {
     const key = placingPk(pool);
-    const before = queueSk(leaseEndedBefore, '');
+    const before = queueSk(leaseEndedBy + 1, '');
     return [...this.rooms.values()]
       .filter((r) => r.qpk === key && (r.qsk ?? '') < before)
       .sort(byQsk)

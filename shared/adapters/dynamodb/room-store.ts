@@ -121,7 +121,7 @@ export class DynamoDbRoomStore implements RoomStore {
           Key: roomKey(roomId),
           UpdateExpression: 'SET eventId = :claim, leaseUntil = :lease, qsk = :psk',
           // A record written before leases existed has none: treat it as ended.
-          ConditionExpression: '#state = :placing AND (leaseUntil < :now OR attribute_not_exists(leaseUntil))',
+          ConditionExpression: '#state = :placing AND (leaseUntil <= :now OR attribute_not_exists(leaseUntil))',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: { ':claim': claimId, ':lease': leaseUntil, ':psk': queueSk(leaseUntil, roomId), ':placing': 'placing', ':now': now },
           ReturnValues: 'ALL_NEW',
@@ -236,14 +236,14 @@ export class DynamoDbRoomStore implements RoomStore {
     }
   }
 
-  public async listPlacing(pool: string, leaseEndedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+  public async listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]> {
     const out = await this.table.call('ListPlacing', () =>
       this.table.doc.send(
         new QueryCommand({
           TableName: this.table.name,
           IndexName: FleetTable.indexes.queue.indexName,
           KeyConditionExpression: 'qpk = :q AND qsk < :before',
-          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(leaseEndedBefore, '') },
+          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(leaseEndedBy + 1, '') },
           ScanIndexForward: true,
           Limit: limit,
         }),

@@ -514,10 +514,12 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       // Act
       const during = await h.store.listPlacing(POOL, T0 + 29_999, 10);
       const after = await h.store.listPlacing(POOL, T0 + 30_001, 10);
+      const atDeadline = await h.store.listPlacing(POOL, T0 + 30_000, 10);
 
       // Assess
       expect(during).toEqual([]);
       expect(after.map((r) => r.roomId)).toEqual(['room-1']);
+      expect(atDeadline.map((r) => r.roomId)).toEqual(['room-1']);
       expect(after[0]).toMatchObject({ state: 'placing', leaseUntil: T0 + 30_000, requestedAt: T0 });
     });
 
