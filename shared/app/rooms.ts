@@ -347,8 +347,12 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   const res = await deps.store.releaseRoom(roomId, eventTime, now);
   if (res.kind === 'tombstoned') return { kind: 'tombstoned' };
   if (res.kind === 'ignored') {
-    // A redelivery after a crash between the two writes: free what the room held (idempotent).
-    if (res.reason === 'already-released') await releaseHeldCapacity(deps, roomId);
+    // A redelivery after a crash between the two writes: free what the room held (idempotent),
+    // and drain the queue as the first attempt would have (it may have crashed holding claims).
+    if (res.reason === 'already-released') {
+      const room = await releaseHeldCapacity(deps, roomId);
+      if (room) await placeQueued(deps, await deps.config.getConfig(), room.pool, claimPrefix, undefined, leaseUntil);
+    }
     return { kind: 'ignored', reason: res.reason };
   }
   const prev = res.previous;
@@ -369,13 +373,19 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   return { kind: 'released', previousState: prev.state, placedQueued };
 }
 
-/** Free the capacity a released room may still hold on its placement or target (idempotent). */
-async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<void> {
+/**
+ * Free the capacity a released room may still hold on its placement or target (idempotent).
+ *
+ * @returns the room when it is released and had a pool (the caller drains that pool's queue)
+ */
+async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<RoomRecord | undefined> {
   const room = await deps.store.getRoom(roomId);
-  const where = room?.placement ?? room?.target;
-  if (!room || room.state !== 'released' || !where || room.weight <= 0) return;
+  if (!room || room.state !== 'released' || !room.pool) return undefined;
+  const where = room.placement ?? room.target;
+  if (!where || room.weight <= 0) return room;
   const c = await deps.store.releaseCapacity(where, roomId, room.weight);
   if (c?.accepting) await deps.store.adjustSummary(room.pool, { readyFree: room.weight }, deps.clock.now());
+  return room;
 }
 
 /**

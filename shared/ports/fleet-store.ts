@@ -166,7 +166,9 @@ export interface RoomStore {
    * Claim a room id for a create: succeeds for a new room, a reconnect (a release strictly older
    * than `eventTime`), or a retry of the same event (then the stored `target` wins over the
    * given one, and the lease is renewed to `leaseUntil`). A release at or after `eventTime` makes
-   * the create `stale`. A retry whose claim another drain took over meanwhile gets `active`.
+   * the create `stale`. A retry whose claim another drain took over meanwhile gets `active`. A
+   * create of an active room with a later `eventTime` moves the room's `createdAt` there (a
+   * reconnect that overtook the previous session's release, which is then ignored).
    */
   beginRoom(input: {
     readonly roomId: string;

@@ -98,6 +98,8 @@ export class MemoryFleetStore implements FleetStore {
       old.qsk = queueSk(leaseUntil, roomId);
       return { kind: 'claimed', room: toRoom(old) };
     }
+    // A later create of a room still active: its session now starts there (an older release is ignored).
+    if ((old.createdAt ?? 0) < eventTime) old.createdAt = eventTime;
     return { kind: 'active', room };
   }
 

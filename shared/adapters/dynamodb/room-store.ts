@@ -89,8 +89,24 @@ export class DynamoDbRoomStore implements RoomStore {
         const renewed = await this.renewLease(room, leaseUntil);
         return renewed ? { kind: 'claimed', room: renewed } : { kind: 'active', room: (await this.getRoom(roomId)) ?? room };
       }
+      if (room.createdAt < eventTime) await this.bumpCreatedAt(roomId, eventTime);
       return { kind: 'active', room };
     }
+  }
+
+  /**
+   * A later create of a room still active (a reconnect whose create overtook the release of the
+   * previous session): the room's session now starts at `eventTime`, so that older release is
+   * ignored when it arrives.
+   */
+  private async bumpCreatedAt(roomId: string, eventTime: number): Promise<void> {
+    await this.table.conditional('BumpCreatedAt', {
+      Key: roomKey(roomId),
+      UpdateExpression: 'SET createdAt = :t',
+      ConditionExpression: '#state <> :released AND createdAt < :t',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':t': eventTime, ':released': 'released' },
+    });
   }
 
   private async renewLease(room: RoomRecord, leaseUntil: number): Promise<RoomRecord | undefined> {

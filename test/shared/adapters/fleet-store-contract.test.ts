@@ -542,6 +542,21 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(retry.kind).toBe('active');
     });
 
+    it('keeps a room whose reconnect create overtook the release of its previous session', async () => {
+      // Prepare: session 1 created at T0; session 2's create (T0 + 30 s) arrives before session 1's release (T0 + 20 s)
+      await begin(h.store, 'room-1', 'e-1', T0);
+      const second = await begin(h.store, 'room-1', 'e-2', T0 + 30_000);
+
+      // Act
+      const release = await h.store.releaseRoom('room-1', T0 + 20_000, T0 + 40_000);
+
+      // Assess: the release is older than the session now running
+      expect(second.kind).toBe('active');
+      expect(release).toEqual({ kind: 'ignored', reason: 'older-than-create' });
+      expect((await h.store.getRoom('room-1'))?.state).toBe('placing');
+      expect(await h.store.releaseRoom('room-1', T0 + 30_000, T0 + 50_000)).toMatchObject({ kind: 'released' });
+    });
+
     it("renews the lease on a retry of the claim's own event", async () => {
       // Prepare
       await lease('room-1', 'e-1', T0, T0 + 30_000);
