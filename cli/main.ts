@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { EXIT_CODES_HELP, explainError, type ErrorContext } from './errors.ts';
 import { integerOption, numberOption } from './options.ts';
 import { generateTraceCommand } from '../sim/trace/file.ts';
+import { FAULT_DESCRIPTIONS, FAULT_KINDS } from '../sim/runtime/fault-plan.ts';
 import { runSimulateCommand } from './simulate-command.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,7 +28,7 @@ const program = new Command()
   .exitOverride()
   .addHelpText('after', `\n${EXIT_CODES_HELP}`);
 
-program
+const simulateCommand = program
   .command('simulate')
   .description('replay a trace through the real Lambda handlers against in-process DynamoDB and a simulated fleet, in virtual time')
   .requiredOption('--trace <file>', 'JSON Lines trace (see docs/cli.md: trace format); invalid lines are listed on stderr and skipped, a trace with no valid line fails')
@@ -35,14 +36,15 @@ program
   .option('--seed <n>', 'seed of every random choice (integer)', integerOption('--seed', 0, 2 ** 32), 1)
   .option('--days <n>', 'replay only the first N days of the trace (fractions allowed)', numberOption('--days', 0.001, 3660))
   .option('--launch-failure-rate <p>', 'probability an offering lacks capacity on a launch', numberOption('--launch-failure-rate', 0, 1), 0)
-  .option('--faults <rate>', 'inject crashes between writes, capacity errors, lost instances and duplicate deliveries at this rate', numberOption('--faults', 0, 1))
+  .option('--faults <rate>', `inject every kind of fault at this rate (${FAULT_KINDS.join(', ')}); --fault-<kind> sets one kind`, numberOption('--faults', 0, 1))
   .option('--report <file.html>', 'write a self-contained HTML report with charts (checked writable before the run)')
   .option('--json', 'print exactly one JSON object (the summary) on stdout; trace errors still go to stderr')
   .option('--verbose', "show the functions' logs")
-  .addHelpText('after', `\nExits 1 when an invariant broke (overbooked, leaked capacity, orphan instances, unanswered rooms).\n\n${EXIT_CODES_HELP}`)
+  .addHelpText('after', `\nExits 1 when an invariant broke (overbooked, leaked capacity, orphan instances, unanswered rooms, or active rooms at the end other than the trace implies).\n\n${EXIT_CODES_HELP}`)
   .action(async (opts) => {
     process.exitCode = await runSimulateCommand(opts);
   });
+for (const kind of FAULT_KINDS) simulateCommand.option(`--fault-${kind} <rate>`, FAULT_DESCRIPTIONS[kind], numberOption(`--fault-${kind}`, 0, 1));
 
 program
   .command('generate-trace')

@@ -12,6 +12,7 @@ import { writeReport } from './report.ts';
 import { simulate, stopSimulator } from '../sim/runtime/simulate.ts';
 import { readTraceFile, type ParsedTrace } from '../sim/trace/file.ts';
 import { formatSummary, formatTraceErrors } from './summary-table.ts';
+import { FAULT_KINDS, type FaultKind } from '../sim/runtime/fault-plan.ts';
 
 /** Options as commander parses them. */
 export interface SimulateCommandOptions {
@@ -21,9 +22,22 @@ export interface SimulateCommandOptions {
   readonly days?: number;
   readonly launchFailureRate: number;
   readonly faults?: number;
+  /** `--fault-<kind>` rates, as commander names them (`faultDdbThrottle`, …). */
+  readonly [faultOption: `fault${string}`]: number | undefined;
   readonly report?: string;
   readonly json?: boolean;
   readonly verbose?: boolean;
+}
+
+/** The `--fault-<kind>` options given: commander camel-cases `--fault-ddb-throttle` to `faultDdbThrottle`. */
+export function faultRatesOf(opts: SimulateCommandOptions): Partial<Record<FaultKind, number>> {
+  const rates: Partial<Record<FaultKind, number>> = {};
+  for (const kind of FAULT_KINDS) {
+    const key = `fault${kind.replace(/(^|-)([a-z0-9])/g, (_, _d: string, c: string) => c.toUpperCase())}` as const;
+    const rate = opts[key];
+    if (typeof rate === 'number') rates[kind] = rate;
+  }
+  return rates;
 }
 
 /**
@@ -79,8 +93,9 @@ export async function readTraceForRun(path: string): Promise<ParsedTrace> {
  * `--json`, whose stdout holds only the summary); the report is written with or without `--json`.
  *
  * @returns the process exit code: 0, or 1 when an invariant (overbooked, leakedCapacity,
- *   orphanInstances) broke or a room was lost to its application (unansweredRooms > 0: never
- *   answered, whether released later or not)
+ *   orphanInstances) broke, a room was lost to its application (unansweredRooms > 0: never
+ *   answered, whether released later or not), or the rooms active at the end differ from what
+ *   the trace implies (activeRoomsAtEnd ≠ expectedActiveRoomsAtEnd)
  * @throws {UsageError} before the run, for an unusable trace or report path
  */
 export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<number> {
@@ -102,6 +117,7 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
       days: opts.days,
       launchFailureRate: opts.launchFailureRate,
       faults: opts.faults,
+      faultRates: faultRatesOf(opts),
       verbose: opts.verbose,
       onProgress: (done, total) => {
         if (!bar) return;
@@ -117,7 +133,9 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
     await stopSimulator();
   }
   const s = result.summary;
-  const ok = s.overbooked === 0 && s.leakedCapacity === 0 && s.orphanInstances === 0 && s.unansweredRooms === 0;
+  const activeAsExpected = s.activeRoomsAtEnd === s.expectedActiveRoomsAtEnd;
+  const ok = s.overbooked === 0 && s.leakedCapacity === 0 && s.orphanInstances === 0 && s.unansweredRooms === 0 && activeAsExpected;
+  if (!activeAsExpected) console.error(`Active rooms at end: ${s.activeRoomsAtEnd}, but the trace implies ${s.expectedActiveRoomsAtEnd}`);
   if (s.unansweredRooms > 0) {
     const ids = result.unansweredRoomIds;
     console.error(`Rooms never answered (no RoomPlaced nor RoomRejected): ${ids.length}, ${s.lostRooms} never released — ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}`);

@@ -28,9 +28,11 @@ export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | Rejected
  *   rejected (RoomRejected + dead-letter queue) at once
  */
 export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetrics = handlerMetrics) {
-  return async (event: unknown, _context?: Context): Promise<RoomEventsResult> => {
+  return async (event: unknown, context?: Context): Promise<RoomEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
     const started = d.clock.now();
+    // The lease on the rooms this invocation claims ends with its deadline (shared/app/rooms.ts).
+    const leaseUntil = context ? started + context.getRemainingTimeInMillis() : undefined;
     const parsed = await tracePhase('parse', () => parseOrReject(d, event, parseRoomEvent, 'room-events'));
     if (parsed.kind === 'rejected') return parsed;
     if (parsed.kind === 'created') {
@@ -41,6 +43,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
         tenantId: parsed.detail.tenantId,
         eventId: parsed.id,
         eventTime: parsed.time,
+        leaseUntil,
       });
       d.logger.info('RoomCreated', { roomId: parsed.detail.roomId, outcome });
       recordRoomCreated(sink, outcome, d.clock.now() - started);
@@ -49,7 +52,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
       if (outcome.kind === 'rejected') await d.deadLetters.send(event, outcome.reason, 'room-events');
       return outcome;
     }
-    const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id);
+    const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id, leaseUntil);
     d.logger.info('RoomReleased', { roomId: parsed.detail.roomId, outcome });
     return outcome;
   };

@@ -8,7 +8,8 @@
  *    as `RoomInterrupted`; a node stuck in `terminating` (a crash before TerminateInstances) is
  *    terminated again; a young instance with no record (a crash between RunInstances and
  *    recording it) is adopted as launching. (Older unrecorded instances: `terminateOrphans`.)
- * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it):
+ * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it)
+ *    once their lease has ended (their owner's deadline; any other drain may have taken them first):
  *    announced (`RoomPlaced`) and placed when their target container holds them, queued again
  *    otherwise (`RoomQueued`; the sweep's placing of the queue places them later).
  * 3. Container room maps vs room records: a container holding a room that is not placed there
@@ -27,7 +28,8 @@ import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { closeNode } from './nodes.ts';
 import { publishRoomRejected, type RoomRejection } from './rejections.ts';
-import { announcePlaced } from './rooms.ts';
+import { leaseEnd, placeOwned, requeue, takeOverStranded } from './rooms.ts';
+import { bucketKey } from '../domain/buckets.ts';
 
 /**
  * How long a node's instance may be missing from DescribeInstances before the node is closed,
@@ -152,32 +154,24 @@ async function reconcileInstances(
   return { closedNodes, interruptedRooms, reterminated, adopted };
 }
 
-/** Step 2: rooms left in `placing` longer than the pool's `placingTimeoutMs`. */
+/**
+ * Step 2: rooms left in `placing` after their lease ended (their owner crashed or timed out):
+ * taken over, announced where their target holds them, else placed where they fit now,
+ * otherwise queued again in their place.
+ */
 async function repairPlacing(deps: AppDeps, pool: PoolConfig, now: number): Promise<Pick<ReconcileResult, 'placingPlaced' | 'placingRequeued'>> {
-  const stuck = await deps.store.listPlacing(pool.name, now - pool.placingTimeoutMs, REPAIR_BATCH);
+  const stuck = await deps.store.listPlacing(pool.name, now, REPAIR_BATCH);
   const placingPlaced: string[] = [];
   const placingRequeued: string[] = [];
-  const nodes = new Map<string, NodeView | undefined>();
-  const nodeOf = async (nodeId: string) => {
-    if (!nodes.has(nodeId)) nodes.set(nodeId, await deps.store.getNode(nodeId));
-    return nodes.get(nodeId);
-  };
+  const lease = leaseEnd(now);
   for (const room of stuck) {
-    const target = room.target;
-    const node = target ? await nodeOf(target.nodeId) : undefined;
-    const container = node?.containers.find((c) => c.index === target?.container);
-    const holds = container?.rooms?.[room.roomId] !== undefined;
-    if (target && container && holds && node && (node.state === 'ready' || node.state === 'draining')) {
-      // Announced before the confirm: a sweep that crashes between them leaves the room here for
-      // the next sweep, rather than placed and never announced.
-      if ((await announcePlaced(deps, pool, room, room.eventId, container, now)).confirmed) placingPlaced.push(room.roomId);
-      continue;
-    }
-    if (target && holds) await deps.store.releaseCapacity(target, room.roomId, container?.rooms?.[room.roomId] ?? room.weight);
-    if (await deps.store.markQueued(room, room.eventId, now)) {
-      await deps.publisher.publish([{ detailType: 'RoomQueued', detail: { roomId: room.roomId, pool: pool.name, weight: room.weight } }]);
-      placingRequeued.push(room.roomId);
-    }
+    const claimId = `sweep:${bucketKey(now)}:${room.roomId}`;
+    const taken = await takeOverStranded(deps, pool, room, claimId, now, lease);
+    if (!taken) continue;
+    // Placed now if anything fits (rather than queued for this sweep's last step, which a crash
+    // in between would put off by another minute); queued again in its place otherwise.
+    if (taken.kind === 'placed' || (await placeOwned(deps, pool, taken.room, claimId, now))) placingPlaced.push(room.roomId);
+    else if (await requeue(deps, pool, taken.room, claimId, now)) placingRequeued.push(room.roomId);
   }
   return { placingPlaced, placingRequeued };
 }

@@ -12,13 +12,19 @@
  *    {@link announcePlaced}); if it was released meanwhile, give the capacity back.
  * 5. Update the pool summary (arrivals, counters) and decide scale-out from it (1).
  *
+ * A `placing` claim is a lease that ends with its owner's deadline (`leaseUntil`, the function
+ * timeout of the invocation that took it). Once it has ended, any drain of the queue (a release,
+ * `NodeReady`, the sweep, a retry of the create) takes the room over: finishes its placement
+ * where its target holds it, or places or queues it again. The queue is first come, first served
+ * by first delivery (`requestedAt`), whatever retry or repair queues a room again.
+ *
  * @module
  */
 import { poolByName, type AutoscalerConfig, type PoolConfig } from '../domain/config.ts';
 import type { ContainerRef, ContainerView } from '../domain/model.ts';
 import { decidePlacement } from '../domain/placement.ts';
 import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
-import type { RoomRecord, SummaryDelta } from '../ports/fleet-store.ts';
+import { DEFAULT_PLACING_LEASE_MS, type RoomRecord, type SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
 import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
@@ -38,6 +44,16 @@ export interface CreateRoomCommand {
   readonly eventId: string;
   /** When the create happened, epoch ms. */
   readonly eventTime: number;
+  /**
+   * When the invocation handling it times out, epoch ms: the end of the lease on the room's
+   * `placing` claim (default: now + {@link DEFAULT_PLACING_LEASE_MS}).
+   */
+  readonly leaseUntil?: number | undefined;
+}
+
+/** The end of a lease taken now: the invocation's deadline, or now + {@link DEFAULT_PLACING_LEASE_MS}. */
+export function leaseEnd(now: number, deadline?: number): number {
+  return deadline ?? now + DEFAULT_PLACING_LEASE_MS;
 }
 
 /** What happened to a create. */
@@ -172,6 +188,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
     now,
     target: planned,
     tenantId: cmd.tenantId,
+    leaseUntil: leaseEnd(now, cmd.leaseUntil),
   });
   if (admission.reserved && begin.kind !== 'claimed') await returnReservation(deps, cmd);
   if (begin.kind === 'stale') {
@@ -205,7 +222,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
       delta.readyFree = -cmd.weight;
       outcome = { kind: 'placed', placement: detail };
     } else {
-      await deps.store.releaseCapacity(ref(container), room.roomId, room.weight);
+      await releaseUnconfirmed(deps, ref(container), room);
       outcome = { kind: 'released-meanwhile' };
     }
   } else if (await deps.store.markQueued(room, cmd.eventId, now)) {
@@ -251,6 +268,57 @@ export async function announcePlaced(
 }
 
 /**
+ * Give back a hold whose confirm failed — unless the room is still meant to be there: placed on
+ * it, or `placing` under a drain that took it over with this container as target (that drain
+ * found the hold and announces it).
+ */
+async function releaseUnconfirmed(deps: AppDeps, where: ContainerRef, room: Pick<RoomRecord, 'roomId' | 'weight'>): Promise<void> {
+  const now = await deps.store.getRoom(room.roomId);
+  if (now?.state === 'placed' && sameRef(now.placement, where)) return;
+  if (now?.state === 'placing' && sameRef(now.target, where)) return;
+  await deps.store.releaseCapacity(where, room.roomId, room.weight);
+}
+
+/** What {@link takeOverStranded} left. */
+export type TakeOverResult =
+  /** Its target held it: announced and confirmed there. */
+  | { readonly kind: 'placed'; readonly room: RoomRecord }
+  /** Ours (`placing` under the new claim), holding nothing: place or queue it. */
+  | { readonly kind: 'free'; readonly room: RoomRecord };
+
+/**
+ * Take over a `placing` room whose lease has ended and finish what its owner left: announce it
+ * where its target holds it on a ready or draining node; otherwise give that hold back.
+ *
+ * @returns what is left to do, or undefined when another drain has the room or it moved on
+ */
+export async function takeOverStranded(
+  deps: AppDeps,
+  pool: PoolConfig,
+  room: Pick<RoomRecord, 'roomId'>,
+  claimId: string,
+  now: number,
+  leaseUntil: number,
+): Promise<TakeOverResult | undefined> {
+  const taken = await deps.store.takeOverPlacing(room.roomId, claimId, now, leaseUntil);
+  if (!taken) return undefined;
+  const target = taken.target;
+  const node = target ? await deps.store.getNode(target.nodeId) : undefined;
+  const container = node?.containers.find((c) => c.index === target?.container);
+  const held = container?.rooms?.[taken.roomId];
+  if (target && container && held !== undefined) {
+    if (node && (node.state === 'ready' || node.state === 'draining')) {
+      // Announced before the confirm: a crash between them leaves the room here for the next drain.
+      if ((await announcePlaced(deps, pool, taken, claimId, container, now)).confirmed) return { kind: 'placed', room: taken };
+      await releaseUnconfirmed(deps, target, taken);
+      return undefined;
+    }
+    await deps.store.releaseCapacity(target, taken.roomId, held);
+  }
+  return { kind: 'free', room: taken };
+}
+
+/**
  * The same event again, its room already placed or queued: a retry after the first attempt
  * failed to publish. Publish the answer again so the application learns it (at-least-once).
  */
@@ -279,15 +347,20 @@ async function reject(deps: AppDeps, roomId: string, reason: string): Promise<Cr
  * @param roomId - the room
  * @param eventTime - when the release happened, epoch ms
  * @param claimPrefix - prefix of claim ids for the queued rooms this release places (the event id)
+ * @param leaseUntil - the invocation's deadline, epoch ms (the lease on the rooms it claims)
  * @throws {FleetStoreError} on infrastructure failures
  */
-export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: number, claimPrefix: string): Promise<ReleaseRoomOutcome> {
+export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: number, claimPrefix: string, leaseUntil?: number): Promise<ReleaseRoomOutcome> {
   const now = deps.clock.now();
   const res = await deps.store.releaseRoom(roomId, eventTime, now);
   if (res.kind === 'tombstoned') return { kind: 'tombstoned' };
   if (res.kind === 'ignored') {
-    // A redelivery after a crash between the two writes: free what the room held (idempotent).
-    if (res.reason === 'already-released') await releaseHeldCapacity(deps, roomId);
+    // A redelivery after a crash between the two writes: free what the room held (idempotent),
+    // and drain the queue as the first attempt would have (it may have crashed holding claims).
+    if (res.reason === 'already-released') {
+      const room = await releaseHeldCapacity(deps, roomId);
+      if (room) await placeQueued(deps, await deps.config.getConfig(), room.pool, claimPrefix, undefined, leaseUntil);
+    }
     return { kind: 'ignored', reason: res.reason };
   }
   const prev = res.previous;
@@ -304,53 +377,79 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   let placedQueued = 0;
   if (pool) {
     const summary = await deps.store.adjustSummary(pool.name, delta, now);
-    if (freed && summary.queuedWeight > 0) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix);
+    if (freed && summary.queuedWeight > 0) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix, undefined, leaseUntil);
   }
   return { kind: 'released', previousState: prev.state, placedQueued };
 }
 
-/** Free the capacity a released room may still hold on its placement or target (idempotent). */
-async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<void> {
+/**
+ * Free the capacity a released room may still hold on its placement or target (idempotent).
+ *
+ * @returns the room when it is released and had a pool (the caller drains that pool's queue)
+ */
+async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<RoomRecord | undefined> {
   const room = await deps.store.getRoom(roomId);
-  const where = room?.placement ?? room?.target;
-  if (!room || room.state !== 'released' || !where || room.weight <= 0) return;
+  if (!room || room.state !== 'released' || !room.pool) return undefined;
+  const where = room.placement ?? room.target;
+  if (!where || room.weight <= 0) return room;
   const c = await deps.store.releaseCapacity(where, roomId, room.weight);
   if (c?.accepting) await deps.store.adjustSummary(room.pool, { readyFree: room.weight }, deps.clock.now());
+  return room;
 }
 
 /**
- * Place queued rooms of a pool, oldest first, on containers with free capacity.
+ * Place waiting rooms of a pool, first delivered first, on containers with free capacity: queued
+ * rooms, and `placing` rooms whose lease has ended (their owner crashed or timed out), which it
+ * takes over ({@link takeOverStranded}) and queues again when nothing fits.
  *
- * @param limit - at most this many queued rooms are looked at (capacity units are not split)
+ * @param limit - at most this many waiting rooms are looked at (capacity units are not split)
+ * @param leaseUntil - the caller's deadline, epoch ms (the lease on the rooms it claims)
  * @returns how many rooms were placed
  */
-export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolName: string, claimPrefix: string, limit = 50): Promise<number> {
+export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolName: string, claimPrefix: string, limit = 50, leaseUntil?: number): Promise<number> {
   const pool = poolByName(config, poolName);
-  const queued = await deps.store.listQueued(pool.name, limit);
+  const started = deps.clock.now();
+  const lease = leaseEnd(started, leaseUntil);
+  const [queued, stranded] = await Promise.all([deps.store.listQueued(pool.name, limit), deps.store.listPlacing(pool.name, started, limit)]);
+  const waiting = [...queued, ...stranded].sort((a, b) => a.requestedAt - b.requestedAt || (a.roomId < b.roomId ? -1 : 1)).slice(0, limit);
   let placed = 0;
   let placedWeight = 0;
   let smallestUnplaceable = Number.POSITIVE_INFINITY;
-  for (const room of queued) {
+  for (const room of waiting) {
     if (room.weight >= smallestUnplaceable) continue;
     const now = deps.clock.now();
+    const claimId = `${claimPrefix}:${room.roomId}`;
+    let owned: RoomRecord | undefined;
+    if (room.state === 'placing') {
+      const taken = await takeOverStranded(deps, pool, room, claimId, now, lease);
+      if (!taken) continue;
+      if (taken.kind === 'placed') {
+        placed += 1;
+        placedWeight += taken.room.weight;
+        continue;
+      }
+      owned = taken.room;
+    }
     const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
     const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
     if (decision.kind !== 'place') {
       smallestUnplaceable = Math.min(smallestUnplaceable, room.weight);
+      if (owned) await requeue(deps, pool, owned, claimId, now);
       if (room.weight <= 1) break;
       continue;
     }
-    const claimId = `${claimPrefix}:${room.roomId}`;
     const target = ref(decision.candidate);
-    const claimed = await deps.store.claimQueued(room.roomId, claimId, target, { pool: pool.name, now });
+    const claimed = owned ?? (await deps.store.claimQueued(room.roomId, claimId, target, { pool: pool.name, now, leaseUntil: lease }));
     if (!claimed) continue;
-    const container = await claimWithRetargeting(deps, pool, claimed, claimId, target, [target, ...decision.alternatives.map(ref)]);
+    const stored = owned ? owned.target : target;
+    const container = await claimWithRetargeting(deps, pool, claimed, claimId, stored, [target, ...decision.alternatives.map(ref)]);
     if (!container) {
-      await deps.store.markQueued(claimed, claimId, now);
+      if (owned) await requeue(deps, pool, claimed, claimId, now);
+      else await deps.store.markQueued(claimed, claimId, now);
       continue;
     }
     if (!(await announcePlaced(deps, pool, claimed, claimId, container, now)).confirmed) {
-      await deps.store.releaseCapacity(ref(container), room.roomId, claimed.weight);
+      await releaseUnconfirmed(deps, ref(container), claimed);
       continue;
     }
     placed += 1;
@@ -360,4 +459,29 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     await deps.store.adjustSummary(pool.name, { queuedWeight: -placedWeight, readyFree: -placedWeight }, deps.clock.now());
   }
   return placed;
+}
+
+/**
+ * Place a room this claim owns (`placing` under `claimId`, holding nothing) on the best fit now.
+ *
+ * @returns true when placed and announced; false when nothing fits or the claim was lost (the
+ *   caller queues it again, which fails harmlessly when the claim was lost)
+ */
+export async function placeOwned(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
+  const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
+  const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
+  if (decision.kind !== 'place') return false;
+  const target = ref(decision.candidate);
+  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)]);
+  if (!container) return false;
+  if ((await announcePlaced(deps, pool, room, claimId, container, now)).confirmed) return true;
+  await releaseUnconfirmed(deps, ref(container), room);
+  return false;
+}
+
+/** Queue a taken-over room again (in its place by first delivery) and tell its application. */
+export async function requeue(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
+  if (!(await deps.store.markQueued(room, claimId, now))) return false;
+  await deps.publisher.publish([{ detailType: 'RoomQueued', detail: { roomId: room.roomId, pool: pool.name, weight: room.weight } }]);
+  return true;
 }

@@ -49,12 +49,15 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   const now = deps.clock.now();
   const instances = await deps.compute.describeFleet(pool.name);
   const reconciled = await reconcilePool(deps, pool, instances);
-  const [nodes, summary, queued, storedHistory] = await Promise.all([
+  const [nodes, summary, queuedOnly, stranded, storedHistory] = await Promise.all([
     deps.store.listNodes(pool.name),
     deps.store.getSummary(pool.name),
     deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
+    // Claims whose lease ended after the repair above read them: waiting as much as the queue.
+    deps.store.listPlacing(pool.name, now, SWEEP_QUEUE_READ_LIMIT),
     deps.store.getArrivalHistory(pool.name),
   ]);
+  const queued = [...queuedOnly, ...stranded];
   const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
   // Predictor: fold the last whole minutes into the pool's history (one conditional write), then
   // forecast the arrivals of the next boot time from the same time on earlier days.

@@ -70,9 +70,10 @@ export const PoolConfigSchema = z
      */
     spot: z.boolean().default(false),
     /**
-     * A room left `placing` this long (a crash between claiming it and placing or queueing it) is
-     * repaired by the sweep, ms. Must exceed the room and node functions' timeout, so no live
-     * invocation still owns the claim.
+     * The sweep's grace before it repairs what an invocation may still be changing: a node stuck
+     * in `terminating`, a node's `accepting` flags, ms. Must exceed the node functions' timeout.
+     * (Rooms left `placing` are not waited for this long: their claim is a lease that ends with
+     * its owner's deadline, `shared/app/rooms.ts`.)
      */
     placingTimeoutMs: z.number().int().min(30_000).default(180_000),
     /** A room queued this long is rejected (`RoomRejected`) so the application can react, ms. */

@@ -30,8 +30,19 @@ export interface RoomRecord {
   readonly placement?: ContainerRef | undefined;
   /** Where a `placing` attempt is claiming capacity (crash recovery). */
   readonly target?: ContainerRef | undefined;
+  /**
+   * When the `placing` claim's lease ends, epoch ms: the deadline of the invocation that took it
+   * (its function timeout). After it, any drain may take the room over ({@link RoomStore.takeOverPlacing}).
+   */
+  readonly leaseUntil?: number | undefined;
   readonly tenantId?: string | undefined;
 }
+
+/**
+ * Lease of a `placing` claim when its taker names no deadline, ms: the longest function timeout
+ * the stack sets (the sweep's 60 s, `infra/stacks/stateless-stack.ts`).
+ */
+export const DEFAULT_PLACING_LEASE_MS = 60_000;
 
 /** Outcome of claiming a room id for a create. */
 export type BeginRoomResult =
@@ -154,7 +165,10 @@ export interface RoomStore {
   /**
    * Claim a room id for a create: succeeds for a new room, a reconnect (a release strictly older
    * than `eventTime`), or a retry of the same event (then the stored `target` wins over the
-   * given one). A release at or after `eventTime` makes the create `stale`.
+   * given one, and the lease is renewed to `leaseUntil`). A release at or after `eventTime` makes
+   * the create `stale`. A retry whose claim another drain took over meanwhile gets `active`. A
+   * create of an active room with a later `eventTime` moves the room's `createdAt` there (a
+   * reconnect that overtook the previous session's release, which is then ignored).
    */
   beginRoom(input: {
     readonly roomId: string;
@@ -165,34 +179,45 @@ export interface RoomStore {
     readonly now: number;
     readonly target?: ContainerRef | undefined;
     readonly tenantId?: string | undefined;
+    /** End of the claim's lease, epoch ms (default `now` + {@link DEFAULT_PLACING_LEASE_MS}). */
+    readonly leaseUntil?: number | undefined;
   }): Promise<BeginRoomResult>;
   /** Point a `placing` attempt at another container; false if the room is no longer ours. */
   setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean>;
   /** `placing` → `placed`; false if the room was released (or re-claimed) meanwhile. */
   confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean>;
   /**
-   * `placing` → `queued`, keeping the room's first `queuedAt` (FIFO order survives a failed
-   * dequeue); false if the room is no longer ours.
+   * `placing` → `queued`, keeping the room's first `queuedAt`; the queue orders it by
+   * `requestedAt` (first delivery), else by `queuedAt`, else `now`, so whatever retry or repair
+   * queues it again it keeps its place (first come, first served). False if the room is no longer ours.
    */
-  markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean>;
-  /** Queued rooms of a pool, oldest first. */
+  markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'> & { readonly requestedAt?: number | undefined }, eventId: string, now: number): Promise<boolean>;
+  /** Queued rooms of a pool, by first delivery (`requestedAt`), oldest first. */
   listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]>;
   /**
    * `queued` → `placing` under a new claim id, aimed at `target`; undefined if not queued. With
-   * `placing` (the room's pool and the claim time, epoch ms) the room stays findable by
-   * {@link RoomStore.listPlacing} until it is placed or queued again (crash recovery).
+   * `placing` (the room's pool, the claim time and the lease's end, epoch ms; lease default
+   * `now` + {@link DEFAULT_PLACING_LEASE_MS}) the room stays findable by
+   * {@link RoomStore.listPlacing} once its lease has ended, until it is placed or queued again.
    */
   claimQueued(
     roomId: string,
     claimId: string,
     target: ContainerRef,
-    placing?: { readonly pool: string; readonly now: number },
+    placing?: { readonly pool: string; readonly now: number; readonly leaseUntil?: number | undefined },
   ): Promise<RoomRecord | undefined>;
   /**
-   * Rooms of a pool in `placing` whose claim started before `claimedBefore` (epoch ms), oldest
-   * first, at most `limit` — claims a crash may have stranded. One query on the queue index.
+   * Rooms of a pool in `placing` whose lease ended by `leaseEndedBy` (epoch ms, inclusive: at its
+   * deadline the owner has been stopped), soonest ended first, at most `limit` — claims whose
+   * owner crashed or timed out. One query on the queue index.
    */
-  listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]>;
+  listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]>;
+  /**
+   * Take over a `placing` room whose lease ended by `now` (inclusive): the claim becomes `claimId`'s,
+   * leased until `leaseUntil`; its `target` is kept (it may hold the room). Undefined when the
+   * room is not `placing` or its lease has not ended (its owner may still be working).
+   */
+  takeOverPlacing(roomId: string, claimId: string, now: number, leaseUntil: number): Promise<RoomRecord | undefined>;
   /** Room records by id (absent ids are left out); batched reads, consistent. */
   getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>>;
   /**

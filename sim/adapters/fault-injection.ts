@@ -159,3 +159,49 @@ export class FaultInjector {
     }
   }
 }
+
+/** DynamoDB's throttling error codes, alternated by {@link DynamoDbThrottler}. */
+export const DYNAMODB_THROTTLING_CODES = ['ProvisionedThroughputExceededException', 'ThrottlingException'] as const;
+
+/**
+ * DynamoDB throttling as a function sees it once the SDK's retries are spent: SDK middleware that
+ * fails a command before it is sent (nothing is written) with `probability`, with the error the
+ * SDK would surface. Only while {@link DynamoDbThrottler.active} (the simulated functions' calls,
+ * not the simulator's own reads).
+ */
+export class DynamoDbThrottler {
+  /** Calls failed so far. */
+  public throttled = 0;
+  /** Whether calls may be throttled now. */
+  public active = false;
+
+  /**
+   * @param probability - of one call failing throttled (0–1)
+   * @param random - the random source of the draws
+   */
+  public constructor(
+    private readonly probability: number,
+    private readonly random: RandomSource,
+  ) {}
+
+  /** Instrument a client; returns a function that removes the middleware. */
+  public instrument(client: { middlewareStack: DynamoDBClient['middlewareStack'] }): () => void {
+    const name = `throttling-${Math.random().toString(36).slice(2)}`;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (this.active && this.probability > 0 && this.random() < this.probability) {
+          const code = DYNAMODB_THROTTLING_CODES[this.throttled % DYNAMODB_THROTTLING_CODES.length] as string;
+          this.throttled += 1;
+          throw Object.assign(new Error(`simulated: ${context.commandName ?? 'call'} throttled`), {
+            name: code,
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400, attempts: 3 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => void client.middlewareStack.remove(name);
+  }
+}

@@ -9,6 +9,7 @@
 import type { PoolConfig } from '../../shared/domain/config.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
 import { InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../shared/errors.ts';
+import { ec2Failure } from '../../shared/adapters/ec2/errors.ts';
 import { boundNodeSource, DetailType } from '../../shared/events/schemas.ts';
 import type { AddressAssociation, AddressQuota, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance, NodeAddresses, PublicAddressing } from '../../shared/ports/compute-provider.ts';
 import type { Clock } from '../../shared/ports/index.ts';
@@ -35,6 +36,12 @@ export interface LocalComputeOptions {
    * sweep's reconciliation can find them (default 0).
    */
   readonly lossRate?: number;
+  /**
+   * Probability that a RunInstances or TerminateInstances call is throttled
+   * (`RequestLimitExceeded`) after the SDK's own retries: the call fails as the EC2 adapter
+   * reports it (a retryable `AutoscalerError`) and changes nothing (default 0).
+   */
+  readonly throttleRate?: number;
   /**
    * The account's simulated Elastic IP quota (addresses in the Region; AWS's default is 5):
    * `addressQuota` reports it and `associateAddresses` past it fails with `AddressLimitExceeded`.
@@ -110,6 +117,7 @@ export class LocalComputeProvider implements ComputeProvider {
   }
 
   public async launch(request: LaunchRequest): Promise<LaunchResult> {
+    this.maybeThrottle('RunInstances');
     const known = this.byToken.get(request.decisionId);
     if (known) return { instances: known, failures: [] };
     const failures: LaunchFailure[] = [];
@@ -129,7 +137,19 @@ export class LocalComputeProvider implements ComputeProvider {
     throw new NoCapacityAvailableError(errors);
   }
 
+  /** Calls failed with `RequestLimitExceeded` (see `throttleRate`). */
+  public throttled = 0;
+
+  private maybeThrottle(call: string): void {
+    const rate = this.options.throttleRate ?? 0;
+    if (rate <= 0 || this.options.random() >= rate) return;
+    this.throttled += 1;
+    const sdkError = Object.assign(new Error('simulated: Request limit exceeded.'), { name: 'RequestLimitExceeded', Code: 'RequestLimitExceeded' });
+    throw ec2Failure(`${call} failed`, sdkError, true);
+  }
+
   public async terminate(instanceIds: readonly string[]): Promise<void> {
+    this.maybeThrottle('TerminateInstances');
     const now = this.options.clock.now();
     for (const id of instanceIds) {
       const inst = this.instances.get(id);

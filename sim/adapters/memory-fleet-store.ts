@@ -17,18 +17,19 @@
  */
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
 import { bucketKey } from '../../shared/domain/buckets.ts';
-import type {
-  ArrivalHistory,
-  ArrivalHistoryUpdate,
-  BeginRoomResult,
-  ClaimCapacityResult,
-  FleetStore,
-  NodeRecord,
-  PoolSummary,
-  ReleaseRoomResult,
-  RoomRecord,
-  SummaryDelta,
-  SummarySnapshot,
+import {
+  DEFAULT_PLACING_LEASE_MS,
+  type ArrivalHistory,
+  type ArrivalHistoryUpdate,
+  type BeginRoomResult,
+  type ClaimCapacityResult,
+  type FleetStore,
+  type NodeRecord,
+  type PoolSummary,
+  type ReleaseRoomResult,
+  type RoomRecord,
+  type SummaryDelta,
+  type SummarySnapshot,
 } from '../../shared/ports/fleet-store.ts';
 import {
   byQsk,
@@ -69,6 +70,7 @@ export class MemoryFleetStore implements FleetStore {
 
   public async beginRoom(input: Parameters<FleetStore['beginRoom']>[0]): Promise<BeginRoomResult> {
     const { roomId, pool, weight, eventId, eventTime, now, target, tenantId } = input;
+    const leaseUntil = input.leaseUntil ?? now + DEFAULT_PLACING_LEASE_MS;
     const old = this.rooms.get(roomId);
     if (old === undefined || (old.state === 'released' && old.releasedAt !== undefined && old.releasedAt < eventTime)) {
       const room: MemRoom = {
@@ -81,16 +83,33 @@ export class MemoryFleetStore implements FleetStore {
         requestedAt: now,
         target: target ? { ...target } : undefined,
         tenantId: tenantId || undefined,
+        leaseUntil,
         qpk: placingPk(pool),
-        qsk: queueSk(now, roomId),
+        qsk: queueSk(leaseUntil, roomId),
       };
       this.rooms.set(roomId, room);
       return { kind: 'claimed', room: toRoom(room) };
     }
     const room = toRoom(old);
     if (old.state === 'released') return { kind: 'stale', releasedAt: old.releasedAt ?? 0 };
-    if (old.state === 'placing' && old.eventId === eventId) return { kind: 'claimed', room };
+    if (old.state === 'placing' && old.eventId === eventId) {
+      // A retry of the claim's own event renews the lease.
+      old.leaseUntil = leaseUntil;
+      old.qsk = queueSk(leaseUntil, roomId);
+      return { kind: 'claimed', room: toRoom(old) };
+    }
+    // A later create of a room still active: its session now starts there (an older release is ignored).
+    if ((old.createdAt ?? 0) < eventTime) old.createdAt = eventTime;
     return { kind: 'active', room };
+  }
+
+  public async takeOverPlacing(roomId: string, claimId: string, now: number, leaseUntil: number): Promise<RoomRecord | undefined> {
+    const r = this.rooms.get(roomId);
+    if (!r || r.state !== 'placing' || (r.leaseUntil !== undefined && r.leaseUntil > now)) return undefined;
+    r.eventId = claimId;
+    r.leaseUntil = leaseUntil;
+    r.qsk = queueSk(leaseUntil, roomId);
+    return toRoom(r);
   }
 
   public async setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean> {
@@ -107,20 +126,22 @@ export class MemoryFleetStore implements FleetStore {
     r.placement = { ...placement };
     r.placedAt = now;
     r.target = undefined;
+    r.leaseUntil = undefined;
     r.qpk = undefined;
     r.qsk = undefined;
     return true;
   }
 
-  public async markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean> {
+  public async markQueued(room: Parameters<FleetStore['markQueued']>[0], eventId: string, now: number): Promise<boolean> {
     const r = this.rooms.get(room.roomId);
     if (!r || r.state !== 'placing' || r.eventId !== eventId) return false;
     const queuedAt = room.queuedAt ?? now;
     r.state = 'queued';
     r.queuedAt = queuedAt;
     r.qpk = queuePk(room.pool);
-    r.qsk = queueSk(queuedAt, room.roomId);
+    r.qsk = queueSk(room.requestedAt ?? queuedAt, room.roomId);
     r.target = undefined;
+    r.leaseUntil = undefined;
     return true;
   }
 
@@ -137,7 +158,7 @@ export class MemoryFleetStore implements FleetStore {
     roomId: string,
     claimId: string,
     target: ContainerRef,
-    placing?: { readonly pool: string; readonly now: number },
+    placing?: { readonly pool: string; readonly now: number; readonly leaseUntil?: number | undefined },
   ): Promise<RoomRecord | undefined> {
     const r = this.rooms.get(roomId);
     if (!r || r.state !== 'queued') return undefined;
@@ -145,15 +166,16 @@ export class MemoryFleetStore implements FleetStore {
     r.eventId = claimId;
     r.target = { ...target };
     if (placing) {
+      r.leaseUntil = placing.leaseUntil ?? placing.now + DEFAULT_PLACING_LEASE_MS;
       r.qpk = placingPk(placing.pool);
-      r.qsk = queueSk(placing.now, roomId);
+      r.qsk = queueSk(r.leaseUntil, roomId);
     } else r.qpk = undefined;
     return toRoom(r);
   }
 
-  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+  public async listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]> {
     const key = placingPk(pool);
-    const before = queueSk(claimedBefore, '');
+    const before = queueSk(leaseEndedBy + 1, '');
     return [...this.rooms.values()]
       .filter((r) => r.qpk === key && (r.qsk ?? '') < before)
       .sort(byQsk)

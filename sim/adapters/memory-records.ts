@@ -20,6 +20,8 @@ export interface MemRoom {
   placedAt?: number | undefined;
   placement?: ContainerRef | undefined;
   target?: ContainerRef | undefined;
+  /** End of a `placing` claim's lease, epoch ms. */
+  leaseUntil?: number | undefined;
   tenantId?: string | undefined;
   /** Queue index key (`qpk` of the DynamoDB item): `QUEUE#<pool>` while queued, `PLACING#<pool>` while placing. */
   qpk?: string | undefined;
@@ -90,6 +92,7 @@ export function toRoom(r: MemRoom): RoomRecord {
     placedAt: r.placedAt,
     placement: r.placement ? { ...r.placement } : undefined,
     target: r.target ? { ...r.target } : undefined,
+    leaseUntil: r.leaseUntil,
     tenantId: r.tenantId,
   };
 }

@@ -22,8 +22,19 @@ import { localLambdaContext } from '../adapters/local-lambda-context.ts';
 export const TRACE_EPOCH_MS = Date.UTC(2026, 0, 5);
 /** The sweep's schedule, ms (EventBridge Scheduler, every minute). */
 export const SWEEP_INTERVAL_MS = 60_000;
-/** Lambda's asynchronous retries: after these delays, then the dead-letter queue. */
+/**
+ * Lambda's asynchronous retries of a function error: after these delays (the stack's
+ * `retryAttempts: 2`, infra/constructs/autoscaler-function.ts), then the dead-letter queue.
+ */
 export const RETRY_DELAYS_MS = [60_000, 120_000] as const;
+/** The stack's `maxEventAge` (6 h, the most Lambda allows): older events go to the dead-letter queue. */
+export const MAX_EVENT_AGE_MS = 6 * 3_600_000;
+/**
+ * Lambda's retries of a throttled asynchronous invocation (429, no concurrency): from 1 s,
+ * doubling, at most 5 min apart, until the event is {@link MAX_EVENT_AGE_MS} old.
+ */
+export const THROTTLE_RETRY_FIRST_MS = 1_000;
+export const THROTTLE_RETRY_MAX_MS = 300_000;
 
 /** Virtual epoch ms of trace second `t`. */
 export function traceTimeMs(t: number): number {
@@ -42,8 +53,12 @@ export function runEndMs(lastT: number, settleMs = 0): number {
 export interface Invocation {
   readonly target: FunctionName;
   readonly event: BusEvent;
-  /** 0 for the first delivery, n for the n-th retry. */
+  /** 0 for the first delivery, n for the n-th retry after a function error. */
   readonly attempt: number;
+  /** Times Lambda throttled this event before this invocation. */
+  readonly throttles: number;
+  /** When the event first reached Lambda, virtual epoch ms (its age counts from here). */
+  readonly firstAt: number;
   /** The scheduled sweep (not an event delivered by the bus). */
   readonly scheduled: boolean;
   /** When it was due, virtual epoch ms. */
@@ -54,7 +69,16 @@ export interface Invocation {
 
 type Job =
   | { readonly at: number; readonly seq: number; readonly kind: 'put'; readonly event: BusEvent }
-  | { readonly at: number; readonly seq: number; readonly kind: 'invoke'; readonly target: FunctionName; readonly event: BusEvent; readonly attempt: number }
+  | {
+      readonly at: number;
+      readonly seq: number;
+      readonly kind: 'invoke';
+      readonly target: FunctionName;
+      readonly event: BusEvent;
+      readonly attempt: number;
+      readonly throttles?: number;
+      readonly firstAt?: number;
+    }
   | { readonly at: number; readonly seq: number; readonly kind: 'sweep' };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -94,8 +118,8 @@ export class VirtualTimeLoop {
   }
 
   /** Invoke `target` with `event` at `atMs` (virtual epoch ms); `attempt` counts retries. */
-  public invoke(target: FunctionName, event: BusEvent, atMs: number, attempt = 0): void {
-    this.push({ at: atMs, kind: 'invoke', target, event, attempt });
+  public invoke(target: FunctionName, event: BusEvent, atMs: number, attempt = 0, throttles = 0, firstAt = atMs): void {
+    this.push({ at: atMs, kind: 'invoke', target, event, attempt, throttles, firstAt });
   }
 
   /**
@@ -106,8 +130,21 @@ export class VirtualTimeLoop {
    */
   public retry(invocation: Invocation): boolean {
     const delay = RETRY_DELAYS_MS[invocation.attempt];
-    if (delay === undefined) return false;
-    this.invoke(invocation.target, invocation.event, this.current + delay, invocation.attempt + 1);
+    if (delay === undefined || this.current + delay - invocation.firstAt > MAX_EVENT_AGE_MS) return false;
+    this.invoke(invocation.target, invocation.event, this.current + delay, invocation.attempt + 1, invocation.throttles, invocation.firstAt);
+    return true;
+  }
+
+  /**
+   * Lambda throttled the invocation (it did not run): again after 1 s, 2 s, 4 s, … at most
+   * 5 min, while the event is younger than {@link MAX_EVENT_AGE_MS}.
+   *
+   * @returns false when the event is too old (it belongs in the dead-letter queue)
+   */
+  public throttle(invocation: Invocation): boolean {
+    const delay = Math.min(THROTTLE_RETRY_FIRST_MS * 2 ** invocation.throttles, THROTTLE_RETRY_MAX_MS);
+    if (this.current + delay - invocation.firstAt > MAX_EVENT_AGE_MS) return false;
+    this.invoke(invocation.target, invocation.event, this.current + delay, invocation.attempt, invocation.throttles + 1, invocation.firstAt);
     return true;
   }
 
@@ -138,6 +175,8 @@ export class VirtualTimeLoop {
         target,
         event: job.kind === 'sweep' ? busEvent('aws.scheduler', DetailType.ScheduledEvent, {}, this.current) : job.event,
         attempt: job.kind === 'sweep' ? 0 : job.attempt,
+        throttles: job.kind === 'sweep' ? 0 : (job.throttles ?? 0),
+        firstAt: job.kind === 'sweep' ? job.at : (job.firstAt ?? job.at),
         scheduled: job.kind === 'sweep',
         at: job.at,
         context: localLambdaContext(target, `req-${this.invocations}`),

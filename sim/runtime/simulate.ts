@@ -19,7 +19,8 @@ import { LocalDeadLetterQueue } from '../adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../adapters/local-node-alarms.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-bus.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { FaultInjector } from '../adapters/fault-injection.ts';
+import { DynamoDbThrottler, FaultInjector } from '../adapters/fault-injection.ts';
+import { anyFault, faultRates, SDK_MAX_ATTEMPTS, type FaultKind } from './fault-plan.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import { LIVE_NODE_STATES, nodeAccepts, type NodeState } from '../../shared/domain/model.ts';
 import { percentile } from '../percentile.ts';
@@ -29,6 +30,7 @@ import { DetailType } from '../../shared/events/schemas.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
+import { expectedActiveRooms, PlacementLedger, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
 /**
@@ -56,9 +58,12 @@ export interface SimulateOptions {
    * probability (then retried as Lambda retries asynchronous invocations), each offering lacks
    * capacity with at least this probability, each launched instance is lost with it (half of
    * them silently), and EventBridge delivers each trace event twice with it. The run then goes
-   * on sweeping for the pool's ready timeout after the trace so the repairs can finish.
+   * on sweeping for the pool's ready timeout after the trace so the repairs can finish. Turns on
+   * every kind of `sim/runtime/fault-plan.ts` at this rate.
    */
   readonly faults?: number | undefined;
+  /** Rate of single kinds of fault (over `faults` for those kinds; see `FAULT_DESCRIPTIONS`). */
+  readonly faultRates?: Partial<Record<FaultKind, number | undefined>> | undefined;
   /** Called as virtual time advances (for a progress bar): done and total, virtual ms. */
   readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
   /** Show the functions' logs (Powertools, JSON on stdout). */
@@ -184,23 +189,39 @@ async function run(
 
   const loop = new VirtualTimeLoop();
   const clock = loop.clock;
-  const bus = new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: loop.deliver });
-  const faultRate = options.faults ?? 0;
+  // EventBridge delivering late (`delivery-delay`): the invocation starts 1 to 5 minutes later.
+  const delayRandom = seededRandom(seed, 5);
+  let delayedDeliveries = 0;
+  const deliver: typeof loop.deliver = (target, event) => {
+    if (rates['delivery-delay'] > 0 && delayRandom() < rates['delivery-delay']) {
+      delayedDeliveries += 1;
+      loop.invoke(target, event, loop.now + 60_000 + Math.round(delayRandom() * 240_000));
+    } else loop.deliver(target, event);
+  };
+  const bus = new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver });
+  const rates = faultRates(options.faults, options.faultRates);
+  const faulty = anyFault(rates);
   const compute = new LocalComputeProvider({
     clock,
     random: seededRandom(seed, 2),
     emit: loop.emit,
-    launchFailureRate: Math.max(options.launchFailureRate ?? 0, faultRate),
-    lossRate: faultRate,
+    launchFailureRate: Math.max(options.launchFailureRate ?? 0, rates.capacity),
+    lossRate: rates['instance-loss'],
+    throttleRate: rates['ec2-throttle'],
   });
   const deadLetters = new LocalDeadLetterQueue();
   const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
   // Crashes between writes: every store and compute write of an armed invocation is counted.
   const faults = new FaultInjector();
   const faultRandom = seededRandom(seed, 3);
+  // DynamoDB throttling of the functions' calls (both tables), after the SDK's attempts.
+  const throttler = new DynamoDbThrottler(rates['ddb-throttle'] ** SDK_MAX_ATTEMPTS, seededRandom(seed, 4));
+  const unthrottle = [throttler.instrument(db.client), throttler.instrument(deps.dynamoDbClient)];
+  const lambdaRandom = seededRandom(seed, 6);
+  let lambdaThrottles = 0;
   const appDeps: AppDeps = {
-    store: faultRate > 0 ? faults.wrap(store, 'store') : store,
-    compute: faultRate > 0 ? faults.wrap(compute, 'compute') : compute,
+    store: rates.crash > 0 ? faults.wrap(store, 'store') : store,
+    compute: rates.crash > 0 ? faults.wrap(compute, 'compute') : compute,
     publisher: bus,
     config: new StaticConfigSource(config),
     deadLetters,
@@ -213,12 +234,10 @@ async function run(
   deps.setDependencies(appDeps);
 
   // Outbound events, as applications would see them.
-  const waits: number[] = [];
-  const placedRooms = new Set<string>();
+  const ledger = new PlacementLedger();
   const queuedRooms = new Set<string>();
   const rejectedRooms = new Set<string>();
   const queuedNow = new Set<string>();
-  let placements = 0;
   let refused = 0;
   let queuedPeak = 0;
   let queuedSinceSample = 0;
@@ -227,12 +246,11 @@ async function run(
     const d = e.detail as { roomId?: string; waitedMs?: number };
     switch (e['detail-type']) {
       case DetailType.RoomPlaced:
-        placements += 1;
-        waits.push(d.waitedMs ?? 0);
-        if (d.roomId) {
-          placedRooms.add(d.roomId);
-          queuedNow.delete(d.roomId);
-        }
+        ledger.placed(e.detail as PlacedAnnouncement);
+        if (d.roomId) queuedNow.delete(d.roomId);
+        break;
+      case DetailType.RoomInterrupted:
+        if (d.roomId) ledger.ended(d.roomId);
         break;
       case DetailType.RoomQueued:
         if (d.roomId) {
@@ -244,7 +262,10 @@ async function run(
         break;
       case DetailType.RoomRejected:
         refused += 1;
-        if (d.roomId) rejectedRooms.add(d.roomId);
+        if (d.roomId) {
+          rejectedRooms.add(d.roomId);
+          ledger.ended(d.roomId);
+        }
         break;
     }
   });
@@ -261,7 +282,7 @@ async function run(
     const event = busEvent(config.eventSource, e.type, detail, traceTimeMs(e.time ?? e.t), { id });
     loop.put(event, traceTimeMs(e.t));
     // EventBridge's at-least-once delivery: the same event again, up to a minute later.
-    if (faultRate > 0 && faultRandom() < faultRate) {
+    if (rates.redelivery > 0 && faultRandom() < rates.redelivery) {
       redeliveries += 1;
       loop.put(event, traceTimeMs(e.t) + Math.round(faultRandom() * 60_000));
     }
@@ -269,7 +290,7 @@ async function run(
   const lastT = events.length ? (events[events.length - 1] as TraceFileEvent).t : 0;
   // With faults, sweep on after the trace for the ready timeout, so repairs that wait out a
   // grace (stranded claims, unrecorded instances) finish before the invariants are read.
-  const settleMs = faultRate > 0 ? Math.ceil(pool.readyTimeoutMs / 60_000) * 60_000 + 2 * SWEEP_INTERVAL_MS : 0;
+  const settleMs = faulty ? Math.ceil(pool.readyTimeoutMs / 60_000) * 60_000 + 2 * SWEEP_INTERVAL_MS : 0;
   const endMs = runEndMs(lastT, settleMs);
   loop.scheduleSweeps(endMs);
 
@@ -278,6 +299,7 @@ async function run(
   const timeline: TimelinePoint[] = [];
   const createdRooms = new Set<string>();
   let staleCreates = 0;
+  const staleRooms = new Set<string>();
   let overbooked = 0;
   let nodesPeak = 0;
 
@@ -314,19 +336,32 @@ async function run(
   const totalMs = endMs - TRACE_EPOCH_MS;
   await loop.run(bus, endMs, async (invocation) => {
     const { target, event } = invocation;
-    if (faultRate > 0) faults.armRandomly(faultRate, faultRandom);
+    if (!invocation.scheduled && rates['lambda-throttle'] > 0 && lambdaRandom() < rates['lambda-throttle']) {
+      // Throttled (429): the function did not run; Lambda tries again later, up to the event's max age.
+      lambdaThrottles += 1;
+      if (!loop.throttle(invocation)) await deadLetters.send(event, 'throttled until the maximum event age', target);
+      return;
+    }
+    if (target === 'room-events' && event['detail-type'] === DetailType.RoomReleased) ledger.ended((event.detail as { roomId?: string }).roomId ?? '');
+    if (rates.crash > 0) faults.armRandomly(rates.crash, faultRandom);
+    throttler.active = true;
     try {
       const result = (await handlers[target](event, invocation.context)) as { kind?: string } | undefined;
+      throttler.active = false;
       faults.disarm();
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomCreated) {
         const roomId = (event.detail as { roomId?: string }).roomId;
-        if (result?.kind === 'stale') staleCreates += 1;
+        if (result?.kind === 'stale') {
+          staleCreates += 1;
+          if (roomId) staleRooms.add(roomId);
+        }
         else if (roomId && result?.kind !== 'rejected') createdRooms.add(roomId);
       }
       if (target === 'room-events' && event['detail-type'] === DetailType.RoomReleased) {
         queuedNow.delete((event.detail as { roomId?: string }).roomId ?? '');
       }
     } catch (e) {
+      throttler.active = false;
       faults.disarm();
       if (invocation.scheduled) return;
       if (!loop.retry(invocation)) await deadLetters.send(event, (e as Error).message, target);
@@ -361,7 +396,13 @@ async function run(
     (i) => i.state !== 'shutting-down' && i.state !== 'terminated' && !accounted.has(i.instanceId),
   ).length;
 
-  const unplacedRoomIds = [...createdRooms].filter((r) => !placedRooms.has(r)).sort();
+  // Counted from the trace and the store, not from which invocations succeeded: a room placed by
+  // a create that crashed afterwards (and was dead-lettered) is placed all the same.
+  const tracedRooms = tracedRoomIds(events);
+  const tracedRecords = await store.getRooms([...tracedRooms]);
+  const placedRooms = new Set([...tracedRooms].filter((r) => ledger.placedRooms.has(r) || tracedRecords.get(r)?.placedAt !== undefined));
+  const staleOnly = (r: string) => !createdRooms.has(r) && staleRooms.has(r) && !placedRooms.has(r);
+  const unplacedRoomIds = [...tracedRooms].filter((r) => !placedRooms.has(r) && !staleOnly(r)).sort();
   // Of those, the rooms their application was never answered for: neither RoomPlaced nor
   // RoomRejected, and not a room it was told was queued and released before the store ever placed
   // it (its own choice to stop waiting). A room placed in the store but never announced counts,
@@ -374,12 +415,14 @@ async function run(
     return !releasedWhileQueued;
   });
   const lostRoomIds = unansweredRoomIds.filter((id) => unplacedRecords.get(id)?.state !== 'released');
+  const waits = ledger.waits;
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
   const summary: SimulationSummary = {
-    rooms: createdRooms.size,
-    placed: [...createdRooms].filter((r) => placedRooms.has(r)).length,
-    placements,
+    rooms: tracedRooms.size,
+    placed: placedRooms.size,
+    placements: ledger.placements,
+    reannouncements: ledger.reannouncements,
     rejected: traceErrors.length + refused,
     waitedPlacements: waits.filter((w) => w > 0).length,
     waitP50Ms: percentile(sortedWaits, 50),
@@ -396,12 +439,21 @@ async function run(
     orphanInstances,
     unansweredRooms: unansweredRoomIds.length,
     lostRooms: lostRoomIds.length,
-    faultsInjected: faults.faultsInjected + (faultRate > 0 ? compute.launchFailures + compute.instancesLost + redeliveries : 0),
+    faultsInjected:
+      faults.faultsInjected +
+      (rates.capacity > 0 ? compute.launchFailures : 0) +
+      compute.instancesLost +
+      redeliveries +
+      throttler.throttled +
+      delayedDeliveries +
+      lambdaThrottles +
+      compute.throttled,
     crashesInjected: faults.faultsInjected,
     instancesLost: compute.instancesLost,
     deadLettered: deadLetters.messages.length,
     activeRoomsAtEnd: active.length,
-    ddbCallsPerPlacement: placements > 0 ? ddbCalls / placements : 0,
+    expectedActiveRoomsAtEnd: expectedActiveRooms(events, pool.capacityPerContainer),
+    ddbCallsPerPlacement: ledger.placements > 0 ? ddbCalls / ledger.placements : 0,
     events: events.length,
     invalidLines: traceErrors.length,
     staleCreates,
@@ -414,6 +466,7 @@ async function run(
   };
   deps.setDependencies(undefined);
   deps.dynamoDbClient.middlewareStack.remove(counterName);
+  for (const remove of unthrottle) remove();
   return {
     summary,
     timeline,

@@ -8,15 +8,23 @@ import type { NodeState } from '../../shared/domain/model.ts';
 
 /** The `simulate --json` object. Times in ms unless the name says otherwise; money in USD. */
 export interface SimulationSummary {
-  /** Distinct room ids with at least one valid, non-stale create. */
+  /** Distinct room ids the trace creates (valid `RoomCreated` lines). */
   rooms: number;
-  /** How many of those were placed at least once. */
+  /**
+   * How many of those were placed at least once: announced (`RoomPlaced`) or recorded as placed
+   * in the store, whichever invocation did it (not counted from invocation outcomes).
+   */
   placed: number;
-  /** All placements (a reconnect counts again). */
+  /**
+   * Distinct placements (a reconnect placed again counts again; a re-announced `RoomPlaced` of
+   * the same placement counts once, see {@link SimulationSummary.reannouncements}).
+   */
   placements: number;
+  /** `RoomPlaced` events that announced a placement again (at-least-once after a crash). */
+  reannouncements: number;
   /** Invalid lines plus events refused (RoomRejected). */
   rejected: number;
-  /** Placements that waited for capacity (wait = placement time − delivery time > 0). */
+  /** Placements that waited for capacity (wait = first announcement − first delivery > 0). */
   waitedPlacements: number;
   waitP50Ms: number;
   waitP99Ms: number;
@@ -60,8 +68,14 @@ export interface SimulationSummary {
   instancesLost: number;
   /** Events that failed every retry and went to the dead-letter queue. */
   deadLettered: number;
-  /** Rooms placed or queued when the run ended. */
+  /** Rooms placed, queued or placing in the store when the run ended. */
   activeRoomsAtEnd: number;
+  /**
+   * Rooms the trace alone says are active at the end (per room, its latest event by EventBridge
+   * `time` is a create that fits a container; see `sim/runtime/outcomes.ts`). `simulate` exits
+   * non-zero when it differs from {@link SimulationSummary.activeRoomsAtEnd}.
+   */
+  expectedActiveRoomsAtEnd: number;
   /** DynamoDB calls (fleet and idempotency tables) per placement. */
   ddbCallsPerPlacement: number;
   /** Further figures. */

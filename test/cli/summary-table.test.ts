@@ -68,7 +68,21 @@ describe('Function: formatSummary', () => {
 
     // Assess
     expect(out).not.toContain('VIOLATED');
-    expect(out.match(/— ok/g)).toHaveLength(4); // overbooked, leaked capacity, orphan instances, unanswered rooms
+    expect(out.match(/— ok/g)).toHaveLength(5); // overbooked, leaked capacity, orphan instances, unanswered rooms, active rooms at end
+  });
+
+  it('marks a violation when the active rooms at the end differ from what the trace implies', () => {
+    // Prepare
+    const s = summary({ activeRoomsAtEnd: 11, expectedActiveRoomsAtEnd: 12 });
+
+    // Act
+    const out = formatSummary(s);
+
+    // Assess
+    const line = out.split('\n').find((l) => l.startsWith('Active rooms at end') || l.includes('Active rooms at end '));
+    expect(line).toContain('VIOLATED');
+    expect(out).toContain('Expected active rooms at end (trace)');
+    expect(out).toContain('Re-announced placements');
   });
 
   it('marks a violation when overbooked > 0', () => {

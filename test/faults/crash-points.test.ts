@@ -85,9 +85,10 @@ const scenarios: readonly Scenario[] = [
     },
     event: 'sweep',
     handler: 'sweep',
-    // Reconciliation runs first (the room is confirmed), then the policy drains the lone, nearly
-    // idle node (surplus: headroom 0); the room stays placed on it until released.
-    writes: [up(ROOM('room-s')), up(`POOL#${POOL}/HISTORY`), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY), up(SUMMARY)],
+    // Reconciliation runs first (the lease has ended: the room is taken over, then confirmed),
+    // then the policy drains the lone, nearly idle node (surplus: headroom 0); the room stays
+    // placed on it until released.
+    writes: [up(ROOM('room-s')), up(ROOM('room-s')), up(`POOL#${POOL}/HISTORY`), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY), up(SUMMARY)],
   },
   {
     name: 'place',

@@ -64,12 +64,15 @@ class PoolFailingFleetStore implements FleetStore {
     this.check(pool);
     return this.inner.listQueued(pool, limit);
   }
-  public claimQueued(roomId: string, claimId: string, target: ContainerRef, placing?: { pool: string; now: number }): Promise<RoomRecord | undefined> {
+  public claimQueued(roomId: string, claimId: string, target: ContainerRef, placing?: { pool: string; now: number; leaseUntil?: number | undefined }): Promise<RoomRecord | undefined> {
     return this.inner.claimQueued(roomId, claimId, target, placing);
   }
   public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
     this.check(pool);
     return this.inner.listPlacing(pool, claimedBefore, limit);
+  }
+  public takeOverPlacing(roomId: string, claimId: string, now: number, leaseUntil: number): Promise<RoomRecord | undefined> {
+    return this.inner.takeOverPlacing(roomId, claimId, now, leaseUntil);
   }
   public getRooms(roomIds: readonly string[]) {
     return this.inner.getRooms(roomIds);

@@ -83,6 +83,7 @@ export class DynamoDbFleetStore implements FleetStore {
   public listQueued(...a: Args<RoomStore, 'listQueued'>) { return this.rooms.listQueued(...a); }
   public claimQueued(...a: Args<RoomStore, 'claimQueued'>) { return this.rooms.claimQueued(...a); }
   public listPlacing(...a: Args<RoomStore, 'listPlacing'>) { return this.rooms.listPlacing(...a); }
+  public takeOverPlacing(...a: Args<RoomStore, 'takeOverPlacing'>) { return this.rooms.takeOverPlacing(...a); }
   public getRooms(...a: Args<RoomStore, 'getRooms'>) { return this.rooms.getRooms(...a); }
   public rejectQueued(...a: Args<RoomStore, 'rejectQueued'>) { return this.rooms.rejectQueued(...a); }
   public releaseRoom(...a: Args<RoomStore, 'releaseRoom'>) { return this.rooms.releaseRoom(...a); }

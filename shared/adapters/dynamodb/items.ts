@@ -42,9 +42,9 @@ export const historyKey = (pool: string): ItemKey => ({ pk: `POOL#${pool}`, sk: 
 export const poolPk = (pool: string): string => `POOL#${pool}`;
 /** Partition key of a pool's queued rooms in the `queue` index. */
 export const queuePk = (pool: string): string => `QUEUE#${pool}`;
-/** Rooms in `placing` sit in the queue index under this key, by claim time, so the sweep finds stranded claims. */
+/** Rooms in `placing` sit in the queue index under this key, by the end of their lease, so any drain finds expired claims. */
 export const placingPk = (pool: string): string => `PLACING#${pool}`;
-/** Sort key in the `queue` index: zero-padded epoch ms, then the room id (FIFO). */
+/** Sort key in the `queue` index: zero-padded epoch ms (first delivery, or a lease's end), then the room id (FIFO). */
 export const queueSk = (queuedAt: number, roomId: string): string => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
 
 /** The item a failed condition returned (ReturnValuesOnConditionCheckFailure = ALL_OLD). */
@@ -87,6 +87,7 @@ export function toRoom(item: Item): RoomRecord {
     placedAt: item.placedAt as number | undefined,
     placement: nodeId !== undefined ? { nodeId, container: item.container as number } : undefined,
     target: target ? { nodeId: target.nodeId, container: target.container } : undefined,
+    leaseUntil: item.leaseUntil as number | undefined,
     tenantId: item.tenantId as string | undefined,
   };
 }

@@ -1,13 +1,14 @@
 /**
  * {@link RoomStore} on the fleet table: room items (`ROOM#<roomId>` / `ROOM`), the `queue` index
- * for queued rooms (FIFO) and for `placing` claims the sweep may have to repair.
+ * for queued rooms (FIFO by first delivery) and for `placing` claims by the end of their lease
+ * (what any drain takes over once the lease has ended).
  *
  * @module
  */
 import { BatchGetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContainerRef, RoomState } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
-import type { BeginRoomResult, ReleaseRoomResult, RoomRecord, RoomStore } from '../../ports/fleet-store.ts';
+import { DEFAULT_PLACING_LEASE_MS, type BeginRoomResult, type ReleaseRoomResult, type RoomRecord, type RoomStore } from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
 import { placingPk, queuePk, queueSk, roomKey, toRoom, type Item } from './items.ts';
 import { isConditionFailure, type FleetTableClient } from './table-client.ts';
@@ -34,6 +35,7 @@ export class DynamoDbRoomStore implements RoomStore {
 
   public async beginRoom(input: Parameters<RoomStore['beginRoom']>[0]): Promise<BeginRoomResult> {
     const { roomId, pool, weight, eventId, eventTime, now, target, tenantId } = input;
+    const leaseUntil = input.leaseUntil ?? now + DEFAULT_PLACING_LEASE_MS;
     const values: Item = {
       ':placing': 'placing',
       ':released': 'released',
@@ -44,11 +46,12 @@ export class DynamoDbRoomStore implements RoomStore {
       ':now': now,
       ':room': roomId,
       ':type': 'room',
+      ':lease': leaseUntil,
     };
     let set =
-      '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now, qpk = :ppk, qsk = :psk';
+      '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now, leaseUntil = :lease, qpk = :ppk, qsk = :psk';
     values[':ppk'] = placingPk(pool);
-    values[':psk'] = queueSk(now, roomId);
+    values[':psk'] = queueSk(leaseUntil, roomId);
     if (target) {
       set += ', target = :target';
       values[':target'] = { nodeId: target.nodeId, container: target.container };
@@ -80,8 +83,70 @@ export class DynamoDbRoomStore implements RoomStore {
       if (!old) throw new FleetStoreError(`BeginRoom ${roomId}: condition failed but no item`, e);
       const room = toRoom(old);
       if (room.state === 'released') return { kind: 'stale', releasedAt: room.releasedAt ?? 0 };
-      if (room.state === 'placing' && room.eventId === eventId) return { kind: 'claimed', room };
+      if (room.state === 'placing' && room.eventId === eventId) {
+        // A retry of the claim's own event: renew the lease (its earlier owner is gone), unless a
+        // drain took the room over meanwhile.
+        const renewed = await this.renewLease(room, leaseUntil);
+        return renewed ? { kind: 'claimed', room: renewed } : { kind: 'active', room: (await this.getRoom(roomId)) ?? room };
+      }
+      if (room.createdAt < eventTime) await this.bumpCreatedAt(roomId, eventTime);
       return { kind: 'active', room };
+    }
+  }
+
+  /**
+   * A later create of a room still active (a reconnect whose create overtook the release of the
+   * previous session): the room's session now starts at `eventTime`, so that older release is
+   * ignored when it arrives.
+   */
+  private async bumpCreatedAt(roomId: string, eventTime: number): Promise<void> {
+    await this.table.conditional('BumpCreatedAt', {
+      Key: roomKey(roomId),
+      UpdateExpression: 'SET createdAt = :t',
+      ConditionExpression: '#state <> :released AND createdAt < :t',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':t': eventTime, ':released': 'released' },
+    });
+  }
+
+  private async renewLease(room: RoomRecord, leaseUntil: number): Promise<RoomRecord | undefined> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(room.roomId),
+          UpdateExpression: 'SET leaseUntil = :lease, qsk = :psk',
+          ConditionExpression: '#state = :placing AND eventId = :eid',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':lease': leaseUntil, ':psk': queueSk(leaseUntil, room.roomId), ':placing': 'placing', ':eid': room.eventId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRoom(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw new FleetStoreError(`RenewLease ${room.roomId} failed`, e);
+    }
+  }
+
+  public async takeOverPlacing(roomId: string, claimId: string, now: number, leaseUntil: number): Promise<RoomRecord | undefined> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: roomKey(roomId),
+          UpdateExpression: 'SET eventId = :claim, leaseUntil = :lease, qsk = :psk',
+          // A record written before leases existed has none: treat it as ended.
+          ConditionExpression: '#state = :placing AND (leaseUntil <= :now OR attribute_not_exists(leaseUntil))',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':claim': claimId, ':lease': leaseUntil, ':psk': queueSk(leaseUntil, roomId), ':placing': 'placing', ':now': now },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRoom(out.Attributes ?? {});
+    } catch (e) {
+      if (isConditionFailure(e)) return undefined;
+      throw new FleetStoreError(`TakeOverPlacing ${roomId} failed`, e);
     }
   }
 
@@ -102,7 +167,7 @@ export class DynamoDbRoomStore implements RoomStore {
   public async confirmPlaced(roomId: string, eventId: string, placement: ContainerRef, now: number): Promise<boolean> {
     return this.table.conditional('ConfirmPlaced', {
       Key: roomKey(roomId),
-      UpdateExpression: 'SET #state = :placed, nodeId = :node, #container = :c, placedAt = :now REMOVE target, qpk, qsk',
+      UpdateExpression: 'SET #state = :placed, nodeId = :node, #container = :c, placedAt = :now REMOVE target, qpk, qsk, leaseUntil',
       ConditionExpression: '#state = :placing AND eventId = :eid',
       ExpressionAttributeNames: { '#state': 'state', '#container': 'container' },
       ExpressionAttributeValues: {
@@ -116,12 +181,12 @@ export class DynamoDbRoomStore implements RoomStore {
     });
   }
 
-  public async markQueued(room: Pick<RoomRecord, 'roomId' | 'pool' | 'queuedAt'>, eventId: string, now: number): Promise<boolean> {
+  public async markQueued(room: Parameters<RoomStore['markQueued']>[0], eventId: string, now: number): Promise<boolean> {
     const { roomId } = room;
     const queuedAt = room.queuedAt ?? now;
     return this.table.conditional('MarkQueued', {
       Key: roomKey(roomId),
-      UpdateExpression: 'SET #state = :queued, queuedAt = :qa, qpk = :qpk, qsk = :qsk REMOVE target',
+      UpdateExpression: 'SET #state = :queued, queuedAt = :qa, qpk = :qpk, qsk = :qsk REMOVE target, leaseUntil',
       ConditionExpression: '#state = :placing AND eventId = :eid',
       ExpressionAttributeNames: { '#state': 'state' },
       ExpressionAttributeValues: {
@@ -130,7 +195,7 @@ export class DynamoDbRoomStore implements RoomStore {
         ':eid': eventId,
         ':qa': queuedAt,
         ':qpk': queuePk(room.pool),
-        ':qsk': queueSk(queuedAt, roomId),
+        ':qsk': queueSk(room.requestedAt ?? queuedAt, roomId),
       },
     });
   }
@@ -155,13 +220,14 @@ export class DynamoDbRoomStore implements RoomStore {
     roomId: string,
     claimId: string,
     target: ContainerRef,
-    placing?: { readonly pool: string; readonly now: number },
+    placing?: { readonly pool: string; readonly now: number; readonly leaseUntil?: number | undefined },
   ): Promise<RoomRecord | undefined> {
+    const leaseUntil = placing ? (placing.leaseUntil ?? placing.now + DEFAULT_PLACING_LEASE_MS) : undefined;
     try {
       // With `placing`, the claimed room moves from the queue to the placing index (rather than
       // out of every index): a crash before it is placed or re-queued leaves it where the
       // sweep's repair finds it.
-      const index = placing ? 'qpk = :ppk, qsk = :psk' : undefined;
+      const index = placing ? 'qpk = :ppk, qsk = :psk, leaseUntil = :lease' : undefined;
       const out = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
@@ -174,7 +240,7 @@ export class DynamoDbRoomStore implements RoomStore {
             ':queued': 'queued',
             ':claim': claimId,
             ':target': { nodeId: target.nodeId, container: target.container },
-            ...(placing ? { ':ppk': placingPk(placing.pool), ':psk': queueSk(placing.now, roomId) } : {}),
+            ...(placing && leaseUntil !== undefined ? { ':ppk': placingPk(placing.pool), ':psk': queueSk(leaseUntil, roomId), ':lease': leaseUntil } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -186,14 +252,14 @@ export class DynamoDbRoomStore implements RoomStore {
     }
   }
 
-  public async listPlacing(pool: string, claimedBefore: number, limit: number): Promise<readonly RoomRecord[]> {
+  public async listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]> {
     const out = await this.table.call('ListPlacing', () =>
       this.table.doc.send(
         new QueryCommand({
           TableName: this.table.name,
           IndexName: FleetTable.indexes.queue.indexName,
           KeyConditionExpression: 'qpk = :q AND qsk < :before',
-          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(claimedBefore, '') },
+          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(leaseEndedBy + 1, '') },
           ScanIndexForward: true,
           Limit: limit,
         }),

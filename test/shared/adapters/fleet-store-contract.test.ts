@@ -487,6 +487,98 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(list[0]).toMatchObject({ queuedAt: T0 + 1_000, target: undefined });
     });
 
+    it('orders the queue by first delivery (requestedAt), whenever a room is queued', async () => {
+      // Prepare: room-a delivered first but queued last (a retry a minute later)
+      const { store } = h;
+      const a = await begin(store, 'room-a', 'e-a', T0);
+      await queue(store, 'room-b', T0 + 2_000);
+      expect(a.kind).toBe('claimed');
+
+      // Act
+      const ok = a.kind === 'claimed' && (await store.markQueued(a.room, 'e-a', T0 + 60_000));
+
+      // Assess
+      expect(ok).toBe(true);
+      expect((await store.listQueued(POOL, 10)).map((r) => r.roomId)).toEqual(['room-a', 'room-b']);
+    });
+  });
+
+  describe('Placing leases', () => {
+    const lease = (roomId: string, eventId: string, now: number, leaseUntil: number) =>
+      h.store.beginRoom({ roomId, pool: POOL, weight: 2, eventId, eventTime: now, now, target: ref('i-a', 1), leaseUntil });
+
+    it('lists a placing room only once its lease has ended', async () => {
+      // Prepare
+      await lease('room-1', 'e-1', T0, T0 + 30_000);
+
+      // Act
+      const during = await h.store.listPlacing(POOL, T0 + 29_999, 10);
+      const after = await h.store.listPlacing(POOL, T0 + 30_001, 10);
+      const atDeadline = await h.store.listPlacing(POOL, T0 + 30_000, 10);
+
+      // Assess
+      expect(during).toEqual([]);
+      expect(after.map((r) => r.roomId)).toEqual(['room-1']);
+      expect(atDeadline.map((r) => r.roomId)).toEqual(['room-1']);
+      expect(after[0]).toMatchObject({ state: 'placing', leaseUntil: T0 + 30_000, requestedAt: T0 });
+    });
+
+    it('takes over a placing room only after its lease, keeping its target; the old owner is locked out', async () => {
+      // Prepare
+      await lease('room-1', 'e-1', T0, T0 + 30_000);
+
+      // Act
+      const early = await h.store.takeOverPlacing('room-1', 'drain-1', T0 + 10_000, T0 + 70_000);
+      const taken = await h.store.takeOverPlacing('room-1', 'drain-2', T0 + 31_000, T0 + 91_000);
+      const again = await h.store.takeOverPlacing('room-1', 'drain-3', T0 + 32_000, T0 + 92_000);
+
+      // Assess
+      expect(early).toBeUndefined();
+      expect(taken).toMatchObject({ state: 'placing', eventId: 'drain-2', leaseUntil: T0 + 91_000, target: ref('i-a', 1) });
+      expect(again).toBeUndefined();
+      expect(await h.store.confirmPlaced('room-1', 'e-1', ref('i-a', 1), T0 + 33_000)).toBe(false);
+      expect(await h.store.listPlacing(POOL, T0 + 90_000, 10)).toEqual([]);
+      const retry = await lease('room-1', 'e-1', T0 + 60_000, T0 + 90_000);
+      expect(retry.kind).toBe('active');
+    });
+
+    it('keeps a room whose reconnect create overtook the release of its previous session', async () => {
+      // Prepare: session 1 created at T0; session 2's create (T0 + 30 s) arrives before session 1's release (T0 + 20 s)
+      await begin(h.store, 'room-1', 'e-1', T0);
+      const second = await begin(h.store, 'room-1', 'e-2', T0 + 30_000);
+
+      // Act
+      const release = await h.store.releaseRoom('room-1', T0 + 20_000, T0 + 40_000);
+
+      // Assess: the release is older than the session now running
+      expect(second.kind).toBe('active');
+      expect(release).toEqual({ kind: 'ignored', reason: 'older-than-create' });
+      expect((await h.store.getRoom('room-1'))?.state).toBe('placing');
+      expect(await h.store.releaseRoom('room-1', T0 + 30_000, T0 + 50_000)).toMatchObject({ kind: 'released' });
+    });
+
+    it("renews the lease on a retry of the claim's own event", async () => {
+      // Prepare
+      await lease('room-1', 'e-1', T0, T0 + 30_000);
+
+      // Act
+      const retry = await lease('room-1', 'e-1', T0 + 60_000, T0 + 90_000);
+
+      // Assess
+      expect(retry).toMatchObject({ kind: 'claimed', room: { eventId: 'e-1', leaseUntil: T0 + 90_000, requestedAt: T0 } });
+      expect(await h.store.takeOverPlacing('room-1', 'drain', T0 + 61_000, T0 + 120_000)).toBeUndefined();
+    });
+
+    it('does not take over a room that is not placing', async () => {
+      // Prepare
+      await lease('room-1', 'e-1', T0, T0 + 30_000);
+      await h.store.confirmPlaced('room-1', 'e-1', ref('i-a', 1), T0 + 1_000);
+
+      // Act / Assess
+      expect(await h.store.takeOverPlacing('room-1', 'drain', T0 + 60_000, T0 + 90_000)).toBeUndefined();
+      expect(await h.store.takeOverPlacing('room-missing', 'drain', T0 + 60_000, T0 + 90_000)).toBeUndefined();
+    });
+
     it('returns undefined when claiming a room that is not queued', async () => {
       // Prepare
       const { store } = h;

@@ -23,8 +23,10 @@ describe('Function: simulate', () => {
 
     // Assess
     expect(traceErrors.map((e) => e.line)).toEqual([7, 8]);
-    expect(summary.rooms).toBe(3); // standup-1, webinar-7, cam.house-1 (too-heavy refused, late-create stale)
-    expect(summary.placed).toBe(3);
+    expect(summary.rooms).toBe(5); // every room id the trace creates, too-heavy (refused) and late-create (stale) included
+    expect(summary.placed).toBe(3); // standup-1, webinar-7, cam.house-1
+    expect(summary.reannouncements).toBe(0);
+    expect(summary.expectedActiveRoomsAtEnd).toBe(0);
     expect(summary.unansweredRooms).toBe(0);
     expect(summary.lostRooms).toBe(0);
     expect(summary.placements).toBe(4); // cam.house-1 reconnects once
