@@ -54,6 +54,10 @@ export interface ImdsFixture {
   cidr: string;
   /** Elastic IP → private IP. */
   associations: Record<string, string>;
+  /** Identity document and `services/partition`. */
+  accountId: string;
+  region: string;
+  partition: string;
 }
 
 /** Result of one script run. */
