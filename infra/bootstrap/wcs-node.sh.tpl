@@ -40,6 +40,9 @@ HEALTH_TIMEOUT="${WCS_HEALTH_TIMEOUT:-$HEALTH_TIMEOUT}"
 EIP_WAIT="${WCS_EIP_WAIT:-$EIP_WAIT}"
 HOME_DIR="$ROOT/opt/wcs"
 STATE="$ROOT/var/lib/wcs-node"
+# Markers that a holder's netns has the IMDS route (tmpfs: gone after a reboot, and the docker.service
+# drop-in clears them when dockerd starts, as its holders get fresh namespaces).
+RUN="$ROOT/run/wcs-node"
 UNITS="$ROOT/etc/systemd/system"
 ERRF="$STATE/last-error"
 NETWORK=wcs-ipvlan
@@ -310,7 +313,8 @@ PASSWORD=$password" 600 >/dev/null
     ensure "wcs-hold-$i" --hostname "$name" --memory 16m --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --stop-signal KILL --entrypoint sleep "$IMAGE" 2147483647
     guard
     ensure "$name" --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" --net "container:wcs-hold-$i" \
-      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" "$IMAGE"
+      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+      --mount "type=bind,src=$RUN/imds-$i,dst=/run/wcs-imds-blocked,readonly" "$IMAGE"
   done
   CUR=
 }
@@ -327,6 +331,11 @@ guard() {
     pid=$(pid_of "$i")
     ((pid > 0)) || continue
     for addr in $IMDS_ADDRS; do nsenter -t "$pid" -n ip route replace prohibit "$addr"; done
+    # WCS bind-mounts the marker: dockerd cannot start it (at boot, or after a dockerd restart)
+    # before this; a start that failed so is done here.
+    mkdir -p "$RUN"
+    touch "$RUN/imds-$i"
+    [[ -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
   done
 }
 
@@ -366,6 +375,8 @@ Type=oneshot
 ExecStart=$self bootstrap
 [Install]
 WantedBy=multi-user.target" 644)
+  changed+=$(write_if_changed "$UNITS/docker.service.d/wcs-node.conf" "[Service]
+ExecStartPre=-/bin/rm -rf $RUN" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
 Description=wcs-node guard
 After=docker.service

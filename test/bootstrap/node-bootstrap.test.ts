@@ -237,6 +237,9 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         const wcs = calls.findIndex((c) => c.cmd === 'docker' && c.args[0] === 'create' && argAfter(c.args, '--name') === `wcs-${i}`);
         expect(route).toBeGreaterThan(-1);
         expect(route).toBeLessThan(wcs);
+        // ...and bind-mounts the marker the guard writes after the route (dockerd cannot start it before).
+        expect(argAfter(calls[wcs]!.args, '--mount')).toBe(`type=bind,src=${node.root}/run/wcs-node/imds-${i},dst=/run/wcs-imds-blocked,readonly`);
+        expect(node.exists(`run/wcs-node/imds-${i}`)).toBe(true);
       }
       // The holder is small and idle; WCS keeps the cpuset and the memory limit.
       const holder = creates.find((c) => argAfter(c.args, '--name') === 'wcs-hold-0')!;

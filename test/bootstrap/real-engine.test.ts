@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NODE_SETTINGS, readBootstrapTemplate, type NodeSettings } from '../../shared/bootstrap/parameters.ts';
 import { renderUserData, type FleetTarget } from '../../shared/bootstrap/render.ts';
@@ -278,7 +279,17 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
       expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service$/m);
       const [script, ...args] = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(' ');
-      await node.restartDockerd();
+      // A reboot empties /run (tmpfs); the docker.service drop-in does the same when dockerd starts.
+      expect(execFileSync('cat', [`${node.root}/etc/systemd/system/docker.service.d/wcs-node.conf`], { encoding: 'utf8' })).toContain(`ExecStartPre=-/bin/rm -rf ${node.root}/run/wcs-node`);
+      await node.restartDockerd(() => rmSync(`${node.root}/run/wcs-node`, { recursive: true, force: true }));
+      // dockerd restarts the holders (fresh namespaces, no route yet) but cannot start WCS before the route's marker exists.
+      for (const i of [0, 1]) {
+        expect(node.docker('inspect', '-f', '{{.State.Running}}', `wcs-hold-${i}`)).toBe('true');
+        expect(node.docker('inspect', '-f', '{{.State.Running}} {{.State.Error}}', `wcs-${i}`)).toMatch(new RegExp(`^false .*imds-${i}`));
+      }
+      // The guard timer routes the holders, then starts the WCS containers whose start failed.
+      expect((await node.run(script!, ['guard'])).code).toBe(0);
+      for (const i of [0, 1]) expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
       const result = await node.run(script!, args);
       expect(result.stderr).not.toContain('ERROR');
       expect(result.code).toBe(0);

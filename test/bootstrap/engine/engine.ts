@@ -194,9 +194,10 @@ export class EngineNode {
     }
   }
 
-  /** Stop dockerd (as a stopped instance does) and start it again on the same state. */
-  public async restartDockerd(): Promise<void> {
+  /** Stop dockerd (as a stopped instance does) and start it again on the same state; `between` runs while it is down. */
+  public async restartDockerd(between: () => void = () => {}): Promise<void> {
     await this.stopDockerd();
+    between();
     await this.startDockerd();
   }
 
