@@ -160,6 +160,7 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
           `unless-stopped true ${16 * 1024 * 1024} [NET_RAW] ${name}`,
         );
         expect(node.exec(holder, 'ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain(` ${ip}/${SUBNET.prefix} `);
+        expect(node.exec(name, 'hostname')).toBe(name);
       });
     });
 
