@@ -109,14 +109,15 @@ export const DeploymentConfigSchema = z
          */
         operatorRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN')).default([]),
         /**
-         * `required`: node events must carry the bound source `wcs-autoscaler.node/<instance ARN>`
-         * (the node role may put nothing else, node-events refuses the unbound source). `optional`:
-         * the unbound `wcs-autoscaler.node` is still allowed, for node bootstraps that put it
+         * `required` (default; the node bootstrap puts the bound source): node events must carry
+         * `wcs-autoscaler.node/<instance ARN>` (the node role may put nothing else, node-events
+         * refuses the unbound source). `optional`: the unbound `wcs-autoscaler.node` is still
+         * allowed, only for nodes running an older bootstrap that puts it during an upgrade
          * (docs/security.md#node-reports); a bound source naming another instance is refused either way.
          */
-        nodeEventSender: z.enum(['required', 'optional']).default('optional'),
+        nodeEventSender: z.enum(['required', 'optional']).default('required'),
       })
-      .default({ clientCidrs: ['0.0.0.0/0'], operatorCidrs: [], operatorRoleArns: [], nodeEventSender: 'optional' }),
+      .default({ clientCidrs: ['0.0.0.0/0'], operatorCidrs: [], operatorRoleArns: [], nodeEventSender: 'required' }),
     node: z
       .object({
         /** CPU architecture of every pool's instance types (one launch template, one AMI). */

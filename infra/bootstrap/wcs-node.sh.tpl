@@ -40,6 +40,9 @@ HEALTH_TIMEOUT="${WCS_HEALTH_TIMEOUT:-$HEALTH_TIMEOUT}"
 EIP_WAIT="${WCS_EIP_WAIT:-$EIP_WAIT}"
 HOME_DIR="$ROOT/opt/wcs"
 STATE="$ROOT/var/lib/wcs-node"
+# Markers that a holder's netns has the IMDS route (tmpfs: gone after a reboot, and the docker.service
+# drop-in clears them when dockerd starts, as its holders get fresh namespaces).
+RUN="$ROOT/run/wcs-node"
 UNITS="$ROOT/etc/systemd/system"
 ERRF="$STATE/last-error"
 NETWORK=wcs-ipvlan
@@ -51,19 +54,22 @@ CUR=
 
 log() { printf '%s wcs-node[%s]: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${MODE:-bootstrap}" "$*" >&2; }
 
-json_str() { # JSON string literal of $1 (no control characters expected)
+# JSON string literal of $1 (no control characters expected)
+json_str() {
   local s=${1//\\/\\\\}
   s=${s//\"/\\\"}
   printf '"%s"' "${s//$'\n'/ }"
 }
 
-put_event() { # $1 detail type, $2 detail JSON
+# $1 detail type, $2 detail JSON
+put_event() {
   local entry
   entry="[{\"Source\":$(json_str "$NODE_SOURCE"),\"DetailType\":$(json_str "$1"),\"EventBusName\":$(json_str "$EVENT_BUS"),\"Detail\":$(json_str "$2")}]"
   aws events put-events --region "$REGION" --entries "$entry" >/dev/null
 }
 
-fail() { # $1 reason, $2 container index (optional): NodeUnhealthy, then exit non-zero
+# $1 reason, $2 container index (optional): NodeUnhealthy, then exit non-zero
+fail() {
   log "ERROR: $1"
   # Without the instance id the event cannot name its node (the schema rejects it); the
   # sweep's ready timeout replaces a node that never reports.
@@ -72,7 +78,8 @@ fail() { # $1 reason, $2 container index (optional): NodeUnhealthy, then exit no
   exit 1
 }
 
-x() { # run a command, keeping its error output for the ERR trap's NodeUnhealthy
+# run a command, keeping its error output for the ERR trap's NodeUnhealthy
+x() {
   local rc=0
   "$@" 2>"$ERRF" || rc=$?
   cat "$ERRF" >&2
@@ -80,7 +87,8 @@ x() { # run a command, keeping its error output for the ERR trap's NodeUnhealthy
   return "$rc"
 }
 
-on_err() { # $1 status, $2 command: NodeUnhealthy with the step and the last error line (main shell only)
+# $1 status, $2 command: NodeUnhealthy with the step and the last error line (main shell only)
+on_err() {
   [[ $BASHPID == "$$" ]] || return 0
   local line
   # docker's own reason ("Error response from daemon: ...") beats its summary line
@@ -88,7 +96,8 @@ on_err() { # $1 status, $2 command: NodeUnhealthy with the step and the last err
   fail "$STEP: $line" "$CUR"
 }
 
-write_if_changed() { # $1 path, $2 content, $3 mode; prints "changed" when it wrote
+# $1 path, $2 content, $3 mode; prints "changed" when it wrote
+write_if_changed() {
   if [[ -f $1 && "$(cat "$1")" == "$2" ]]; then return 0; fi
   mkdir -p "$(dirname "$1")"
   (umask 077 && printf '%s\n' "$2" >"$1.tmp")
@@ -99,10 +108,13 @@ write_if_changed() { # $1 path, $2 content, $3 mode; prints "changed" when it wr
 
 # --- IMDSv2 --------------------------------------------------------------------------------
 TOKEN=
-imds() { # $1 path under /latest/ (token first: imds_token)
+# $1 path under /latest/ (token first: imds_token)
+imds() {
   curl -fsS -m 5 -H "X-aws-ec2-metadata-token: $TOKEN" "$IMDS/latest/$1"
 }
 
+# $1 key of the identity document (one per line)
+jget() { sed -n "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" <<<"$doc"; }
 ip2int() { local IFS=.; read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
 int2ip() { echo "$((($1 >> 24) & 255)).$((($1 >> 16) & 255)).$((($1 >> 8) & 255)).$(($1 & 255))"; }
 
@@ -114,6 +126,12 @@ imds_token() {
 read_metadata() {
   imds_token
   INSTANCE_ID=$(imds meta-data/instance-id) || fail "cannot read the instance id from IMDS"
+  # node-events accepts a node's reports only from the source bound to its instance ARN (the
+  # bus policy lets the node role put nothing else): <source>/arn:<partition>:ec2:<region>:<account>:instance/<id>
+  local doc part
+  doc=$(imds dynamic/instance-identity/document) || fail "cannot read the instance identity document"
+  part=$(imds meta-data/services/partition) || fail "cannot read the partition from IMDS"
+  NODE_SOURCE+="/arn:$part:ec2:$(jget region):$(jget accountId):instance/$INSTANCE_ID"
   MAC=$(imds meta-data/mac) || fail "cannot read the primary MAC from IMDS"
   local base="meta-data/network/interfaces/macs/$MAC"
   local raw
@@ -222,11 +240,13 @@ probe_gc() {
   read -ra GC_FLAGS <"$f"
 }
 
-secret() { # $1 SecureString name
+# $1 SecureString name
+secret() {
   aws ssm get-parameter --region "$REGION" --name "$1" --with-decryption --query Parameter.Value --output text
 }
 
-set_props() { # $1 file, then key=value...: one "key=value" line per key where the key first stood
+# $1 file, then key=value...: one "key=value" line per key where the key first stood
+set_props() {
   # (whatever spacing around "="; later duplicates dropped), absent keys appended
   local f=$1
   shift
@@ -259,6 +279,21 @@ configure_container() {
     printf '%s\n' "${GC_FLAGS[@]}" "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M")" 644 >/dev/null
 }
 
+# $1 name, then docker create options: create it once, start it when stopped
+ensure() {
+  local n=$1
+  shift
+  if ! docker inspect "$n" >/dev/null 2>&1; then
+    STEP="container create"
+    log "creating $n"
+    x docker create --name "$n" --restart unless-stopped --cap-drop NET_RAW --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" "$@" >/dev/null
+  fi
+  if [[ $(docker inspect -f '{{.State.Running}}' "$n") != true ]]; then
+    STEP="container start"
+    x docker start "$n" >/dev/null
+  fi
+}
+
 run_containers() {
   local env_file="$STATE/wcs-secrets.env" i name
   if [[ ! -s $env_file ]]; then
@@ -273,21 +308,13 @@ PASSWORD=$password" 600 >/dev/null
   for ((i = 0; i < CONTAINERS; i++)); do
     name="wcs-$i" CUR=$i
     configure_container "$i"
-    if ! docker inspect "$name" >/dev/null 2>&1; then
-      STEP="container create"
-      log "creating $name on ${PRIVATE_IPS[i]} (public ${PUBLIC_IPS[i]:-none}) cpuset ${CPUSETS[i]}"
-      x docker create --name "$name" --hostname "$name" --restart unless-stopped \
-        --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" \
-        --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --cap-drop NET_RAW \
-        --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" \
-        -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
-        --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" \
-        "$IMAGE" >/dev/null
-    fi
-    if [[ $(docker inspect -f '{{.State.Running}}' "$name") != true ]]; then
-      STEP="container start"
-      x docker start "$name" >/dev/null
-    fi
+    # The holder owns the netns, the IP and the IMDS route before WCS exists; WCS joins it, so a
+    # restarted WCS container finds the route already there.
+    ensure "wcs-hold-$i" --hostname "$name" --memory 16m --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --stop-signal KILL --entrypoint sleep "$IMAGE" 2147483647
+    guard
+    ensure "$name" --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" --net "container:wcs-hold-$i" \
+      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+      --mount "type=bind,src=$RUN/imds-$i,dst=/run/wcs-imds-blocked,readonly" "$IMAGE"
   done
   CUR=
 }
@@ -296,7 +323,7 @@ PASSWORD=$password" 600 >/dev/null
 # ipvlan traffic leaves through the parent NIC without crossing the host's netfilter, so
 # host iptables (DOCKER-USER included) cannot filter it; the route lives in the container's
 # own netns, which it cannot change without CAP_NET_ADMIN (and NET_RAW is dropped).
-pid_of() { docker inspect -f '{{.State.Pid}}' "wcs-$1" 2>/dev/null || echo 0; }
+pid_of() { docker inspect -f '{{.State.Pid}}' "wcs-hold-$1" 2>/dev/null || echo 0; }
 
 guard() {
   local i pid addr
@@ -304,10 +331,16 @@ guard() {
     pid=$(pid_of "$i")
     ((pid > 0)) || continue
     for addr in $IMDS_ADDRS; do nsenter -t "$pid" -n ip route replace prohibit "$addr"; done
+    # WCS bind-mounts the marker: dockerd cannot start it (at boot, or after a dockerd restart)
+    # before this; a start that failed so is done here.
+    mkdir -p "$RUN"
+    touch "$RUN/imds-$i"
+    [[ -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
   done
 }
 
-stat_of() { # $1 container index: WCS /?action=stat, fetched inside the container's netns
+# $1 container index: WCS /?action=stat, fetched inside the container's netns
+stat_of() {
   local pid
   pid=$(pid_of "$1")
   ((pid > 0)) || { echo "wcs-$1 is not running" >&2; return 1; }
@@ -334,7 +367,7 @@ install_units() {
   if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
   # cloud-init runs user-data once per instance; after a stop/start this unit boots the node again.
   changed+=$(write_if_changed "$UNITS/wcs-node.service" "[Unit]
-Description=wcs-node: WCS containers up and NodeReady at every boot
+Description=wcs-node boot
 Wants=network-online.target
 After=docker.service network-online.target cloud-final.service
 [Service]
@@ -342,8 +375,10 @@ Type=oneshot
 ExecStart=$self bootstrap
 [Install]
 WantedBy=multi-user.target" 644)
+  changed+=$(write_if_changed "$UNITS/docker.service.d/wcs-node.conf" "[Service]
+ExecStartPre=-/bin/rm -rf $RUN" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
-Description=wcs-node: keep containers off IMDS and the OS off their IPs
+Description=wcs-node guard
 After=docker.service
 [Service]
 Type=oneshot
@@ -357,7 +392,7 @@ AccuracySec=1s
 [Install]
 WantedBy=timers.target" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-metrics.service" "[Unit]
-Description=wcs-node: WCS load figures to CloudWatch
+Description=wcs-node metrics
 After=docker.service
 [Service]
 Type=oneshot
@@ -418,7 +453,8 @@ bootstrap() {
 MODE=${1:-bootstrap}
 mkdir -p "$STATE"
 if [[ $MODE == bootstrap && -z ${WCS_NO_JOURNAL:-} ]] && command -v systemd-cat >/dev/null 2>&1; then
-  exec > >(tee >(systemd-cat -t wcs-node)) 2>&1 # journal and, through cloud-init, the console
+  # journal and, through cloud-init, the console
+  exec > >(tee >(systemd-cat -t wcs-node)) 2>&1
 fi
 case "$MODE" in
   bootstrap) bootstrap ;;

@@ -27,6 +27,7 @@ import { percentile } from '../percentile.ts';
 import { seededRandom } from '../random.ts';
 import { activeWeightSteps, effectiveRooms, lowerBoundNodeHours, static72CostUsd, type WeightStep } from '../trace/stats.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
+import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
@@ -145,6 +146,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
+      // As deployed by default (access.nodeEventSender): node reports must name their sender.
+      [NODE_SENDER_ENV]: 'required',
     });
     return await run(options, config, seed, events, trace.errors, db, pool.name, capacityPerNode, wallStart);
   } finally {

@@ -26,6 +26,17 @@ export interface ImdsFixture {
   associations: Record<string, string>;
   /** HTTP status of WCS `/?action=stat`. */
   statStatus: number;
+  /** Account, region and partition of the instance (identity document, `services/partition`). */
+  accountId?: string;
+  region?: string;
+  partition?: string;
+}
+
+/** The instance identity document as IMDS serves it: pretty-printed JSON, one key per line. */
+export function identityDocument(f: { instanceId: string; accountId?: string; region?: string }): string {
+  const region = f.region ?? 'eu-central-1';
+  const doc = { accountId: f.accountId ?? '123456789012', architecture: 'x86_64', availabilityZone: `${region}a`, imageId: 'ami-0123456789abcdef0', instanceId: f.instanceId, instanceType: 'c6i.4xlarge', pendingTime: '2026-12-06T05:00:00Z', privateIp: '10.0.0.10', region, version: '2017-09-30' };
+  return JSON.stringify(doc, null, 2).replace(/": /g, '" : ');
 }
 
 /** A stub IMDS + WCS stat server bound to 127.0.0.1 on a free port. */
@@ -61,6 +72,8 @@ export class StubServer {
         '/latest/meta-data/local-ipv4': f.localIps[0] ?? '',
         [`${base}local-ipv4s`]: f.localIps.join('\n'),
         [`${base}subnet-ipv4-cidr-block`]: f.cidr,
+        '/latest/dynamic/instance-identity/document': identityDocument(f),
+        '/latest/meta-data/services/partition': f.partition ?? 'aws',
       };
       const pubs = Object.keys(f.associations);
       if (pubs.length > 0) routes[`${base}ipv4-associations/`] = pubs.join('\n');

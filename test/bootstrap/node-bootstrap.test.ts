@@ -4,7 +4,8 @@ import { DEFAULT_NODE_SETTINGS, EC2_USER_DATA_LIMIT_BYTES, readBootstrapTemplate
 import { renderUserData, type FleetTarget } from '../../shared/bootstrap/render.ts';
 import { PoolConfigSchema, heapPerContainerMiB, type PoolConfig } from '../../shared/domain/config.ts';
 import { nitroTopology, partitionCpusets, type LogicalCpu } from '../../shared/domain/cpusets.ts';
-import { NODE_SOURCE, NodeReadyDetailSchema, NodeUnhealthyDetailSchema } from '../../shared/events/schemas.ts';
+import { parseNodeEvent } from '../../shared/events/parse.ts';
+import { NODE_SOURCE, NodeReadyDetailSchema, NodeUnhealthyDetailSchema, boundNodeSource } from '../../shared/events/schemas.ts';
 import { FakeNode, StubServer, argAfter, putEvents, type ImdsFixture } from './harness.ts';
 
 const TARGET: FleetTarget = {
@@ -33,6 +34,12 @@ function fixture(containers: number, overrides: Partial<ImdsFixture> = {}): Imds
     statStatus: 200,
     ...overrides,
   };
+}
+
+/** A put entry as EventBridge delivers it, parsed by node-events with the sender required. */
+function delivered(e: { Source: string; DetailType: string; Detail: unknown }) {
+  const envelope = { version: '0', id: 'e-1', source: e.Source, account: '123456789012', time: '2026-12-06T05:00:00Z', region: 'eu-central-1', resources: [], 'detail-type': e.DetailType, detail: e.Detail };
+  return parseNodeEvent(envelope, { requireSender: true });
 }
 
 const server = new StubServer(fixture(2));
@@ -103,10 +110,14 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         expect(creates.map((c) => c.args.slice(2))).toEqual([
           ['-d', 'ipvlan', '-o', 'parent=ens5', '-o', 'ipvlan_mode=l2', '--subnet', '10.0.1.0/24', '--gateway', '10.0.1.1', 'wcs-ipvlan'],
         ]);
-        const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--ip'));
-        expect(runs).toHaveLength(containers);
-        expect(runs.map((r) => argAfter(r.args, '--ip'))).toEqual(secondaries(containers));
-        expect(runs.map((r) => argAfter(r.args, '--net'))).toEqual(Array(containers).fill('wcs-ipvlan'));
+        // One holder per slot owns the IP (and the netns); its WCS container joins it.
+        const holders = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--ip'));
+        expect(holders.map((r) => argAfter(r.args, '--name'))).toEqual(Array.from({ length: containers }, (_, i) => `wcs-hold-${i}`));
+        expect(holders.map((r) => argAfter(r.args, '--ip'))).toEqual(secondaries(containers));
+        expect(holders.map((r) => argAfter(r.args, '--net'))).toEqual(Array(containers).fill('wcs-ipvlan'));
+        const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--cpuset-cpus'));
+        expect(runs.map((r) => argAfter(r.args, '--name'))).toEqual(Array.from({ length: containers }, (_, i) => `wcs-${i}`));
+        expect(runs.map((r) => argAfter(r.args, '--net'))).toEqual(Array.from({ length: containers }, (_, i) => `container:wcs-hold-${i}`));
         const cpusets = runs.map((r) => argAfter(r.args, '--cpuset-cpus') ?? '');
         expect(cpusets).toEqual(expected.cpusets);
         // Disjoint, never splitting a physical core, the reserved core untouched.
@@ -149,7 +160,10 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         });
         // NodeReady with every container.
         const events = putEvents(calls);
-        expect(events.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([[NODE_SOURCE, 'NodeReady', 'wcs-autoscaler-test']]);
+        // The source is bound to the instance ARN (account and region from the identity document).
+        const source = boundNodeSource('arn:aws:ec2:eu-central-1:123456789012:instance/i-0abc1234def567890');
+        expect(events.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([[source, 'NodeReady', 'wcs-autoscaler-test']]);
+        expect(delivered(events[0]!)).toMatchObject({ kind: 'node-ready', sender: 'i-0abc1234def567890' });
         const ready = NodeReadyDetailSchema.parse(events[0]!.Detail);
         expect(ready.containers).toEqual(
           secondaries(containers).map((privateIp, index) => ({ index, privateIp, publicIp: pub[index], cpuset: expected.cpusets[index] })),
@@ -214,13 +228,23 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         expect(calls).toContainEqual({ cmd: 'nsenter', args: ['-t', String(4000 + i), '-n', 'ip', 'route', 'replace', 'prohibit', '169.254.169.254/32'] });
         expect(calls).toContainEqual({ cmd: 'nsenter', args: ['-t', String(4000 + i), '-n', 'ip', 'route', 'replace', 'prohibit', '169.254.170.2/32'] });
       }
-      const runs = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && c.args.includes('--ip'));
-      for (const r of runs) expect(argAfter(r.args, '--cap-drop')).toBe('NET_RAW');
-      // The route is in place before the health check and NodeReady.
-      const firstRoute = calls.findIndex((c) => c.cmd === 'nsenter' && c.args.includes('route'));
-      const ready = calls.findIndex((c) => c.cmd === 'aws' && c.args[1] === 'put-events');
-      expect(firstRoute).toBeLessThan(ready);
-      // The guard timer re-asserts it every 10 s (container restarts get a fresh netns).
+      const creates = calls.filter((c) => c.cmd === 'docker' && c.args[0] === 'create' && /^wcs-(hold-)?\d+$/.test(argAfter(c.args, '--name')!));
+      expect(creates).toHaveLength(4);
+      for (const r of creates) expect(argAfter(r.args, '--cap-drop')).toBe('NET_RAW');
+      // Each WCS container is created only once its holder's netns has the route.
+      for (const i of [0, 1]) {
+        const route = calls.findIndex((c) => c.cmd === 'nsenter' && c.args[1] === String(4000 + i) && c.args.includes('169.254.169.254/32'));
+        const wcs = calls.findIndex((c) => c.cmd === 'docker' && c.args[0] === 'create' && argAfter(c.args, '--name') === `wcs-${i}`);
+        expect(route).toBeGreaterThan(-1);
+        expect(route).toBeLessThan(wcs);
+        // ...and bind-mounts the marker the guard writes after the route (dockerd cannot start it before).
+        expect(argAfter(calls[wcs]!.args, '--mount')).toBe(`type=bind,src=${node.root}/run/wcs-node/imds-${i},dst=/run/wcs-imds-blocked,readonly`);
+        expect(node.exists(`run/wcs-node/imds-${i}`)).toBe(true);
+      }
+      // The holder is small and idle; WCS keeps the cpuset and the memory limit.
+      const holder = creates.find((c) => argAfter(c.args, '--name') === 'wcs-hold-0')!;
+      expect([argAfter(holder.args, '--memory'), argAfter(holder.args, '--restart'), argAfter(holder.args, '--entrypoint'), holder.args.includes('--cpuset-cpus')]).toEqual(['16m', 'unless-stopped', 'sleep', false]);
+      // The guard timer re-asserts it every 10 s (a holder restarted by dockerd gets a fresh netns).
       expect(node.file('etc/systemd/system/wcs-node-guard.timer')).toContain('OnUnitActiveSec=10s');
       expect(node.file('etc/systemd/system/wcs-node-guard.service')).toContain('wcs-node guard');
     });
@@ -310,6 +334,18 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         expect(result.stderr).toContain('cannot read the instance id from IMDS');
         expect(putEvents(node.calls())).toEqual([]);
         expect(node.calls().some((c) => c.cmd === 'docker')).toBe(false);
+      } finally {
+        node.cleanup();
+      }
+    });
+
+    it('binds its events to its instance ARN in the partition IMDS names (aws-cn, another account)', async () => {
+      const { node, result } = await boot(pool(2), nitroTopology(8), fixture(2, { partition: 'aws-cn', region: 'cn-north-1', accountId: '210987654321', localIps: [PRIMARY] }));
+      try {
+        expect(result.code).not.toBe(0);
+        const events = putEvents(node.calls());
+        expect(events.map((e) => [e.Source, e.DetailType])).toEqual([[boundNodeSource('arn:aws-cn:ec2:cn-north-1:210987654321:instance/i-0abc1234def567890'), 'NodeUnhealthy']]);
+        expect(delivered(events[0]!)).toMatchObject({ kind: 'node-unhealthy', sender: 'i-0abc1234def567890' });
       } finally {
         node.cleanup();
       }

@@ -8,11 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NODE_SETTINGS, readBootstrapTemplate, type NodeSettings } from '../../shared/bootstrap/parameters.ts';
 import { renderUserData, type FleetTarget } from '../../shared/bootstrap/render.ts';
 import { PoolConfigSchema, heapPerContainerMiB, type PoolConfig } from '../../shared/domain/config.ts';
-import { NODE_SOURCE, NodeReadyDetailSchema, NodeUnhealthyDetailSchema } from '../../shared/events/schemas.ts';
+import { parseNodeEvent } from '../../shared/events/parse.ts';
+import { NODE_SOURCE, NodeReadyDetailSchema, NodeUnhealthyDetailSchema, boundNodeSource } from '../../shared/events/schemas.ts';
 import { EngineNode, IMAGES, INSTANCE_ID, LICENSE, MAC, PASSWORD, SUBNET, WCS_CONF, engineUnavailable, parseCpuList, type ImdsFixture, type PutEvent } from './engine/engine.ts';
 
 const TARGET: FleetTarget = {
@@ -39,9 +41,16 @@ function fixture(overrides: Partial<ImdsFixture> = {}): ImdsFixture {
     localIps: [SECONDARIES[0]!, SUBNET.primary, SECONDARIES[2]!, SECONDARIES[1]!],
     cidr: SUBNET.cidr,
     associations: EIPS,
+    accountId: ACCOUNT,
+    region: TARGET.region,
+    partition: 'aws',
     ...overrides,
   };
 }
+
+const ACCOUNT = '123456789012';
+/** The source node-events requires: bound to this instance's ARN. */
+const SOURCE = boundNodeSource(`arn:aws:ec2:${TARGET.region}:${ACCOUNT}:instance/${INSTANCE_ID}`);
 
 const POOL: PoolConfig = PoolConfigSchema.parse({ name: 'media', containersPerNode: 2 });
 const HTTP_PORT = 8081;
@@ -121,7 +130,10 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(first.stderr).not.toContain('ERROR');
       expect(first.code).toBe(0);
       const events = node.events();
-      expect(events.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([[NODE_SOURCE, 'NodeReady', TARGET.eventBusName]]);
+      expect(events.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([[SOURCE, 'NodeReady', TARGET.eventBusName]]);
+      // node-events, with the sender required, takes it as this instance's own report.
+      const envelope = { version: '0', id: 'e-1', source: events[0]!.Source, account: ACCOUNT, time: '2026-12-06T05:00:00Z', region: TARGET.region, resources: [], 'detail-type': 'NodeReady', detail: events[0]!.Detail };
+      expect(parseNodeEvent(envelope, { requireSender: true })).toMatchObject({ kind: 'node-ready', sender: INSTANCE_ID });
       const [detail] = ready(events);
       expect(detail!.instanceId).toBe(INSTANCE_ID);
       const cpusets = [0, 1].map((i) => node.exec(`wcs-${i}`, 'sed', '-n', 's/^Cpus_allowed_list:\\s*//p', '/proc/1/status'));
@@ -141,6 +153,14 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
         const capEff = BigInt(`0x${node.exec(name, 'sed', '-n', 's/^CapEff:\\s*//p', '/proc/1/status')}`);
         expect(capEff & (1n << 13n)).toBe(0n); // CAP_NET_RAW
         expect(capEff & (1n << 12n)).toBe(0n); // CAP_NET_ADMIN: the IMDS route cannot be removed
+        // The WCS container lives in its holder's network namespace; the holder is small, idle, restarted, without NET_RAW.
+        const holder = `wcs-hold-${i}`;
+        expect(node.exec(name, 'readlink', '/proc/1/ns/net')).toBe(node.exec(holder, 'readlink', '/proc/1/ns/net'));
+        expect(node.docker('inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.State.Running}} {{.HostConfig.Memory}} {{.HostConfig.CapDrop}} {{.Config.Hostname}}', holder)).toBe(
+          `unless-stopped true ${16 * 1024 * 1024} [NET_RAW] ${name}`,
+        );
+        expect(node.exec(holder, 'ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain(` ${ip}/${SUBNET.prefix} `);
+        expect(node.exec(name, 'hostname')).toBe(name);
       });
     });
 
@@ -241,6 +261,17 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(ready(node.events())).toHaveLength(2);
     }, 120_000);
 
+    it('keeps IMDS blocked in a restarted container at once (the route lives in the holder, no guard run)', (ctx) => {
+      needEngine(ctx);
+      const pidBefore = node.docker('inspect', '-f', '{{.State.Pid}}', 'wcs-0');
+      node.docker('restart', '-t', '1', 'wcs-0');
+      // Checked right after the restart: nothing (no guard timer here) has touched the namespace since.
+      expect(imdsFrom('wcs-0')).toMatch(/can't connect.*Permission denied/);
+      expect(node.docker('inspect', '-f', '{{.State.Pid}}', 'wcs-0')).not.toBe(pidBefore);
+      // The host still reaches IMDS.
+      expect(node.inNode('curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', 'http://169.254.169.254/latest/meta-data/')).toBe('401');
+    });
+
     it('comes back after a stop and start: same containers, IMDS blocked in their new namespaces, NodeReady again', async (ctx) => {
       needEngine(ctx);
       const ids = node.docker('ps', '--no-trunc', '--format', '{{.Names}}={{.ID}}').split('\n').sort();
@@ -249,7 +280,18 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
       expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service$/m);
       const [script, ...args] = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(' ');
-      await node.restartDockerd();
+      // A reboot empties /run (tmpfs); the docker.service drop-in does the same when dockerd starts.
+      expect(execFileSync('cat', [`${node.root}/etc/systemd/system/docker.service.d/wcs-node.conf`], { encoding: 'utf8' })).toContain(`ExecStartPre=-/bin/rm -rf ${node.root}/run/wcs-node`);
+      await node.restartDockerd(() => rmSync(`${node.root}/run/wcs-node`, { recursive: true, force: true }));
+      // dockerd restarts the holders (fresh namespaces, no route yet) but cannot start WCS before the route's marker
+      // exists (or, restoring in parallel, before its holder runs): a start error, which the guard retries.
+      for (const i of [0, 1]) {
+        expect(node.docker('inspect', '-f', '{{.State.Running}}', `wcs-hold-${i}`)).toBe('true');
+        expect(node.docker('inspect', '-f', '{{.State.Running}} {{.State.Error}}', `wcs-${i}`)).toMatch(new RegExp(`^false .*(imds-${i}|cannot join network of a non running container)`));
+      }
+      // The guard timer routes the holders, then starts the WCS containers whose start failed.
+      expect((await node.run(script!, ['guard'])).code).toBe(0);
+      for (const i of [0, 1]) expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
       const result = await node.run(script!, args);
       expect(result.stderr).not.toContain('ERROR');
       expect(result.code).toBe(0);
@@ -333,7 +375,7 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
         const result = await node.runUserData(render(settings, pool), env);
         expect(result.code).not.toBe(0);
         const events = node.events();
-        expect(events.map((e) => e.DetailType)).toEqual(['NodeUnhealthy']);
+        expect(events.map((e) => [e.Source, e.DetailType])).toEqual([[SOURCE, 'NodeUnhealthy']]);
         const [detail] = unhealthy(events);
         expect(detail!.instanceId).toBe(INSTANCE_ID);
         expect(detail!.reason.startsWith(`${step}: `)).toBe(true);

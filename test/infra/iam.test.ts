@@ -261,26 +261,28 @@ describe('IAM of the fleet (least privilege)', () => {
       }
     });
 
-    it('puts NodeReady / NodeUnhealthy on this bus only with the source naming its own instance (or the unbound one while optional), and metrics only in the fleet namespace', () => {
+    it('puts NodeReady / NodeUnhealthy on this bus only with the source naming its own instance (the default), and metrics only in the fleet namespace', () => {
       const put = nodeStatements.find((s) => s.Sid === 'PutNodeEvents')!;
       expect(put.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Bus/), 'Arn'] });
       expect(put.Condition).toEqual({
-        StringEquals: { 'events:source': [`${NODE_SOURCE}/\${ec2:SourceInstanceARN}`, NODE_SOURCE] },
+        StringEquals: { 'events:source': `${NODE_SOURCE}/\${ec2:SourceInstanceARN}` },
         'ForAllValues:StringEquals': { 'events:detail-type': ['NodeReady', 'NodeUnhealthy'] },
       });
       const metrics = nodeStatements.find((s) => s.Sid === 'PutWcsMetrics')!;
       expect(metrics.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } });
     });
 
-    it('with nodeEventSender required, may put only the bound source', () => {
+    it('requires the sender by default; nodeEventSender optional (an upgrade from unbound bootstraps) also allows the unbound source', () => {
       // Prepare
-      const strict = synthFleet({ ...INPUT, access: { nodeEventSender: 'required' } });
-      const put = iamStatements(strict.statelessTemplate).find(({ owner, statement }) => owner.includes('NodeRole') && statement.Sid === 'PutNodeEvents')!.statement;
-      const fn = resourcesOfType(strict.statelessTemplate, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.Description === 'wcs-autoscaler prod: node-events')!;
+      const nodeEventsEnv = (template: typeof stateless) =>
+        (resourcesOfType(template, 'AWS::Lambda::Function').find(([, f]) => f.Properties?.Description === 'wcs-autoscaler prod: node-events')![1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      const lax = synthFleet({ ...INPUT, access: { nodeEventSender: 'optional' } });
+      const put = iamStatements(lax.statelessTemplate).find(({ owner, statement }) => owner.includes('NodeRole') && statement.Sid === 'PutNodeEvents')!.statement;
 
       // Assess
-      expect(put.Condition?.StringEquals).toEqual({ 'events:source': `${NODE_SOURCE}/\${ec2:SourceInstanceARN}` });
-      expect((fn[1].Properties?.Environment as { Variables: Record<string, unknown> }).Variables.NODE_EVENT_SENDER).toBe('required');
+      expect(nodeEventsEnv(stateless).NODE_EVENT_SENDER).toBe('required');
+      expect(put.Condition?.StringEquals).toEqual({ 'events:source': [`${NODE_SOURCE}/\${ec2:SourceInstanceARN}`, NODE_SOURCE] });
+      expect(nodeEventsEnv(lax.statelessTemplate).NODE_EVENT_SENDER).toBe('optional');
     });
 
     it('uses Session Manager through its own actions (no AmazonSSMManagedInstanceCore), needs no EC2 API and has no SSH ingress', () => {

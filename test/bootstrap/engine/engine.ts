@@ -54,6 +54,10 @@ export interface ImdsFixture {
   cidr: string;
   /** Elastic IP → private IP. */
   associations: Record<string, string>;
+  /** Identity document and `services/partition`. */
+  accountId: string;
+  region: string;
+  partition: string;
 }
 
 /** Result of one script run. */
@@ -190,9 +194,10 @@ export class EngineNode {
     }
   }
 
-  /** Stop dockerd (as a stopped instance does) and start it again on the same state. */
-  public async restartDockerd(): Promise<void> {
+  /** Stop dockerd (as a stopped instance does) and start it again on the same state; `between` runs while it is down. */
+  public async restartDockerd(between: () => void = () => {}): Promise<void> {
     await this.stopDockerd();
+    between();
     await this.startDockerd();
   }
 

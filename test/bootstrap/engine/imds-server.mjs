@@ -24,6 +24,9 @@ const server = createServer((req, res) => {
     '/latest/meta-data/local-ipv4': f.primaryIp,
     [`${base}local-ipv4s`]: f.localIps.join('\n'),
     [`${base}subnet-ipv4-cidr-block`]: f.cidr,
+    // Pretty-printed, one key per line, as IMDS serves it.
+    '/latest/dynamic/instance-identity/document': JSON.stringify({ accountId: f.accountId, instanceId: f.instanceId, region: f.region }, null, 2).replace(/": /g, '" : '),
+    '/latest/meta-data/services/partition': f.partition,
   };
   const pubs = Object.keys(f.associations);
   if (pubs.length > 0) routes[`${base}ipv4-associations/`] = pubs.join('\n');
