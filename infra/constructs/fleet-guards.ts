@@ -70,14 +70,17 @@ export function costCeilingUsdPerHour(pools: readonly PoolConfig[]): number {
   return pools.reduce((sum, p) => sum + p.maxNodes * p.hourlyPriceUsd, 0);
 }
 
+/** Node states paid at the instance's hourly price (stopped warm-pool nodes pay only EBS and IPv4). */
+const RUNNING_STATES = ['launching', 'booting', 'ready', 'draining', 'starting', 'terminating'] as const;
+
 /**
- * A pool's node cost rate as a metric expression, USD/h: its live nodes (the sweep's node gauges
- * by state — launching, booting, ready, draining, terminating — Maximum per period) × its
- * `hourlyPriceUsd`. One expression per pool keeps each alarm at five metrics.
+ * A pool's node cost rate as a metric expression, USD/h: its running nodes (the sweep's node
+ * gauges by state — launching, booting, ready, draining, starting, terminating — Maximum per
+ * period) × its `hourlyPriceUsd`. One expression per pool keeps each alarm at six metrics.
  */
 export function poolCostRateExpression(fleet: string, pool: PoolConfig, period: Duration = Duration.minutes(5)): cloudwatch.MathExpression {
   const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-  const ids = Object.values(NODE_STATE_METRICS).map((metricName, j) => {
+  const ids = RUNNING_STATES.map((state) => NODE_STATE_METRICS[state]).map((metricName, j) => {
     const id = `s${j}`;
     usingMetrics[id] = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,

@@ -44,6 +44,9 @@ export const PoolGaugeMetric = {
   NodesBooting: 'NodesBooting',
   NodesReady: 'NodesReady',
   NodesDraining: 'NodesDraining',
+  NodesStopping: 'NodesStopping',
+  NodesStopped: 'NodesStopped',
+  NodesStarting: 'NodesStarting',
   NodesTerminating: 'NodesTerminating',
   NodesHot: 'NodesHot',
   QueuedRooms: 'QueuedRooms',
@@ -72,6 +75,9 @@ export const NODE_STATE_METRICS = {
   booting: PoolGaugeMetric.NodesBooting,
   ready: PoolGaugeMetric.NodesReady,
   draining: PoolGaugeMetric.NodesDraining,
+  stopping: PoolGaugeMetric.NodesStopping,
+  stopped: PoolGaugeMetric.NodesStopped,
+  starting: PoolGaugeMetric.NodesStarting,
   terminating: PoolGaugeMetric.NodesTerminating,
 } as const satisfies Record<keyof PoolGauges['nodes'], string>;
 

@@ -18,6 +18,40 @@ export const STATIC_72_VCPU_NODE_EQUIVALENTS = 9;
 
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as c6i.2xlarge');
 
+/**
+ * zod schema of a pool's warm pool: empty nodes kept stopped (or hibernated) instead of
+ * terminated, started again faster than a cold launch (docs/design.md#scaling-policy).
+ */
+export const WarmPoolConfigSchema = z.object({
+  /**
+   * `'stopped'`: StopInstances; `'hibernated'`: StopInstances with `Hibernate` (RAM saved to the
+   * encrypted root volume; needs a launch template with hibernation enabled); `'none'`: no warm
+   * pool, empty nodes are terminated.
+   */
+  state: z.enum(['stopped', 'hibernated', 'none']).default('stopped'),
+  /** Nodes kept in the warm pool even when the forecast asks for fewer. */
+  minSize: z.number().int().min(0).default(0),
+  /** Most nodes kept in the warm pool. */
+  maxSize: z.number().int().min(0).default(8),
+  /** A warm node older than this (since its launch) is terminated, so the pool moves to a new AMI / launch template version, hours. */
+  maxAgeHours: z.number().int().min(1).default(168),
+  /** How far back the pool looks for the peak capacity it keeps warm, days. */
+  historyDays: z.number().int().min(1).max(14).default(7),
+  /**
+   * Release a stopped node's Elastic IPs (0.005 USD/h each while stopped) and associate new ones
+   * on start, instead of keeping them. Default false: kept addresses let a started node come back
+   * with the same public IPs at once.
+   */
+  releaseAddressesOnStop: z.boolean().default(false),
+  /** Expected time from StartInstances to NodeReady for a stopped node, ms. */
+  startTimeMs: z.number().int().min(1000).default(40_000),
+  /** Expected time from StartInstances to NodeReady for a hibernated node, ms. */
+  resumeTimeMs: z.number().int().min(1000).default(25_000),
+});
+
+/** A validated warm-pool configuration. */
+export type WarmPoolConfig = z.infer<typeof WarmPoolConfigSchema>;
+
 /** zod schema of one pool; every field has a default so `{ name }` is a valid pool. */
 export const PoolConfigSchema = z
   .object({
@@ -69,6 +103,19 @@ export const PoolConfigSchema = z
      * replacement at once.
      */
     spot: z.boolean().default(false),
+    /** Root EBS volume of each node, GiB (gp3): billed while the node exists, running or stopped. */
+    rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
+    /** The pool's warm pool (docs/design.md#scaling-policy). */
+    warmPool: WarmPoolConfigSchema.default({
+      state: 'stopped',
+      minSize: 0,
+      maxSize: 8,
+      maxAgeHours: 168,
+      historyDays: 7,
+      releaseAddressesOnStop: false,
+      startTimeMs: 40_000,
+      resumeTimeMs: 25_000,
+    }),
     /**
      * The sweep's grace before it repairs what an invocation may still be changing: a node stuck
      * in `terminating`, a node's `accepting` flags, ms. Must exceed the node functions' timeout.
@@ -79,7 +126,11 @@ export const PoolConfigSchema = z
     /** A room queued this long is rejected (`RoomRejected`) so the application can react, ms. */
     queueTimeoutMs: z.number().int().min(60_000).default(900_000),
   })
-  .refine((p) => p.minNodes <= p.maxNodes, { message: 'minNodes must not exceed maxNodes', path: ['minNodes'] });
+  .refine((p) => p.minNodes <= p.maxNodes, { message: 'minNodes must not exceed maxNodes', path: ['minNodes'] })
+  .refine((p) => p.warmPool.minSize <= p.warmPool.maxSize, {
+    message: 'warmPool.minSize must not exceed warmPool.maxSize',
+    path: ['warmPool', 'minSize'],
+  });
 
 /** A validated pool configuration (all defaults applied). */
 export type PoolConfig = z.infer<typeof PoolConfigSchema>;

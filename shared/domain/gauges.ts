@@ -7,7 +7,7 @@
 import { containerFree, nodeAccepts, nodeCapacityOf, type NodeState, type NodeView } from './model.ts';
 
 /** Node states the gauges count (a terminated node is history, not fleet). */
-export const GAUGED_NODE_STATES = ['launching', 'booting', 'ready', 'draining', 'terminating'] as const satisfies readonly NodeState[];
+export const GAUGED_NODE_STATES = ['launching', 'booting', 'ready', 'draining', 'stopping', 'stopped', 'starting', 'terminating'] as const satisfies readonly NodeState[];
 
 /** One pool's state at one instant. Capacity figures are capacity units. */
 export interface PoolGauges {

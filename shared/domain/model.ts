@@ -9,15 +9,31 @@
 /**
  * Lifecycle of a node (one EC2 instance):
  * `launching` (RunInstances accepted) → `booting` (EC2 reports running; bootstrap in progress)
- * → `ready` (NodeReady received) → `draining` (no new rooms) → `terminating` → `terminated`.
+ * → `ready` (NodeReady received) → `draining` (no new rooms) → then either
+ * `terminating` → `terminated`, or, into the pool's warm pool (docs/design.md#scaling-policy),
+ * `stopping` (StopInstances accepted) → `stopped` (EC2 reports stopped; paid for EBS and public
+ * IPv4 only) → `starting` (StartInstances accepted; the boot unit runs again) → `ready`
+ * (NodeReady received again, same containers).
  */
-export type NodeState = 'launching' | 'booting' | 'ready' | 'draining' | 'terminating' | 'terminated';
+export type NodeState =
+  | 'launching'
+  | 'booting'
+  | 'ready'
+  | 'draining'
+  | 'stopping'
+  | 'stopped'
+  | 'starting'
+  | 'terminating'
+  | 'terminated';
 
-/** States whose nodes count against `maxNodes` and cost money. */
-export const LIVE_NODE_STATES: readonly NodeState[] = ['launching', 'booting', 'ready', 'draining'];
+/** States whose nodes count against `maxNodes` and are paid as running instances. */
+export const LIVE_NODE_STATES: readonly NodeState[] = ['launching', 'booting', 'ready', 'draining', 'starting'];
 
 /** States of a node that is on its way but cannot take rooms yet. */
-export const PENDING_NODE_STATES: readonly NodeState[] = ['launching', 'booting'];
+export const PENDING_NODE_STATES: readonly NodeState[] = ['launching', 'booting', 'starting'];
+
+/** States of a node in the warm pool: not running, kept to be started faster than a cold launch. */
+export const WARM_NODE_STATES: readonly NodeState[] = ['stopping', 'stopped'];
 
 /** One WCS container on a node. */
 export interface ContainerView {

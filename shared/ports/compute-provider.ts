@@ -58,6 +58,29 @@ export interface LaunchResult {
   readonly failures: readonly LaunchFailure[];
 }
 
+/** One instance a start could not start, and why. */
+export interface StartFailure {
+  readonly instanceId: string;
+  /** EC2 error code, e.g. `InsufficientInstanceCapacity`, `IncorrectInstanceState`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What a start achieved: instances may fail one by one (capacity); the rest are starting. */
+export interface StartResult {
+  /** Instances EC2 accepted to start (now `pending`). */
+  readonly started: readonly string[];
+  /** Instances that did not start; a capacity failure leaves the node stopped for later. */
+  readonly failures: readonly StartFailure[];
+}
+
+/** How to stop warm-pool nodes. */
+export interface StopRequest {
+  readonly instanceIds: readonly string[];
+  /** Hibernate (save RAM to the encrypted root volume) instead of a plain stop. */
+  readonly hibernate: boolean;
+}
+
 /** An instance as the provider describes it (found by the fleet's tags). */
 export interface InstanceDescription {
   readonly instanceId: string;
@@ -133,6 +156,22 @@ export interface AddressQuota {
 export interface ComputeProvider {
   launch(request: LaunchRequest): Promise<LaunchResult>;
   terminate(instanceIds: readonly string[]): Promise<void>;
+  /**
+   * Start stopped (or hibernated) warm-pool nodes (`StartInstances`). Optional: a provider
+   * without it has no warm pool. Already running or pending ids count as started.
+   *
+   * @throws {AutoscalerError} when EC2 fails as a whole (retryable when transient); per-instance
+   *   capacity failures are returned in {@link StartResult.failures}
+   */
+  start?(instanceIds: readonly string[], now: number): Promise<StartResult>;
+  /**
+   * Stop (or hibernate) empty nodes into the warm pool (`StopInstances`). Idempotent: already
+   * stopping or stopped ids are not an error.
+   *
+   * @throws {AutoscalerError} when EC2 fails (retryable when transient); a refused hibernation
+   *   (`UnsupportedHibernationConfiguration`) is not retried as a plain stop by the provider
+   */
+  stop?(request: StopRequest): Promise<void>;
   /** Instances tagged for this fleet (optionally one pool), not yet terminated. */
   describeFleet(pool?: string): Promise<readonly InstanceDescription[]>;
   /*

@@ -130,7 +130,7 @@ export class LocalComputeProvider implements ComputeProvider {
         continue;
       }
       const launched: LaunchedInstance[] = [];
-      for (let i = 0; i < request.count; i++) launched.push(this.start(request.pool, instanceType, request.publicAddressing ?? 'elastic-ip'));
+      for (let i = 0; i < request.count; i++) launched.push(this.runInstance(request.pool, instanceType, request.publicAddressing ?? 'elastic-ip'));
       this.byToken.set(request.decisionId, launched);
       return { instances: launched, failures };
     }
@@ -246,7 +246,7 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.terminatedCount;
   }
 
-  private start(pool: PoolConfig, instanceType: string, publicAddressing: PublicAddressing): LaunchedInstance {
+  private runInstance(pool: PoolConfig, instanceType: string, publicAddressing: PublicAddressing): LaunchedInstance {
     const now = this.options.clock.now();
     const instanceId = `i-${(this.next++).toString(16).padStart(17, '0')}`;
     const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);

@@ -309,7 +309,7 @@ async function run(
   const sample = async () => {
     sampling = true;
     const nodes = await store.listNodes(pool.name).finally(() => (sampling = false));
-    const counts = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 } as Record<NodeState, number>;
+    const counts = { launching: 0, booting: 0, ready: 0, draining: 0, stopping: 0, stopped: 0, starting: 0, terminating: 0, terminated: 0 } as Record<NodeState, number>;
     let readyCapacity = 0;
     let drainingCapacity = 0;
     let activeWeight = 0;

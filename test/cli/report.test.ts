@@ -7,7 +7,7 @@ import { downsampleTimeline, escapeInlineScript, MAX_CHART_POINTS, renderReport,
 import type { SimulationResult, TimelinePoint } from '../../sim/runtime/types.ts';
 import { sampleSummary } from '../support/summary.ts';
 
-const NO_NODES = { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0, terminated: 0 };
+const NO_NODES = { launching: 0, booting: 0, ready: 0, draining: 0, stopping: 0, stopped: 0, starting: 0, terminating: 0, terminated: 0 };
 
 function point(t: number, overrides: Partial<TimelinePoint> = {}): TimelinePoint {
   return {

@@ -100,7 +100,7 @@ describe('Security guards of the synthesized fleet', () => {
     const metrics = alarms[0]![1].Properties?.Metrics as Array<{ Expression?: string; MetricStat?: { Metric: { MetricName: string } } }>;
     expect(metrics.find((m) => m.Expression)?.Expression).toMatch(/\* 0\.348$/);
     expect(metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric.MetricName).sort()).toEqual(
-      ['NodesBooting', 'NodesDraining', 'NodesLaunching', 'NodesReady', 'NodesTerminating'].sort(),
+      ['NodesBooting', 'NodesDraining', 'NodesLaunching', 'NodesReady', 'NodesStarting', 'NodesTerminating'].sort(),
     );
   });
 

@@ -44,7 +44,7 @@ describe('Function: poolGauges', () => {
       freeCapacity: 17, // the accepting node only: (10 − 3) + 10
       pendingCapacity: 40,
       headroomTarget: 12,
-      nodes: { launching: 1, booting: 1, ready: 2, draining: 1, terminating: 1 },
+      nodes: { launching: 1, booting: 1, ready: 2, draining: 1, stopping: 0, stopped: 0, starting: 0, terminating: 1 },
       hotNodes: 1,
       queuedRooms: 2,
       queuedWeight: 3,
@@ -59,7 +59,7 @@ describe('Function: poolGauges', () => {
       freeCapacity: 0,
       pendingCapacity: 0,
       headroomTarget: 0,
-      nodes: { launching: 0, booting: 0, ready: 0, draining: 0, terminating: 0 },
+      nodes: { launching: 0, booting: 0, ready: 0, draining: 0, stopping: 0, stopped: 0, starting: 0, terminating: 0 },
       hotNodes: 0,
       queuedRooms: 0,
       queuedWeight: 0,
