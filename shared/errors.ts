@@ -94,3 +94,32 @@ export class PublishError extends AutoscalerError {
     this.failed = failed;
   }
 }
+
+/** One instance EC2 refused to stop, and why (EC2 error code and message). */
+export interface RefusedStop {
+  readonly instanceId: string;
+  /** EC2 error code, e.g. `UnsupportedHibernationConfiguration`, `UnsupportedOperation`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * `StopInstances` refused some warm-pool nodes (e.g. `UnsupportedHibernationConfiguration`: the
+ * node cannot hibernate); the others in the same request were stopped. Not retryable: the caller
+ * terminates the refused nodes or stops them without hibernation — the provider never does that
+ * on its own.
+ */
+export class StopRefusedError extends AutoscalerError {
+  /** `'hibernate'` when the request asked for hibernation. */
+  public readonly action: 'stop' | 'hibernate';
+  public readonly refused: readonly RefusedStop[];
+  /** Instances of the same request that were stopped. */
+  public readonly stopped: readonly string[];
+  public constructor(action: 'stop' | 'hibernate', refused: readonly RefusedStop[], stopped: readonly string[]) {
+    super(`${action} refused for ${refused.map((r) => `${r.instanceId}: ${r.code}: ${r.message}`).join('; ')}`);
+    this.name = 'StopRefusedError';
+    this.action = action;
+    this.refused = refused;
+    this.stopped = stopped;
+  }
+}

@@ -81,6 +81,14 @@ export interface StopRequest {
   readonly hibernate: boolean;
 }
 
+/** What {@link ComputeProvider.releaseStoppedAddresses} did. */
+export interface StoppedAddressRelease {
+  /** Whether the node's Elastic IPs were released (fleet-owned) or disassociated (operator pool). */
+  readonly released: boolean;
+  /** EC2 state of the instance when checked (`'unknown'` when EC2 does not know it). */
+  readonly state: string;
+}
+
 /** An instance as the provider describes it (found by the fleet's tags). */
 export interface InstanceDescription {
   readonly instanceId: string;
@@ -203,6 +211,17 @@ export interface ComputeProvider {
    * @throws {AutoscalerError} when EC2 fails (retryable when transient)
    */
   nodeAddresses?(instanceId: string): Promise<NodeAddresses | undefined>;
+  /**
+   * On a warm-pool node's EC2 `stopped` event, for a pool with `warmPool.releaseAddressesOnStop`:
+   * release its fleet-owned Elastic IPs and disassociate operator-pool ones (as
+   * {@link releaseAddresses}), so a stopped node pays for no public IPv4; `associateAddresses`
+   * gives it new ones when it runs again. Releases only while the provider still reports the
+   * instance `stopping` or `stopped`: a late or redelivered event for a node started again
+   * releases nothing. Idempotent.
+   *
+   * @throws {AutoscalerError} when EC2 fails (retryable when transient)
+   */
+  releaseStoppedAddresses?(instanceId: string): Promise<StoppedAddressRelease>;
   /** The fleet's Elastic IPs and the operator pool's, for the sweep's reconciliation. */
   describeAddresses?(): Promise<readonly FleetAddress[]>;
   /** Release one fleet-owned Elastic IP (already released is not an error). */

@@ -15,7 +15,6 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import {
   EC2Client,
   RunInstancesCommand,
-  TerminateInstancesCommand,
   paginateDescribeInstances,
   type Filter,
   type Instance,
@@ -33,16 +32,8 @@ import {
 } from '../../domain/offerings.ts';
 import { AutoscalerError, InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../errors.ts';
 import { Ec2ElasticIps } from './elastic-ips.ts';
-import {
-  ec2Failure,
-  errorCode,
-  errorMessage,
-  isIdempotentParameterMismatch,
-  isNotFound,
-  isQuotaExceeded,
-  isSubnetCapacity,
-  isUnfulfillableCapacity,
-} from './errors.ts';
+import { Ec2InstanceStates } from './instance-states.ts';
+import { ec2Failure, errorCode, errorMessage, isIdempotentParameterMismatch, isQuotaExceeded, isSubnetCapacity, isUnfulfillableCapacity } from './errors.ts';
 import type {
   AddressAssociation,
   NodeAddresses,
@@ -54,6 +45,9 @@ import type {
   LaunchRequest,
   LaunchResult,
   LaunchedInstance,
+  StartResult,
+  StopRequest,
+  StoppedAddressRelease,
 } from '../../ports/compute-provider.ts';
 
 /** Tag naming the fleet (deployment) that owns an instance; its value is the `fleet` option. */
@@ -62,9 +56,6 @@ export const FLEET_TAG = 'wcs-autoscaler:fleet';
 export const POOL_TAG = 'wcs-autoscaler:pool';
 /** Tag naming the scaling decision that launched an instance. */
 export const DECISION_TAG = 'wcs-autoscaler:decision';
-
-/** Most instance ids one `TerminateInstances` call accepts (EC2 API limit). */
-export const TERMINATE_BATCH_SIZE = 1000;
 
 /** EC2 states `describeFleet` returns (everything but `terminated`). */
 export const LIVE_INSTANCE_STATES: readonly string[] = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -78,12 +69,12 @@ export interface Ec2ComputeProviderOptions {
    * storage. It must not set a subnet, security groups or network interfaces: the provider sets
    * the primary network interface itself (a request cannot mix both).
    */
-  readonly launchTemplate: {
-    readonly id?: string;
-    readonly name?: string;
-    /** Template version. @default '$Default' */
-    readonly version?: string;
-  };
+  readonly launchTemplate: LaunchTemplateRef;
+  /**
+   * Launch template per pool name (its root volume size and hibernation setting, see
+   * `infra/constructs/media-nodes.ts`); a pool not listed launches from `launchTemplate`. @default {}
+   */
+  readonly launchTemplatesByPool?: Readonly<Record<string, LaunchTemplateRef>>;
   /** Subnets to launch into, typically one per AZ (order = preference before rotation). */
   readonly subnetIds: readonly string[];
   /** Security groups of the primary network interface (empty: the VPC's default group). */
@@ -99,6 +90,22 @@ export interface Ec2ComputeProviderOptions {
    * comes from EC2 `DescribeAccountAttributes` only.
    */
   readonly serviceQuotas?: ServiceQuotasClient | undefined;
+}
+
+/** A launch template by id or name. */
+export interface LaunchTemplateRef {
+  readonly id?: string | undefined;
+  readonly name?: string | undefined;
+  /** Template version. @default '$Default' */
+  readonly version?: string | undefined;
+}
+
+type LaunchTemplateSpec = { LaunchTemplateId?: string; LaunchTemplateName?: string; Version: string };
+
+/** The SDK's launch template spec. @throws {AutoscalerError} (not retryable) when it has neither id nor name */
+function templateSpec({ id, name, version }: LaunchTemplateRef, what: string): LaunchTemplateSpec {
+  if (!id && !name) throw new AutoscalerError(`Ec2ComputeProvider: ${what} needs an id or a name`);
+  return { ...(id ? { LaunchTemplateId: id } : { LaunchTemplateName: name }), Version: version ?? '$Default' };
 }
 
 interface UnavailableEntry {
@@ -174,7 +181,8 @@ function tagValue(tags: readonly Tag[] | undefined, key: string): string | undef
  */
 export class Ec2ComputeProvider implements ComputeProvider {
   private readonly client: EC2Client;
-  private readonly launchTemplate: { LaunchTemplateId?: string; LaunchTemplateName?: string; Version: string };
+  private readonly launchTemplate: LaunchTemplateSpec;
+  private readonly poolTemplates: ReadonlyMap<string, LaunchTemplateSpec>;
   private readonly subnetIds: readonly string[];
   private readonly securityGroupIds: readonly string[];
   private readonly fleet: string;
@@ -187,20 +195,18 @@ export class Ec2ComputeProvider implements ComputeProvider {
    */
   private readonly quotaBlocked = new Map<string, UnavailableEntry & { readonly message: string }>();
   private readonly elasticIps: Ec2ElasticIps;
+  private readonly states: Ec2InstanceStates;
 
   /**
    * @throws {AutoscalerError} (not retryable) when the launch template has neither id nor name,
    *   or no subnet is given
    */
   public constructor(options: Ec2ComputeProviderOptions) {
-    const { id, name, version } = options.launchTemplate;
-    if (!id && !name) throw new AutoscalerError('Ec2ComputeProvider: launchTemplate needs an id or a name');
+    this.launchTemplate = templateSpec(options.launchTemplate, 'launchTemplate');
+    this.poolTemplates = new Map(Object.entries(options.launchTemplatesByPool ?? {}).map(([pool, ref]) => [pool, templateSpec(ref, `launch template of pool ${pool}`)]));
     if (options.subnetIds.length === 0) throw new AutoscalerError('Ec2ComputeProvider: subnetIds must not be empty');
     this.client = options.client;
-    this.launchTemplate = {
-      ...(id ? { LaunchTemplateId: id } : { LaunchTemplateName: name }),
-      Version: version ?? '$Default',
-    };
+    this.states = new Ec2InstanceStates(options.client);
     this.subnetIds = [...options.subnetIds];
     this.securityGroupIds = [...options.securityGroupIds];
     this.fleet = options.fleet;
@@ -233,6 +239,24 @@ export class Ec2ComputeProvider implements ComputeProvider {
   /** Release the Elastic IPs allocated for a gone instance; return pool ones (see `Ec2ElasticIps`). */
   public async releaseAddresses(instanceId: string): Promise<void> {
     return this.elasticIps.release(instanceId);
+  }
+
+  /**
+   * Release a stopped warm-pool node's Elastic IPs (pool `warmPool.releaseAddressesOnStop`), only
+   * while EC2 reports it stopping or stopped (see `ComputeProvider.releaseStoppedAddresses`).
+   */
+  public async releaseStoppedAddresses(instanceId: string): Promise<StoppedAddressRelease> {
+    return this.elasticIps.releaseIfStopped(instanceId);
+  }
+
+  /** Start stopped or hibernated nodes, per-instance failures returned (see `Ec2InstanceStates.start`). */
+  public async start(instanceIds: readonly string[], _now: number): Promise<StartResult> {
+    return this.states.start(instanceIds);
+  }
+
+  /** Stop or hibernate nodes (see `Ec2InstanceStates.stop`; throws `StopRefusedError` naming refused ones). */
+  public async stop(request: StopRequest): Promise<void> {
+    return this.states.stop(request);
   }
 
   /** The fleet's and the operator pool's Elastic IPs. */
@@ -327,20 +351,14 @@ export class Ec2ComputeProvider implements ComputeProvider {
   }
 
   /**
-   * Terminate instances, in batches of {@link TERMINATE_BATCH_SIZE}. Idempotent: ids EC2 does
-   * not know (`InvalidInstanceID.NotFound`, which fails the whole call) are dropped and the rest
-   * retried; already terminated instances are not an error.
+   * Terminate instances, idempotently (see `Ec2InstanceStates.terminate`). Caveat (EC2 eventual
+   * consistency): an instance launched a moment ago may still be reported as not found; the
+   * sweep's `describeFleet` reconciliation catches such leftovers.
    *
-   * Caveat (EC2 eventual consistency): an instance launched a moment ago may still be reported
-   * as not found; the sweep's `describeFleet` reconciliation catches such leftovers.
-   *
-   * @throws {AutoscalerError} for any other EC2 failure (retryable when transient)
+   * @throws {AutoscalerError} for any EC2 failure but unknown ids (retryable when transient)
    */
   public async terminate(instanceIds: readonly string[]): Promise<void> {
-    const ids = [...new Set(instanceIds)];
-    for (let i = 0; i < ids.length; i += TERMINATE_BATCH_SIZE) {
-      await this.terminateBatch(ids.slice(i, i + TERMINATE_BATCH_SIZE));
-    }
+    return this.states.terminate(instanceIds);
   }
 
   /**
@@ -373,28 +391,6 @@ export class Ec2ComputeProvider implements ComputeProvider {
     return found;
   }
 
-  private async terminateBatch(batch: readonly string[]): Promise<void> {
-    let pending = [...batch];
-    while (pending.length > 0) {
-      try {
-        await this.client.send(new TerminateInstancesCommand({ InstanceIds: pending }));
-        return;
-      } catch (error) {
-        if (!isNotFound(error)) throw ec2Failure('TerminateInstances failed', error);
-        // EC2 names the unknown ids in the message ("The instance IDs 'i-1, i-2' do not exist").
-        const missing = new Set(errorMessage(error).match(/\bi-[0-9a-zA-Z]+\b/g) ?? []);
-        const rest = pending.filter((id) => !missing.has(id));
-        if (rest.length === pending.length) {
-          // Cannot tell which id is unknown: go one by one (each NotFound then means that id).
-          if (pending.length === 1) return;
-          for (const id of pending) await this.terminateBatch([id]);
-          return;
-        }
-        pending = rest;
-      }
-    }
-  }
-
   private runInput(request: LaunchRequest, pool: PoolConfig, offering: Offering, maxCount: number): RunInstancesCommandInput {
     const tags: Tag[] = [
       { Key: FLEET_TAG, Value: this.fleet },
@@ -403,7 +399,7 @@ export class Ec2ComputeProvider implements ComputeProvider {
       { Key: 'Name', Value: `wcs-${pool.name}` },
     ];
     return {
-      LaunchTemplate: { ...this.launchTemplate },
+      LaunchTemplate: { ...(this.poolTemplates.get(pool.name) ?? this.launchTemplate) },
       InstanceType: offering.instanceType as RunInstancesCommandInput['InstanceType'],
       MinCount: 1,
       MaxCount: maxCount,

@@ -30,11 +30,14 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AutoscalerError, LaunchQuotaError } from '../../errors.ts';
-import type { AddressAssociation, AddressQuota, FleetAddress, NodeAddresses } from '../../ports/compute-provider.ts';
+import type { AddressAssociation, AddressQuota, FleetAddress, NodeAddresses, StoppedAddressRelease } from '../../ports/compute-provider.ts';
 import { ec2Failure, errorCode, errorMessage, isAddressTaken, isNotFound, isQuotaExceeded } from './errors.ts';
 
 /** Tag naming the instance an Elastic IP was allocated for. */
 export const NODE_TAG = 'wcs-autoscaler:node';
+
+/** EC2 states in which a warm-pool node's Elastic IPs may be released (`releaseIfStopped`). */
+export const STOPPED_STATES: ReadonlySet<string> = new Set(['stopping', 'stopped']);
 
 /** Service Quotas code of the EC2 quota "EC2-VPC Elastic IPs" (service code `ec2`). */
 export const ELASTIC_IP_QUOTA_CODE = 'L-0263D0A3';
@@ -211,6 +214,26 @@ export class Ec2ElasticIps {
         if (a.InstanceId === instanceId && a.AssociationId) await this.disassociate(a.AssociationId);
       }
     }
+  }
+
+  /**
+   * See `ComputeProvider.releaseStoppedAddresses`: {@link release} only while `DescribeInstances`
+   * reports the instance `stopping` or `stopped` (a node started again keeps its addresses).
+   *
+   * @throws {AutoscalerError} when EC2 fails (retryable when transient)
+   */
+  public async releaseIfStopped(instanceId: string): Promise<StoppedAddressRelease> {
+    let state: string;
+    try {
+      const out = await this.client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+      state = out.Reservations?.[0]?.Instances?.[0]?.State?.Name ?? 'unknown';
+    } catch (error) {
+      if (!isNotFound(error)) throw ec2Failure(`DescribeInstances ${instanceId}`, error);
+      state = 'unknown';
+    }
+    if (!STOPPED_STATES.has(state)) return { released: false, state };
+    await this.release(instanceId);
+    return { released: true, state };
   }
 
   /** See `ComputeProvider.describeAddresses`. */
