@@ -17,7 +17,8 @@
  * Environment (set by the CDK stack): `FLEET_TABLE`, `EVENT_BUS_NAME`, `CONFIG_PARAMETER`,
  * `LAUNCH_TEMPLATE_ID`, `SUBNET_IDS` (comma-separated), `SECURITY_GROUP_IDS`, `FLEET_NAME`,
  * `DLQ_URL`; optional `ELASTIC_IP_POOL` (comma-separated Elastic IP allocation ids to use before
- * allocating new ones). `AWS_REGION` (set by Lambda) is rendered into the node user-data.
+ * allocating new ones) and `LAUNCH_TEMPLATE_IDS` (comma-separated `pool=lt-…`: each pool's own
+ * launch template, its root volume and hibernation; a pool not listed uses `LAUNCH_TEMPLATE_ID`). `AWS_REGION` (set by Lambda) is rendered into the node user-data.
  *
  * @module
  */
@@ -54,6 +55,21 @@ function env(name: string): string {
 }
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/**
+ * `LAUNCH_TEMPLATE_IDS` (`pool=lt-…,pool2=lt-…`) as the provider's `launchTemplatesByPool`.
+ *
+ * @throws {ConfigSourceError} when an entry is not `pool=id`
+ */
+export function launchTemplatesByPool(v: string | undefined): Record<string, { id: string }> {
+  const out: Record<string, { id: string }> = {};
+  for (const entry of list(v)) {
+    const [pool, id, ...rest] = entry.split('=').map((s) => s.trim());
+    if (!pool || !id || rest.length > 0) throw new ConfigSourceError('LAUNCH_TEMPLATE_IDS', `"${entry}" is not pool=launch-template-id`);
+    out[pool] = { id };
+  }
+  return out;
+}
 
 /** The lazily loaded adapters, by the SDK client they bring. */
 export type LazyClientName = 'eventbridge' | 'ec2' | 'cloudwatch' | 'sqs';
@@ -110,7 +126,7 @@ export function awsDependencies(): AppDeps {
   const queueUrl = env('DLQ_URL');
   const compute = lazyPort<ComputeProvider>(
     'ec2',
-    ['launch', 'terminate', 'describeFleet', 'associateAddresses', 'releaseAddresses', 'describeAddresses', 'releaseAddress', 'addressQuota'],
+    ['launch', 'terminate', 'start', 'stop', 'describeFleet', 'associateAddresses', 'releaseAddresses', 'releaseStoppedAddresses', 'describeAddresses', 'releaseAddress', 'addressQuota'],
     async () => {
       const [{ createEc2Client, Ec2ComputeProvider }, { ServiceQuotasClient }] = await Promise.all([
         import('../../shared/adapters/ec2/compute-provider.ts'),
@@ -119,6 +135,7 @@ export function awsDependencies(): AppDeps {
       return new Ec2ComputeProvider({
         client: traceClient(createEc2Client()),
         launchTemplate: { id: launchTemplateId },
+        launchTemplatesByPool: launchTemplatesByPool(process.env.LAUNCH_TEMPLATE_IDS),
         subnetIds: list(process.env.SUBNET_IDS),
         securityGroupIds: list(process.env.SECURITY_GROUP_IDS),
         fleet,

@@ -240,6 +240,20 @@ export function nodeCapacity(pool: PoolConfig): number {
 }
 
 /**
+ * The warm pool a pool really has: `'none'` for a Spot pool, whatever `warmPool.state` says — its
+ * nodes are one-time Spot requests, which EC2 cannot stop (`StopInstances` fails with
+ * `UnsupportedOperation`; only persistent Spot requests can be stopped, Amazon EC2 User Guide,
+ * "Stop a Spot Instance"). The deployment refuses `'hibernated'` with `spot` at synth and warns for
+ * `'stopped'` (docs/warm-pool.md#spot-pools).
+ *
+ * @example
+ * warmPoolStateOf(PoolConfigSchema.parse({ name: 'a', spot: true })); // → 'none'
+ */
+export function warmPoolStateOf(pool: Pick<PoolConfig, 'spot' | 'warmPool'>): WarmPoolConfig['state'] {
+  return pool.spot ? 'none' : pool.warmPool.state;
+}
+
+/**
  * Java heap per WCS container, MiB: floor(0.5 × RAM / containers per node).
  * Source: Flashphoner's sizing advice (half the RAM for one WCS; 25% each for two), docs/design.md#node-sizing-and-isolation.
  */

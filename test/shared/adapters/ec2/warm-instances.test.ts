@@ -16,6 +16,7 @@ import {
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
+  type InstanceStateName,
   type StartInstancesCommandInput,
   type StopInstancesCommandInput,
 } from '@aws-sdk/client-ec2';
@@ -325,7 +326,7 @@ describe('Class: Ec2ComputeProvider (warm pool)', () => {
     const ID = 'i-0abc1234def567890';
     const owned = { Filters: [{ Name: `tag:${FLEET_TAG}`, Values: ['prod'] }, { Name: `tag:${NODE_TAG}`, Values: [ID] }] };
 
-    function describedAs(state: string): void {
+    function describedAs(state: InstanceStateName): void {
       ec2Mock.on(DescribeInstancesCommand, { InstanceIds: [ID] }).resolves({ Reservations: [{ Instances: [{ InstanceId: ID, State: { Name: state } }] }] });
     }
 
@@ -348,7 +349,7 @@ describe('Class: Ec2ComputeProvider (warm pool)', () => {
       expect(ec2Mock).not.toHaveReceivedCommandWith(ReleaseAddressCommand, { AllocationId: 'eipalloc-p1' });
     });
 
-    it.each(['pending', 'running'])('releases nothing when the node is %s again (a late stopped event)', async (state) => {
+    it.each(['pending', 'running'] as const)('releases nothing when the node is %s again (a late stopped event)', async (state) => {
       // Prepare
       describedAs(state);
 
