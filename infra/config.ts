@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { bootstrapParameterNames, NodeSettingsSchema, type NodeSettings } from '../shared/bootstrap/parameters.ts';
 import { ConfigError, parseAutoscalerConfig, type AutoscalerConfig } from '../shared/domain/config.ts';
+import { hibernationRefusals } from './hibernation.ts';
 
 /** Context key holding the configuration object (or its JSON text). */
 export const CONFIG_CONTEXT_KEY = 'wcsAutoscaler';
@@ -122,8 +123,17 @@ export const DeploymentConfigSchema = z
       .object({
         /** CPU architecture of every pool's instance types (one launch template, one AMI). */
         architecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
-        /** Root volume (gp3, encrypted), GiB. */
-        rootVolumeGiB: z.number().int().min(8).max(16_384).default(30),
+        /**
+         * Root volume (gp3, encrypted) of the pools that do not set their own `rootVolumeGiB`, GiB.
+         * Each pool has its own launch template sized by its `rootVolumeGiB` (default 30).
+         */
+        rootVolumeGiB: z.number().int().min(8).max(16_384).optional(),
+        /**
+         * Instance families, beyond the list in `infra/hibernation.ts`, that `aws ec2
+         * describe-instance-types --filters Name=hibernation-supported,Values=true` shows support
+         * hibernation (for pools with `warmPool.state: 'hibernated'`), e.g. `['c7i', 'r6i']`.
+         */
+        hibernationInstanceFamilies: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, 'an instance family such as c7i')).default([]),
         /**
          * Operator-allocated Elastic IPs used before allocating new ones (`ELASTIC_IP_POOL`); each
          * must carry the tag `wcs-autoscaler:fleet` = the fleet name, or the functions may not
@@ -136,7 +146,7 @@ export const DeploymentConfigSchema = z
          */
         requireImageDigest: z.boolean().default(false),
       })
-      .default({ architecture: 'x86_64', rootVolumeGiB: 30, elasticIpPool: [], requireImageDigest: false }),
+      .default({ architecture: 'x86_64', elasticIpPool: [], requireImageDigest: false, hibernationInstanceFamilies: [] }),
     functions: z
       .object({
         /** Memory of each function, MiB (CPU scales with it). */
@@ -222,7 +232,14 @@ export interface DeploymentConfig {
     readonly operatorRoleArns: readonly string[];
     readonly nodeEventSender: 'required' | 'optional';
   };
-  readonly node: { readonly architecture: 'x86_64' | 'arm64'; readonly rootVolumeGiB: number; readonly elasticIpPool: readonly string[]; readonly requireImageDigest: boolean };
+  readonly node: {
+    readonly architecture: 'x86_64' | 'arm64';
+    /** Root volume of pools without their own `rootVolumeGiB` (already applied to `autoscaler.pools`). */
+    readonly rootVolumeGiB?: number | undefined;
+    readonly elasticIpPool: readonly string[];
+    readonly requireImageDigest: boolean;
+    readonly hibernationInstanceFamilies: readonly string[];
+  };
   readonly functions: {
     readonly memoryMiB: number;
     readonly logRetentionDays: number;
@@ -287,8 +304,12 @@ export function parseDeploymentConfig(input: unknown): DeploymentConfig {
     else issues.push(...result.error.issues.map((i) => `nodeSettings.${pool}.${formatPath(i.path)}: ${i.message}`));
   }
 
+  if (autoscaler && raw.node.rootVolumeGiB !== undefined) autoscaler = withFleetRootVolume(autoscaler, input, raw.node.rootVolumeGiB);
   if (autoscaler) {
     for (const [p, pool] of autoscaler.pools.entries()) {
+      for (const refusal of hibernationRefusals(pool, raw.node.hibernationInstanceFamilies)) {
+        issues.push(`autoscaler.pools.${p}.warmPool.state: hibernation refused for pool ${pool.name}: ${refusal}`);
+      }
       for (const [t, type] of pool.instanceTypes.entries()) {
         if (isArm64InstanceType(type) !== (raw.node.architecture === 'arm64')) {
           issues.push(`autoscaler.pools.${p}.instanceTypes.${t}: ${type} does not run the node.architecture ${raw.node.architecture} AMI`);
@@ -328,6 +349,14 @@ export function secretParameterNames(config: DeploymentConfig): readonly string[
     if (settings.passwordParameter) names.add(settings.passwordParameter);
   }
   return [...names];
+}
+
+/** `node.rootVolumeGiB` as the root volume of every pool whose input does not set its own. */
+function withFleetRootVolume(autoscaler: AutoscalerConfig, input: unknown, rootVolumeGiB: number): AutoscalerConfig {
+  const section = isPlainObject(input) ? input.autoscaler : undefined;
+  const rawPools = isPlainObject(section) && Array.isArray(section.pools) ? section.pools : [];
+  const ownSize = (i: number) => isPlainObject(rawPools[i]) && rawPools[i].rootVolumeGiB !== undefined;
+  return { ...autoscaler, pools: autoscaler.pools.map((pool, i) => (ownSize(i) ? pool : { ...pool, rootVolumeGiB })) };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -34,7 +34,7 @@ export function fleetNagAcknowledgements(fleet: { readonly stateful: StatefulSta
   const { stateless } = fleet;
   const acks: NagAcknowledgement[] = [];
   const ec2Wildcards: Array<[string, string]> = [
-    ['instance/*', 'RunInstances creates instances whose ids are unknown in advance; allowed only from this launch template with the fleet and pool tags on create (aws:RequestTag, ec2:LaunchTemplate). TerminateInstances / Associate / DisassociateAddress only on instances carrying this fleet tag (aws:ResourceTag).'],
+    ['instance/*', 'RunInstances creates instances whose ids are unknown in advance; allowed only from the fleet launch templates with the fleet and pool tags on create (aws:RequestTag, ec2:LaunchTemplate). TerminateInstances / StartInstances / StopInstances (warm pool) / Associate / DisassociateAddress only on instances carrying this fleet tag (aws:ResourceTag).'],
     ['volume/*', 'RunInstances creates the root volume; allowed only from this launch template with the fleet tag on create (aws:RequestTag, ec2:LaunchTemplate); CreateTags only as part of RunInstances (ec2:CreateAction).'],
     ['network-interface/*', 'RunInstances creates the primary network interface (with one secondary private IP per container); allowed only tagged on create from this launch template. Associate / DisassociateAddress only on interfaces carrying this fleet tag.'],
     ['elastic-ip/*', 'AllocateAddress creates Elastic IPs whose allocation ids are unknown in advance; allowed only with the fleet tag on create (aws:RequestTag); Associate / Disassociate / ReleaseAddress only on Elastic IPs carrying this fleet tag (aws:ResourceTag).'],

@@ -222,12 +222,13 @@ export class AutoscalerFunction extends lambda.Function {
   }
 
   /**
-   * `LAUNCH_TEMPLATE_ID`, `SUBNET_IDS`, `SECURITY_GROUP_IDS`, `FLEET_NAME`: launch, address and
-   * terminate this fleet's media nodes, with the statements of {@link MediaNodes.computeStatements}
+   * `LAUNCH_TEMPLATE_ID`, `LAUNCH_TEMPLATE_IDS` (`pool=lt-…` per pool), `SUBNET_IDS`,
+   * `SECURITY_GROUP_IDS`, `FLEET_NAME`: launch, start, stop, address and terminate this fleet's media nodes, with the statements of {@link MediaNodes.computeStatements}
    * for what this function does (`uses`; all by default).
    */
   public bindCompute(nodes: MediaNodes, uses?: ReadonlySet<ComputeUse>): this {
     this.addEnvironment('LAUNCH_TEMPLATE_ID', nodes.launchTemplate.launchTemplateId!);
+    this.addEnvironment('LAUNCH_TEMPLATE_IDS', [...nodes.launchTemplates].map(([pool, t]) => `${pool}=${t.launchTemplateId!}`).join(','));
     this.addEnvironment('SUBNET_IDS', nodes.subnets.map((s) => s.subnetId).join(','));
     this.addEnvironment('SECURITY_GROUP_IDS', nodes.securityGroup.securityGroupId);
     this.addEnvironment('FLEET_NAME', nodes.fleetName);

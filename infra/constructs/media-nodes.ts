@@ -5,16 +5,17 @@
  *
  * @module
  */
-import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { FLEET_TAG, POOL_TAG } from '../../shared/adapters/ec2/compute-provider.ts';
 import type { NodeSettings } from '../../shared/bootstrap/parameters.ts';
-import type { PoolConfig } from '../../shared/domain/config.ts';
+import { warmPoolStateOf, type PoolConfig } from '../../shared/domain/config.ts';
 import { DetailType, NODE_SOURCE } from '../../shared/events/schemas.ts';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/observability.ts';
+import { hibernationRefusals } from '../hibernation.ts';
 import { nodeRoleName } from '../naming.ts';
 
 /**
@@ -29,12 +30,17 @@ export function amazonLinux2023Parameter(architecture: 'x86_64' | 'arm64'): stri
 /**
  * What a function does with media nodes, for {@link MediaNodes.computeStatements}: `launch`
  * (room-events, node-events, sweep scale out), `terminate` (node-events, sweep), `address`
- * (Elastic IPs: node-events on `running` / `terminated`, the sweep's reconciliation).
+ * (Elastic IPs: node-events on `running` / `stopped` / `terminated`, the sweep's reconciliation),
+ * `start` (scale-out starts warm-pool nodes before launching: room-events, node-events, sweep),
+ * `stop` (scale-in stops empty nodes into the warm pool: node-events, sweep).
  */
-export type ComputeUse = 'launch' | 'terminate' | 'address';
+export type ComputeUse = 'launch' | 'terminate' | 'address' | 'start' | 'stop';
 
 /** Every {@link ComputeUse}. */
-export const ALL_COMPUTE_USES: ReadonlySet<ComputeUse> = new Set(['launch', 'terminate', 'address']);
+export const ALL_COMPUTE_USES: ReadonlySet<ComputeUse> = new Set(['launch', 'terminate', 'address', 'start', 'stop']);
+
+/** `Annotations` id of the synth warning for a Spot pool whose warm pool is not `'none'`. */
+export const SPOT_WARM_POOL_WARNING = 'wcs-autoscaler:spotWarmPool';
 
 /** Props of {@link MediaNodes}. */
 export interface MediaNodesProps {
@@ -54,8 +60,11 @@ export interface MediaNodesProps {
   readonly operatorCidrs: readonly string[];
   /** CPU architecture of the AMI (and of every pool's instance types). */
   readonly architecture: 'x86_64' | 'arm64';
-  /** Root volume size, GiB. */
-  readonly rootVolumeGiB: number;
+  /**
+   * Instance families allowed to hibernate beyond `HIBERNATION_INSTANCE_FAMILIES`
+   * (deployment setting `node.hibernationInstanceFamilies`). @default []
+   */
+  readonly hibernationInstanceFamilies?: readonly string[] | undefined;
   /** The bus nodes put `NodeReady` / `NodeUnhealthy` on. */
   readonly bus: events.IEventBus;
   /** SecureString names the nodes read (WCS licence, the containers' SSH password). */
@@ -95,16 +104,17 @@ export const BOUND_NODE_SOURCE_CONDITION = `${NODE_SOURCE}/\${ec2:SourceInstance
 /**
  * Security group, instance role and launch template of a fleet's media nodes.
  *
- * Launch template: the current Amazon Linux 2023 AMI (public SSM parameter, resolved at deploy),
- * IMDSv2 required with a PUT response hop limit of 1 (so the WCS containers cannot fetch the
- * instance role's credentials), encrypted gp3 root volume, detailed monitoring, the node
- * instance profile. It sets no subnet, security group or network interface: the functions
+ * Launch templates, one per pool: the current Amazon Linux 2023 AMI (public SSM parameter,
+ * resolved at deploy), IMDSv2 required with a PUT response hop limit of 1 (so the WCS containers
+ * cannot fetch the instance role's credentials), an encrypted gp3 root volume of the pool's
+ * `rootVolumeGiB`, hibernation enabled when the pool's warm pool hibernates (after the checks of
+ * `infra/hibernation.ts`), detailed monitoring, the node instance profile. They set no subnet, security group or network interface: the functions
  * attach the primary network interface with one secondary private IP per container themselves
  * (`Ec2ComputeProvider`), so the media security group travels in `SECURITY_GROUP_IDS`. No key
  * pair and no SSH ingress: operators use Session Manager.
  *
  * @example
- * const nodes = new MediaNodes(this, 'MediaNodes', { fleetName: 'prod', vpc, subnets, pools, nodeSettings, clientCidrs: ['0.0.0.0/0'], operatorCidrs: [], architecture: 'x86_64', rootVolumeGiB: 30, bus, secretParameterNames });
+ * const nodes = new MediaNodes(this, 'MediaNodes', { fleetName: 'prod', vpc, subnets, pools, nodeSettings, clientCidrs: ['0.0.0.0/0'], operatorCidrs: [], architecture: 'x86_64', bus, secretParameterNames });
  * fn.bindCompute(nodes);
  */
 export class MediaNodes extends Construct {
@@ -112,10 +122,12 @@ export class MediaNodes extends Construct {
   public readonly securityGroup: ec2.SecurityGroup;
   /** The node instance role. */
   public readonly role: iam.Role;
-  /** The launch template. */
+  /** Launch template of each pool, by pool name (`LAUNCH_TEMPLATE_IDS`). */
+  public readonly launchTemplates: ReadonlyMap<string, ec2.LaunchTemplate>;
+  /** The first pool's launch template: the fallback for a pool not in {@link launchTemplates} (`LAUNCH_TEMPLATE_ID`). */
   public readonly launchTemplate: ec2.LaunchTemplate;
-  /** ARN of the launch template (the `ec2:LaunchTemplate` condition value). */
-  public readonly launchTemplateArn: string;
+  /** ARNs of the launch templates (the `ec2:LaunchTemplate` condition values). */
+  public readonly launchTemplateArns: readonly string[];
   /** Subnets the functions launch into. */
   public readonly subnets: readonly ec2.ISubnet[];
   /** Fleet tag value. */
@@ -212,8 +224,33 @@ export class MediaNodes extends Construct {
       }),
     );
 
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      launchTemplateName: `wcs-autoscaler-${props.fleetName}-node`,
+    const templates = new Map<string, ec2.LaunchTemplate>();
+    for (const pool of props.pools) templates.set(pool.name, this.poolLaunchTemplate(pool, props));
+    this.launchTemplates = templates;
+    this.launchTemplate = templates.get(props.pools[0]!.name)!;
+    this.launchTemplateArns = [...templates.values()].map((t) =>
+      stack.formatArn({ service: 'ec2', resource: 'launch-template', resourceName: t.launchTemplateId!, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+    );
+  }
+
+  /**
+   * A pool's launch template: root volume of its `rootVolumeGiB`, hibernation enabled when its
+   * warm pool hibernates. A Spot pool gets none (one-time Spot instances cannot be stopped) and a
+   * synth warning when its `warmPool.state` says otherwise.
+   *
+   * @throws {Error} naming each failed prerequisite when the pool asks for hibernation it cannot have
+   */
+  private poolLaunchTemplate(pool: PoolConfig, props: MediaNodesProps): ec2.LaunchTemplate {
+    const refusals = hibernationRefusals(pool, props.hibernationInstanceFamilies ?? []);
+    if (refusals.length > 0) throw new Error(`wcs-autoscaler: pool ${pool.name}: hibernation refused: ${refusals.join('; ')}`);
+    if (pool.spot && pool.warmPool.state !== 'none') {
+      Annotations.of(this).addWarningV2(
+        SPOT_WARM_POOL_WARNING,
+        `pool ${pool.name}: a Spot pool has no warm pool (one-time Spot instances cannot be stopped): warmPool.state '${pool.warmPool.state}' acts as 'none'; set it to 'none' to say so`,
+      );
+    }
+    const template = new ec2.LaunchTemplate(this, `LaunchTemplate-${pool.name}`, {
+      launchTemplateName: `wcs-autoscaler-${props.fleetName}-${pool.name}`,
       machineImage: ec2.MachineImage.fromSsmParameter(amazonLinux2023Parameter(props.architecture)),
       role: this.role,
       requireImdsv2: true,
@@ -222,10 +259,12 @@ export class MediaNodes extends Construct {
       httpPutResponseHopLimit: 1,
       instanceMetadataTags: false,
       detailedMonitoring: true,
+      // Hibernation saves RAM to the root volume: it must be encrypted and large enough (checked above).
+      ...(warmPoolStateOf(pool) === 'hibernated' ? { hibernationConfigured: true } : {}),
       blockDevices: [
         {
           deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeGiB, {
+          volume: ec2.BlockDeviceVolume.ebs(pool.rootVolumeGiB, {
             volumeType: ec2.EbsDeviceVolumeType.GP3,
             encrypted: true,
             deleteOnTermination: true,
@@ -235,15 +274,10 @@ export class MediaNodes extends Construct {
     });
     // The functions pass each pool's user-data (rendered bootstrap) and tags on RunInstances: the
     // template carries neither, so nothing in it competes with the tag-on-create conditions.
-    const cfnTemplate = this.launchTemplate.node.defaultChild as ec2.CfnLaunchTemplate;
+    const cfnTemplate = template.node.defaultChild as ec2.CfnLaunchTemplate;
     cfnTemplate.addPropertyDeletionOverride('LaunchTemplateData.UserData');
     cfnTemplate.addPropertyDeletionOverride('LaunchTemplateData.TagSpecifications');
-    this.launchTemplateArn = stack.formatArn({
-      service: 'ec2',
-      resource: 'launch-template',
-      resourceName: this.launchTemplate.launchTemplateId!,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
+    return template;
   }
 
   /** Whether any pool gives its containers Elastic IPs (node settings `publicAddressing`, default `'elastic-ip'`). */
@@ -252,12 +286,13 @@ export class MediaNodes extends Construct {
   /**
    * The functions' EC2 and IAM permissions, each scoped by this launch template or this fleet's
    * tag (see the Sids):
-   * - `RunInstances` only with this launch template, into these subnets with the media security
+   * - `RunInstances` only with these launch templates, into these subnets with the media security
    *   group, creating instances / volumes / network interfaces that carry the fleet tag (exact
    *   value) and a pool tag (tag on create, `aws:RequestTag`);
    * - `CreateTags` only as part of `RunInstances` / `AllocateAddress` (`ec2:CreateAction`);
-   * - `TerminateInstances`, `AssociateAddress`, `DisassociateAddress`, `ReleaseAddress` only on
-   *   resources carrying the fleet tag (`aws:ResourceTag`); `AllocateAddress` only tagged;
+   * - `TerminateInstances`, `StartInstances`, `StopInstances` (hibernation included),
+   *   `AssociateAddress`, `DisassociateAddress`, `ReleaseAddress` only on resources carrying the
+   *   fleet tag (`aws:ResourceTag`); `AllocateAddress` only tagged;
    * - `iam:PassRole` only for the node role, only to EC2;
    * - `DescribeInstances` / `DescribeAddresses`: resource-level permissions are not supported;
    * - when a pool uses Elastic IPs, the quota check before launching: `servicequotas:GetServiceQuota`
@@ -270,11 +305,11 @@ export class MediaNodes extends Construct {
       stack.formatArn({ service: 'ec2', resource, resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     const fleetRequestTag = { [`aws:RequestTag/${FLEET_TAG}`]: this.fleetName };
     const fleetResourceTag = { [`aws:ResourceTag/${FLEET_TAG}`]: this.fleetName };
-    const fromTemplate = { 'ec2:LaunchTemplate': this.launchTemplateArn };
+    const fromTemplate = { 'ec2:LaunchTemplate': [...this.launchTemplateArns] };
     const addressing = uses.has('address') && this.usesElasticIps;
     const launch = uses.has('launch')
       ? [
-          new iam.PolicyStatement({ sid: 'RunInstancesWithLaunchTemplate', actions: ['ec2:RunInstances'], resources: [this.launchTemplateArn] }),
+          new iam.PolicyStatement({ sid: 'RunInstancesWithLaunchTemplate', actions: ['ec2:RunInstances'], resources: [...this.launchTemplateArns] }),
           new iam.PolicyStatement({
             sid: 'RunInstancesCreateFleetInstance',
             actions: ['ec2:RunInstances'],
@@ -341,6 +376,17 @@ export class MediaNodes extends Construct {
             new iam.PolicyStatement({
               sid: 'TerminateFleetInstances',
               actions: ['ec2:TerminateInstances'],
+              resources: [arn('instance', '*')],
+              conditions: { StringEquals: fleetResourceTag },
+            }),
+          ]
+        : []),
+      ...(uses.has('start') || uses.has('stop')
+        ? [
+            // Warm pool: the same condition as TerminateInstances (StopInstances with Hibernate too).
+            new iam.PolicyStatement({
+              sid: 'StartStopFleetInstances',
+              actions: [...(uses.has('start') ? ['ec2:StartInstances'] : []), ...(uses.has('stop') ? ['ec2:StopInstances'] : [])],
               resources: [arn('instance', '*')],
               conditions: { StringEquals: fleetResourceTag },
             }),

@@ -123,7 +123,7 @@ export class StatelessStack extends Stack {
       clientCidrs: config.access.clientCidrs,
       operatorCidrs: config.access.operatorCidrs,
       architecture: config.node.architecture,
-      rootVolumeGiB: config.node.rootVolumeGiB,
+      hibernationInstanceFamilies: config.node.hibernationInstanceFamilies,
       bus: this.bus,
       secretParameterNames: stateful.secretParameterNames,
       secretsKeyArn: stateful.secretsKey.keyArn,
@@ -151,9 +151,10 @@ export class StatelessStack extends Stack {
         .bindEventBus(this.bus)
         .bindParameters(stateful.configParameter, [stateful.bootstrapTemplateParameter, ...Object.values(stateful.nodeSettingsParameters)])
         .bindCompute(this.mediaNodes, uses);
-    // Each function gets the EC2 actions it uses: room-events only launches (scale-out).
+    // Each function gets the EC2 actions it uses: room-events only scales out (starts warm-pool
+    // nodes, launches new ones).
     this.functions = {
-      'room-events': make('RoomEvents', 'room-events', Duration.seconds(30), new Set<ComputeUse>(['launch'])),
+      'room-events': make('RoomEvents', 'room-events', Duration.seconds(30), new Set<ComputeUse>(['launch', 'start'])),
       // NodeReady creates a node's alarms; termination (node-events, sweep) deletes them.
       'node-events': make('NodeEvents', 'node-events', Duration.seconds(30), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
       sweep: make('Sweep', 'sweep', Duration.seconds(60), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
