@@ -133,7 +133,7 @@ describe('IAM of the fleet (least privilege)', () => {
       }
     });
 
-    it('gives each function only the EC2 actions it uses: room-events launches, node-events and sweep also terminate and address', () => {
+    it('gives each function only the EC2 actions it uses: room-events launches and starts warm nodes, node-events and sweep also stop, terminate and address', () => {
       // Prepare
       const functions = resourcesOfType(stateless, 'AWS::Lambda::Function');
       const roleOf = (name: string) =>
@@ -143,16 +143,20 @@ describe('IAM of the fleet (least privilege)', () => {
       // Assess
       const room = ec2Actions('room-events');
       expect(room.has('ec2:RunInstances')).toBe(true);
-      for (const a of ['ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(room.has(a), a).toBe(false);
+      expect(room.has('ec2:StartInstances')).toBe(true);
+      for (const a of ['ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(room.has(a), a).toBe(false);
       for (const name of ['node-events', 'sweep']) {
-        for (const a of ['ec2:RunInstances', 'ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(ec2Actions(name).has(a), `${name} ${a}`).toBe(true);
+        for (const a of ['ec2:RunInstances', 'ec2:StartInstances', 'ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:AssociateAddress', 'ec2:AllocateAddress', 'ec2:ReleaseAddress']) expect(ec2Actions(name).has(a), `${name} ${a}`).toBe(true);
       }
     });
 
-    it('allows terminate and Elastic IP address changes only on resources carrying this fleet\'s tag', () => {
+    it('allows start, stop (hibernate), terminate and Elastic IP address changes only on resources carrying this fleet\'s tag', () => {
       for (const role of functionRoles) {
         const policy = byRole(role);
         const terminates = policy.some((s) => s.Sid === 'TerminateFleetInstances');
+        const startStop = policy.find((s) => s.Sid === 'StartStopFleetInstances');
+        expect(startStop?.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: 'prod' } });
+        expect(JSON.stringify(startStop?.Resource)).toMatch(/instance\/\*"\]\]\}$/);
         for (const sid of ['TerminateFleetInstances', 'AddressFleetNodes', 'ReleaseFleetElasticIps']) {
           const statement = policy.find((s) => s.Sid === sid);
           if (statement) expect(statement.Condition, sid).toEqual({ StringEquals: { [`aws:ResourceTag/${FLEET_TAG}`]: 'prod' } });
