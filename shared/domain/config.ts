@@ -244,7 +244,7 @@ export function nodeCapacity(pool: PoolConfig): number {
  * nodes are one-time Spot requests, which EC2 cannot stop (`StopInstances` fails with
  * `UnsupportedOperation`; only persistent Spot requests can be stopped, Amazon EC2 User Guide,
  * "Stop a Spot Instance"). The deployment refuses `'hibernated'` with `spot` at synth and warns for
- * `'stopped'` (docs/warm-pool.md#spot-pools).
+ * `'stopped'` (docs/warm-pool-ec2.md#spot-pools).
  *
  * @example
  * warmPoolStateOf(PoolConfigSchema.parse({ name: 'a', spot: true })); // → 'none'
