@@ -35,6 +35,28 @@ export async function associateNodeAddresses(deps: AppDeps, node: { readonly nod
   return associations;
 }
 
+/**
+ * On a warm-pool node's EC2 `stopped` event: release its Elastic IPs when its pool sets
+ * `warmPool.releaseAddressesOnStop` (and gives its containers Elastic IPs); otherwise keep them
+ * (the default: 0.005 USD/h each while stopped, and the node returns with the same public IPs).
+ * Released addresses come back as new ones through {@link associateNodeAddresses} on its next
+ * `running`. Safe against a late event: the provider releases only while the instance is still
+ * stopping or stopped (docs/warm-pool-ec2.md#elastic-ips-while-stopped).
+ *
+ * @returns whether addresses were released
+ * @throws {AutoscalerError} from the provider (retryable when transient: the event is retried)
+ */
+export async function releaseStoppedNodeAddresses(deps: AppDeps, node: { readonly nodeId: string; readonly pool: string }): Promise<boolean> {
+  const { releaseStoppedAddresses } = deps.compute;
+  if (!releaseStoppedAddresses) return false;
+  const pool = (await deps.config.getConfig()).pools.find((p) => p.name === node.pool);
+  if (!pool?.warmPool.releaseAddressesOnStop) return false;
+  if ((await publicAddressingOf(deps, node.pool)) === 'none') return false;
+  const { released, state } = await releaseStoppedAddresses.call(deps.compute, node.nodeId);
+  deps.logger.info(released ? 'elastic IPs of a stopped node released' : 'node no longer stopped: elastic IPs kept', { nodeId: node.nodeId, state });
+  return released;
+}
+
 /** EC2 states of an instance that will still ask for its Elastic IPs (or hold them already). */
 const ADDRESSED_STATES: ReadonlySet<string> = new Set(['pending', 'running']);
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileAddresses, unusedAddresses } from '../../../shared/app/addresses.ts';
+import { reconcileAddresses, releaseStoppedNodeAddresses, unusedAddresses } from '../../../shared/app/addresses.ts';
 import type { AppDeps } from '../../../shared/app/deps.ts';
+import { parseAutoscalerConfig } from '../../../shared/domain/config.ts';
 import type { FleetAddress } from '../../../shared/ports/compute-provider.ts';
 
 const addr = (allocationId: string, over: Partial<FleetAddress> = {}): FleetAddress => ({ allocationId, publicIp: '3.0.0.1', associated: false, owned: true, ...over });
@@ -38,5 +39,48 @@ describe('Function: reconcileAddresses', () => {
     expect(result).toEqual(['eipalloc-1']);
     expect(released).toEqual(['eipalloc-1']);
     expect(none).toEqual([]);
+  });
+});
+
+describe('Function: releaseStoppedNodeAddresses', () => {
+  const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const config = parseAutoscalerConfig({
+    defaultPool: 'keep',
+    pools: [{ name: 'keep' }, { name: 'release', warmPool: { releaseAddressesOnStop: true } }, { name: 'private', warmPool: { releaseAddressesOnStop: true } }],
+  });
+
+  function deps(state = 'stopped') {
+    const calls: string[] = [];
+    const compute = {
+      releaseStoppedAddresses: async (id: string) => {
+        calls.push(id);
+        return { released: state === 'stopped', state };
+      },
+    };
+    const source = { getConfig: async () => config, getPublicAddressing: async (pool: string) => (pool === 'private' ? 'none' : 'elastic-ip') };
+    return { calls, deps: { compute, config: source, logger } as unknown as AppDeps };
+  }
+
+  it.each([
+    ['keeps them by default (releaseAddressesOnStop false)', 'keep', 'stopped', false, []],
+    ['releases them when the pool says so', 'release', 'stopped', true, ['i-1']],
+    ['asks nothing for a private-only pool', 'private', 'stopped', false, []],
+    ['reports nothing released when the node runs again (a late stopped event)', 'release', 'running', false, ['i-1']],
+    ['asks nothing for a pool the configuration no longer has', 'gone', 'stopped', false, []],
+  ])('%s', async (_, pool, state, released, calls) => {
+    // Prepare
+    const fake = deps(state);
+
+    // Act
+    const result = await releaseStoppedNodeAddresses(fake.deps, { nodeId: 'i-1', pool });
+
+    // Assess
+    expect(result).toBe(released);
+    expect(fake.calls).toEqual(calls);
+  });
+
+  it('does nothing with a provider without Elastic IPs', async () => {
+    // Act / Assess
+    await expect(releaseStoppedNodeAddresses({ compute: {}, config: { getConfig: async () => config }, logger } as unknown as AppDeps, { nodeId: 'i-1', pool: 'release' })).resolves.toBe(false);
   });
 });
