@@ -3,10 +3,13 @@
  * synth-time hibernation checks, Spot pools, and cdk-nag staying clean (`synthFleet` runs it and
  * throws on any unacknowledged finding).
  */
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError, parseDeploymentConfig } from '../../infra/config.ts';
-import { SPOT_WARM_POOL_WARNING } from '../../infra/constructs/media-nodes.ts';
+import { MediaNodes, SPOT_WARM_POOL_WARNING } from '../../infra/constructs/media-nodes.ts';
 import {
   HIBERNATION_INSTANCE_FAMILIES,
   HIBERNATION_MAX_RAM_GIB,
@@ -156,6 +159,32 @@ describe('Warm pool infrastructure', () => {
         ['own', 60],
       ]);
       expect(issuesOf({ node: { rootVolumeGiB: 20 }, autoscaler: { pools: [{ name: 'default', warmPool: { state: 'hibernated' } }] } })[0]).toMatch(/root volume 20 GiB/);
+    });
+  });
+
+  describe('Construct: MediaNodes (used without parseDeploymentConfig)', () => {
+    it('refuses to enable hibernation for a pool that cannot hibernate, saying why', () => {
+      // Prepare
+      const stack = new Stack(new App(), 'Direct', { env: { account: '123456789012', region: 'eu-central-1' } });
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'media', subnetType: ec2.SubnetType.PUBLIC }] });
+      const props = {
+        fleetName: 'prod',
+        vpc,
+        subnets: vpc.publicSubnets,
+        nodeSettings: {},
+        clientCidrs: ['0.0.0.0/0'],
+        operatorCidrs: [],
+        architecture: 'x86_64' as const,
+        bus: new events.EventBus(stack, 'Bus'),
+        secretParameterNames: ['/prod/secrets/wcs-license'],
+        secretsKeyArn: 'arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+        parameterPrefix: '/wcs-autoscaler/prod',
+      };
+
+      // Act / Assess
+      expect(() => new MediaNodes(stack, 'Nodes', { ...props, pools: [hibernatedPool({ name: 'big', rootVolumeGiB: 20 })] })).toThrow(
+        /pool big: hibernation refused: root volume 20 GiB cannot hold the 16 GiB of RAM/,
+      );
     });
   });
 
