@@ -108,8 +108,8 @@ export const BOUND_NODE_SOURCE_CONDITION = `${NODE_SOURCE}/\${ec2:SourceInstance
  * resolved at deploy), IMDSv2 required with a PUT response hop limit of 1 (so the WCS containers
  * cannot fetch the instance role's credentials), an encrypted gp3 root volume of the pool's
  * `rootVolumeGiB`, hibernation enabled when the pool's warm pool hibernates (after the checks of
- * `infra/hibernation.ts`), detailed monitoring, the node instance profile. They set no subnet, security group or network interface: the functions
- * attach the primary network interface with one secondary private IP per container themselves
+ * `infra/hibernation.ts`), detailed monitoring, the node instance profile (one for all). They set
+ * no subnet, security group or network interface: the functions attach the primary network interface with one secondary private IP per container themselves
  * (`Ec2ComputeProvider`), so the media security group travels in `SECURITY_GROUP_IDS`. No key
  * pair and no SSH ingress: operators use Session Manager.
  *
@@ -224,8 +224,10 @@ export class MediaNodes extends Construct {
       }),
     );
 
+    // One instance profile shared by every pool's launch template.
+    const instanceProfile = new iam.InstanceProfile(this, 'NodeInstanceProfile', { role: this.role });
     const templates = new Map<string, ec2.LaunchTemplate>();
-    for (const pool of props.pools) templates.set(pool.name, this.poolLaunchTemplate(pool, props));
+    for (const pool of props.pools) templates.set(pool.name, this.poolLaunchTemplate(pool, props, instanceProfile));
     this.launchTemplates = templates;
     this.launchTemplate = templates.get(props.pools[0]!.name)!;
     this.launchTemplateArns = [...templates.values()].map((t) =>
@@ -240,7 +242,7 @@ export class MediaNodes extends Construct {
    *
    * @throws {Error} naming each failed prerequisite when the pool asks for hibernation it cannot have
    */
-  private poolLaunchTemplate(pool: PoolConfig, props: MediaNodesProps): ec2.LaunchTemplate {
+  private poolLaunchTemplate(pool: PoolConfig, props: MediaNodesProps, instanceProfile: iam.IInstanceProfile): ec2.LaunchTemplate {
     const refusals = hibernationRefusals(pool, props.hibernationInstanceFamilies ?? []);
     if (refusals.length > 0) throw new Error(`wcs-autoscaler: pool ${pool.name}: hibernation refused: ${refusals.join('; ')}`);
     if (pool.spot && pool.warmPool.state !== 'none') {
@@ -252,7 +254,7 @@ export class MediaNodes extends Construct {
     const template = new ec2.LaunchTemplate(this, `LaunchTemplate-${pool.name}`, {
       launchTemplateName: `wcs-autoscaler-${props.fleetName}-${pool.name}`,
       machineImage: ec2.MachineImage.fromSsmParameter(amazonLinux2023Parameter(props.architecture)),
-      role: this.role,
+      instanceProfile,
       requireImdsv2: true,
       httpEndpoint: true,
       httpTokens: ec2.LaunchTemplateHttpTokens.REQUIRED,

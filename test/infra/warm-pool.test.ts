@@ -64,8 +64,11 @@ describe('Warm pool infrastructure', () => {
   });
 
   describe('launch templates', () => {
-    it('creates one launch template per pool, named after it', () => {
+    it('creates one launch template per pool, named after it, all with the one node instance profile', () => {
       expect([...byName.keys()].sort()).toEqual(['wcs-autoscaler-prod-cheap', 'wcs-autoscaler-prod-default', 'wcs-autoscaler-prod-webinar']);
+      const profiles = resourcesOfType(template, 'AWS::IAM::InstanceProfile');
+      expect(profiles).toHaveLength(1);
+      for (const data of byName.values()) expect(data.IamInstanceProfile).toEqual({ Arn: { 'Fn::GetAtt': [profiles[0]![0], 'Arn'] } });
     });
 
     it("sizes each pool's encrypted gp3 root volume from its rootVolumeGiB", () => {
