@@ -190,9 +190,8 @@ compute_cpusets() {
 # the same name wins (systemd.network(5)). The primary IP, its routes and policy rules
 # (eni.conf) stay with the package, so the host keeps egress.
 keep_os_off() {
-  write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource:
-  Ec2:
-    apply_full_imds_network_config: false" 644 >/dev/null
+  # YAML flow style: the rendered script has no indentation to keep
+  write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource: { Ec2: { apply_full_imds_network_config: false } }" 644 >/dev/null
   if [[ -n $(write_if_changed "$ROOT/etc/systemd/network/70-$IFACE.network.d/ec2net_alias.conf" "# wcs-node: secondary IPs belong to the WCS containers" 644) ]]; then
     networkctl reload >/dev/null 2>&1 || true
   fi
@@ -295,7 +294,7 @@ ensure() {
 }
 
 run_containers() {
-  local env_file="$STATE/wcs-secrets.env" i name
+  local env_file="$STATE/wcs-secrets.env" i name ext env
   if [[ ! -s $env_file ]]; then
     local license password
     STEP="licence and password SecureStrings"
@@ -312,8 +311,16 @@ PASSWORD=$password" 600 >/dev/null
     # restarted WCS container finds the route already there.
     ensure "wcs-hold-$i" --hostname "$name" --memory 16m --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --stop-signal KILL --entrypoint sleep "$IMAGE" 2147483647
     guard
+    # A start after a stop may bring a new Elastic IP (warmPool.releaseAddressesOnStop): WCS's env
+    # is fixed at create, so it is re-created; the holder keeps its private IP, netns and route.
+    ext=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}
+    if env=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$name" 2>/dev/null) && ! grep -qFx "EXTERNAL_IP=$ext" <<<"$env"; then
+      STEP="container create"
+      log "$name: public IP is now $ext, re-creating it"
+      x docker rm -f "$name" >/dev/null
+    fi
     ensure "$name" --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" --net "container:wcs-hold-$i" \
-      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=$ext" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
       --mount "type=bind,src=$RUN/imds-$i,dst=/run/wcs-imds-blocked,readonly" "$IMAGE"
   done
   CUR=
@@ -366,6 +373,8 @@ install_units() {
   mkdir -p "$HOME_DIR/bin"
   if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
   # cloud-init runs user-data once per instance; after a stop/start this unit boots the node again.
+  # After a resume from hibernation (no boot: processes and /run kept) the resume unit starts it
+  # again: systemd.special(7) "sleep.target" runs ExecStop= of such a unit once the system woke up.
   changed+=$(write_if_changed "$UNITS/wcs-node.service" "[Unit]
 Description=wcs-node boot
 Wants=network-online.target
@@ -377,6 +386,17 @@ ExecStart=$self bootstrap
 WantedBy=multi-user.target" 644)
   changed+=$(write_if_changed "$UNITS/docker.service.d/wcs-node.conf" "[Service]
 ExecStartPre=-/bin/rm -rf $RUN" 644)
+  changed+=$(write_if_changed "$UNITS/wcs-node-resume.service" "[Unit]
+Description=wcs-node after resume
+DefaultDependencies=no
+StopWhenUnneeded=yes
+Before=sleep.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStop=/usr/bin/systemctl start --no-block wcs-node.service
+[Install]
+WantedBy=sleep.target" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
 Description=wcs-node guard
 After=docker.service
@@ -405,7 +425,7 @@ OnUnitActiveSec=${METRICS_INTERVAL}s
 [Install]
 WantedBy=timers.target" 644)
   if [[ -n $changed ]]; then systemctl daemon-reload; fi
-  systemctl enable wcs-node.service >/dev/null 2>&1
+  systemctl enable wcs-node.service wcs-node-resume.service >/dev/null 2>&1
   systemctl enable --now wcs-node-guard.timer wcs-node-metrics.timer >/dev/null 2>&1
 }
 
@@ -429,6 +449,10 @@ metrics() {
 
 bootstrap() {
   trap 'on_err $? "$BASH_COMMAND"' ERR
+  # /run is a tmpfs: the marker of a NodeReady outlives a resume from hibernation, not a stop/start
+  local boot=boot
+  [[ -f $ROOT/run/wcs-node.ready ]] && boot="resume (or re-run)"
+  log "$boot"
   read_metadata
   printf '%s\n' "$INSTANCE_ID" >"$STATE/instance-id"
   printf '%s\n' "$IFACE" >"$STATE/iface"
@@ -447,7 +471,8 @@ bootstrap() {
   done
   STEP=NodeReady
   x put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}"
-  log "ready: $CONTAINERS containers"
+  touch "$ROOT/run/wcs-node.ready"
+  log "ready after $boot: $CONTAINERS containers"
 }
 
 MODE=${1:-bootstrap}
