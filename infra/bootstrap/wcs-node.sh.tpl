@@ -278,14 +278,21 @@ configure_container() {
     printf '%s\n' "${GC_FLAGS[@]}" "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M")" 644 >/dev/null
 }
 
-# $1 name, then docker create options: create it once, start it when stopped
+# $1 name, then docker create options: create it once per set of options (kept in a label), start
+# it when stopped. A container whose options changed is re-created: a start after a stop may bring
+# a new Elastic IP (warmPool.releaseAddressesOnStop), and a container's env is fixed at create.
 ensure() {
-  local n=$1
+  local n=$1 spec="${*:2}" had
   shift
-  if ! docker inspect "$n" >/dev/null 2>&1; then
+  had=$(docker inspect -f '{{index .Config.Labels "wcs-autoscaler.spec"}}' "$n" 2>/dev/null) || had=-
+  if [[ $had != "$spec" ]]; then
     STEP="container create"
+    if [[ $had != - ]]; then
+      log "re-creating $n: its settings changed"
+      x docker rm -f "$n" >/dev/null
+    fi
     log "creating $n"
-    x docker create --name "$n" --restart unless-stopped --cap-drop NET_RAW --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" "$@" >/dev/null
+    x docker create --name "$n" --restart unless-stopped --cap-drop NET_RAW --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" --label "wcs-autoscaler.spec=$spec" "$@" >/dev/null
   fi
   if [[ $(docker inspect -f '{{.State.Running}}' "$n") != true ]]; then
     STEP="container start"
@@ -294,7 +301,7 @@ ensure() {
 }
 
 run_containers() {
-  local env_file="$STATE/wcs-secrets.env" i name ext env
+  local env_file="$STATE/wcs-secrets.env" i name
   if [[ ! -s $env_file ]]; then
     local license password
     STEP="licence and password SecureStrings"
@@ -311,16 +318,11 @@ PASSWORD=$password" 600 >/dev/null
     # restarted WCS container finds the route already there.
     ensure "wcs-hold-$i" --hostname "$name" --memory 16m --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --stop-signal KILL --entrypoint sleep "$IMAGE" 2147483647
     guard
-    # A start after a stop may bring a new Elastic IP (warmPool.releaseAddressesOnStop): WCS's env
-    # is fixed at create, so it is re-created; the holder keeps its private IP, netns and route.
-    ext=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}
-    if env=$(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$name" 2>/dev/null) && ! grep -qFx "EXTERNAL_IP=$ext" <<<"$env"; then
-      STEP="container create"
-      log "$name: public IP is now $ext, re-creating it"
-      x docker rm -f "$name" >/dev/null
-    fi
+    # A new Elastic IP re-creates WCS only: the holder keeps its private IP, netns and route. The
+    # holder's id is among WCS's options, so a re-created holder re-creates its WCS too.
     ensure "$name" --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" --net "container:wcs-hold-$i" \
-      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=$ext" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
+      --label "wcs-autoscaler.holder=$(docker inspect -f '{{.Id}}' "wcs-hold-$i")" \
+      --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
       --mount "type=bind,src=$RUN/imds-$i,dst=/run/wcs-imds-blocked,readonly" "$IMAGE"
   done
   CUR=

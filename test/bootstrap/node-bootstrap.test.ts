@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NODE_SETTINGS, EC2_USER_DATA_LIMIT_BYTES, readBootstrapTemplate, type NodeSettings } from '../../shared/bootstrap/parameters.ts';
@@ -416,6 +416,21 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
       expect(readies()[3]).toEqual(readies()[1]);
     });
 
+    it('re-creates a container whose options changed (kept in its label), and a re-created holder takes its WCS container along', async () => {
+      // Prepare: holder 1 was created with other options (say, by an older script).
+      writeFileSync(join(node.state, 'spec-wcs-hold-1'), '--ip 10.0.1.99\n');
+      const before = node.calls().length;
+
+      const result = await run();
+
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('re-creating wcs-hold-1: its settings changed');
+      expect(dockerSince(before)).toEqual(['rm wcs-hold-1', 'create wcs-hold-1', 'start wcs-hold-1', 'rm wcs-1', 'create wcs-1', 'start wcs-1']);
+      const create = node.calls().slice(before).find((c) => c.cmd === 'docker' && c.args[0] === 'create' && argAfter(c.args, '--name') === 'wcs-hold-1')!;
+      expect(argAfter(create.args, '--ip')).toBe('10.0.1.12');
+      expect(readies().at(-1)).toEqual(readies()[1]);
+    });
+
     it('after a resume whose health check fails: NodeUnhealthy naming the container, no NodeReady', async () => {
       server.fixture = { ...server.fixture, statStatus: 503 };
       try {
@@ -425,7 +440,7 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         const events = putEvents(node.calls());
         expect(events.at(-1)!.DetailType).toBe('NodeUnhealthy');
         expect(NodeUnhealthyDetailSchema.parse(events.at(-1)!.Detail)).toMatchObject({ container: 0, reason: expect.stringContaining('health timeout: WCS did not answer') as unknown });
-        expect(readies()).toHaveLength(4);
+        expect(readies()).toHaveLength(5);
       } finally {
         server.fixture = { ...server.fixture, statStatus: 200 };
       }
