@@ -209,7 +209,8 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
 
     it('keeps the OS off the container IPs (cloud-init, the documented ec2-net-utils override) and never drops the primary IP', () => {
       const calls = node.calls();
-      expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toContain('apply_full_imds_network_config: false');
+      // YAML flow style, since the rendered script keeps no indentation.
+      expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toBe('datasource: { Ec2: { apply_full_imds_network_config: false } }\n');
       // A drop-in of the same name in /etc/systemd/network overrides the package's generated one in /run.
       expect(node.exists('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).toBe(true);
       expect(node.file('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).not.toMatch(/^\s*Address\s*=/m);
