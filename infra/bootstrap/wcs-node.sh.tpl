@@ -43,6 +43,8 @@ STATE="$ROOT/var/lib/wcs-node"
 # Markers that a holder's netns has the IMDS route (tmpfs: gone after a reboot, and the docker.service
 # drop-in clears them when dockerd starts, as its holders get fresh namespaces).
 RUN="$ROOT/run/wcs-node"
+# Written after NodeReady: kept by a resume from hibernation and a dockerd restart, not a stop/start.
+READY="$ROOT/run/wcs-node.ready"
 UNITS="$ROOT/etc/systemd/system"
 ERRF="$STATE/last-error"
 NETWORK=wcs-ipvlan
@@ -341,10 +343,11 @@ guard() {
     ((pid > 0)) || continue
     for addr in $IMDS_ADDRS; do nsenter -t "$pid" -n ip route replace prohibit "$addr"; done
     # WCS bind-mounts the marker: dockerd cannot start it (at boot, or after a dockerd restart)
-    # before this; a start that failed so is done here.
+    # before this; a start that failed so is done here, once this boot's NodeReady is out. Before
+    # that (a start after a stop) the boot unit starts it, with the addresses IMDS now reports.
     mkdir -p "$RUN"
     touch "$RUN/imds-$i"
-    [[ -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
+    [[ ! -f $READY || -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
   done
 }
 
@@ -451,9 +454,8 @@ metrics() {
 
 bootstrap() {
   trap 'on_err $? "$BASH_COMMAND"' ERR
-  # /run is a tmpfs: the marker of a NodeReady outlives a resume from hibernation, not a stop/start
   local boot=boot
-  [[ -f $ROOT/run/wcs-node.ready ]] && boot="resume (or re-run)"
+  [[ -f $READY ]] && boot="resume (or re-run)"
   log "$boot"
   read_metadata
   printf '%s\n' "$INSTANCE_ID" >"$STATE/instance-id"
@@ -473,7 +475,7 @@ bootstrap() {
   done
   STEP=NodeReady
   x put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}"
-  touch "$ROOT/run/wcs-node.ready"
+  touch "$READY"
   log "ready after $boot: $CONTAINERS containers"
 }
 

@@ -446,6 +446,32 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
         server.fixture = { ...server.fixture, statStatus: 200 };
       }
     });
+
+    it('the guard timer starts a WCS container whose start failed only once this boot has put NodeReady (before, the boot unit starts it with the new addresses)', async () => {
+      // Prepare: a stop/start; dockerd could not start wcs-0 (its marker was not there yet).
+      stopAndStart();
+      writeFileSync(join(node.state, 'err-wcs-0'), 'error while creating mount source path: no such file or directory\n');
+      const guard = () => node.run(unitCommand, ['guard']);
+      const before = node.calls().length;
+
+      // Act: the timer fires before the boot unit is done
+      const early = await guard();
+
+      // Assess: the holders' namespaces are routed and the markers written, WCS left alone
+      expect(early.code).toBe(0);
+      const since = node.calls().slice(before);
+      expect(since.filter((c) => c.cmd === 'nsenter' && c.args.includes('route')).map((c) => c.args[1])).toEqual(['4000', '4000', '4001', '4001']);
+      expect(node.exists('run/wcs-node/imds-0')).toBe(true);
+      expect(dockerSince(before)).toEqual([]);
+
+      // Act: the same after a NodeReady of this boot (say, dockerd restarted later)
+      writeFileSync(join(node.root, 'run/wcs-node.ready'), '');
+      const later = await guard();
+
+      // Assess
+      expect(later.code).toBe(0);
+      expect(dockerSince(before)).toEqual(['start wcs-0']);
+    });
   });
 
   describe('failures', () => {
