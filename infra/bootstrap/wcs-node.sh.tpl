@@ -43,6 +43,8 @@ STATE="$ROOT/var/lib/wcs-node"
 # Markers that a holder's netns has the IMDS route (tmpfs: gone after a reboot, and the docker.service
 # drop-in clears them when dockerd starts, as its holders get fresh namespaces).
 RUN="$ROOT/run/wcs-node"
+# Written after NodeReady: kept by a resume from hibernation and a dockerd restart, not a stop/start.
+READY="$ROOT/run/wcs-node.ready"
 UNITS="$ROOT/etc/systemd/system"
 ERRF="$STATE/last-error"
 NETWORK=wcs-ipvlan
@@ -190,9 +192,8 @@ compute_cpusets() {
 # the same name wins (systemd.network(5)). The primary IP, its routes and policy rules
 # (eni.conf) stay with the package, so the host keeps egress.
 keep_os_off() {
-  write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource:
-  Ec2:
-    apply_full_imds_network_config: false" 644 >/dev/null
+  # YAML flow style: the rendered script has no indentation to keep
+  write_if_changed "$ROOT/etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg" "datasource: { Ec2: { apply_full_imds_network_config: false } }" 644 >/dev/null
   if [[ -n $(write_if_changed "$ROOT/etc/systemd/network/70-$IFACE.network.d/ec2net_alias.conf" "# wcs-node: secondary IPs belong to the WCS containers" 644) ]]; then
     networkctl reload >/dev/null 2>&1 || true
   fi
@@ -279,14 +280,21 @@ configure_container() {
     printf '%s\n' "${GC_FLAGS[@]}" "-Xms${HEAP_MIB}M" "-Xmx${HEAP_MIB}M")" 644 >/dev/null
 }
 
-# $1 name, then docker create options: create it once, start it when stopped
+# $1 name, then docker create options: create it once per set of options (kept in a label), start
+# it when stopped. A container whose options changed is re-created: a start after a stop may bring
+# a new Elastic IP (warmPool.releaseAddressesOnStop), and a container's env is fixed at create.
 ensure() {
-  local n=$1
+  local n=$1 spec="${*:2}" had
   shift
-  if ! docker inspect "$n" >/dev/null 2>&1; then
+  had=$(docker inspect -f '{{index .Config.Labels "wcs-autoscaler.spec"}}' "$n" 2>/dev/null) || had=-
+  if [[ $had != "$spec" ]]; then
     STEP="container create"
+    if [[ $had != - ]]; then
+      log "re-creating $n: its settings changed"
+      x docker rm -f "$n" >/dev/null
+    fi
     log "creating $n"
-    x docker create --name "$n" --restart unless-stopped --cap-drop NET_RAW --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" "$@" >/dev/null
+    x docker create --name "$n" --restart unless-stopped --cap-drop NET_RAW --label "wcs-autoscaler.fleet=$FLEET" --label "wcs-autoscaler.pool=$POOL" --label "wcs-autoscaler.spec=$spec" "$@" >/dev/null
   fi
   if [[ $(docker inspect -f '{{.State.Running}}' "$n") != true ]]; then
     STEP="container start"
@@ -312,7 +320,10 @@ PASSWORD=$password" 600 >/dev/null
     # restarted WCS container finds the route already there.
     ensure "wcs-hold-$i" --hostname "$name" --memory 16m --net "$NETWORK" --ip "${PRIVATE_IPS[i]}" --stop-signal KILL --entrypoint sleep "$IMAGE" 2147483647
     guard
+    # A new Elastic IP re-creates WCS only: the holder keeps its private IP, netns and route. The
+    # holder's id is among WCS's options, so a re-created holder re-creates its WCS too.
     ensure "$name" --cpuset-cpus "${CPUSETS[i]}" --memory "${MEMORY_LIMIT_MIB}m" --memory-swap "${MEMORY_LIMIT_MIB}m" --net "container:wcs-hold-$i" \
+      --label "wcs-autoscaler.holder=$(docker inspect -f '{{.Id}}' "wcs-hold-$i")" \
       --env-file "$env_file" -e "LOCAL_IP=${PRIVATE_IPS[i]}" -e "EXTERNAL_IP=${PUBLIC_IPS[i]:-${PRIVATE_IPS[i]}}" -v "$HOME_DIR/containers/$i/conf:$WCS_CONF" \
       --mount "type=bind,src=$RUN/imds-$i,dst=/run/wcs-imds-blocked,readonly" "$IMAGE"
   done
@@ -332,10 +343,11 @@ guard() {
     ((pid > 0)) || continue
     for addr in $IMDS_ADDRS; do nsenter -t "$pid" -n ip route replace prohibit "$addr"; done
     # WCS bind-mounts the marker: dockerd cannot start it (at boot, or after a dockerd restart)
-    # before this; a start that failed so is done here.
+    # before this; a start that failed so is done here, once this boot's NodeReady is out. Before
+    # that (a start after a stop) the boot unit starts it, with the addresses IMDS now reports.
     mkdir -p "$RUN"
     touch "$RUN/imds-$i"
-    [[ -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
+    [[ ! -f $READY || -z $(docker inspect -f '{{if not .State.Running}}{{.State.Error}}{{end}}' "wcs-$i" 2>/dev/null) ]] || docker start "wcs-$i" >/dev/null || log "wcs-$i: start failed"
   done
 }
 
@@ -366,6 +378,8 @@ install_units() {
   mkdir -p "$HOME_DIR/bin"
   if [[ ! -f $self || "$(cat "${BASH_SOURCE[0]}")" != "$(cat "$self")" ]]; then cp "${BASH_SOURCE[0]}" "$self"; chmod 700 "$self"; fi
   # cloud-init runs user-data once per instance; after a stop/start this unit boots the node again.
+  # After a resume from hibernation (no boot: processes and /run kept) the resume unit starts it
+  # again: systemd.special(7) "sleep.target" runs ExecStop= of such a unit once the system woke up.
   changed+=$(write_if_changed "$UNITS/wcs-node.service" "[Unit]
 Description=wcs-node boot
 Wants=network-online.target
@@ -377,6 +391,17 @@ ExecStart=$self bootstrap
 WantedBy=multi-user.target" 644)
   changed+=$(write_if_changed "$UNITS/docker.service.d/wcs-node.conf" "[Service]
 ExecStartPre=-/bin/rm -rf $RUN" 644)
+  changed+=$(write_if_changed "$UNITS/wcs-node-resume.service" "[Unit]
+Description=wcs-node after resume
+DefaultDependencies=no
+StopWhenUnneeded=yes
+Before=sleep.target
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStop=/usr/bin/systemctl start --no-block wcs-node.service
+[Install]
+WantedBy=sleep.target" 644)
   changed+=$(write_if_changed "$UNITS/wcs-node-guard.service" "[Unit]
 Description=wcs-node guard
 After=docker.service
@@ -405,7 +430,7 @@ OnUnitActiveSec=${METRICS_INTERVAL}s
 [Install]
 WantedBy=timers.target" 644)
   if [[ -n $changed ]]; then systemctl daemon-reload; fi
-  systemctl enable wcs-node.service >/dev/null 2>&1
+  systemctl enable wcs-node.service wcs-node-resume.service >/dev/null 2>&1
   systemctl enable --now wcs-node-guard.timer wcs-node-metrics.timer >/dev/null 2>&1
 }
 
@@ -429,6 +454,9 @@ metrics() {
 
 bootstrap() {
   trap 'on_err $? "$BASH_COMMAND"' ERR
+  local boot=boot
+  [[ -f $READY ]] && boot="resume (or re-run)"
+  log "$boot"
   read_metadata
   printf '%s\n' "$INSTANCE_ID" >"$STATE/instance-id"
   printf '%s\n' "$IFACE" >"$STATE/iface"
@@ -447,7 +475,8 @@ bootstrap() {
   done
   STEP=NodeReady
   x put_event NodeReady "{\"instanceId\":\"$INSTANCE_ID\",\"containers\":[$containers]}"
-  log "ready: $CONTAINERS containers"
+  touch "$READY"
+  log "ready after $boot: $CONTAINERS containers"
 }
 
 MODE=${1:-bootstrap}

@@ -166,14 +166,17 @@ export function readBootstrapTemplate(): string {
 }
 
 /**
- * The template without its full-line comments (the shebang stays): what the node runs. The
- * repository keeps the comments; user-data and the SSM parameter do not need them.
+ * The template without its full-line comments (the shebang stays), blank lines and leading
+ * indentation: what the node runs. The repository keeps both; user-data (EC2's 16 384 bytes) and
+ * the SSM parameter (8 KB) do not need them. Bash ignores indentation; the template therefore
+ * keeps no multi-line string whose indentation matters (its one YAML file is in flow style).
  */
 export function stripTemplateComments(template: string): string {
   return template
     .split('\n')
-    .filter((line, i) => i === 0 || !/^\s*#/.test(line))
-    .join('\n');
+    .filter((line, i) => i === 0 || !/^\s*(#|$)/.test(line))
+    .map((line) => `${line.trimStart()}\n`)
+    .join('');
 }
 
 /**

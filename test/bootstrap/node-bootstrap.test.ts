@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NODE_SETTINGS, EC2_USER_DATA_LIMIT_BYTES, readBootstrapTemplate, type NodeSettings } from '../../shared/bootstrap/parameters.ts';
 import { renderUserData, type FleetTarget } from '../../shared/bootstrap/render.ts';
@@ -207,7 +209,8 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
 
     it('keeps the OS off the container IPs (cloud-init, the documented ec2-net-utils override) and never drops the primary IP', () => {
       const calls = node.calls();
-      expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toContain('apply_full_imds_network_config: false');
+      // YAML flow style, since the rendered script keeps no indentation.
+      expect(node.file('etc/cloud/cloud.cfg.d/99-wcs-ipvlan.cfg')).toBe('datasource: { Ec2: { apply_full_imds_network_config: false } }\n');
       // A drop-in of the same name in /etc/systemd/network overrides the package's generated one in /run.
       expect(node.exists('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).toBe(true);
       expect(node.file('etc/systemd/network/70-ens5.network.d/ec2net_alias.conf')).not.toMatch(/^\s*Address\s*=/m);
@@ -280,7 +283,7 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
       expect(node.file('etc/systemd/system/wcs-node-metrics.timer')).toContain('OnUnitActiveSec=60s');
       // After a stop/start cloud-init does not run user-data again: the boot unit does.
       expect(node.file('etc/systemd/system/wcs-node.service')).toContain(`ExecStart=${node.root}/opt/wcs/bin/wcs-node bootstrap`);
-      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', 'wcs-node.service'] });
+      expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', 'wcs-node.service', 'wcs-node-resume.service'] });
       expect(node.calls()).toContainEqual({ cmd: 'systemctl', args: ['enable', '--now', 'wcs-node-guard.timer', 'wcs-node-metrics.timer'] });
 
       // Act: what the timer runs
@@ -309,6 +312,165 @@ describe('Script: node bootstrap (rendered user-data under the harness)', () => 
     it('stays under the EC2 user-data limit and passes shellcheck', () => {
       expect(Buffer.byteLength(userData)).toBeLessThan(EC2_USER_DATA_LIMIT_BYTES);
       expect(() => execFileSync('shellcheck', ['-s', 'bash', '-'], { input: userData })).not.toThrow();
+    });
+  });
+
+  describe('the restart path: a warm-pool node started again after a stop, or resumed after hibernation', () => {
+    let node: FakeNode;
+    let unitCommand: string;
+    const run = async () => node.run(unitCommand, ['bootstrap']);
+    const newEips = ['3.121.9.41', '3.121.9.42'];
+    /** Calls since `from`, docker ones as "verb name". */
+    const dockerSince = (from: number) =>
+      node
+        .calls()
+        .slice(from)
+        .filter((c) => c.cmd === 'docker' && (['create', 'start', 'rm'].includes(c.args[0]!) || (c.args[0] === 'network' && c.args[1] === 'create')))
+        .map((c) => (c.args[0] === 'network' ? `network ${c.args[1]}` : `${c.args[0]} ${c.args[0] === 'create' ? argAfter(c.args, '--name') : c.args.at(-1)}`));
+    const readies = () => putEvents(node.calls()).filter((e) => e.DetailType === 'NodeReady').map((e) => NodeReadyDetailSchema.parse(e.Detail));
+    /** What a stop/start does to the node: every container stopped, /run (a tmpfs) empty. */
+    const stopAndStart = () => {
+      for (const f of readdirSync(node.state)) if (f.startsWith('run-')) rmSync(join(node.state, f));
+      rmSync(join(node.root, 'run'), { recursive: true, force: true });
+    };
+
+    beforeAll(async () => {
+      server.fixture = fixture(2);
+      node = new FakeNode(server, nitroTopology(8));
+      const first = await node.runUserData(render(pool(2)));
+      expect(first.code).toBe(0);
+      // What systemd runs at every boot (cloud-init runs the user-data only once per instance).
+      unitCommand = /^ExecStart=(\S+) bootstrap$/m.exec(node.file('etc/systemd/system/wcs-node.service'))![1]!;
+    });
+    afterAll(() => node.cleanup());
+
+    it('after a stop/start with new Elastic IPs: starts the holders, re-applies the IMDS block, re-creates WCS with the new ip, same slots in NodeReady', async () => {
+      // Prepare: the pool released the addresses on stop; the autoscaler associated new ones on start.
+      const before = node.calls().length;
+      stopAndStart();
+      server.fixture = fixture(2, { associations: { [newEips[1]!]: '10.0.1.12', [newEips[0]!]: '10.0.1.11' } });
+
+      // Act
+      const result = await run();
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/wcs-node\[bootstrap\]: boot$/m);
+      // Nothing one-time again: no network, no holder, no secret, no unit reload.
+      expect(dockerSince(before)).toEqual(['start wcs-hold-0', 'rm wcs-0', 'create wcs-0', 'start wcs-0', 'start wcs-hold-1', 'rm wcs-1', 'create wcs-1', 'start wcs-1']);
+      const since = node.calls().slice(before);
+      expect(since.filter((c) => c.cmd === 'aws' && c.args[0] === 'ssm')).toEqual([]);
+      expect(since.filter((c) => c.cmd === 'systemctl' && ['daemon-reload', 'restart'].includes(c.args[0]!))).toEqual([]);
+      for (const i of [0, 1]) {
+        // The route in the holder's (new) netns before WCS is started in it, and the marker WCS mounts.
+        const route = since.findIndex((c) => c.cmd === 'nsenter' && c.args[1] === String(4000 + i) && c.args.includes('169.254.169.254/32'));
+        const start = since.findIndex((c) => c.cmd === 'docker' && c.args[0] === 'start' && c.args.at(-1) === `wcs-${i}`);
+        expect(route).toBeGreaterThan(-1);
+        expect(route).toBeLessThan(start);
+        expect(node.exists(`run/wcs-node/imds-${i}`)).toBe(true);
+        const create = since.find((c) => c.cmd === 'docker' && c.args[0] === 'create' && argAfter(c.args, '--name') === `wcs-${i}`)!;
+        expect([argAfter(create.args, '--cpuset-cpus'), argAfter(create.args, '--net')]).toEqual([['0,4,1,5', '2,6,3,7'][i], `container:wcs-hold-${i}`]);
+        expect(create.args).toContain(`EXTERNAL_IP=${newEips[i]}`);
+        const props = node.file(`opt/wcs/containers/${i}/conf/flashphoner.properties`);
+        expect(props.match(/^\s*ip\s*=.*$/gm)).toEqual([`ip=${newEips[i]}`]);
+        expect(props).toMatch(new RegExp(`^ip_local=10\\.0\\.1\\.${11 + i}$`, 'm'));
+      }
+      // Health checked in every slot, then NodeReady again: same indexes, private IPs and cpusets; the new public IPs.
+      expect(since.filter((c) => c.cmd === 'nsenter' && c.args.includes('curl')).map((c) => c.args[1])).toEqual(expect.arrayContaining(['4000', '4001']));
+      const [first, second] = readies();
+      expect(readies()).toHaveLength(2);
+      expect(second!.containers.map(({ index, privateIp, cpuset }) => ({ index, privateIp, cpuset }))).toEqual(first!.containers.map(({ index, privateIp, cpuset }) => ({ index, privateIp, cpuset })));
+      expect(second!.containers.map((c) => c.publicIp)).toEqual(newEips);
+      expect(node.exists('run/wcs-node.ready')).toBe(true);
+    });
+
+    it('after a stop/start that kept its Elastic IPs: starts the same containers, re-creates nothing', async () => {
+      const before = node.calls().length;
+      stopAndStart();
+
+      const result = await run();
+
+      expect(result.code).toBe(0);
+      expect(dockerSince(before)).toEqual(['start wcs-hold-0', 'start wcs-0', 'start wcs-hold-1', 'start wcs-1']);
+      expect(readies()).toHaveLength(3);
+      expect(readies()[2]).toEqual(readies()[1]);
+    });
+
+    it('after a resume from hibernation (processes and /run kept): the resume unit starts the boot unit, which checks health and puts NodeReady without touching a container', async () => {
+      // The unit systemd stops once the system woke up: its ExecStop starts the boot unit again.
+      const resume = node.file('etc/systemd/system/wcs-node-resume.service');
+      for (const line of ['DefaultDependencies=no', 'StopWhenUnneeded=yes', 'Before=sleep.target', 'Type=oneshot', 'RemainAfterExit=yes', 'ExecStop=/usr/bin/systemctl start --no-block wcs-node.service', 'WantedBy=sleep.target']) {
+        expect(resume.split('\n')).toContain(line);
+      }
+      expect(resume).not.toMatch(/^ExecStart=/m);
+      const before = node.calls().length;
+
+      const result = await run();
+
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/wcs-node\[bootstrap\]: resume \(or re-run\)$/m);
+      expect(dockerSince(before)).toEqual([]);
+      const since = node.calls().slice(before);
+      expect(since.filter((c) => c.cmd === 'nsenter' && c.args.includes('route')).length).toBeGreaterThanOrEqual(4);
+      expect(since.filter((c) => c.cmd === 'nsenter' && c.args.includes('curl')).map((c) => c.args[1])).toEqual(expect.arrayContaining(['4000', '4001']));
+      expect(readies()).toHaveLength(4);
+      expect(readies()[3]).toEqual(readies()[1]);
+    });
+
+    it('re-creates a container whose options changed (kept in its label), and a re-created holder takes its WCS container along', async () => {
+      // Prepare: holder 1 was created with other options (say, by an older script).
+      writeFileSync(join(node.state, 'spec-wcs-hold-1'), '--ip 10.0.1.99\n');
+      const before = node.calls().length;
+
+      const result = await run();
+
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('re-creating wcs-hold-1: its settings changed');
+      expect(dockerSince(before)).toEqual(['rm wcs-hold-1', 'create wcs-hold-1', 'start wcs-hold-1', 'rm wcs-1', 'create wcs-1', 'start wcs-1']);
+      const create = node.calls().slice(before).find((c) => c.cmd === 'docker' && c.args[0] === 'create' && argAfter(c.args, '--name') === 'wcs-hold-1')!;
+      expect(argAfter(create.args, '--ip')).toBe('10.0.1.12');
+      expect(readies().at(-1)).toEqual(readies()[1]);
+    });
+
+    it('after a resume whose health check fails: NodeUnhealthy naming the container, no NodeReady', async () => {
+      server.fixture = { ...server.fixture, statStatus: 503 };
+      try {
+        const result = await run();
+
+        expect(result.code).not.toBe(0);
+        const events = putEvents(node.calls());
+        expect(events.at(-1)!.DetailType).toBe('NodeUnhealthy');
+        expect(NodeUnhealthyDetailSchema.parse(events.at(-1)!.Detail)).toMatchObject({ container: 0, reason: expect.stringContaining('health timeout: WCS did not answer') as unknown });
+        expect(readies()).toHaveLength(5);
+      } finally {
+        server.fixture = { ...server.fixture, statStatus: 200 };
+      }
+    });
+
+    it('the guard timer starts a WCS container whose start failed only once this boot has put NodeReady (before, the boot unit starts it with the new addresses)', async () => {
+      // Prepare: a stop/start; dockerd could not start wcs-0 (its marker was not there yet).
+      stopAndStart();
+      writeFileSync(join(node.state, 'err-wcs-0'), 'error while creating mount source path: no such file or directory\n');
+      const guard = () => node.run(unitCommand, ['guard']);
+      const before = node.calls().length;
+
+      // Act: the timer fires before the boot unit is done
+      const early = await guard();
+
+      // Assess: the holders' namespaces are routed and the markers written, WCS left alone
+      expect(early.code).toBe(0);
+      const since = node.calls().slice(before);
+      expect(since.filter((c) => c.cmd === 'nsenter' && c.args.includes('route')).map((c) => c.args[1])).toEqual(['4000', '4000', '4001', '4001']);
+      expect(node.exists('run/wcs-node/imds-0')).toBe(true);
+      expect(dockerSince(before)).toEqual([]);
+
+      // Act: the same after a NodeReady of this boot (say, dockerd restarted later)
+      writeFileSync(join(node.root, 'run/wcs-node.ready'), '');
+      const later = await guard();
+
+      // Assess
+      expect(later.code).toBe(0);
+      expect(dockerSince(before)).toEqual(['start wcs-0']);
     });
   });
 

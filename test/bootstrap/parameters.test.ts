@@ -57,6 +57,14 @@ describe('Module: bootstrap parameters', () => {
     expect(decodeTemplate(`gz64:${gzipSync('#!/bin/bash\necho old\n').toString('base64')}`)).toBe('#!/bin/bash\necho old\n');
   });
 
+  it('strips full-line comments, blank lines and indentation but keeps the shebang and every command', () => {
+    // Act
+    const stripped = stripTemplateComments('#!/usr/bin/env bash\n# header\n\nf() {\n  # inside\n  echo "a  b" # trailing stays\n\t\tprintf x\n}\n');
+
+    // Assess
+    expect(stripped).toBe('#!/usr/bin/env bash\nf() {\necho "a  b" # trailing stays\nprintf x\n}\n');
+  });
+
   it('says what PASSWORD is (the WCS SSH password, not a REST user) and that REST stays closed', () => {
     expect(NodeSettingsSchema.shape.passwordParameter.description).toMatch(/SSH/);
     expect(NodeSettingsSchema.shape.passwordParameter.description).toMatch(/not a REST API user/);

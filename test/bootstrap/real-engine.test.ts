@@ -31,6 +31,9 @@ const SECONDARIES = ['198.18.7.100', '198.18.7.20', '198.18.7.3'];
 const ORDERED = ['198.18.7.3', '198.18.7.20'];
 const EIPS: Record<string, string> = { '192.0.2.120': '198.18.7.20', '192.0.2.103': '198.18.7.3', '192.0.2.200': '198.18.7.100' };
 const PUBLIC_OF = (priv: string) => Object.entries(EIPS).find(([, p]) => p === priv)![0];
+/** The Elastic IPs a start after a stop may bring when the pool releases them on stop. */
+const NEW_EIPS: Record<string, string> = { '192.0.2.31': '198.18.7.3', '192.0.2.32': '198.18.7.20', '192.0.2.33': '198.18.7.100' };
+const NEW_PUBLIC_OF = (priv: string) => Object.entries(NEW_EIPS).find(([, p]) => p === priv)![0];
 
 function fixture(overrides: Partial<ImdsFixture> = {}): ImdsFixture {
   return {
@@ -114,6 +117,11 @@ const linesOf = (props: string, key: string) => props.split('\n').filter((l) => 
 const IMDS_PROBE = 'printf "GET /latest/meta-data/ HTTP/1.0\\r\\n\\r\\n" | nc -w 3 169.254.169.254 80 2>&1; echo "nc exit $?"';
 function imdsFrom(container: string): string {
   return node.exec(container, 'sh', '-c', IMDS_PROBE);
+}
+
+/** The CPUs a container's main process may run on, as the kernel reports them. */
+function cpusetOf(container: string): string {
+  return node.exec(container, 'sed', '-n', 's/^Cpus_allowed_list:\\s*//p', '/proc/1/status');
 }
 
 describe('Real engine: the rendered user-data on a node with a real Docker daemon', () => {
@@ -272,13 +280,13 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(node.inNode('curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', 'http://169.254.169.254/latest/meta-data/')).toBe('401');
     });
 
-    it('comes back after a stop and start: same containers, IMDS blocked in their new namespaces, NodeReady again', async (ctx) => {
+    it('comes back after dockerd restarts (its drop-in empties /run/wcs-node): same containers, IMDS blocked in their new namespaces, NodeReady again', async (ctx) => {
       needEngine(ctx);
       const ids = node.docker('ps', '--no-trunc', '--format', '{{.Names}}={{.ID}}').split('\n').sort();
       // The boot unit the script installed (cloud-init does not run user-data again).
       const unit = execFileSync('cat', [`${node.root}/etc/systemd/system/wcs-node.service`], { encoding: 'utf8' });
       expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
-      expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service$/m);
+      expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service wcs-node-resume\.service$/m);
       const [script, ...args] = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(' ');
       // A reboot empties /run (tmpfs); the docker.service drop-in does the same when dockerd starts.
       expect(execFileSync('cat', [`${node.root}/etc/systemd/system/docker.service.d/wcs-node.conf`], { encoding: 'utf8' })).toContain(`ExecStartPre=-/bin/rm -rf ${node.root}/run/wcs-node`);
@@ -289,7 +297,7 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
         expect(node.docker('inspect', '-f', '{{.State.Running}}', `wcs-hold-${i}`)).toBe('true');
         expect(node.docker('inspect', '-f', '{{.State.Running}} {{.State.Error}}', `wcs-${i}`)).toMatch(new RegExp(`^false .*(imds-${i}|cannot join network of a non running container)`));
       }
-      // The guard timer routes the holders, then starts the WCS containers whose start failed.
+      // The guard timer routes the holders, then (this boot's NodeReady being out) starts the WCS containers whose start failed.
       expect((await node.run(script!, ['guard'])).code).toBe(0);
       for (const i of [0, 1]) expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
       const result = await node.run(script!, args);
@@ -298,6 +306,89 @@ describe('Real engine: the rendered user-data on a node with a real Docker daemo
       expect(node.docker('ps', '--no-trunc', '--format', '{{.Names}}={{.ID}}').split('\n').sort()).toEqual(ids);
       for (const i of [0, 1]) expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
       expect(ready(node.events())).toHaveLength(3);
+    }, 120_000);
+
+    it('comes back after a stop and start with new Elastic IPs: holders kept, WCS re-created with the new ip, same cpusets and private IPs, NodeReady again', async (ctx) => {
+      needEngine(ctx);
+      const unit = execFileSync('cat', [`${node.root}/etc/systemd/system/wcs-node.service`], { encoding: 'utf8' });
+      const [script, ...args] = /^ExecStart=(.+)$/m.exec(unit)![1]!.split(' ');
+      const holders = [0, 1].map((i) => node.docker('inspect', '-f', '{{.Id}}', `wcs-hold-${i}`));
+      const wcsIds = [0, 1].map((i) => node.docker('inspect', '-f', '{{.Id}}', `wcs-${i}`));
+      const cpusets = [0, 1].map((i) => cpusetOf(`wcs-${i}`));
+      const readyBefore = ready(node.events()).length;
+      // The pool released the addresses on stop (warmPool.releaseAddressesOnStop); new ones are associated on start.
+      node.setFixture(fixture({ associations: NEW_EIPS }));
+      // Stop: dockerd stops every container; the reboot empties /run (a tmpfs), the ready marker too.
+      await node.restartDockerd(() => rmSync(`${node.root}/run`, { recursive: true, force: true }));
+      // The guard timer (5 s after boot) may run before the boot unit: it routes the holders' new namespaces
+      // but leaves WCS, which still has the old address, to the boot unit.
+      expect((await node.run(script!, ['guard'])).code).toBe(0);
+      for (const i of [0, 1]) {
+        expect(node.exec(`wcs-hold-${i}`, 'ip', 'route')).toMatch(/prohibit 169\.254\.169\.254/);
+        expect(node.docker('inspect', '-f', '{{.State.Running}}', `wcs-${i}`)).toBe('false');
+      }
+
+      const result = await node.run(script!, args);
+
+      expect(result.stderr).not.toContain('ERROR');
+      expect(result.stderr).toMatch(/wcs-node\[bootstrap\]: boot$/m);
+      expect(result.code).toBe(0);
+      ORDERED.forEach((priv, i) => {
+        const name = `wcs-${i}`;
+        const pub = NEW_PUBLIC_OF(priv);
+        // The holder (IP, netns) is the same container; WCS is a new one, in the holder's netns, with the new address.
+        expect(node.docker('inspect', '-f', '{{.Id}}', `wcs-hold-${i}`)).toBe(holders[i]);
+        expect(node.docker('inspect', '-f', '{{.Id}}', name)).not.toBe(wcsIds[i]);
+        expect(node.exec(name, 'readlink', '/proc/1/ns/net')).toBe(node.exec(`wcs-hold-${i}`, 'readlink', '/proc/1/ns/net'));
+        expect(node.exec(name, 'ip', '-4', '-o', 'addr', 'show', 'eth0')).toContain(` ${priv}/${SUBNET.prefix} `);
+        expect(cpusetOf(name)).toBe(cpusets[i]);
+        expect(node.exec(name, 'sh', '-c', 'echo $EXTERNAL_IP')).toBe(pub);
+        const props = node.exec(name, 'cat', `${WCS_CONF}/flashphoner.properties`);
+        expect(linesOf(props, 'ip')).toEqual([`ip=${pub}`]);
+        expect(linesOf(props, 'ip_local')).toEqual([`ip_local=${priv}`]);
+        expect(imdsFrom(name)).toMatch(/can't connect.*Permission denied/);
+        expect(node.docker('inspect', '-f', '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.CapDrop}}', name)).toBe('unless-stopped [NET_RAW]');
+      });
+      const all = ready(node.events());
+      expect(all).toHaveLength(readyBefore + 1);
+      expect(all.at(-1)!.containers).toEqual(ORDERED.map((privateIp, index) => ({ index, privateIp, publicIp: NEW_PUBLIC_OF(privateIp), cpuset: parseCpuList(cpusets[index]!).join(',') })));
+    }, 120_000);
+
+    it('comes back after a resume from hibernation: the resume unit re-runs the boot unit, which checks health and puts NodeReady, restarting nothing', async (ctx) => {
+      needEngine(ctx);
+      const resumeUnit = execFileSync('cat', [`${node.root}/etc/systemd/system/wcs-node-resume.service`], { encoding: 'utf8' });
+      expect(resumeUnit).toMatch(/^ExecStop=\/usr\/bin\/systemctl start --no-block wcs-node\.service$/m);
+      expect(resumeUnit).toMatch(/^WantedBy=sleep\.target$/m);
+      expect(execFileSync('cat', [node.systemctlFile], { encoding: 'utf8' })).toMatch(/^enable wcs-node\.service wcs-node-resume\.service$/m);
+      const [script, ...args] = /^ExecStart=(.+)$/m.exec(execFileSync('cat', [`${node.root}/etc/systemd/system/wcs-node.service`], { encoding: 'utf8' }))![1]!.split(' ');
+      // Hibernation keeps RAM: the same processes (pids), the same namespaces, /run as it was.
+      const processes = () => node.docker('ps', '--no-trunc', '--format', '{{.Names}}').split('\n').sort().map((n) => `${n}=${node.docker('inspect', '-f', '{{.Id}} {{.State.Pid}}', n)}`);
+      const before = processes();
+      const readyBefore = ready(node.events()).length;
+
+      const result = await node.run(script!, args);
+
+      expect(result.stderr).not.toContain('ERROR');
+      expect(result.stderr).toMatch(/wcs-node\[bootstrap\]: resume \(or re-run\)$/m);
+      expect(result.code).toBe(0);
+      expect(processes()).toEqual(before);
+      for (const i of [0, 1]) expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
+      expect(ready(node.events())).toHaveLength(readyBefore + 1);
+      expect(ready(node.events()).at(-1)).toEqual(ready(node.events()).at(-2));
+
+      // Resumed with other Elastic IPs (released on the hibernating stop): only WCS is re-created; the holder's
+      // netns, never left, keeps its route.
+      node.setFixture(fixture());
+      const again = await node.run(script!, args);
+      expect(again.code).toBe(0);
+      const after = processes();
+      expect(after.filter((p) => p.startsWith('wcs-hold-'))).toEqual(before.filter((p) => p.startsWith('wcs-hold-')));
+      expect(after.filter((p) => !p.startsWith('wcs-hold-'))).not.toEqual(before.filter((p) => !p.startsWith('wcs-hold-')));
+      ORDERED.forEach((priv, i) => {
+        expect(linesOf(node.exec(`wcs-${i}`, 'cat', `${WCS_CONF}/flashphoner.properties`), 'ip')).toEqual([`ip=${PUBLIC_OF(priv)}`]);
+        expect(imdsFrom(`wcs-${i}`)).toMatch(/can't connect.*Permission denied/);
+      });
+      expect(ready(node.events()).at(-1)!.containers.map((c) => c.publicIp)).toEqual(ORDERED.map(PUBLIC_OF));
     }, 120_000);
   });
 
