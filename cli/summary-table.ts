@@ -122,6 +122,9 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     value('Launches', formatCount(s.launches, 'nodes')),
     value('Launch failures', formatCount(s.launchFailures, 'launches')),
     value('Terminations', formatCount(s.terminations, 'nodes')),
+    value('Warm-pool stops', formatCount(s.warmStops, 'nodes')),
+    value('Warm-pool starts', formatCount(s.warmStarts, 'nodes')),
+    value('Warm-pool start failures', formatCount(s.startFailures, 'starts')),
     value('Virtual duration', formatDuration(s.durationS * 1000)),
     value('Wall time', formatDuration(s.wallMs)),
   ];

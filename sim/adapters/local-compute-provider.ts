@@ -141,6 +141,11 @@ export class LocalComputeProvider implements ComputeProvider {
     return { released: true, state };
   }
 
+  /** Warm-pool counters for the simulation summary: stops, starts, capacity failures of starts. */
+  public warmCounts(): { readonly warmStops: number; readonly warmStarts: number; readonly startFailures: number } {
+    return { warmStops: this.states.stops, warmStarts: this.states.starts, startFailures: this.states.startFailures };
+  }
+
   /** Every instance's life so far, for the bill (see `instanceHistory`). */
   public instanceHistories(): readonly InstanceHistory[] {
     const now = this.options.clock.now();

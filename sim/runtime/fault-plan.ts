@@ -11,6 +11,7 @@ export const FAULT_KINDS = [
   'crash',
   'redelivery',
   'capacity',
+  'start-capacity',
   'instance-loss',
   'ddb-throttle',
   'delivery-delay',
@@ -29,12 +30,13 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultKind, string>> = {
   crash: 'each invocation crashes after one of its first 6 writes (retried as Lambda retries)',
   redelivery: 'EventBridge delivers each trace event a second time, up to a minute later',
   capacity: 'each offering lacks capacity on a launch (InsufficientInstanceCapacity)',
+  'start-capacity': 'each stopped warm-pool node lacks capacity on a start (InsufficientInstanceCapacity): it stays stopped',
   'instance-loss': 'each launched instance is lost within 3 h of booting (half of them without an EC2 event)',
   'ddb-throttle':
     'each DynamoDB request attempt is throttled (ProvisionedThroughputExceededException / ThrottlingException); a call fails when all 3 of the SDK attempts are (rate^3)',
   'delivery-delay': 'EventBridge delivers an event to its function 1 to 5 minutes late',
   'lambda-throttle': 'Lambda throttles an asynchronous invocation (429): retried from 1 s, doubling to 5 min, for up to 6 h of event age, then the DLQ',
-  'ec2-throttle': 'a RunInstances or TerminateInstances call fails with RequestLimitExceeded after the SDK retries',
+  'ec2-throttle': 'a RunInstances, TerminateInstances, StartInstances or StopInstances call fails with RequestLimitExceeded after the SDK retries',
 };
 
 /**

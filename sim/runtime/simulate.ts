@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { StaticConfigSource } from '../adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../adapters/local-compute-provider.ts';
+import type { WarmStateOptions } from '../adapters/local-instance-states.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../adapters/local-dynamodb.ts';
 import { LocalDeadLetterQueue } from '../adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../adapters/local-node-alarms.ts';
@@ -54,6 +55,8 @@ export interface SimulateOptions {
   readonly days?: number | undefined;
   /** Probability that an offering lacks capacity on a launch (0–1). */
   readonly launchFailureRate?: number | undefined;
+  /** Warm-pool stop latency, hibernation write rate, start failure rate (raised to the `start-capacity` fault rate). */
+  readonly warmFleet?: WarmStateOptions | undefined;
   /**
    * Fault rate (0–1): each invocation crashes after one of its first writes with this
    * probability (then retried as Lambda retries asynchronous invocations), each offering lacks
@@ -211,6 +214,8 @@ async function run(
     launchFailureRate: Math.max(options.launchFailureRate ?? 0, rates.capacity),
     lossRate: rates['instance-loss'],
     throttleRate: rates['ec2-throttle'],
+    ...options.warmFleet,
+    startFailureRate: Math.max(options.warmFleet?.startFailureRate ?? 0, rates['start-capacity']),
   });
   const deadLetters = new LocalDeadLetterQueue();
   const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
@@ -445,6 +450,7 @@ async function run(
     faultsInjected:
       faults.faultsInjected +
       (rates.capacity > 0 ? compute.launchFailures : 0) +
+      (rates['start-capacity'] > 0 ? compute.states.startFailures : 0) +
       compute.instancesLost +
       redeliveries +
       throttler.throttled +
@@ -464,6 +470,7 @@ async function run(
     launches: compute.launched,
     launchFailures: compute.launchFailures,
     terminations: compute.terminated,
+    ...compute.warmCounts(),
     durationS: (endMs - TRACE_EPOCH_MS) / 1000,
     wallMs: Date.now() - wallStart,
   };

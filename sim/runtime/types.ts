@@ -33,7 +33,7 @@ export interface SimulationSummary {
   queuedPeak: number;
   /** Most live nodes at once. */
   nodesPeak: number;
-  /** Node-hours billed (launch to termination, or to the end of the run). */
+  /** Node-hours billed (launch to termination, or to the end of the run), minus the time nodes spent stopped. */
   nodeHours: number;
   /** ∫ ceil(active weight(t) / node capacity) dt, hours, from the trace alone. */
   lowerBoundNodeHours: number;
@@ -86,6 +86,12 @@ export interface SimulationSummary {
   launches: number;
   launchFailures: number;
   terminations: number;
+  /** Warm-pool nodes stopped or hibernated (StopInstances accepted for a running node). */
+  warmStops: number;
+  /** Warm-pool nodes started from stopped (StartInstances accepted). */
+  warmStarts: number;
+  /** Starts that failed with `InsufficientInstanceCapacity` (the node stayed stopped). */
+  startFailures: number;
   /** Virtual duration of the run, seconds. */
   durationS: number;
   /** Real time the run took, ms. */
