@@ -36,6 +36,8 @@ const simulateCommand = program
   .option('--seed <n>', 'seed of every random choice (integer)', integerOption('--seed', 0, 2 ** 32), 1)
   .option('--days <n>', 'replay only the first N days of the trace (fractions allowed)', numberOption('--days', 0.001, 3660))
   .option('--launch-failure-rate <p>', 'probability an offering lacks capacity on a launch', numberOption('--launch-failure-rate', 0, 1), 0)
+  .option('--stop-after-ms <ms>', 'simulated EC2: from StopInstances to stopped for a warm-pool stop (default 60000; see docs/cli.md: simulated warm pool)', integerOption('--stop-after-ms', 0, 3_600_000))
+  .option('--hibernate-write-mibps <n>', 'simulated EC2: RAM written per second by a hibernation, added to the stop time (default 125, gp3 baseline)', numberOption('--hibernate-write-mibps', 1, 10_000))
   .option('--faults <rate>', `inject every kind of fault at this rate (${FAULT_KINDS.join(', ')}); --fault-<kind> sets one kind`, numberOption('--faults', 0, 1))
   .option('--report <file.html>', 'write a self-contained HTML report with charts (checked writable before the run)')
   .option('--json', 'print exactly one JSON object (the summary) on stdout; trace errors still go to stderr')

@@ -13,6 +13,7 @@ import { simulate, stopSimulator } from '../sim/runtime/simulate.ts';
 import { readTraceFile, type ParsedTrace } from '../sim/trace/file.ts';
 import { formatSummary, formatTraceErrors } from './summary-table.ts';
 import { FAULT_KINDS, type FaultKind } from '../sim/runtime/fault-plan.ts';
+import type { WarmStateOptions } from '../sim/adapters/local-instance-states.ts';
 
 /** Options as commander parses them. */
 export interface SimulateCommandOptions {
@@ -21,12 +22,19 @@ export interface SimulateCommandOptions {
   readonly seed: number;
   readonly days?: number;
   readonly launchFailureRate: number;
+  readonly stopAfterMs?: number;
+  readonly hibernateWriteMibps?: number;
   readonly faults?: number;
   /** `--fault-<kind>` rates, as commander names them (`faultDdbThrottle`, …). */
   readonly [faultOption: `fault${string}`]: number | undefined;
   readonly report?: string;
   readonly json?: boolean;
   readonly verbose?: boolean;
+}
+
+/** The simulated fleet's warm-pool options given (`--stop-after-ms`, `--hibernate-write-mibps`); absent ones keep their defaults. */
+export function warmFleetOf(opts: SimulateCommandOptions): WarmStateOptions {
+  return { stopAfterMs: opts.stopAfterMs, hibernateWriteMiBps: opts.hibernateWriteMibps };
 }
 
 /** The `--fault-<kind>` options given: commander camel-cases `--fault-ddb-throttle` to `faultDdbThrottle`. */
@@ -116,6 +124,7 @@ export async function runSimulateCommand(opts: SimulateCommandOptions): Promise<
       seed: opts.seed,
       days: opts.days,
       launchFailureRate: opts.launchFailureRate,
+      warmFleet: warmFleetOf(opts),
       faults: opts.faults,
       faultRates: faultRatesOf(opts),
       verbose: opts.verbose,

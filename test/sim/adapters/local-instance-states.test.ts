@@ -3,7 +3,9 @@
  * failures on start, stopped instances in describeFleet, Elastic IPs released on stop, and the
  * instance histories the bill reads.
  */
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { warmFleetOf } from '../../../cli/simulate-command.ts';
 import { LocalComputeProvider, type LocalComputeOptions } from '../../../sim/adapters/local-compute-provider.ts';
 import { DEFAULT_HIBERNATE_WRITE_MIBPS, DEFAULT_STOP_AFTER_MS } from '../../../sim/adapters/local-instance-states.ts';
 import type { BusEvent } from '../../../sim/adapters/local-event-bus.ts';
@@ -403,5 +405,20 @@ describe('Class: LocalComputeProvider (warm pool)', () => {
       expect(compute.nodeHours(T0 + 2 * HOUR)).toBeCloseTo((stoppedAt - T0) / HOUR, 9);
       expect(compute.running).toBe(0);
     });
+  });
+});
+
+describe('Function: warmFleetOf', () => {
+  it('reads --stop-after-ms and --hibernate-write-mibps as commander names them', () => {
+    // Prepare: the same option definitions as `simulate` (cli/main.ts)
+    const command = new Command().option('--stop-after-ms <ms>', '', Number).option('--hibernate-write-mibps <n>', '', Number).exitOverride();
+
+    // Act
+    command.parse(['--stop-after-ms', '20000', '--hibernate-write-mibps', '250'], { from: 'user' });
+    const options = warmFleetOf({ ...command.opts<{ stopAfterMs?: number; hibernateWriteMibps?: number }>(), trace: 't', seed: 1, launchFailureRate: 0 });
+
+    // Assess
+    expect(options).toEqual({ stopAfterMs: 20_000, hibernateWriteMiBps: 250 });
+    expect(warmFleetOf({ trace: 't', seed: 1, launchFailureRate: 0 })).toEqual({ stopAfterMs: undefined, hibernateWriteMiBps: undefined });
   });
 });
