@@ -78,7 +78,9 @@ export const LOST_WITHIN_MS = 3 * 3_600_000;
 /**
  * Simulated compute. `launch` is idempotent per decision id (as EC2's ClientToken), falls back
  * through the pool's instance types when an offering "has no capacity", and schedules the
- * instance's events; `terminate` schedules `shutting-down` and `terminated`.
+ * instance's events; `terminate` schedules `shutting-down` and `terminated`; `stop` and `start`
+ * move warm-pool nodes through `stopping` / `stopped` and `pending` / `running` / `NodeReady`
+ * (docs/cli.md#simulated-warm-pool).
  *
  * @example
  * const fleet = new LocalComputeProvider({ clock, random, emit: (e, delay) => queue.at(clock.now() + delay, e) });
