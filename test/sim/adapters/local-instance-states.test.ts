@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { warmFleetOf } from '../../../cli/simulate-command.ts';
 import { LocalComputeProvider, type LocalComputeOptions } from '../../../sim/adapters/local-compute-provider.ts';
 import { DEFAULT_HIBERNATE_WRITE_MIBPS, DEFAULT_STOP_AFTER_MS } from '../../../sim/adapters/local-instance-states.ts';
-import type { BusEvent } from '../../../sim/adapters/local-event-bus.ts';
+import { busEvent, LocalEventBus, type BusEvent } from '../../../sim/adapters/local-event-bus.ts';
+import { TRACE_EPOCH_MS, VirtualTimeLoop } from '../../../sim/runtime/event-loop.ts';
 import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { RandomSource } from '../../../shared/domain/placement.ts';
 import { AutoscalerError, StopRefusedError } from '../../../shared/errors.ts';
@@ -420,5 +421,42 @@ describe('Function: warmFleetOf', () => {
     // Assess
     expect(options).toEqual({ stopAfterMs: 20_000, hibernateWriteMiBps: 250 });
     expect(warmFleetOf({ trace: 't', seed: 1, launchFailureRate: 0 })).toEqual({ stopAfterMs: undefined, hibernateWriteMiBps: undefined });
+  });
+});
+
+describe('Warm pool in virtual time', () => {
+  it('delivers the stop and start events to node-events at their virtual times, like a launch', async () => {
+    // Prepare: the simulator's loop and bus (sim/runtime/event-loop.ts), the fleet emitting into it
+    const loop = new VirtualTimeLoop();
+    const bus = new LocalEventBus({ appSource: 'app.rooms', clock: loop.clock, keepPublished: false, deliver: loop.deliver });
+    const compute = new LocalComputeProvider({ clock: loop.clock, random: () => 0.5, emit: loop.emit });
+    const p = pool({ warmPool: { startTimeMs: 30_000 } });
+    const seen: [string, string, number][] = [];
+    const at = (ms: number) => loop.put(busEvent('app.rooms', 'RoomReleased', { roomId: `tick-${ms}` }, TRACE_EPOCH_MS + ms), TRACE_EPOCH_MS + ms);
+    let id = '';
+    at(0);
+    at(HOUR);
+    at(2 * HOUR);
+
+    // Act: launch at 0, stop at 1 h, start at 2 h (each when its tick reaches room-events)
+    await loop.run(bus, TRACE_EPOCH_MS + 3 * HOUR, async (inv) => {
+      const t = loop.now - TRACE_EPOCH_MS;
+      if (inv.target === 'room-events' && t === 0) id = (await compute.launch({ pool: p, count: 1, decisionId: 'd', now: loop.now })).instances[0]?.instanceId ?? '';
+      else if (inv.target === 'room-events' && t === HOUR) await compute.stop({ instanceIds: [id], hibernate: false });
+      else if (inv.target === 'room-events' && t === 2 * HOUR) await compute.start([id], loop.now);
+      else if (inv.target === 'node-events') seen.push([inv.event['detail-type'], (inv.event.detail as { state?: string }).state ?? '', t]);
+    });
+
+    // Assess
+    expect(seen).toEqual([
+      ['EC2 Instance State-change Notification', 'pending', 0],
+      ['EC2 Instance State-change Notification', 'running', 15_000],
+      ['NodeReady', '', 90_000],
+      ['EC2 Instance State-change Notification', 'stopping', HOUR],
+      ['EC2 Instance State-change Notification', 'stopped', HOUR + DEFAULT_STOP_AFTER_MS],
+      ['EC2 Instance State-change Notification', 'pending', 2 * HOUR],
+      ['EC2 Instance State-change Notification', 'running', 2 * HOUR + 15_000],
+      ['NodeReady', '', 2 * HOUR + 30_000],
+    ]);
   });
 });
