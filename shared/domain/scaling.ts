@@ -258,7 +258,8 @@ export interface SweepPlan {
 
 /**
  * Plan the scheduled sweep of one pool (scale-in and repair):
- * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
+ * 1. give up on nodes not ready `readyTimeoutMs` after launch — or, for a node `starting` from
+ *    the warm pool, after the start (its `stateChangedAt`) — (terminate; scale-out replaces);
  * 2. warm pool (`warm-pool.ts`): terminate stopped nodes past `maxAgeHours` or above the warm
  *    pool's target size ({@link warmPoolTargetSize}, from the cold- and warm-start headroom
  *    targets and `peakNodes`);
@@ -299,7 +300,7 @@ export function planSweep(
   for (const n of nodes) {
     if (!isLive(n.state)) continue;
     const used = nodeUsed(n);
-    if (PENDING_NODE_STATES.includes(n.state) && now - n.launchedAt >= pool.readyTimeoutMs) {
+    if (PENDING_NODE_STATES.includes(n.state) && now - pendingSince(n) >= pool.readyTimeoutMs) {
       actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'ready-timeout' });
       gone.add(n.nodeId);
       live -= 1;
@@ -354,4 +355,9 @@ export function planSweep(
   );
   const capacity = summarizePool(after, queuedWeight, launchesLastMinute);
   return { actions, scaleOut: decideScaleOut(pool, { ...capacity, stoppedNodes }, demand), capacity, warmPoolTarget: warmSize };
+}
+
+/** Since when a pending node has been on its way, ms: its start for a node `starting` from the warm pool, else its launch. */
+function pendingSince(n: NodeView): number {
+  return n.state === 'starting' ? (n.stateChangedAt ?? n.launchedAt) : n.launchedAt;
 }

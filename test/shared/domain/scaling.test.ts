@@ -651,4 +651,18 @@ describe('Warm pool in the sweep plan (planSweep)', () => {
     expect(plan.scaleOut).toMatchObject({ kind: 'scale-out', launch: 0, start: ['i-s1'] });
     expect(plan.capacity.liveNodes).toBe(1);
   });
+
+  it.each([
+    { name: 'keeps a node started from the warm pool within readyTimeoutMs of its start, however old its launch', startedAgo: 600_000 - 1, expected: [] },
+    { name: 'gives up on it readyTimeoutMs after its start', startedAgo: 600_000, expected: [{ kind: 'terminate', nodeId: 'i-s', reason: 'ready-timeout' }] },
+  ])('$name', ({ startedAgo, expected }) => {
+    // Prepare: launched a day ago, starting since `startedAgo`
+    const starting: NodeView = { ...node('i-s', 'starting', [0, 0], { launchedAt: NOW - 86_400_000 }), stateChangedAt: NOW - startedAgo };
+
+    // Act
+    const plan = planSweep(pool(), [node('i-r', 'ready', [0, 0]), starting], 0, NO_DEMAND, 0, NOW);
+
+    // Assess
+    expect(plan.actions.filter((a) => a.kind === 'terminate')).toEqual(expected);
+  });
 });
