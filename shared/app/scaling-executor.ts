@@ -43,7 +43,8 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
  * (`decision.start`; when the decision names none because its caller did not know the stopped
  * nodes — the hot path — up to `decision.launch` of them are looked up and started instead of
  * launched, `warm-start.ts`), then launch; every start that fails (capacity) is launched cold
- * instead and its node stays stopped. Launch failures are reported as
+ * instead and its node stays stopped. Those fallback launches stay within `maxNodes` (the
+ * decision counted the starts against it) but are not held to `maxLaunchesPerMinute`. Launch failures are reported as
  * `ScalingBlocked` events, not thrown: the room that triggered the decision is already placed or
  * queued, and the sweep decides again every minute. For an `'elastic-ip'` pool the account's
  * Elastic IP quota is checked first (`launchableWithinAddressQuota`): only the nodes it has
