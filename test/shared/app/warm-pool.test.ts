@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { executeScaleOut } from '../../../shared/app/scaling-executor.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
+import { stopNode } from '../../../shared/app/warm-pool.ts';
 import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { ScaleOutDecision } from '../../../shared/domain/scaling.ts';
 import { dayOf } from '../../../shared/domain/warm-pool.ts';
@@ -264,5 +265,60 @@ describe('Function: sweepPool with a warm pool', () => {
     // Assess
     expect(await store.recentPeakNodes(POOL, dayOf(T0))).toBe(2);
     expect(await store.recentPeakNodes(POOL, dayOf(T0) + 1)).toBe(0);
+  });
+});
+
+describe('Function: stopNode', () => {
+  const drainedNode = async (store: MemoryFleetStore, nodeId: string) => {
+    await seedReady(store, nodeId);
+    return store.transitionNode(nodeId, ['ready'], 'draining', T0, 'surplus');
+  };
+
+  it('gives the node back (draining) when the stop fails transiently, for the next sweep to decide again', async () => {
+    // Prepare
+    const { d, store, compute, pool } = setup();
+    const node = await drainedNode(store, 'i-b');
+    compute.stop = async () => {
+      throw new AutoscalerError('RequestLimitExceeded', { retryable: true });
+    };
+
+    // Act
+    const outcome = await stopNode(d, pool, node!, false);
+
+    // Assess
+    expect(outcome).toBe('skipped');
+    expect(await stateOf(store, 'i-b')).toBe('draining');
+    expect(compute.terminated).toEqual([]);
+  });
+
+  it('gives the node back without stopping it when a room landed after the sweep read it', async () => {
+    // Prepare: the sweep saw it empty; a room is on it now
+    const { d, store, compute, pool } = setup();
+    const seen = await drainedNode(store, 'i-b');
+    await store.setAccepting('i-b', true);
+    expect(await store.claimCapacity({ nodeId: 'i-b', container: 0 }, 'room-1', 1, T0)).toMatchObject({ kind: 'claimed' });
+
+    // Act
+    const outcome = await stopNode(d, pool, seen!, false);
+
+    // Assess
+    expect(outcome).toBe('skipped');
+    expect(compute.stops).toEqual([]);
+    expect(await stateOf(store, 'i-b')).toBe('draining');
+  });
+
+  it('terminates instead when the provider cannot stop nodes', async () => {
+    // Prepare: the shared fake has no stop
+    const store = new MemoryFleetStore();
+    const d = makeDeps({ store, config: { defaultPool: POOL, pools: [{ name: POOL, containersPerNode: 2, capacityPerContainer: 10 }] }, compute: new FakeComputeProvider('launch') });
+    const pool = parseAutoscalerConfig({ defaultPool: POOL, pools: [{ name: POOL }] }).pools[0] as PoolConfig;
+    const node = await drainedNode(store, 'i-b');
+
+    // Act
+    const outcome = await stopNode(d, pool, node!, false);
+
+    // Assess
+    expect(outcome).toBe('terminated');
+    expect(d.compute.terminated).toEqual(['i-b']);
   });
 });
