@@ -262,7 +262,7 @@ export interface SweepPlan {
  *    the warm pool, after the start (its `stateChangedAt`) — (terminate; scale-out replaces);
  * 2. warm pool (`warm-pool.ts`): terminate stopped nodes past `maxAgeHours` or above the warm
  *    pool's target size ({@link warmPoolTargetSize}, from the cold- and warm-start headroom
- *    targets and `peakNodes`);
+ *    targets, `peakNodes` and the live nodes left after step 3);
  * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) or terminate draining
  *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
  * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
@@ -295,7 +295,6 @@ export function planSweep(
   let live = nodes.filter((n) => isLive(n.state)).length;
   const coldTarget = headroomTarget(pool, demand);
   const warmTarget = warmPoolStateOf(pool) === 'none' ? coldTarget : warmHeadroomTarget(pool, demand);
-  const warmSize = warmPoolTargetSize(pool, { coldTarget, warmTarget, liveNodes: live, peakNodes });
 
   for (const n of nodes) {
     if (!isLive(n.state)) continue;
@@ -315,6 +314,10 @@ export function planSweep(
     .filter((n) => n.state === 'draining' && !gone.has(n.nodeId) && nodeUsed(n) === 0)
     .filter((n) => n.emptySince !== undefined && now - n.emptySince >= pool.idleGraceMs)
     .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0));
+  // Sized on the live nodes that stay after this scale-in: an idle node leaving is what the
+  // warm pool may keep.
+  const leaving = Math.min(draining.length, Math.max(0, live - pool.minNodes));
+  const warmSize = warmPoolTargetSize(pool, { coldTarget, warmTarget, liveNodes: live - leaving, peakNodes });
   for (const w of warmNodesToTerminate(pool, nodes, warmSize, now)) {
     actions.push({ kind: 'terminate', nodeId: w.nodeId, reason: w.reason });
     gone.add(w.nodeId);

@@ -5,6 +5,7 @@
  * the real use cases on the in-memory fleet store with a fake EC2 that can stop and start.
  */
 import { describe, expect, it } from 'vitest';
+import { createRoom } from '../../../shared/app/rooms.ts';
 import { executeScaleOut } from '../../../shared/app/scaling-executor.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
 import { stopNode } from '../../../shared/app/warm-pool.ts';
@@ -12,7 +13,7 @@ import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/c
 import type { ScaleOutDecision } from '../../../shared/domain/scaling.ts';
 import { dayOf } from '../../../shared/domain/warm-pool.ts';
 import { AutoscalerError, StopRefusedError } from '../../../shared/errors.ts';
-import type { InstanceDescription, StartResult, StopRequest } from '../../../shared/ports/compute-provider.ts';
+import type { InstanceDescription, LaunchRequest, LaunchResult, StartResult, StopRequest } from '../../../shared/ports/compute-provider.ts';
 import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
 import { FakeComputeProvider, makeDeps, seedReadyNode, T0, type TestDeps } from '../../support/fleet.ts';
 
@@ -31,6 +32,8 @@ class WarmComputeProvider extends FakeComputeProvider {
   }
 
   public readonly starts: string[][] = [];
+  /** `start` and `launch` calls, in order. */
+  public readonly calls: ('start' | 'launch')[] = [];
   public readonly stops: StopRequest[] = [];
   /** Instance id → EC2 error code its next start fails with. */
   public readonly startFailures = new Map<string, string>();
@@ -42,11 +45,17 @@ class WarmComputeProvider extends FakeComputeProvider {
 
   public async start(instanceIds: readonly string[]): Promise<StartResult> {
     this.starts.push([...instanceIds]);
+    this.calls.push('start');
     if (this.startError) throw this.startError;
     const failures = instanceIds.filter((id) => this.startFailures.has(id)).map((id) => ({ instanceId: id, code: this.startFailures.get(id) ?? '', message: 'no capacity' }));
     const started = instanceIds.filter((id) => !this.startFailures.has(id));
     for (const id of started) this.states.set(id, 'pending');
     return { started, failures };
+  }
+
+  public override async launch(request: LaunchRequest): Promise<LaunchResult> {
+    this.calls.push('launch');
+    return super.launch(request);
   }
 
   public async stop(request: StopRequest): Promise<void> {
@@ -320,5 +329,38 @@ describe('Function: stopNode', () => {
     // Assess
     expect(outcome).toBe('terminated');
     expect(d.compute.terminated).toEqual(['i-b']);
+  });
+});
+
+describe('A crowd the pool met before starts warm', () => {
+  it('keeps the nodes of a past peak stopped through the quiet hours and starts them, not launches, when rooms come again', async () => {
+    // Prepare: a peak of 4 ready nodes, then no rooms
+    const { d, store, compute, pool } = setup();
+    for (const id of ['i-1', 'i-2', 'i-3', 'i-4']) await seedReady(store, id);
+
+    // Act: sweeps every minute for half an hour; EC2 reports each stop done
+    for (let minute = 0; minute < 30; minute++) {
+      await sweepPool(d, pool);
+      for (const n of await store.listNodes(POOL)) if (n.state === 'stopping') await store.transitionNode(n.nodeId, ['stopping'], 'stopped', d.clock.now());
+      d.clock.advance(60_000);
+    }
+    const quiet = await store.listNodes(POOL);
+
+    // Assess: the surplus went into the warm pool, none was terminated
+    expect(quiet.filter((n) => n.state === 'stopped').length).toBeGreaterThan(0);
+    expect(compute.terminated).toEqual([]);
+    expect(quiet.filter((n) => n.state === 'stopped').length + quiet.filter((n) => n.state === 'ready').length).toBe(4);
+
+    // Act: rooms fill the running capacity and more
+    const launchesBefore = compute.launches.length;
+    for (let i = 0; i < 25; i++) await createRoom(d, { roomId: `room-${i}`, weight: 2, eventId: `ev-${i}`, eventTime: d.clock.now() });
+
+    // Assess: every stopped node was started before the first cold launch (the crowd's burst
+    // rate then asks for more than the warm pool holds)
+    const stopped = quiet.filter((n) => n.state === 'stopped').map((n) => n.nodeId).sort();
+    expect(compute.starts.flat().sort()).toEqual(stopped);
+    expect(compute.calls.indexOf('launch')).toBeGreaterThan(compute.calls.lastIndexOf('start'));
+    expect(compute.launches.length).toBeGreaterThan(launchesBefore);
+    expect((await store.listNodes(POOL)).filter((n) => n.state === 'starting').map((n) => n.nodeId).sort()).toEqual(stopped);
   });
 });

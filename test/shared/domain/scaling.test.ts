@@ -576,6 +576,13 @@ describe('Warm pool in the sweep plan (planSweep)', () => {
       expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: false }],
     },
     {
+      name: 'sizes the warm pool on the live nodes left after the scale-in (peak 4, 1 live left → 3 warm)',
+      warm: {},
+      nodes: [busyNode, idle('i-a'), warmNode('i-s1', 'stopped', 1), warmNode('i-s2', 'stopping', 1)],
+      peak: 4,
+      expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: false }],
+    },
+    {
       name: 'hibernates it in a hibernated pool',
       warm: { state: 'hibernated' },
       nodes: [busyNode, idle('i-a')],
@@ -590,10 +597,10 @@ describe('Warm pool in the sweep plan (planSweep)', () => {
       expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
     },
     {
-      name: 'terminates it once the warm pool is at target (peak 4, 2 live → 2 warm)',
+      name: 'terminates it once the warm pool is at target (peak 3, 1 live after it leaves → 2 warm)',
       warm: {},
       nodes: [busyNode, idle('i-a'), warmNode('i-s1', 'stopped', 1), warmNode('i-s2', 'stopping', 1)],
-      peak: 4,
+      peak: 3,
       expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
     },
     {
