@@ -67,7 +67,10 @@ export interface WarmPoolSizing {
   readonly coldTarget: number;
   /** Headroom target over one warm start (what the running headroom covers), capacity units. */
   readonly warmTarget: number;
-  /** Live nodes now (launching, booting, ready, draining, starting). */
+  /**
+   * Live nodes (launching, booting, ready, draining, starting) that stay: the sweep passes those
+   * left after its own scale-in, so an idle node leaving is one the warm pool may keep.
+   */
   readonly liveNodes: number;
   /** Most live nodes the pool had on any of the last `historyDays` days (0 without history). */
   readonly peakNodes: number;
