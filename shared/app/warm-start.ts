@@ -41,7 +41,8 @@ export async function stoppedNodesFor(deps: AppDeps, pool: PoolConfig, count: nu
  * (`InsufficientInstanceCapacity` in its Availability Zone, `IncorrectInstanceState`) or all of
  * them when the call fails — is moved back to `stopped` (kept for later) and counted in
  * `fallback`, for the caller to launch cold instead (the offering fallback of `launch`). Started
- * nodes are added to the pool summary as pending capacity and live nodes.
+ * nodes lose their `emptySince` and are added to the pool summary as pending capacity and live
+ * nodes.
  *
  * @throws {FleetStoreError} when the store fails (the nodes already moved stay `starting`; the
  *   sweep's ready timeout gives up on them)
@@ -72,6 +73,9 @@ export async function startStoppedNodes(deps: AppDeps, pool: PoolConfig, nodeIds
     await deps.store.transitionNode(n.nodeId, ['starting'], 'stopped', now);
     if (!failures.some((f) => f.instanceId === n.nodeId)) failures.push({ instanceId: n.nodeId, code: 'NotStarted', message: 'not in the provider\'s started list' });
   }
+  // Its idle clock starts again when it is back (the sweep marks it empty once ready), so a
+  // started node is never taken for one idle since before its stop.
+  for (const n of started) if (n.emptySince !== undefined) await deps.store.setEmptySince(n.nodeId, undefined);
   if (started.length > 0) {
     const pending = started.reduce((s, n) => s + nodeCapacityOf(n), 0);
     await deps.store.adjustSummary(pool.name, { pendingCapacity: pending, liveNodes: started.length }, now);

@@ -88,6 +88,7 @@ const setup = (warmPool: Record<string, unknown> = {}) => {
 /** A node launched `ageHours` ago, ready, then drained, stopped by EC2. */
 const seedStopped = async (store: MemoryFleetStore, nodeId: string, ageHours: number) => {
   await seedReadyNode(store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: T0 - ageHours * HOUR, recordInSummary: false });
+  await store.setEmptySince(nodeId, T0 - HOUR);
   await store.transitionNode(nodeId, ['ready'], 'draining', T0, 'surplus');
   await store.setAccepting(nodeId, false);
   await store.transitionNode(nodeId, ['draining'], 'stopping', T0);
@@ -111,6 +112,7 @@ describe('Function: executeScaleOut with a warm pool', () => {
     // Assess
     expect(compute.starts).toEqual([['i-s1', 'i-s2']]);
     expect(await stateOf(store, 'i-s1')).toBe('starting');
+    expect((await store.getNode('i-s1'))?.emptySince).toBeUndefined();
     expect(await stateOf(store, 'i-s2')).toBe('stopped');
     expect(compute.launches.map((l) => l.count)).toEqual([1]);
     expect(launched).toHaveLength(1);
