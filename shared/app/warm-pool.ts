@@ -111,20 +111,15 @@ export async function executeWarmAction(
  * The warm pool's peak history: record today's live nodes as the day's peak (a conditional
  * max) and read the highest peak of the last `warmPool.historyDays` days, today's live nodes
  * included. 0 without reading when the pool has no warm pool. A store without peak history
- * gives today's live nodes; a failing read or write is logged and costs only the history
- * (the sweep goes on).
+ * gives today's live nodes.
  *
  * @param nodes - the pool's nodes as the sweep read them
  * @returns most live nodes on any day of the window, nodes
+ * @throws {FleetStoreError} when the store fails (the pool's sweep fails; the next one retries)
  */
 export async function warmPoolPeak(deps: AppDeps, pool: PoolConfig, nodes: readonly NodeView[], now: number): Promise<number> {
   if (warmPoolStateOf(pool) === 'none') return 0;
   const live = nodes.filter((n) => isLive(n.state)).length;
-  try {
-    await deps.store.recordPeakNodes?.(pool.name, dayOf(now), live);
-    return Math.max(live, (await deps.store.recentPeakNodes?.(pool.name, peakWindowStart(pool, now))) ?? 0);
-  } catch (e) {
-    deps.logger.warn('warm pool peak history unavailable', { pool: pool.name, error: (e as Error).message });
-    return live;
-  }
+  await deps.store.recordPeakNodes?.(pool.name, dayOf(now), live);
+  return Math.max(live, (await deps.store.recentPeakNodes?.(pool.name, peakWindowStart(pool, now))) ?? 0);
 }
