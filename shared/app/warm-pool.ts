@@ -108,9 +108,9 @@ export async function executeWarmAction(
 }
 
 /**
- * The warm pool's peak history: record today's live nodes as the day's peak (a conditional
- * max) and read the highest peak of the last `warmPool.historyDays` days, today's live nodes
- * included. 0 without reading when the pool has no warm pool. A store without peak history
+ * The warm pool's peak history: read the peaks of the last `warmPool.historyDays` days (one
+ * read), record today's live nodes as the day's peak when they pass it (a conditional max: one
+ * write only when the day's peak rises), and return the highest, today's live nodes included. 0 without reading when the pool has no warm pool. A store without peak history
  * gives today's live nodes.
  *
  * @param nodes - the pool's nodes as the sweep read them
@@ -120,6 +120,8 @@ export async function executeWarmAction(
 export async function warmPoolPeak(deps: AppDeps, pool: PoolConfig, nodes: readonly NodeView[], now: number): Promise<number> {
   if (warmPoolStateOf(pool) === 'none') return 0;
   const live = nodes.filter((n) => isLive(n.state)).length;
-  await deps.store.recordPeakNodes?.(pool.name, dayOf(now), live);
-  return Math.max(live, (await deps.store.recentPeakNodes?.(pool.name, peakWindowStart(pool, now))) ?? 0);
+  const days = (await deps.store.peakNodesByDay?.(pool.name, peakWindowStart(pool, now))) ?? new Map<number, number>();
+  const today = dayOf(now);
+  if (live > (days.get(today) ?? 0)) await deps.store.recordPeakNodes?.(pool.name, today, live);
+  return Math.max(live, ...days.values());
 }

@@ -26,7 +26,7 @@ export function dayOf(now: number): number {
   return Math.floor(now / DAY_MS);
 }
 
-/** The first day of the window of `historyDays` days that ends with today, for `recentPeakNodes`. */
+/** The first day of the window of `historyDays` days that ends with today, for `peakNodesByDay`. */
 export function peakWindowStart(pool: Pick<PoolConfig, 'warmPool'>, now: number): number {
   return dayOf(now) - pool.warmPool.historyDays + 1;
 }

@@ -336,8 +336,8 @@ export interface PeakHistoryStore {
    * value changes nothing). Days older than the store keeps (14) are dropped on the way.
    */
   recordPeakNodes?(pool: string, day: number, nodes: number): Promise<void>;
-  /** The highest peak recorded for the pool on days ≥ `sinceDay` (0 when none). One read. */
-  recentPeakNodes?(pool: string, sinceDay: number): Promise<number>;
+  /** The peaks recorded for the pool on days ≥ `sinceDay`, by day (empty when none). One read. */
+  peakNodesByDay?(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>>;
 }
 
 /** Days of peaks a {@link PeakHistoryStore} keeps (the most `warmPool.historyDays` allows). */

@@ -484,5 +484,5 @@ export class MemoryFleetStore implements FleetStore {
 
   private readonly peaks = new MemoryPeakHistory();
   public recordPeakNodes(pool: string, day: number, nodes: number): Promise<void> { return this.peaks.recordPeakNodes(pool, day, nodes); }
-  public recentPeakNodes(pool: string, sinceDay: number): Promise<number> { return this.peaks.recentPeakNodes(pool, sinceDay); }
+  public peakNodesByDay(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>> { return this.peaks.peakNodesByDay(pool, sinceDay); }
 }

@@ -1,7 +1,7 @@
 /**
  * {@link PeakHistoryStore} in process memory, with the semantics of `DynamoDbPeakHistoryStore`:
  * a day's peak only rises, days older than {@link PEAK_HISTORY_DAYS} (and up to a week more) are
- * dropped on each raise, a read takes the highest peak since a day. Used by `MemoryFleetStore`.
+ * dropped on each raise, a read returns the peaks since a day. Used by `MemoryFleetStore`.
  *
  * @module
  */
@@ -13,7 +13,7 @@ import { PEAK_HISTORY_DAYS, type PeakHistoryStore } from '../../shared/ports/fle
  * @example
  * const peaks = new MemoryPeakHistory();
  * await peaks.recordPeakNodes('default', 20_000, 12);
- * await peaks.recentPeakNodes('default', 19_994); // → 12
+ * await peaks.peakNodesByDay('default', 19_994); // → Map { 20000 => 12 }
  */
 export class MemoryPeakHistory implements Required<PeakHistoryStore> {
   private readonly byPool = new Map<string, Map<number, number>>();
@@ -27,9 +27,7 @@ export class MemoryPeakHistory implements Required<PeakHistoryStore> {
     for (let i = 0; i < 7; i++) days.delete(day - PEAK_HISTORY_DAYS - i);
   }
 
-  public async recentPeakNodes(pool: string, sinceDay: number): Promise<number> {
-    let peak = 0;
-    for (const [day, nodes] of this.byPool.get(pool) ?? []) if (day >= sinceDay) peak = Math.max(peak, nodes);
-    return peak;
+  public async peakNodesByDay(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>> {
+    return new Map([...(this.byPool.get(pool) ?? [])].filter(([day]) => day >= sinceDay));
   }
 }

@@ -126,5 +126,5 @@ export class DynamoDbFleetStore implements FleetStore {
 
   // PeakHistoryStore
   public recordPeakNodes(pool: string, day: number, nodes: number) { return this.peaks.recordPeakNodes(pool, day, nodes); }
-  public recentPeakNodes(pool: string, sinceDay: number) { return this.peaks.recentPeakNodes(pool, sinceDay); }
+  public peakNodesByDay(pool: string, sinceDay: number) { return this.peaks.peakNodesByDay(pool, sinceDay); }
 }

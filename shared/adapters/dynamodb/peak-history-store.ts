@@ -22,13 +22,13 @@ const PRUNE_SPAN_DAYS = 7;
 /**
  * Peak history on DynamoDB. `recordPeakNodes` is one conditional UpdateItem (applied only when
  * the day has no peak yet or a lower one; a failed condition is the normal "not a new peak"
- * outcome, not an error); `recentPeakNodes` one eventually consistent GetItem. Other SDK failures
+ * outcome, not an error); `peakNodesByDay` one eventually consistent GetItem. Other SDK failures
  * throw {@link FleetStoreError}.
  *
  * @example
  * const peaks = new DynamoDbPeakHistoryStore(new FleetTableClient({ client, tableName: 'fleet' }));
  * await peaks.recordPeakNodes('default', 20_000, 12);
- * await peaks.recentPeakNodes('default', 19_994); // → 12
+ * await peaks.peakNodesByDay('default', 19_994); // → Map { 20000 => 12 }
  */
 export class DynamoDbPeakHistoryStore implements Required<PeakHistoryStore> {
   public constructor(private readonly table: FleetTableClient) {}
@@ -49,11 +49,11 @@ export class DynamoDbPeakHistoryStore implements Required<PeakHistoryStore> {
     });
   }
 
-  public async recentPeakNodes(pool: string, sinceDay: number): Promise<number> {
+  public async peakNodesByDay(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>> {
     // Eventually consistent: a peak a second late changes nothing.
     const item = await this.table.getItem('GetPeakNodes', peakKey(pool), false);
-    let peak = 0;
-    for (const [day, nodes] of Object.entries(bucketsOf(item, PEAK_PREFIX))) if (Number(day) >= sinceDay) peak = Math.max(peak, nodes);
-    return peak;
+    const days = new Map<number, number>();
+    for (const [day, nodes] of Object.entries(bucketsOf(item, PEAK_PREFIX))) if (Number(day) >= sinceDay) days.set(Number(day), nodes);
+    return days;
   }
 }

@@ -274,8 +274,8 @@ describe('Function: sweepPool with a warm pool', () => {
     await store.recordPeakNodes(POOL, dayOf(T0), 1);
 
     // Assess
-    expect(await store.recentPeakNodes(POOL, dayOf(T0))).toBe(2);
-    expect(await store.recentPeakNodes(POOL, dayOf(T0) + 1)).toBe(0);
+    expect(await store.peakNodesByDay(POOL, dayOf(T0))).toEqual(new Map([[dayOf(T0), 2]]));
+    expect(await store.peakNodesByDay(POOL, dayOf(T0) + 1)).toEqual(new Map());
   });
 });
 

@@ -19,11 +19,15 @@ const implementations: readonly { readonly name: string; make(): FleetStore }[] 
 ];
 
 describe.each(implementations)('Peak history ($name)', ({ make }) => {
-  let store: Required<Pick<FleetStore, 'recordPeakNodes' | 'recentPeakNodes'>>;
+  let store: { recordPeakNodes(pool: string, day: number, nodes: number): Promise<void>; recentPeakNodes(pool: string, sinceDay: number): Promise<number> };
+  let full: FleetStore;
   beforeEach(() => {
     const s = make();
-    if (!s.recordPeakNodes || !s.recentPeakNodes) throw new Error('no peak history');
-    store = { recordPeakNodes: s.recordPeakNodes.bind(s), recentPeakNodes: s.recentPeakNodes.bind(s) };
+    full = s;
+    if (!s.recordPeakNodes || !s.peakNodesByDay) throw new Error('no peak history');
+    const byDay = s.peakNodesByDay.bind(s);
+    // The highest peak since a day, as the sweep reads it.
+    store = { recordPeakNodes: s.recordPeakNodes.bind(s), recentPeakNodes: async (pool, since) => Math.max(0, ...(await byDay(pool, since)).values()) };
   });
 
   it.each([
@@ -38,6 +42,16 @@ describe.each(implementations)('Peak history ($name)', ({ make }) => {
 
     // Assess
     expect(await store.recentPeakNodes('media', since)).toBe(expected);
+  });
+
+  it('returns the peaks by day since the day asked', async () => {
+    // Act
+    await full.recordPeakNodes?.('media', DAY - 2, 3);
+    await full.recordPeakNodes?.('media', DAY - 1, 4);
+    await full.recordPeakNodes?.('media', DAY, 6);
+
+    // Assess
+    expect(await full.peakNodesByDay?.('media', DAY - 1)).toEqual(new Map([[DAY - 1, 4], [DAY, 6]]));
   });
 
   it('keeps pools apart', async () => {
