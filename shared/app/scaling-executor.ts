@@ -11,6 +11,7 @@ import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../
 import type { PoolSummary } from '../ports/fleet-store.ts';
 import { launchableWithinAddressQuota, publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
+import { startStoppedNodes, stoppedNodesFor, type WarmStartOutcome } from './warm-start.ts';
 
 /** Pool capacity as the hot path sees it: from the summary counters (exact after each sweep). */
 export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapacity {
@@ -38,7 +39,12 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
 }
 
 /**
- * Carry out a scale-out decision: undrain first, then launch. Launch failures are reported as
+ * Carry out a scale-out decision: undrain first (instant), then start stopped warm-pool nodes
+ * (`decision.start`; when the decision names none because its caller did not know the stopped
+ * nodes — the hot path — up to `decision.launch` of them are looked up and started instead of
+ * launched, `warm-start.ts`), then launch; every start that fails (capacity) is launched cold
+ * instead and its node stays stopped. Those fallback launches stay within `maxNodes` (the
+ * decision counted the starts against it) but are not held to `maxLaunchesPerMinute`. Launch failures are reported as
  * `ScalingBlocked` events, not thrown: the room that triggered the decision is already placed or
  * queued, and the sweep decides again every minute. For an `'elastic-ip'` pool the account's
  * Elastic IP quota is checked first (`launchableWithinAddressQuota`): only the nodes it has
@@ -62,7 +68,16 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
     return [];
   }
   for (const nodeId of decision.undrain) await undrainNode(deps, nodeId);
-  if (decision.launch === 0) return [];
+  const start = decision.start ?? (await stoppedNodesFor(deps, pool, decision.launch));
+  let warm: WarmStartOutcome | undefined;
+  if (start.length > 0) warm = await startStoppedNodes(deps, pool, start);
+  const coldLaunch = decision.launch - (decision.start ? 0 : start.length) + (warm?.fallback ?? 0);
+  if (warm && warm.started.length + warm.failures.length > 0) {
+    await deps.publisher.publish([
+      { detailType: 'ScalingDecision', detail: { pool: pool.name, decision: { ...decision, decisionId, started: warm.started, startFailures: warm.failures, coldLaunch } } },
+    ]);
+  }
+  if (coldLaunch <= 0) return [];
 
   const events: Parameters<AppDeps['publisher']['publish']>[0][number][] = [];
   const launched: string[] = [];
@@ -72,7 +87,7 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
   let result: Awaited<ReturnType<AppDeps['compute']['launch']>> | undefined;
   // Nodes to launch: the decision's, fewer when the Elastic IP quota has no room for them all
   // (one address per container in 'elastic-ip' pools): the rest is ScalingBlocked (quota).
-  let count = decision.launch;
+  let count = coldLaunch;
   try {
     const userData = await deps.config.getUserData(pool.name);
     const publicAddressing = await publicAddressingOf(deps, pool.name);

@@ -16,6 +16,7 @@ import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
 import { drainNode, executeScaleOut } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
+import { executeWarmAction, warmPoolPeak } from './warm-pool.ts';
 import { reconcilePool, type ReconcileResult } from './reconcile.ts';
 import { expireOldRooms } from './room-expiry.ts';
 import { recountTenantWeights } from './room-limits.ts';
@@ -29,6 +30,8 @@ export interface PoolSweepResult {
   readonly plan: SweepPlan;
   readonly terminated: readonly string[];
   readonly drained: readonly string[];
+  /** Nodes stopped into the warm pool (docs/design.md#scaling-policy, "Warm pool"). */
+  readonly stopped?: readonly string[];
   readonly launched: readonly string[];
   readonly placedQueued: number;
   /** Instances of the pool that no node record accounted for, terminated. */
@@ -65,14 +68,21 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   const history = fold && (await deps.store.recordArrivalHistory(pool.name, fold)) ? applyFold(storedHistory, fold) : storedHistory;
   const forecastWeight = Math.ceil(seasonalForecast(history, now, pool.bootTimeMs, pool.bootTimeMs + 60_000));
   const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs, forecastWeight);
-  const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now);
+  const peakNodes = await warmPoolPeak(deps, pool, nodes, now);
+  const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now, peakNodes);
   const gauges = poolGauges(nodes, queued, headroomTarget(pool, demand), now);
   const byId = new Map(nodes.map((n) => [n.nodeId, n]));
   const terminated: string[] = [];
   const drained: string[] = [];
+  const stopped: string[] = [];
   for (const action of plan.actions) {
     const node = byId.get(action.nodeId);
     if (!node) continue;
+    const warm = await executeWarmAction(deps, pool, action, node);
+    if (warm !== undefined) {
+      if (warm) (warm === 'stopped' ? stopped : terminated).push(node.nodeId);
+      continue;
+    }
     if (await execute(deps, action, node)) (action.kind === 'terminate' ? terminated : action.kind === 'drain' ? drained : []).push(node.nodeId);
   }
   await deps.store.replaceSummary(
@@ -92,10 +102,10 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
   const orphans = await terminateOrphans(deps, pool, nodes, now, instances);
   const launched = await executeScaleOut(deps, pool, plan.scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
   const placedQueued = queued.length > 0 ? await placeQueued(deps, await deps.config.getConfig(), pool.name, `sweep:${bucketKey(now)}`) : 0;
-  if (terminated.length || drained.length || launched.length || orphans.length) {
-    deps.logger.info('sweep', { pool: pool.name, terminated, drained, launched, placedQueued, orphans });
+  if (terminated.length || drained.length || stopped.length || launched.length || orphans.length) {
+    deps.logger.info('sweep', { pool: pool.name, terminated, drained, stopped, launched, placedQueued, orphans });
   }
-  return { pool: pool.name, plan, terminated, drained, launched, placedQueued, orphans, reconciled, gauges };
+  return { pool: pool.name, plan, terminated, drained, stopped, launched, placedQueued, orphans, reconciled, gauges };
 }
 
 /**
@@ -136,6 +146,8 @@ async function execute(deps: AppDeps, action: SweepAction, node: Parameters<type
       return (await drainNode(deps, node.nodeId, 'surplus')) !== undefined;
     case 'terminate':
       return terminateNode(deps, node, action.reason);
+    case 'stop':
+      return false; // executeWarmAction's
   }
 }
 

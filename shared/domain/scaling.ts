@@ -17,6 +17,8 @@
 import { BUCKET_MS, sumRecent, type MinuteBuckets } from './buckets.ts';
 import type { PoolConfig } from './config.ts';
 import { ewmaRatePerMs } from './predictor.ts';
+import { runningHeadroom, scaleInChoice, stoppedNodesToStart, warmNodesToTerminate, warmPoolTargetSize, warmStartTimeMs, type StoppedNode } from './warm-pool.ts';
+import { warmPoolStateOf } from './config.ts';
 import {
   containerFree,
   isLive,
@@ -25,6 +27,7 @@ import {
   nodeCapacityOf,
   nodeUsed,
   PENDING_NODE_STATES,
+  WARM_NODE_STATES,
   type NodeView,
 } from './model.ts';
 
@@ -58,6 +61,12 @@ export interface PoolCapacity {
   readonly launchesLastMinute: number;
   /** Draining (not hot) nodes that could take rooms again at once, with their free capacity. */
   readonly drainingNodes: readonly { readonly nodeId: string; readonly free: number }[];
+  /**
+   * Stopped warm-pool nodes that can be started (docs/design.md#scaling-policy, "Warm pool").
+   * Undefined when the caller does not know them (the hot path's summary): the headroom target is
+   * then the cold-boot one and the decision names no nodes to start.
+   */
+  readonly stoppedNodes?: readonly StoppedNode[] | undefined;
 }
 
 /** A scale-out decision; `launch` and `undrain` are what to do, the rest explains why. */
@@ -68,6 +77,11 @@ export type ScaleOutDecision =
       readonly launch: number;
       /** Draining nodes to return to service (instant capacity, no boot). */
       readonly undrain: readonly string[];
+      /**
+       * Stopped warm-pool nodes to start before launching (a warm start instead of a cold boot);
+       * set when the capacity listed the stopped nodes, else the executor looks them up.
+       */
+      readonly start?: readonly string[];
       readonly targetHeadroom: number;
       /** Capacity units short before this decision. */
       readonly deficit: number;
@@ -126,11 +140,37 @@ export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeM
 }
 
 /**
- * Decide whether to scale out: undrain draining nodes first (free, instant), then launch
- * ⌈remaining deficit / node capacity⌉ nodes, at least enough to reach `minNodes`, bounded by
- * `maxNodes` and `maxLaunchesPerMinute`.
+ * Headroom target over one warm start, capacity units: {@link headroomTarget} with the boot time
+ * replaced by {@link warmStartTimeMs}, the predictor's forecast (made over one boot time) scaled
+ * by warm start / boot time.
+ */
+export function warmHeadroomTarget(pool: PoolConfig, demand: PoolDemand): number {
+  const startMs = Math.min(warmStartTimeMs(pool), pool.bootTimeMs);
+  const forecast = demand.forecastWeight === undefined ? undefined : (demand.forecastWeight * startMs) / pool.bootTimeMs;
+  return headroomTarget({ headroomMin: pool.headroomMin, bootTimeMs: startMs }, { ...demand, forecastWeight: forecast });
+}
+
+/**
+ * The headroom target scale-out and scale-in work to, capacity units: the cold-boot
+ * {@link headroomTarget}, lowered by what the stopped nodes can add within a warm start
+ * (`warm-pool.ts` {@link runningHeadroom}: min(cold, max(warm, cold − stopped capacity))). With no
+ * stopped nodes, or none known, it is the cold-boot target.
+ */
+export function runningHeadroomTarget(pool: PoolConfig, demand: PoolDemand, stoppedNodes?: readonly StoppedNode[]): number {
+  const cold = headroomTarget(pool, demand);
+  if (!stoppedNodes || stoppedNodes.length === 0) return cold;
+  const perNode = pool.containersPerNode * pool.capacityPerContainer;
+  return runningHeadroom(cold, warmHeadroomTarget(pool, demand), stoppedNodes.length * perNode);
+}
+
+/**
+ * Decide whether to scale out: undrain draining nodes first (free, instant), then start stopped
+ * warm-pool nodes (youngest first), then launch; ⌈remaining deficit / node capacity⌉ nodes in
+ * all, at least enough to reach `minNodes`, bounded by `maxNodes` (started and launched nodes
+ * both become live) and `maxLaunchesPerMinute` (launches only: a start is not a RunInstances).
  *
- * deficit = max(0, target headroom − ready free capacity) + queued weight − pending capacity.
+ * deficit = max(0, target headroom − ready free capacity) + queued weight − pending capacity,
+ * the target being {@link runningHeadroomTarget} (the cold-boot target when no stopped node is known).
  *
  * @param pool - the pool's configuration
  * @param capacity - the pool's capacity now
@@ -138,7 +178,7 @@ export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeM
  * @returns the decision (never throws)
  */
 export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand): ScaleOutDecision {
-  const targetHeadroom = headroomTarget(pool, demand);
+  const targetHeadroom = runningHeadroomTarget(pool, demand, capacity.stoppedNodes);
   const deficit = Math.max(0, targetHeadroom - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
   const belowMin = Math.max(0, pool.minNodes - capacity.liveNodes);
   if (deficit <= 0 && belowMin === 0) return { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
@@ -154,10 +194,12 @@ export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand:
   const perNode = pool.containersPerNode * pool.capacityPerContainer;
   const wanted = Math.max(remaining > 0 ? Math.ceil(remaining / perNode) : 0, belowMin);
   const byMax = Math.max(0, pool.maxNodes - capacity.liveNodes);
+  const start = capacity.stoppedNodes ? stoppedNodesToStart(capacity.stoppedNodes, Math.min(wanted, byMax)) : undefined;
+  const started = start?.length ?? 0;
   const byRate = Math.max(0, pool.maxLaunchesPerMinute - capacity.launchesLastMinute);
-  const launch = Math.min(wanted, byMax, byRate);
-  const limit = byMax <= byRate ? 'max-nodes' : 'launch-rate';
-  if (launch === 0 && undrain.length === 0) {
+  const launch = Math.min(wanted - started, byMax - started, byRate);
+  const limit = byMax - started <= byRate ? 'max-nodes' : 'launch-rate';
+  if (launch === 0 && undrain.length === 0 && started === 0) {
     return wanted > 0
       ? { kind: 'blocked', limit, wanted, targetHeadroom, deficit }
       : { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
@@ -166,9 +208,10 @@ export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand:
     kind: 'scale-out',
     launch,
     undrain,
+    ...(start !== undefined ? { start } : {}),
     targetHeadroom,
     deficit,
-    ...(launch < wanted ? { limitedBy: { limit, wanted } } : {}),
+    ...(launch + started < wanted ? { limitedBy: { limit, wanted } } : {}),
   };
 }
 
@@ -196,7 +239,9 @@ export function summarizePool(nodes: readonly NodeView[], queuedWeight: number, 
 
 /** One thing the sweep does to one node. */
 export type SweepAction =
-  | { readonly kind: 'terminate'; readonly nodeId: string; readonly reason: 'idle' | 'ready-timeout' }
+  | { readonly kind: 'terminate'; readonly nodeId: string; readonly reason: 'idle' | 'ready-timeout' | 'max-age' | 'warm-surplus' }
+  /** Stop an empty drained node into the warm pool (`hibernate` when the pool hibernates). */
+  | { readonly kind: 'stop'; readonly nodeId: string; readonly hibernate: boolean }
   | { readonly kind: 'drain'; readonly nodeId: string; readonly reason: 'surplus' }
   | { readonly kind: 'mark-empty'; readonly nodeId: string }
   | { readonly kind: 'clear-empty'; readonly nodeId: string };
@@ -207,16 +252,23 @@ export interface SweepPlan {
   readonly scaleOut: ScaleOutDecision;
   /** Capacity the plan assumed after its own actions. */
   readonly capacity: PoolCapacity;
+  /** The warm pool's target size the plan worked to, nodes ({@link warmPoolTargetSize}). */
+  readonly warmPoolTarget?: number | undefined;
 }
 
 /**
  * Plan the scheduled sweep of one pool (scale-in and repair):
- * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
- * 2. track `emptySince`; terminate draining nodes empty for `idleGraceMs`, never dropping
- *    live nodes below `minNodes`;
- * 3. drain the least loaded ready nodes while the rest still cover target headroom + queue +
- *    `scaleInMargin` (hysteresis), keeping at least `minNodes` accepting nodes;
- * 4. decide scale-out on what remains.
+ * 1. give up on nodes not ready `readyTimeoutMs` after launch — or, for a node `starting` from
+ *    the warm pool, after the start (its `stateChangedAt`) — (terminate; scale-out replaces);
+ * 2. warm pool (`warm-pool.ts`): terminate stopped nodes past `maxAgeHours` or above the warm
+ *    pool's target size ({@link warmPoolTargetSize}, from the cold- and warm-start headroom
+ *    targets, `peakNodes` and the live nodes left after step 3);
+ * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) or terminate draining
+ *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
+ * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
+ *    ({@link runningHeadroomTarget}) + queue + `scaleInMargin` (hysteresis), keeping at least
+ *    `minNodes` accepting nodes;
+ * 5. decide scale-out on what remains, starting stopped nodes before launching.
  * Never terminates a node that hosts rooms.
  *
  * @param pool - the pool's configuration
@@ -225,6 +277,8 @@ export interface SweepPlan {
  * @param demand - recent arrivals
  * @param launchesLastMinute - nodes launched in the last minute
  * @param now - epoch ms
+ * @param peakNodes - most live nodes of the pool on any of the last `warmPool.historyDays` days
+ *   (0 without history)
  */
 export function planSweep(
   pool: PoolConfig,
@@ -233,16 +287,19 @@ export function planSweep(
   demand: PoolDemand,
   launchesLastMinute: number,
   now: number,
+  peakNodes = 0,
 ): SweepPlan {
   const actions: SweepAction[] = [];
   const gone = new Set<string>();
   const drained = new Set<string>();
   let live = nodes.filter((n) => isLive(n.state)).length;
+  const coldTarget = headroomTarget(pool, demand);
+  const warmTarget = warmPoolStateOf(pool) === 'none' ? coldTarget : warmHeadroomTarget(pool, demand);
 
   for (const n of nodes) {
     if (!isLive(n.state)) continue;
     const used = nodeUsed(n);
-    if (PENDING_NODE_STATES.includes(n.state) && now - n.launchedAt >= pool.readyTimeoutMs) {
+    if (PENDING_NODE_STATES.includes(n.state) && now - pendingSince(n) >= pool.readyTimeoutMs) {
       actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'ready-timeout' });
       gone.add(n.nodeId);
       live -= 1;
@@ -257,16 +314,31 @@ export function planSweep(
     .filter((n) => n.state === 'draining' && !gone.has(n.nodeId) && nodeUsed(n) === 0)
     .filter((n) => n.emptySince !== undefined && now - n.emptySince >= pool.idleGraceMs)
     .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0));
+  // Sized on the live nodes that stay after this scale-in: an idle node leaving is what the
+  // warm pool may keep.
+  const leaving = Math.min(draining.length, Math.max(0, live - pool.minNodes));
+  const warmSize = warmPoolTargetSize(pool, { coldTarget, warmTarget, liveNodes: live - leaving, peakNodes });
+  for (const w of warmNodesToTerminate(pool, nodes, warmSize, now)) {
+    actions.push({ kind: 'terminate', nodeId: w.nodeId, reason: w.reason });
+    gone.add(w.nodeId);
+  }
+  let warmCount = nodes.filter((n) => WARM_NODE_STATES.includes(n.state) && !gone.has(n.nodeId)).length;
   for (const n of draining) {
     if (live - 1 < pool.minNodes) break;
-    actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'idle' });
+    if (scaleInChoice(pool, n, warmCount, warmSize, now) === 'stop') {
+      actions.push({ kind: 'stop', nodeId: n.nodeId, hibernate: warmPoolStateOf(pool) === 'hibernated' });
+      warmCount += 1;
+    } else {
+      actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'idle' });
+    }
     gone.add(n.nodeId);
     live -= 1;
   }
 
   const remaining = nodes.filter((n) => !gone.has(n.nodeId));
+  const stoppedNodes = remaining.filter((n) => n.state === 'stopped').map((n) => ({ nodeId: n.nodeId, launchedAt: n.launchedAt }));
   const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
-  const target = headroomTarget(pool, demand);
+  const target = runningHeadroomTarget(pool, demand, stoppedNodes);
   let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - pool.scaleInMargin;
   const accepting = remaining
     .filter((n) => nodeAccepts(n))
@@ -285,5 +357,10 @@ export function planSweep(
     drained.has(n.nodeId) ? { ...n, state: 'draining' as const, drainingSince: now } : n,
   );
   const capacity = summarizePool(after, queuedWeight, launchesLastMinute);
-  return { actions, scaleOut: decideScaleOut(pool, capacity, demand), capacity };
+  return { actions, scaleOut: decideScaleOut(pool, { ...capacity, stoppedNodes }, demand), capacity, warmPoolTarget: warmSize };
+}
+
+/** Since when a pending node has been on its way, ms: its start for a node `starting` from the warm pool, else its launch. */
+function pendingSince(n: NodeView): number {
+  return n.state === 'starting' ? (n.stateChangedAt ?? n.launchedAt) : n.launchedAt;
 }

@@ -325,5 +325,23 @@ export interface TenantUsageStore {
   setTenantWeight(tenantId: string, weight: number): Promise<void>;
 }
 
+/**
+ * Peak history of the warm pool (docs/design.md#scaling-policy, "Warm pool"): the most live nodes
+ * of each pool per UTC day (`shared/domain/warm-pool.ts` `dayOf`), so the pool keeps stopped the
+ * nodes a recent peak needed. Optional: a store without it gives the warm pool no history.
+ */
+export interface PeakHistoryStore {
+  /**
+   * Raise the pool's peak of `day` to `nodes` if it is higher (one conditional write; a lower
+   * value changes nothing). Days older than the store keeps (14) are dropped on the way.
+   */
+  recordPeakNodes?(pool: string, day: number, nodes: number): Promise<void>;
+  /** The peaks recorded for the pool on days ≥ `sinceDay`, by day (empty when none). One read. */
+  peakNodesByDay?(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>>;
+}
+
+/** Days of peaks a {@link PeakHistoryStore} keeps (the most `warmPool.historyDays` allows). */
+export const PEAK_HISTORY_DAYS = 14;
+
 /** The fleet store: all roles, one table. */
-export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore, ArrivalHistoryStore, TenantUsageStore {}
+export interface FleetStore extends RoomStore, CapacityStore, NodeStore, PoolSummaryStore, ArrivalHistoryStore, TenantUsageStore, PeakHistoryStore {}

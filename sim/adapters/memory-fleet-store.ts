@@ -45,6 +45,7 @@ import {
   type MemRoom,
   type MemSummary,
 } from './memory-records.ts';
+import { MemoryPeakHistory } from './memory-peak-history.ts';
 
 /**
  * The fleet store in memory.
@@ -478,4 +479,10 @@ export class MemoryFleetStore implements FleetStore {
   public async setTenantWeight(tenantId: string, weight: number): Promise<void> {
     this.tenantWeights.set(tenantId, weight);
   }
+
+  // ------------------------------------------------------------------ peak history (memory-peak-history.ts)
+
+  private readonly peaks = new MemoryPeakHistory();
+  public recordPeakNodes(pool: string, day: number, nodes: number): Promise<void> { return this.peaks.recordPeakNodes(pool, day, nodes); }
+  public peakNodesByDay(pool: string, sinceDay: number): Promise<ReadonlyMap<number, number>> { return this.peaks.peakNodesByDay(pool, sinceDay); }
 }

@@ -87,8 +87,9 @@ const scenarios: readonly Scenario[] = [
     handler: 'sweep',
     // Reconciliation runs first (the lease has ended: the room is taken over, then confirmed),
     // then the policy drains the lone, nearly idle node (surplus: headroom 0); the room stays
-    // placed on it until released.
-    writes: [up(ROOM('room-s')), up(ROOM('room-s')), up(`POOL#${POOL}/HISTORY`), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY), up(SUMMARY)],
+    // placed on it until released. The day's peak of live nodes (the warm pool's history) is
+    // recorded before the policy runs.
+    writes: [up(ROOM('room-s')), up(ROOM('room-s')), up(`POOL#${POOL}/HISTORY`), up(`POOL#${POOL}/PEAKS`), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY), up(SUMMARY)],
   },
   {
     name: 'place',

@@ -26,6 +26,7 @@ import type {
   TenantUsageStore,
 } from '../../ports/fleet-store.ts';
 import { DynamoDbTenantUsageStore } from './tenant-usage-store.ts';
+import { DynamoDbPeakHistoryStore } from './peak-history-store.ts';
 import { DynamoDbArrivalHistoryStore } from './arrival-history-store.ts';
 import { DynamoDbCapacityStore } from './capacity-store.ts';
 import { DynamoDbNodeStore } from './node-store.ts';
@@ -63,6 +64,8 @@ export class DynamoDbFleetStore implements FleetStore {
   public readonly history: DynamoDbArrivalHistoryStore;
   /** Active weight per tenant (the per-tenant cap). */
   public readonly tenants: DynamoDbTenantUsageStore;
+  /** Peak live nodes per day (the warm pool's history), `peak-history-store.ts`. */
+  public readonly peaks: DynamoDbPeakHistoryStore;
 
   public constructor(options: DynamoDbFleetStoreOptions) {
     const table = new FleetTableClient(options);
@@ -72,6 +75,7 @@ export class DynamoDbFleetStore implements FleetStore {
     this.summaries = new DynamoDbPoolSummaryStore(table);
     this.history = new DynamoDbArrivalHistoryStore(table);
     this.tenants = new DynamoDbTenantUsageStore(table);
+    this.peaks = new DynamoDbPeakHistoryStore(table);
   }
 
   // RoomStore
@@ -119,4 +123,8 @@ export class DynamoDbFleetStore implements FleetStore {
   public returnTenantWeight(...a: Args<TenantUsageStore, 'returnTenantWeight'>) { return this.tenants.returnTenantWeight(...a); }
   public listTenantWeights(...a: Args<TenantUsageStore, 'listTenantWeights'>) { return this.tenants.listTenantWeights(...a); }
   public setTenantWeight(...a: Args<TenantUsageStore, 'setTenantWeight'>) { return this.tenants.setTenantWeight(...a); }
+
+  // PeakHistoryStore
+  public recordPeakNodes(pool: string, day: number, nodes: number) { return this.peaks.recordPeakNodes(pool, day, nodes); }
+  public peakNodesByDay(pool: string, sinceDay: number) { return this.peaks.peakNodesByDay(pool, sinceDay); }
 }

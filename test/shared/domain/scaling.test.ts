@@ -474,3 +474,202 @@ describe('Function: poolDemand', () => {
     expect(demand).toEqual({ arrivedWeight: 35, windowMs: 10 * MIN, burstWeight: 30, burstWindowMs: 90_000, ewmaRatePerMs: 10.15625 / MIN });
   });
 });
+
+describe('Warm pool in scale-out (decideScaleOut with stopped nodes)', () => {
+  /** No headroom minimum: the targets are the arrivals of a 90 s cold boot and a 40 s warm start. */
+  const warmPool = (overrides: Partial<PoolConfig> = {}) => pool({ headroomMin: 0, maxLaunchesPerMinute: 3, ...overrides });
+  const stopped = (n: number) => Array.from({ length: n }, (_, i) => ({ nodeId: `i-s${i}`, launchedAt: NOW - (i + 1) * 3_600_000 }));
+  /** 1 unit/s: 90 units over a cold boot, 40 over a warm start. */
+  const busy: PoolDemand = { arrivedWeight: 600, windowMs: 600_000 };
+  /** 0.1 unit/s: 9 units over a cold boot, 4 over a warm start. */
+  const light: PoolDemand = { arrivedWeight: 60, windowMs: 600_000 };
+
+  it.each([
+    {
+      name: 'keeps the cold-boot target and launches when no node is stopped',
+      cap: { stoppedNodes: stopped(0) },
+      demand: light,
+      expected: { kind: 'scale-out', launch: 1, undrain: [], start: [], targetHeadroom: 9, deficit: 9 },
+    },
+    {
+      name: 'sizes the running headroom for a warm start when a stopped node covers the rest, and starts it',
+      cap: { stoppedNodes: stopped(1) },
+      demand: light,
+      expected: { kind: 'scale-out', launch: 0, undrain: [], start: ['i-s0'], targetHeadroom: 4, deficit: 4 },
+    },
+    {
+      name: 'starts the youngest stopped nodes before launching the rest',
+      cap: { stoppedNodes: stopped(3).reverse() },
+      demand: busy,
+      // running = max(40, 90 − 60) = 40 → 2 nodes, both warm
+      expected: { kind: 'scale-out', launch: 0, undrain: [], start: ['i-s0', 'i-s1'], targetHeadroom: 40, deficit: 40 },
+    },
+    {
+      name: 'launches what the stopped nodes cannot cover',
+      cap: { stoppedNodes: stopped(1) },
+      demand: busy,
+      // running = max(40, 90 − 20) = 70 → 4 nodes: 1 start + 3 launches
+      expected: { kind: 'scale-out', launch: 3, undrain: [], start: ['i-s0'], targetHeadroom: 70, deficit: 70 },
+    },
+    {
+      name: 'undrains before starting',
+      cap: { stoppedNodes: stopped(1), drainingNodes: [{ nodeId: 'i-d', free: 20 }] },
+      demand: busy,
+      expected: { kind: 'scale-out', launch: 2, undrain: ['i-d'], start: ['i-s0'], targetHeadroom: 70, deficit: 70 },
+    },
+    {
+      name: 'counts starts against maxNodes',
+      cap: { stoppedNodes: stopped(3), liveNodes: 9 },
+      demand: busy,
+      expected: { kind: 'scale-out', launch: 0, undrain: [], start: ['i-s0'], targetHeadroom: 40, deficit: 40, limitedBy: { limit: 'max-nodes', wanted: 2 } },
+    },
+    {
+      name: 'does not count starts against the launch-rate limit',
+      cap: { stoppedNodes: stopped(1), launchesLastMinute: 3 },
+      demand: busy,
+      expected: { kind: 'scale-out', launch: 0, undrain: [], start: ['i-s0'], targetHeadroom: 70, deficit: 70, limitedBy: { limit: 'launch-rate', wanted: 4 } },
+    },
+    {
+      name: 'names no nodes to start when the caller does not know the stopped nodes (the hot path)',
+      cap: {},
+      demand: light,
+      expected: { kind: 'scale-out', launch: 1, undrain: [], targetHeadroom: 9, deficit: 9 },
+    },
+  ])('$name', ({ cap, demand, expected }: { cap: Partial<PoolCapacity>; demand: PoolDemand; expected: object }) => {
+    // Act
+    const decision = decideScaleOut(warmPool(), capacity(cap), demand);
+
+    // Assess
+    expect(decision).toEqual(expected);
+  });
+
+  it('uses resumeTimeMs for a hibernated pool and scales the forecast to the warm start', () => {
+    // Prepare: forecast 90 units over a 90 s boot → 25 over a 25 s resume
+    const p = PoolConfigSchema.parse({ ...warmPool(), warmPool: { state: 'hibernated', resumeTimeMs: 25_000 } });
+
+    // Act
+    const decision = decideScaleOut(p, capacity({ stoppedNodes: stopped(4), readyFree: 25 }), { arrivedWeight: 0, windowMs: 600_000, forecastWeight: 90 });
+
+    // Assess
+    expect(decision).toMatchObject({ kind: 'noop', targetHeadroom: 25 });
+  });
+});
+
+describe('Warm pool in the sweep plan (planSweep)', () => {
+  const HOUR = 3_600_000;
+  const idle = (nodeId: string, ageHours = 1, extra: Partial<NodeView> = {}): NodeView => ({
+    ...node(nodeId, 'draining', [0, 0], { emptySince: NOW - 600_000, launchedAt: NOW - ageHours * HOUR }),
+    drainReason: 'surplus',
+    ...extra,
+  });
+  const warmNode = (nodeId: string, state: 'stopped' | 'stopping', ageHours: number): NodeView => ({
+    ...node(nodeId, state, [0, 0], { launchedAt: NOW - ageHours * HOUR }),
+  });
+  const busyNode = node('i-r', 'ready', [10, 10]);
+
+  it.each([
+    {
+      name: 'stops an idle drained node while the recent peak needs more nodes than are live',
+      warm: {},
+      nodes: [busyNode, idle('i-a')],
+      peak: 4,
+      expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: false }],
+    },
+    {
+      name: 'sizes the warm pool on the live nodes left after the scale-in (peak 4, 1 live left → 3 warm)',
+      warm: {},
+      nodes: [busyNode, idle('i-a'), warmNode('i-s1', 'stopped', 1), warmNode('i-s2', 'stopping', 1)],
+      peak: 4,
+      expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: false }],
+    },
+    {
+      name: 'hibernates it in a hibernated pool',
+      warm: { state: 'hibernated' },
+      nodes: [busyNode, idle('i-a')],
+      peak: 4,
+      expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: true }],
+    },
+    {
+      name: 'terminates it without history (target 0)',
+      warm: {},
+      nodes: [busyNode, idle('i-a')],
+      peak: 0,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
+    },
+    {
+      name: 'terminates it once the warm pool is at target (peak 3, 1 live after it leaves → 2 warm)',
+      warm: {},
+      nodes: [busyNode, idle('i-a'), warmNode('i-s1', 'stopped', 1), warmNode('i-s2', 'stopping', 1)],
+      peak: 3,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
+    },
+    {
+      name: 'terminates a node drained for a fault',
+      warm: {},
+      nodes: [busyNode, idle('i-a', 1, { drainReason: 'unhealthy: wcs-0' })],
+      peak: 4,
+      expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
+    },
+    {
+      name: 'recycles a stopped node past maxAgeHours and keeps the younger idle node in its place',
+      warm: { maxAgeHours: 24 },
+      nodes: [busyNode, idle('i-a', 2), warmNode('i-old', 'stopped', 30)],
+      peak: 3,
+      expected: [
+        { kind: 'terminate', nodeId: 'i-old', reason: 'max-age' },
+        { kind: 'stop', nodeId: 'i-a', hibernate: false },
+      ],
+    },
+    {
+      name: 'terminates the oldest stopped nodes above the target',
+      warm: { maxSize: 1 },
+      nodes: [busyNode, warmNode('i-s1', 'stopped', 5), warmNode('i-s2', 'stopped', 9)],
+      peak: 6,
+      expected: [{ kind: 'terminate', nodeId: 'i-s2', reason: 'warm-surplus' }],
+    },
+    {
+      name: 'terminates every stopped node when the warm pool is turned off',
+      warm: { state: 'none' },
+      nodes: [busyNode, warmNode('i-s1', 'stopped', 5)],
+      peak: 6,
+      expected: [{ kind: 'terminate', nodeId: 'i-s1', reason: 'warm-surplus' }],
+    },
+  ])('$name', ({ warm, nodes, peak, expected }: { warm: Record<string, unknown>; nodes: NodeView[]; peak: number; expected: object[] }) => {
+    // Prepare
+    const p = PoolConfigSchema.parse({ ...pool({ headroomMin: 0 }), warmPool: warm });
+
+    // Act
+    const plan = planSweep(p, nodes, 0, NO_DEMAND, 0, NOW, peak);
+
+    // Assess
+    expect(plan.actions.filter((a) => a.kind !== 'mark-empty')).toEqual(expected);
+  });
+
+  it('starts a stopped node before launching, and counts it in the running headroom', () => {
+    // Prepare: one full ready node, headroom minimum 10, one stopped node
+    const p = pool({ headroomMin: 10 });
+    const nodes = [busyNode, warmNode('i-s1', 'stopped', 2)];
+
+    // Act
+    const plan = planSweep(p, nodes, 0, NO_DEMAND, 0, NOW, 2);
+
+    // Assess
+    expect(plan.actions).toEqual([]);
+    expect(plan.scaleOut).toMatchObject({ kind: 'scale-out', launch: 0, start: ['i-s1'] });
+    expect(plan.capacity.liveNodes).toBe(1);
+  });
+
+  it.each([
+    { name: 'keeps a node started from the warm pool within readyTimeoutMs of its start, however old its launch', startedAgo: 600_000 - 1, expected: [] },
+    { name: 'gives up on it readyTimeoutMs after its start', startedAgo: 600_000, expected: [{ kind: 'terminate', nodeId: 'i-s', reason: 'ready-timeout' }] },
+  ])('$name', ({ startedAgo, expected }) => {
+    // Prepare: launched a day ago, starting since `startedAgo`
+    const starting: NodeView = { ...node('i-s', 'starting', [0, 0], { launchedAt: NOW - 86_400_000 }), stateChangedAt: NOW - startedAgo };
+
+    // Act
+    const plan = planSweep(pool(), [node('i-r', 'ready', [0, 0]), starting], 0, NO_DEMAND, 0, NOW);
+
+    // Assess
+    expect(plan.actions.filter((a) => a.kind === 'terminate')).toEqual(expected);
+  });
+});
