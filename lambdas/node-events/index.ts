@@ -35,7 +35,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventP
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
-        return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
+        return { kind: await onInstanceState(d, parsed.detail, parsed.id, parsed.time), nodeId: parsed.detail['instance-id'] };
       case 'node-ready': {
         const kind = await onNodeReady(d, parsed.detail, parsed.id);
         // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
