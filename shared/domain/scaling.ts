@@ -212,6 +212,7 @@ export interface SweepPlan {
 /**
  * Plan the scheduled sweep of one pool (scale-in and repair):
  * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
+ *    a `starting` node's start timeout is reconciliation's (`timeOutStarts`, shared/app/reconcile.ts);
  * 2. track `emptySince`; terminate draining nodes empty for `idleGraceMs`, never dropping
  *    live nodes below `minNodes`;
  * 3. drain the least loaded ready nodes while the rest still cover target headroom + queue +
@@ -242,7 +243,8 @@ export function planSweep(
   for (const n of nodes) {
     if (!isLive(n.state)) continue;
     const used = nodeUsed(n);
-    if (PENDING_NODE_STATES.includes(n.state) && now - n.launchedAt >= pool.readyTimeoutMs) {
+    // A starting node was launched long ago: its own start timeout is reconciliation's (reconcile.ts).
+    if (PENDING_NODE_STATES.includes(n.state) && n.state !== 'starting' && now - n.launchedAt >= pool.readyTimeoutMs) {
       actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'ready-timeout' });
       gone.add(n.nodeId);
       live -= 1;
