@@ -37,7 +37,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventP
       case 'ec2-state':
         return { kind: await onInstanceState(d, parsed.detail, parsed.id, parsed.time), nodeId: parsed.detail['instance-id'] };
       case 'node-ready': {
-        const kind = await onNodeReady(d, parsed.detail, parsed.id);
+        const kind = await onNodeReady(d, parsed.detail, parsed.id, parsed.time);
         // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
         // or compromised node (docs/security.md#node-reports); the log line has the reason.
         if (kind === 'refused') await d.deadLetters.send(event, `NodeReady for ${parsed.detail.instanceId} refused by its checks (see the log)`, 'node-events');

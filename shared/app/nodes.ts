@@ -8,7 +8,7 @@ import { containerFree, isLive, nodeAccepts, nodeCapacityOf, PENDING_NODE_STATES
 import type { Ec2StateChangeDetail, NodeReadyDetail, OutboundEvent } from '../events/schemas.ts';
 import type { SummaryDelta } from '../ports/fleet-store.ts';
 import { associateNodeAddresses, releaseNodeAddresses, releaseStoppedNodeAddresses } from './addresses.ts';
-import { isStaleEc2Event, onEc2State, statesInto } from '../domain/lifecycle.ts';
+import { isStaleEc2Event, isStaleNodeReady, onEc2State, statesInto } from '../domain/lifecycle.ts';
 import type { AppDeps } from './deps.ts';
 import { LaunchQuotaError } from '../errors.ts';
 import { checkNodeReady } from './node-reports.ts';
@@ -219,9 +219,13 @@ async function addressBootingNode(deps: AppDeps, node: NodeView): Promise<boolea
  * ({@link checkNodeReady}): the pool's container count, addresses from EC2, and no rewrite of a
  * ready node — a refused report changes nothing and returns `refused`.
  * Idempotent: the retry of an accepted NodeReady for a ready node completes what a crash left
- * undone (its alarms are upserted again).
+ * undone (its alarms are upserted again). A node `starting` after a stop becomes ready with the
+ * containers it had (their public IPs may be new); a `NodeReady` older than that start
+ * ({@link isStaleNodeReady}) is ignored.
+ *
+ * @param eventTime - the event's `time`, epoch ms (undefined: never taken as stale)
  */
-export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string): Promise<string> {
+export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string, eventTime?: number): Promise<string> {
   const now = deps.clock.now();
   const before = await deps.store.getNode(detail.instanceId);
   if (!before) {
@@ -229,6 +233,10 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     return 'unknown-node';
   }
   if (before.state !== 'ready' && !PENDING_NODE_STATES.includes(before.state)) return 'ignored';
+  if (isStaleNodeReady(before.state, eventTime, before.stateChangedAt)) {
+    deps.logger.warn('NodeReady older than the start: ignored', { instanceId: detail.instanceId, eventTime, startedAt: before.stateChangedAt });
+    return 'ignored';
+  }
   const config = await deps.config.getConfig();
   const pool = poolByName(config, before.pool);
   const check = await checkNodeReady(deps, before, pool, detail);

@@ -94,13 +94,33 @@ const FINAL_EC2_STATES: ReadonlySet<Ec2State> = new Set(['shutting-down', 'termi
  * (`launching`, `booting`: their record is written after RunInstances returns, so their first
  * `running` may carry an earlier time).
  *
- * @param eventTimeMs - the event's `time`, epoch ms (EventBridge sets it when EC2 emits the change)
+ * @param eventTimeMs - the event's `time`, epoch ms (EventBridge sets it when EC2 emits the change,
+ *   in whole seconds: an event of the same second as the change is not stale)
  * @param stateChangedAt - when the record last changed state, epoch ms (undefined: never stale)
  */
 export function isStaleEc2Event(nodeState: NodeState, ec2State: Ec2State, eventTimeMs: number | undefined, stateChangedAt: number | undefined): boolean {
-  if (eventTimeMs === undefined || stateChangedAt === undefined) return false;
   if (FINAL_EC2_STATES.has(ec2State) || nodeState === 'launching' || nodeState === 'booting') return false;
-  return eventTimeMs < stateChangedAt;
+  return isOlderThanChange(eventTimeMs, stateChangedAt);
+}
+
+/**
+ * Whether a `NodeReady` is older than the node's move to `starting`, so it was put by the boot
+ * before the node was stopped (a delivery retried for up to two hours, EventBridge's retry
+ * policy of the node-reports rule) and says nothing about the boot after the start: it must not
+ * make the node ready while WCS is still starting. Only a `starting` node is checked (a
+ * redelivered `NodeReady` of a node first booting or already ready is its retry).
+ *
+ * @param eventTimeMs - the event's `time`, epoch ms (whole seconds)
+ * @param stateChangedAt - when the record moved to its current state, epoch ms
+ */
+export function isStaleNodeReady(nodeState: NodeState, eventTimeMs: number | undefined, stateChangedAt: number | undefined): boolean {
+  return nodeState === 'starting' && isOlderThanChange(eventTimeMs, stateChangedAt);
+}
+
+/** Event time (whole seconds) strictly before the second of the record's last change. */
+function isOlderThanChange(eventTimeMs: number | undefined, stateChangedAt: number | undefined): boolean {
+  if (eventTimeMs === undefined || stateChangedAt === undefined) return false;
+  return eventTimeMs < Math.floor(stateChangedAt / 1000) * 1000;
 }
 
 /**

@@ -213,6 +213,23 @@ describe('EC2 state changes of warm-pool nodes (node-events)', () => {
     expect(d.deadLetters.messages).toHaveLength(1);
   });
 
+  it('ignores a NodeReady put before the stop (a late retry) for a starting node: WCS is not up yet', async () => {
+    // Prepare
+    const d = deps();
+    const firstBoot = d.clock.now();
+    d.clock.advance(30 * MINUTE);
+    await seedWarmNode(d, 'starting');
+    const before = await dynalite.snapshot();
+
+    // Act
+    const result = await makeHandler(d)(nodeReady('evt-ready-old', seedContainers(2, 1), firstBoot));
+
+    // Assess
+    expect(result).toEqual({ kind: 'ignored', nodeId: NODE });
+    expect(await dynalite.snapshot()).toEqual(before);
+    expect(d.publisher.events).toEqual([]);
+  });
+
   it('returns a starting node to the warm pool when EC2 stops it again (the start undone)', async () => {
     // Prepare
     const d = deps();

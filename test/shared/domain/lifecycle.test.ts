@@ -3,6 +3,7 @@ import {
   canTransition,
   EC2_STATES,
   isStaleEc2Event,
+  isStaleNodeReady,
   NODE_STATES,
   NODE_TRANSITIONS,
   onEc2State,
@@ -69,19 +70,33 @@ describe('Function: onEc2State', () => {
 });
 
 describe('Function: isStaleEc2Event', () => {
+  const S = 1_000;
   it.each([
-    { node: 'ready', ec2: 'stopped', event: 100, changed: 200, stale: true, why: 'the stop before the last start, delivered late' },
-    { node: 'ready', ec2: 'stopped', event: 300, changed: 200, stale: false, why: 'a stop after the record became ready' },
-    { node: 'ready', ec2: 'stopped', event: 200, changed: 200, stale: false, why: 'same instant: not older' },
-    { node: 'stopped', ec2: 'running', event: 100, changed: 200, stale: true, why: 'the running before the stop' },
-    { node: 'ready', ec2: 'terminated', event: 100, changed: 200, stale: false, why: 'final states are never stale' },
-    { node: 'starting', ec2: 'shutting-down', event: 100, changed: 200, stale: false, why: 'final states are never stale' },
-    { node: 'launching', ec2: 'running', event: 100, changed: 200, stale: false, why: 'a first launch has no earlier state' },
-    { node: 'booting', ec2: 'stopped', event: 100, changed: 200, stale: false, why: 'a first launch has no earlier state' },
-    { node: 'ready', ec2: 'stopped', event: undefined, changed: 200, stale: false, why: 'no event time' },
-    { node: 'ready', ec2: 'stopped', event: 100, changed: undefined, stale: false, why: 'no record time' },
+    { node: 'ready', ec2: 'stopped', event: 100 * S, changed: 200 * S, stale: true, why: 'the stop before the last start, delivered late' },
+    { node: 'ready', ec2: 'stopped', event: 300 * S, changed: 200 * S, stale: false, why: 'a stop after the record became ready' },
+    { node: 'ready', ec2: 'stopped', event: 200 * S, changed: 200 * S + 700, stale: false, why: 'same second (event times are whole seconds)' },
+    { node: 'ready', ec2: 'stopped', event: 199 * S, changed: 200 * S + 700, stale: true, why: 'the second before' },
+    { node: 'stopped', ec2: 'running', event: 100 * S, changed: 200 * S, stale: true, why: 'the running before the stop' },
+    { node: 'ready', ec2: 'terminated', event: 100 * S, changed: 200 * S, stale: false, why: 'final states are never stale' },
+    { node: 'starting', ec2: 'shutting-down', event: 100 * S, changed: 200 * S, stale: false, why: 'final states are never stale' },
+    { node: 'launching', ec2: 'running', event: 100 * S, changed: 200 * S, stale: false, why: 'a first launch has no earlier state' },
+    { node: 'booting', ec2: 'stopped', event: 100 * S, changed: 200 * S, stale: false, why: 'a first launch has no earlier state' },
+    { node: 'ready', ec2: 'stopped', event: undefined, changed: 200 * S, stale: false, why: 'no event time' },
+    { node: 'ready', ec2: 'stopped', event: 100 * S, changed: undefined, stale: false, why: 'no record time' },
   ] as const)('$node, $ec2 at $event vs $changed → $stale ($why)', ({ node, ec2, event, changed, stale }) => {
     expect(isStaleEc2Event(node, ec2, event, changed)).toBe(stale);
+  });
+});
+
+describe('Function: isStaleNodeReady', () => {
+  it.each([
+    { node: 'starting', event: 100_000, changed: 200_000, stale: true },
+    { node: 'starting', event: 240_000, changed: 200_000, stale: false },
+    { node: 'starting', event: undefined, changed: 200_000, stale: false },
+    { node: 'booting', event: 100_000, changed: 200_000, stale: false },
+    { node: 'ready', event: 100_000, changed: 200_000, stale: false },
+  ] as const)('$node node, NodeReady at $event vs change at $changed → $stale', ({ node, event, changed, stale }) => {
+    expect(isStaleNodeReady(node, event, changed)).toBe(stale);
   });
 });
 
