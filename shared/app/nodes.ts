@@ -53,7 +53,8 @@ export function removalDelta(node: NodeView): SummaryDelta {
 }
 
 /**
- * Terminate a node on purpose (idle, ready timeout, replacement). Order matters: first the
+ * Terminate a node on purpose (idle, ready or start timeout, replacement, a warm-pool node
+ * recycled: `stopping` / `stopped` too). Order matters: first the
  * conditional move to `terminating` (so a concurrent undrain cannot return it to service), then
  * placement is stopped and the containers are read again; only a node that holds no room — or a
  * forced one — is passed to TerminateInstances. Publishes `NodeTerminated`.
@@ -64,7 +65,8 @@ export function removalDelta(node: NodeView): SummaryDelta {
  */
 export async function terminateNode(deps: AppDeps, node: NodeView, reason: string, force = false): Promise<boolean> {
   const now = deps.clock.now();
-  if (!isLive(node.state)) return false;
+  // Live nodes, and warm-pool ones (recycled past warmPool.maxAgeHours; they count in no counter).
+  if (!isLive(node.state) && !WARM_NODE_STATES.includes(node.state)) return false;
   if (!force && node.containers.some((c) => c.used > 0)) return false;
   const moved = await deps.store.transitionNode(node.nodeId, [node.state], 'terminating', now);
   if (!moved) return false;
@@ -72,7 +74,7 @@ export async function terminateNode(deps: AppDeps, node: NodeView, reason: strin
   const current = (await deps.store.getNode(node.nodeId)) ?? moved;
   if (!force && current.containers.some((c) => c.used > 0)) {
     // A room landed between the caller's read and the move: give the node back.
-    await deps.store.transitionNode(node.nodeId, ['terminating'], node.state === 'ready' ? 'ready' : 'draining', now);
+    await deps.store.transitionNode(node.nodeId, ['terminating'], node.state === 'ready' || WARM_NODE_STATES.includes(node.state) ? node.state : 'draining', now);
     if (node.state === 'ready' && !node.hot) await deps.store.setAccepting(node.nodeId, true);
     return false;
   }

@@ -37,8 +37,8 @@ export const NODE_STATES: readonly NodeState[] = ['launching', 'booting', 'ready
  *   `starting → stopping | stopped`: EC2 stops the instance again while it starts (the start is
  *   undone; the node stays in the warm pool);
  * - `* → terminating`: terminateNode (idle, ready or start timeout, replacement, warm-pool
- *   recycling); `terminating → ready | draining`: a room landed meanwhile (terminateNode gives
- *   the node back);
+ *   recycling); `terminating → ready | draining | stopping | stopped`: a room landed meanwhile
+ *   (terminateNode gives the node back to the state it was in);
  * - `* → terminated`: closeNode (EC2 `shutting-down` / `terminated`, an instance stopped that we
  *   did not stop, an instance gone from DescribeInstances).
  */
@@ -50,7 +50,7 @@ export const NODE_TRANSITIONS: Readonly<Record<NodeState, readonly NodeState[]>>
   stopping: ['stopped', 'terminating', 'terminated'],
   stopped: ['starting', 'terminating', 'terminated'],
   starting: ['ready', 'stopping', 'stopped', 'terminating', 'terminated'],
-  terminating: ['ready', 'draining', 'terminated'],
+  terminating: ['ready', 'draining', 'stopping', 'stopped', 'terminated'],
   terminated: [],
 };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../lambdas/node-events/index.ts';
 import { makeHandler as makeRoomHandler } from '../../../lambdas/room-events/index.ts';
+import { terminateNode } from '../../../shared/app/nodes.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
 import { poolByName } from '../../../shared/domain/config.ts';
 import type { NodeState } from '../../../shared/domain/model.ts';
@@ -311,6 +312,42 @@ describe('EC2 state changes of warm-pool nodes (node-events)', () => {
     expect((await d.store.getNode(NODE))?.state).toBe('terminated');
     expect(d.publisher.ofType('NodeTerminated')).toEqual([{ nodeId: NODE, pool: POOL, reason: 'instance terminated' }]);
     expect(await summaryOf(d)).toEqual({ liveNodes: 0, readyFree: 0, pendingCapacity: 0 });
+  });
+});
+
+describe('Function: terminateNode on a warm-pool node (recycling)', () => {
+  it('terminates a stopped node without touching the pool counters and publishes NodeTerminated', async () => {
+    // Prepare
+    const d = deps();
+    await seedWarmNode(d, 'stopped');
+    const node = (await d.store.getNode(NODE))!;
+    const counters = await summaryOf(d);
+
+    // Act
+    const done = await terminateNode(d, node, 'warm-pool-max-age');
+
+    // Assess
+    expect(done).toBe(true);
+    expect((await d.store.getNode(NODE))?.state).toBe('terminating');
+    expect(d.compute.terminations).toEqual([[NODE]]);
+    expect(d.publisher.ofType('NodeTerminated')).toEqual([{ nodeId: NODE, pool: POOL, reason: 'warm-pool-max-age' }]);
+    expect(await summaryOf(d)).toEqual(counters);
+  });
+
+  it('does nothing for a node that left the state the caller saw', async () => {
+    // Prepare
+    const d = deps();
+    await seedWarmNode(d, 'stopped');
+    const seen = (await d.store.getNode(NODE))!;
+    await d.store.transitionNode(NODE, ['stopped'], 'starting', d.clock.now());
+
+    // Act
+    const done = await terminateNode(d, seen, 'warm-pool-max-age');
+
+    // Assess
+    expect(done).toBe(false);
+    expect((await d.store.getNode(NODE))?.state).toBe('starting');
+    expect(d.compute.terminations).toEqual([]);
   });
 });
 
