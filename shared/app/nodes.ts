@@ -273,12 +273,28 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
 }
 
 /**
+ * A node whose boot after a start reports trouble (`NodeUnhealthy` while `starting`) will not
+ * become ready: it is terminated at once (not left to the start timeout) and scale-out replaces
+ * its capacity.
+ *
+ * @returns `terminated`, or `ignored` for a node in any other state (nothing to drain)
+ */
+async function replaceFailedStart(deps: AppDeps, instanceId: string, reason: string, eventId: string): Promise<string> {
+  const node = await deps.store.getNode(instanceId);
+  if (node?.state !== 'starting' || !(await terminateNode(deps, node, `${reason} (after a start)`, true))) return 'ignored';
+  const pool = poolByName(await deps.config.getConfig(), node.pool);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
+  return 'terminated';
+}
+
+/**
  * Take a node out of placement because it is unhealthy or about to be interrupted (Spot), and
- * let scale-out launch replacement capacity at once.
+ * let scale-out launch replacement capacity at once. A node `starting` after a stop that reports
+ * trouble is terminated instead ({@link replaceFailedStart}).
  */
 export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: string, eventId: string): Promise<string> {
   const node = await drainNode(deps, instanceId, reason);
-  if (!node) return 'ignored';
+  if (!node) return replaceFailedStart(deps, instanceId, reason, eventId);
   const config = await deps.config.getConfig();
   const pool = poolByName(config, node.pool);
   // The rooms on it will be lost: tell their applications now, while the node still serves them.

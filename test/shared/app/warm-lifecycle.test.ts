@@ -231,6 +231,25 @@ describe('EC2 state changes of warm-pool nodes (node-events)', () => {
     expect(d.publisher.events).toEqual([]);
   });
 
+  it('terminates a starting node that reports NodeUnhealthy and launches its capacity again', async () => {
+    // Prepare
+    const d = deps({ headroomMin: 10 });
+    await seedWarmNode(d, 'starting');
+    d.clock.advance(MINUTE);
+    const unhealthy = envelope(NODE_SOURCE, 'NodeUnhealthy', { instanceId: NODE, reason: 'wcs-0 health check failed' }, { id: 'evt-sick-1', time: d.clock.now() });
+
+    // Act
+    const result = await makeHandler(d)(unhealthy);
+
+    // Assess
+    expect(result).toEqual({ kind: 'terminated', nodeId: NODE });
+    expect((await d.store.getNode(NODE))?.state).toBe('terminating');
+    expect(d.compute.terminations).toEqual([[NODE]]);
+    expect(d.publisher.ofType('NodeTerminated')).toEqual([{ nodeId: NODE, pool: POOL, reason: 'unhealthy: wcs-0 health check failed (after a start)' }]);
+    expect(await summaryOf(d)).toMatchObject({ liveNodes: 1, pendingCapacity: 20 });
+    expect(d.compute.launches).toHaveLength(1);
+  });
+
   it('returns a starting node to the warm pool when EC2 stops it again (the start undone)', async () => {
     // Prepare
     const d = deps();
