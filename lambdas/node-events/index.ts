@@ -35,9 +35,9 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventP
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
-        return { kind: await onInstanceState(d, parsed.detail, parsed.id), nodeId: parsed.detail['instance-id'] };
+        return { kind: await onInstanceState(d, parsed.detail, parsed.id, parsed.time), nodeId: parsed.detail['instance-id'] };
       case 'node-ready': {
-        const kind = await onNodeReady(d, parsed.detail, parsed.id);
+        const kind = await onNodeReady(d, parsed.detail, parsed.id, parsed.time);
         // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
         // or compromised node (docs/security.md#node-reports); the log line has the reason.
         if (kind === 'refused') await d.deadLetters.send(event, `NodeReady for ${parsed.detail.instanceId} refused by its checks (see the log)`, 'node-events');

@@ -11,7 +11,9 @@
  * - the public IP is the Elastic IP EC2 has associated with that private IP — never the one the
  *   node wrote (a report that names another is refused); a private-only pool gets none;
  * - a node that is already ready keeps its containers: a second `NodeReady` is accepted only as
- *   the retry of the first (same indexes, private IPs and cpusets), never as a rewrite.
+ *   the retry of the first (same indexes, private IPs and cpusets), never as a rewrite;
+ * - a node started again after a stop (`starting`) reports the containers it had (same indexes,
+ *   private IPs and cpusets); only their public IPs may change (new Elastic IPs on start).
  *
  * @module
  */
@@ -35,7 +37,7 @@ function refuse(reason: string): NodeReadyCheck {
  * Check a `NodeReady` against the pool, EC2's addresses of the instance, and (for a node already
  * ready) the containers recorded the first time.
  *
- * @param node - the node as recorded (state `launching`, `booting` or `ready`)
+ * @param node - the node as recorded (state `launching`, `booting`, `starting` or `ready`)
  * @param pool - the node's pool (its `containersPerNode`)
  * @returns the containers to record, public IPs taken from EC2, or the reason to refuse
  * @throws {AutoscalerError} (retryable: the event is retried) when EC2 cannot be asked, does not
@@ -77,11 +79,15 @@ export async function checkNodeReady(
     containers = checked;
   }
 
-  if (node.state === 'ready') {
+  if (node.state === 'ready' || node.state === 'starting') {
     for (const stored of node.containers) {
       const c = containers.find((r) => r.index === stored.index);
       if (!c || c.privateIp !== stored.privateIp || c.cpuset !== stored.cpuset) {
-        return refuse(`already-ready: ${node.nodeId} is ready; its containers are not rewritten by a later NodeReady`);
+        return refuse(
+          node.state === 'ready'
+            ? `already-ready: ${node.nodeId} is ready; its containers are not rewritten by a later NodeReady`
+            : `restart-mismatch: ${node.nodeId} started again after a stop; its containers keep their private IPs and cpusets`,
+        );
       }
     }
   }

@@ -4,10 +4,11 @@
  * @module
  */
 import { poolByName } from '../domain/config.ts';
-import { containerFree, isLive, nodeAccepts, nodeCapacityOf, PENDING_NODE_STATES, type NodeView } from '../domain/model.ts';
+import { containerFree, isLive, nodeAccepts, nodeCapacityOf, PENDING_NODE_STATES, WARM_NODE_STATES, type NodeState, type NodeView } from '../domain/model.ts';
 import type { Ec2StateChangeDetail, NodeReadyDetail, OutboundEvent } from '../events/schemas.ts';
 import type { SummaryDelta } from '../ports/fleet-store.ts';
-import { associateNodeAddresses, releaseNodeAddresses } from './addresses.ts';
+import { associateNodeAddresses, releaseNodeAddresses, releaseStoppedNodeAddresses } from './addresses.ts';
+import { isStaleEc2Event, isStaleNodeReady, onEc2State, statesInto } from '../domain/lifecycle.ts';
 import type { AppDeps } from './deps.ts';
 import { LaunchQuotaError } from '../errors.ts';
 import { checkNodeReady } from './node-reports.ts';
@@ -52,7 +53,8 @@ export function removalDelta(node: NodeView): SummaryDelta {
 }
 
 /**
- * Terminate a node on purpose (idle, ready timeout, replacement). Order matters: first the
+ * Terminate a node on purpose (idle, ready or start timeout, replacement, a warm-pool node
+ * recycled: `stopping` / `stopped` too). Order matters: first the
  * conditional move to `terminating` (so a concurrent undrain cannot return it to service), then
  * placement is stopped and the containers are read again; only a node that holds no room — or a
  * forced one — is passed to TerminateInstances. Publishes `NodeTerminated`.
@@ -63,7 +65,8 @@ export function removalDelta(node: NodeView): SummaryDelta {
  */
 export async function terminateNode(deps: AppDeps, node: NodeView, reason: string, force = false): Promise<boolean> {
   const now = deps.clock.now();
-  if (!isLive(node.state)) return false;
+  // Live nodes, and warm-pool ones (recycled past warmPool.maxAgeHours; they count in no counter).
+  if (!isLive(node.state) && !WARM_NODE_STATES.includes(node.state)) return false;
   if (!force && node.containers.some((c) => c.used > 0)) return false;
   const moved = await deps.store.transitionNode(node.nodeId, [node.state], 'terminating', now);
   if (!moved) return false;
@@ -71,7 +74,7 @@ export async function terminateNode(deps: AppDeps, node: NodeView, reason: strin
   const current = (await deps.store.getNode(node.nodeId)) ?? moved;
   if (!force && current.containers.some((c) => c.used > 0)) {
     // A room landed between the caller's read and the move: give the node back.
-    await deps.store.transitionNode(node.nodeId, ['terminating'], node.state === 'ready' ? 'ready' : 'draining', now);
+    await deps.store.transitionNode(node.nodeId, ['terminating'], node.state === 'ready' || WARM_NODE_STATES.includes(node.state) ? node.state : 'draining', now);
     if (node.state === 'ready' && !node.hot) await deps.store.setAccepting(node.nodeId, true);
     return false;
   }
@@ -109,8 +112,9 @@ export async function closeNode(deps: AppDeps, nodeId: string, reason: string): 
   }
   // Before the last write, so a retry (or the sweep) deletes them again if this fails.
   await removeNodeAlarms(deps, node);
-  const closed = await deps.store.transitionNode(nodeId, ['launching', 'booting', 'ready', 'draining', 'terminating'], 'terminated', now);
-  if (closed && isLive(node.state)) {
+  const closed = await deps.store.transitionNode(nodeId, statesInto('terminated'), 'terminated', now);
+  // A warm node (stopping, stopped) was no longer counted: only its record closes.
+  if (closed && (isLive(node.state) || WARM_NODE_STATES.includes(node.state))) {
     await deps.store.adjustSummary(node.pool, removalDelta(node), now);
     events.push({ detailType: 'NodeTerminated', detail: { nodeId, pool: node.pool, reason } });
   }
@@ -119,33 +123,64 @@ export async function closeNode(deps: AppDeps, nodeId: string, reason: string): 
 }
 
 /**
- * React to an EC2 instance state change: `running` → booting; `shutting-down`, `terminated`,
- * `stopping`, `stopped` → close the node (rooms interrupted) and scale out if headroom is short.
+ * React to an EC2 instance state change as the lifecycle says ({@link onEc2State},
+ * docs/design.md#node-lifecycle): `running` moves a launching node to booting and associates its
+ * Elastic IPs (also for a starting one); `stopped` moves a node we stopped (or whose start was
+ * undone) into the warm pool and releases its Elastic IPs when the pool asks for it;
+ * `pending` / `running` of a stopped node started by someone else move it to starting;
+ * `shutting-down` / `terminated`, and `stopping` / `stopped` of a node we did not stop, close the
+ * node (rooms interrupted) and scale out if headroom is short. An event older than the record's
+ * last state change is ignored for the reversible states ({@link isStaleEc2Event}).
+ *
+ * @param eventTime - the event's `time`, epoch ms (undefined: never taken as stale)
+ * @returns what it did: `booting`, `starting`, `stopping`, `stopped`, `closed`, `ignored`,
+ *   `address-quota` (terminated for the Elastic IP quota), `unknown-node`
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the event is retried)
  */
-export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetail, eventId: string): Promise<string> {
-  const now = deps.clock.now();
+export async function onInstanceState(deps: AppDeps, detail: Ec2StateChangeDetail, eventId: string, eventTime?: number): Promise<string> {
   const id = detail['instance-id'];
-  switch (detail.state) {
-    case 'pending':
-      return 'ignored';
-    case 'running': {
-      const booting = await deps.store.transitionNode(id, ['launching'], 'booting', now);
-      // One Elastic IP per container; also on a redelivery (idempotent) so a failed try is retried.
-      const node = booting ?? (await deps.store.getNode(id));
-      if (node?.state === 'booting' && !(await addressBootingNode(deps, node))) return 'address-quota';
-      return booting ? 'booting' : 'ignored';
-    }
-    default: {
-      if (detail.state === 'terminated') await releaseNodeAddresses(deps, id);
-      const node = await deps.store.getNode(id);
-      if (!node) return 'unknown-node';
-      await closeNode(deps, id, `instance ${detail.state}`);
-      const config = await deps.config.getConfig();
-      const pool = config.pools.find((p) => p.name === node.pool);
-      if (pool) await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
-      return 'closed';
-    }
+  if (detail.state === 'terminated') await releaseNodeAddresses(deps, id);
+  const node = await deps.store.getNode(id);
+  if (!node) return detail.state === 'pending' || detail.state === 'running' ? 'ignored' : 'unknown-node';
+  const reaction = onEc2State(node.state, detail.state, isStaleEc2Event(node.state, detail.state, eventTime, node.stateChangedAt));
+  if (reaction.action === 'close') {
+    await closeNode(deps, id, `instance ${detail.state}`);
+    const pool = (await deps.config.getConfig()).pools.find((p) => p.name === node.pool);
+    if (pool) await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
+    return 'closed';
   }
+  let current: NodeView = node;
+  if (reaction.action === 'move') {
+    const moved = await moveOnInstanceState(deps, node, reaction.to);
+    if (!moved) return 'ignored';
+    current = moved;
+  }
+  // One Elastic IP per container; also on a redelivery (idempotent) so a failed try is retried.
+  if (reaction.associateAddresses && !(await addressBootingNode(deps, current))) return 'address-quota';
+  if (reaction.releaseStoppedAddresses) await releaseStoppedNodeAddresses(deps, current);
+  return reaction.action === 'move' ? reaction.to : 'ignored';
+}
+
+/**
+ * Move a node as an EC2 state change asks (conditional on the state it was read in), keeping the
+ * pool counters: a node leaving the live states (a start undone) stops accepting and leaves
+ * them, a stopped node started by someone else joins them as pending capacity; a node entering
+ * `stopped` is no longer hot (its alarms see no data while stopped; they judge it again once it
+ * is ready).
+ *
+ * @returns the node after the move, or undefined when it was no longer in the state read
+ */
+async function moveOnInstanceState(deps: AppDeps, node: NodeView, to: NodeState): Promise<NodeView | undefined> {
+  const now = deps.clock.now();
+  const moved = await deps.store.transitionNode(node.nodeId, [node.state], to, now);
+  if (!moved) return undefined;
+  if (isLive(node.state) && !isLive(to)) {
+    await deps.store.setAccepting(node.nodeId, false);
+    await deps.store.adjustSummary(node.pool, removalDelta(node), now);
+  }
+  if (!isLive(node.state) && isLive(to)) await deps.store.adjustSummary(node.pool, { liveNodes: 1, pendingCapacity: nodeCapacityOf(moved) }, now);
+  if (to === 'stopped' && moved.hot) await deps.store.setHot(node.nodeId, false);
+  return moved;
 }
 
 /**
@@ -186,9 +221,13 @@ async function addressBootingNode(deps: AppDeps, node: NodeView): Promise<boolea
  * ({@link checkNodeReady}): the pool's container count, addresses from EC2, and no rewrite of a
  * ready node — a refused report changes nothing and returns `refused`.
  * Idempotent: the retry of an accepted NodeReady for a ready node completes what a crash left
- * undone (its alarms are upserted again).
+ * undone (its alarms are upserted again). A node `starting` after a stop becomes ready with the
+ * containers it had (their public IPs may be new); a `NodeReady` older than that start
+ * ({@link isStaleNodeReady}) is ignored.
+ *
+ * @param eventTime - the event's `time`, epoch ms (undefined: never taken as stale)
  */
-export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string): Promise<string> {
+export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string, eventTime?: number): Promise<string> {
   const now = deps.clock.now();
   const before = await deps.store.getNode(detail.instanceId);
   if (!before) {
@@ -196,6 +235,10 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     return 'unknown-node';
   }
   if (before.state !== 'ready' && !PENDING_NODE_STATES.includes(before.state)) return 'ignored';
+  if (isStaleNodeReady(before.state, eventTime, before.stateChangedAt)) {
+    deps.logger.warn('NodeReady older than the start: ignored', { instanceId: detail.instanceId, eventTime, startedAt: before.stateChangedAt });
+    return 'ignored';
+  }
   const config = await deps.config.getConfig();
   const pool = poolByName(config, before.pool);
   const check = await checkNodeReady(deps, before, pool, detail);
@@ -230,12 +273,28 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
 }
 
 /**
+ * A node whose boot after a start reports trouble (`NodeUnhealthy` while `starting`) will not
+ * become ready: it is terminated at once (not left to the start timeout) and scale-out replaces
+ * its capacity.
+ *
+ * @returns `terminated`, or `ignored` for a node in any other state (nothing to drain)
+ */
+async function replaceFailedStart(deps: AppDeps, instanceId: string, reason: string, eventId: string): Promise<string> {
+  const node = await deps.store.getNode(instanceId);
+  if (node?.state !== 'starting' || !(await terminateNode(deps, node, `${reason} (after a start)`, true))) return 'ignored';
+  const pool = poolByName(await deps.config.getConfig(), node.pool);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
+  return 'terminated';
+}
+
+/**
  * Take a node out of placement because it is unhealthy or about to be interrupted (Spot), and
- * let scale-out launch replacement capacity at once.
+ * let scale-out launch replacement capacity at once. A node `starting` after a stop that reports
+ * trouble is terminated instead ({@link replaceFailedStart}).
  */
 export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: string, eventId: string): Promise<string> {
   const node = await drainNode(deps, instanceId, reason);
-  if (!node) return 'ignored';
+  if (!node) return replaceFailedStart(deps, instanceId, reason, eventId);
   const config = await deps.config.getConfig();
   const pool = poolByName(config, node.pool);
   // The rooms on it will be lost: tell their applications now, while the node still serves them.

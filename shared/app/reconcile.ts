@@ -3,11 +3,17 @@
  * behind. Each step is idempotent and safe to run while the other functions run; each waits a
  * grace period before touching something a live invocation may still own.
  *
- * 1. Instances vs node records: a live or terminating node whose instance is gone (absent from
- *    DescribeInstances, or shutting down / stopped) is closed — its rooms released and published
- *    as `RoomInterrupted`; a node stuck in `terminating` (a crash before TerminateInstances) is
- *    terminated again; a young instance with no record (a crash between RunInstances and
- *    recording it) is adopted as launching. (Older unrecorded instances: `terminateOrphans`.)
+ * 1. Instances vs node records: a node whose instance is gone (absent from DescribeInstances,
+ *    shutting down, or stopped while the node serves or is about to: someone else stopped it) is
+ *    closed — its rooms released and published as `RoomInterrupted`; a stopped instance of a
+ *    warm-pool node (`stopping`, `stopped`, `starting`) is not gone, and a lost EC2 event of one
+ *    is replayed from the state DescribeInstances shows ({@link repairWarmNodes}); a node stuck
+ *    in `terminating` (a crash before TerminateInstances) is terminated again; a young instance
+ *    with no record (a crash between RunInstances and recording it) is adopted as launching, a
+ *    stopped one as a warm node when the pool has a warm pool and the instance is younger than
+ *    `warmPool.maxAgeHours`. (Other unrecorded instances: `terminateOrphans`.)
+ * 1b. Start timeout: a node `starting` for longer than `warmPool.startTimeoutMs` without
+ *    `NodeReady` is terminated ({@link timeOutStarts}); scale-out replaces its capacity.
  * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it)
  *    once their lease has ended (their owner's deadline; any other drain may have taken them first):
  *    announced (`RoomPlaced`) and placed when their target container holds them, queued again
@@ -22,11 +28,13 @@
  *
  * @module
  */
-import type { PoolConfig } from '../domain/config.ts';
-import { isLive, type ContainerRef, type NodeView } from '../domain/model.ts';
+import { warmPoolStateOf, type PoolConfig } from '../domain/config.ts';
+import { EC2_STATES, onEc2State, type Ec2State } from '../domain/lifecycle.ts';
+import { isLive, WARM_NODE_STATES, type ContainerRef, type NodeView } from '../domain/model.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
+import { releaseStoppedNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
-import { closeNode } from './nodes.ts';
+import { closeNode, onInstanceState, terminateNode } from './nodes.ts';
 import { publishRoomRejected, type RoomRejection } from './rejections.ts';
 import { leaseEnd, placeOwned, requeue, takeOverStranded } from './rooms.ts';
 import { bucketKey } from '../domain/buckets.ts';
@@ -53,8 +61,22 @@ export function isLeakCheckMinute(now: number): boolean {
 /** Most stranded rooms, and queued rooms, one sweep repairs per pool. */
 export const REPAIR_BATCH = 100;
 
-/** EC2 states of an instance that will not serve rooms again. */
-const GONE_STATES: ReadonlySet<string> = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
+/** EC2 states of an instance that will not run again. */
+const FINAL_STATES: ReadonlySet<string> = new Set(['shutting-down', 'terminated']);
+
+/** EC2 states of an instance that is stopped or on its way to it. */
+const STOPPED_STATES: ReadonlySet<string> = new Set(['stopping', 'stopped']);
+
+/**
+ * Whether a node's instance will not serve it again: absent, shutting down or terminated, or
+ * stopped while the node serves or is about to (`launching`, `booting`, `ready`, `draining`:
+ * someone else stopped it). A stopped instance of a warm node (`stopping`, `stopped`,
+ * `starting`) or of a `terminating` one (TerminateInstances is repeated) is not gone.
+ */
+export function isInstanceGone(node: Pick<NodeView, 'state'>, instance: Pick<InstanceDescription, 'state'> | undefined): boolean {
+  if (instance === undefined || FINAL_STATES.has(instance.state)) return true;
+  return STOPPED_STATES.has(instance.state) && (isLive(node.state) && node.state !== 'starting');
+}
 
 /** What one pool's reconciliation did. */
 export interface ReconcileResult {
@@ -79,6 +101,10 @@ export interface ReconcileResult {
   readonly acceptingFixed: readonly string[];
   /** Queued rooms rejected for waiting longer than `queueTimeoutMs`. */
   readonly rejectedQueued: readonly string[];
+  /** Warm-pool nodes whose lost EC2 state change was replayed from DescribeInstances, `nodeId:state`. */
+  readonly warmRepaired: readonly string[];
+  /** Nodes `starting` longer than `warmPool.startTimeoutMs`, terminated to be replaced. */
+  readonly startTimedOut: readonly string[];
 }
 
 const sameRef = (a: ContainerRef | undefined, nodeId: string, index: number) => a !== undefined && a.nodeId === nodeId && a.container === index;
@@ -94,10 +120,12 @@ export async function reconcilePool(deps: AppDeps, pool: PoolConfig, instances: 
   const closed = await reconcileInstances(deps, pool, instances, now);
   const placing = await repairPlacing(deps, pool, now);
   const nodes = await deps.store.listNodes(pool.name);
+  const warmRepaired = await repairWarmNodes(deps, pool, nodes, instances, now);
+  const startTimedOut = await timeOutStarts(deps, pool, nodes, now);
   const leaksReleased = isLeakCheckMinute(now) ? await releaseLeakedCapacity(deps, nodes) : [];
   const acceptingFixed = await fixAccepting(deps, pool, nodes, now);
   const rejectedQueued = await rejectStaleQueued(deps, pool, now);
-  const result: ReconcileResult = { ...closed, ...placing, leaksReleased, acceptingFixed, rejectedQueued };
+  const result: ReconcileResult = { ...closed, ...placing, leaksReleased, acceptingFixed, rejectedQueued, warmRepaired, startTimedOut };
   if (Object.values(result).some((v) => v.length > 0)) deps.logger.warn('reconciled', { pool: pool.name, ...result });
   return result;
 }
@@ -115,9 +143,9 @@ async function reconcileInstances(
   const interruptedRooms: string[] = [];
   const reterminated: string[] = [];
   for (const node of nodes) {
-    if (!isLive(node.state) && node.state !== 'terminating') continue;
+    if (!isLive(node.state) && node.state !== 'terminating' && !WARM_NODE_STATES.includes(node.state)) continue;
     const instance = byId.get(node.nodeId);
-    const gone = instance === undefined || GONE_STATES.has(instance.state);
+    const gone = isInstanceGone(node, instance);
     if (gone && now - node.launchedAt >= INSTANCE_VISIBILITY_GRACE_MS) {
       const reason = instance ? `instance ${instance.state}` : 'instance gone';
       interruptedRooms.push(...(await closeNode(deps, node.nodeId, reason)));
@@ -134,7 +162,12 @@ async function reconcileInstances(
   const adopted: string[] = [];
   const known = new Set(nodes.map((n) => n.nodeId));
   for (const i of instances) {
-    if (known.has(i.instanceId) || (i.state !== 'pending' && i.state !== 'running')) continue;
+    if (known.has(i.instanceId)) continue;
+    if (i.state === 'stopped') {
+      if (await adoptStopped(deps, pool, i, now)) adopted.push(i.instanceId);
+      continue;
+    }
+    if (i.state !== 'pending' && i.state !== 'running') continue;
     if (i.launchTime === undefined || now - i.launchTime >= pool.readyTimeoutMs) continue;
     const isNew = await deps.store.createNode(
       {
@@ -152,6 +185,94 @@ async function reconcileInstances(
     if (isNew) adopted.push(i.instanceId);
   }
   return { closedNodes, interruptedRooms, reterminated, adopted };
+}
+
+/**
+ * Adopt a stopped instance of the pool that no node record accounts for (a crash between
+ * StopInstances and the record, a record lost) as a warm node (`stopped`), when the pool has a
+ * warm pool and the instance is younger than `warmPool.maxAgeHours` — the same rule a warm node
+ * is kept by; its Elastic IPs are released when the pool asks for it. Otherwise it is left to
+ * `terminateOrphans`, as an unrecorded running instance is. Its age is counted from the
+ * instance's `LaunchTime`, which EC2 sets again on every start (Amazon EC2 API Reference,
+ * `Instance.LaunchTime`): an instance started and stopped again looks younger than it is, and is
+ * recycled one `maxAgeHours` after its last start at the latest.
+ *
+ * @returns whether a record was created (false: too old, no warm pool, or a record exists already,
+ *   e.g. one closed because someone else stopped its instance)
+ */
+async function adoptStopped(deps: AppDeps, pool: PoolConfig, instance: InstanceDescription, now: number): Promise<boolean> {
+  if (warmPoolStateOf(pool) === 'none' || instance.launchTime === undefined) return false;
+  if (now - instance.launchTime >= pool.warmPool.maxAgeHours * 3_600_000) return false;
+  const isNew = await deps.store.createNode(
+    {
+      nodeId: instance.instanceId,
+      pool: pool.name,
+      state: 'stopped',
+      instanceType: instance.instanceType,
+      launchedAt: instance.launchTime,
+      decisionId: 'adopted',
+      containersPerNode: pool.containersPerNode,
+      capacityPerContainer: pool.capacityPerContainer,
+    },
+    now,
+  );
+  if (isNew) await releaseStoppedNodeAddresses(deps, { nodeId: instance.instanceId, pool: pool.name });
+  return isNew;
+}
+
+/**
+ * Step 1, warm nodes: replay the EC2 state change a warm-pool node (`stopping`, `stopped`,
+ * `starting`) missed, from the state DescribeInstances shows now — through the same handler as
+ * the event ({@link onInstanceState}): a `stopping` node whose instance is stopped becomes
+ * `stopped`, a `stopped` one found running (started by someone else) `starting`, a `starting`
+ * one found stopped again `stopped`. Only after the node's last change is `placingTimeoutMs`
+ * old: DescribeInstances is eventually consistent, and the invocation that moved it may still
+ * run.
+ *
+ * @returns `nodeId:state` of the nodes moved
+ */
+export async function repairWarmNodes(
+  deps: AppDeps,
+  pool: PoolConfig,
+  nodes: readonly NodeView[],
+  instances: readonly InstanceDescription[],
+  now: number,
+): Promise<string[]> {
+  const byId = new Map(instances.map((i) => [i.instanceId, i]));
+  const repaired: string[] = [];
+  for (const node of nodes) {
+    if (!WARM_NODE_STATES.includes(node.state) && node.state !== 'starting') continue;
+    const instance = byId.get(node.nodeId);
+    if (!instance || !isEc2State(instance.state) || FINAL_STATES.has(instance.state)) continue;
+    if (now - (node.stateChangedAt ?? node.launchedAt) < pool.placingTimeoutMs) continue;
+    if (onEc2State(node.state, instance.state).action !== 'move') continue;
+    const kind = await onInstanceState(deps, { 'instance-id': node.nodeId, state: instance.state }, `sweep:${bucketKey(now)}:${node.nodeId}`);
+    if (kind !== 'ignored') repaired.push(`${node.nodeId}:${kind}`);
+  }
+  return repaired;
+}
+
+function isEc2State(state: string): state is Ec2State {
+  return (EC2_STATES as readonly string[]).includes(state);
+}
+
+/**
+ * Start timeout: a node `starting` for `warmPool.startTimeoutMs` or longer (since it entered
+ * `starting`) without `NodeReady` is terminated — forced: it serves no room — and not started
+ * again; the sweep's scale-out, which runs after reconciliation, replaces its capacity (from the
+ * warm pool or a cold launch). Starting nodes are left out of `planSweep`'s ready timeout, which
+ * counts from the first launch.
+ *
+ * @returns the node ids terminated
+ */
+export async function timeOutStarts(deps: AppDeps, pool: PoolConfig, nodes: readonly NodeView[], now: number): Promise<string[]> {
+  const timedOut: string[] = [];
+  for (const node of nodes) {
+    if (node.state !== 'starting' || now - (node.stateChangedAt ?? node.launchedAt) < pool.warmPool.startTimeoutMs) continue;
+    deps.logger.warn('node did not report ready after a start: terminating it', { nodeId: node.nodeId, pool: pool.name, startTimeoutMs: pool.warmPool.startTimeoutMs });
+    if (await terminateNode(deps, node, 'start-timeout', true)) timedOut.push(node.nodeId);
+  }
+  return timedOut;
 }
 
 /**

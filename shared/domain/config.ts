@@ -47,6 +47,14 @@ export const WarmPoolConfigSchema = z.object({
   startTimeMs: z.number().int().min(1000).default(40_000),
   /** Expected time from StartInstances to NodeReady for a hibernated node, ms. */
   resumeTimeMs: z.number().int().min(1000).default(25_000),
+  /**
+   * A started node that has not put `NodeReady` this long after it entered `starting` is
+   * terminated and its capacity launched anew by scale-out (not started again), ms. Its own
+   * setting rather than `readyTimeoutMs` (10 min, sized for a cold boot's image pulls): a start
+   * is expected in `startTimeMs` / `resumeTimeMs`, so one 5 minutes late is broken, and a crowd
+   * waiting on it should not wait a cold ready timeout (docs/design.md#node-lifecycle).
+   */
+  startTimeoutMs: z.number().int().min(30_000).default(300_000),
 });
 
 /** A validated warm-pool configuration. */
@@ -115,6 +123,7 @@ export const PoolConfigSchema = z
       releaseAddressesOnStop: false,
       startTimeMs: 40_000,
       resumeTimeMs: 25_000,
+      startTimeoutMs: 300_000,
     }),
     /**
      * The sweep's grace before it repairs what an invocation may still be changing: a node stuck
@@ -130,6 +139,10 @@ export const PoolConfigSchema = z
   .refine((p) => p.warmPool.minSize <= p.warmPool.maxSize, {
     message: 'warmPool.minSize must not exceed warmPool.maxSize',
     path: ['warmPool', 'minSize'],
+  })
+  .refine((p) => p.warmPool.startTimeoutMs > Math.max(p.warmPool.startTimeMs, p.warmPool.resumeTimeMs), {
+    message: 'warmPool.startTimeoutMs must exceed the expected startTimeMs and resumeTimeMs',
+    path: ['warmPool', 'startTimeoutMs'],
   });
 
 /** A validated pool configuration (all defaults applied). */

@@ -258,8 +258,8 @@ export interface SweepPlan {
 
 /**
  * Plan the scheduled sweep of one pool (scale-in and repair):
- * 1. give up on nodes not ready `readyTimeoutMs` after launch — or, for a node `starting` from
- *    the warm pool, after the start (its `stateChangedAt`) — (terminate; scale-out replaces);
+ * 1. give up on nodes not ready `readyTimeoutMs` after launch (terminate; scale-out replaces);
+ *    a `starting` node's start timeout is reconciliation's (`timeOutStarts`, shared/app/reconcile.ts);
  * 2. warm pool (`warm-pool.ts`): terminate stopped nodes past `maxAgeHours` or above the warm
  *    pool's target size ({@link warmPoolTargetSize}, from the cold- and warm-start headroom
  *    targets, `peakNodes` and the live nodes left after step 3);
@@ -299,7 +299,8 @@ export function planSweep(
   for (const n of nodes) {
     if (!isLive(n.state)) continue;
     const used = nodeUsed(n);
-    if (PENDING_NODE_STATES.includes(n.state) && now - pendingSince(n) >= pool.readyTimeoutMs) {
+    // A starting node was launched long ago: its own start timeout is reconciliation's (reconcile.ts).
+    if (PENDING_NODE_STATES.includes(n.state) && n.state !== 'starting' && now - n.launchedAt >= pool.readyTimeoutMs) {
       actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'ready-timeout' });
       gone.add(n.nodeId);
       live -= 1;
@@ -358,9 +359,4 @@ export function planSweep(
   );
   const capacity = summarizePool(after, queuedWeight, launchesLastMinute);
   return { actions, scaleOut: decideScaleOut(pool, { ...capacity, stoppedNodes }, demand), capacity, warmPoolTarget: warmSize };
-}
-
-/** Since when a pending node has been on its way, ms: its start for a node `starting` from the warm pool, else its launch. */
-function pendingSince(n: NodeView): number {
-  return n.state === 'starting' ? (n.stateChangedAt ?? n.launchedAt) : n.launchedAt;
 }

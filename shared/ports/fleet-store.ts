@@ -276,9 +276,10 @@ export interface NodeStore {
   transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined>;
   /**
    * Record NodeReady: create the container items (idempotent) and move the node from
-   * launching/booting to ready, accepting. On a node already `ready` it completes what a crashed
+   * launching/booting — or starting, after a stop: its containers are kept, their public IPs
+   * updated — to ready, accepting. On a node already `ready` it completes what a crashed
    * earlier call left undone (missing containers, containers not accepting). Undefined when the
-   * node is unknown, terminating or terminated.
+   * node is unknown, terminating, terminated or in the warm pool (stopping, stopped).
    */
   markReady(
     nodeId: string,

@@ -333,12 +333,15 @@ export class MemoryFleetStore implements FleetStore {
     const n = this.nodes.get(nodeId);
     if (!n) return undefined;
     if (n.state === 'draining') return this.view(n);
-    if (n.state !== 'launching' && n.state !== 'booting' && n.state !== 'ready') return undefined;
+    if (n.state !== 'launching' && n.state !== 'booting' && n.state !== 'ready' && n.state !== 'starting') return undefined;
     const wasReady = n.state === 'ready';
     let byIndex = this.containers.get(nodeId);
     if (!byIndex) this.containers.set(nodeId, (byIndex = new Map()));
     for (const c of containers) {
-      if (byIndex.has(c.index)) continue;
+      const existing = byIndex.get(c.index);
+      // Started again after a stop: same container, possibly a new Elastic IP.
+      if (existing && n.state === 'starting') existing.publicIp = c.publicIp;
+      if (existing) continue;
       byIndex.set(c.index, {
         nodeId,
         pool: n.pool,

@@ -203,6 +203,20 @@ describe('Class: StatelessStack', () => {
       expect(patterns.filter((p) => matchesEventPattern(p, otherFleet))).toHaveLength(0);
     });
 
+    it('delivers every EC2 instance state to node-events (the warm pool needs pending, running, stopping and stopped too)', () => {
+      // Prepare
+      const ec2Rules = rules.filter(([, r]) => (r.Properties?.EventPattern as { source: unknown[] }).source.includes('aws.ec2'));
+      const states = ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'];
+
+      // Assess: one rule, not narrowed by state, and each state's event matches it
+      expect(ec2Rules).toHaveLength(1);
+      const pattern = ec2Rules[0]![1].Properties?.EventPattern as Record<string, unknown>;
+      expect(pattern.detail).toBeUndefined();
+      for (const state of states) {
+        expect(matchesEventPattern(pattern, envelope('aws.ec2', DetailType.Ec2StateChange, { 'instance-id': 'i-0abc', state })), state).toBe(true);
+      }
+    });
+
     it('routes app room events from the configured source and node reports, never the autoscaler\'s own events', () => {
       // Prepare
       const patterns = rules.map(([, r]) => r.Properties?.EventPattern as Record<string, unknown>);

@@ -131,7 +131,7 @@ export class DynamoDbNodeStore implements NodeStore {
     if (record.state === 'draining') return this.getNode(nodeId);
     // `ready` again: a redelivered NodeReady after a crash inside the first markReady completes
     // what the crash left undone (missing containers, containers not yet accepting).
-    if (record.state !== 'launching' && record.state !== 'booting' && record.state !== 'ready') return undefined;
+    if (record.state !== 'launching' && record.state !== 'booting' && record.state !== 'ready' && record.state !== 'starting') return undefined;
     for (const c of containers) {
       try {
         await this.table.doc.send(
@@ -159,6 +159,8 @@ export class DynamoDbNodeStore implements NodeStore {
         );
       } catch (e) {
         if (!isConditionFailure(e)) throw new FleetStoreError(`MarkReady ${nodeId} container ${c.index} failed`, e);
+        // Started again after a stop: same container, possibly a new Elastic IP.
+        if (record.state === 'starting') await this.setPublicIp(nodeId, c.index, c.publicIp);
       }
     }
     const ok =
@@ -166,9 +168,9 @@ export class DynamoDbNodeStore implements NodeStore {
       (await this.table.conditional('MarkReady', {
         Key: nodeKey(nodeId),
         UpdateExpression: 'SET #state = :ready, readyAt = :now, stateChangedAt = :now',
-        ConditionExpression: '#state IN (:l, :b)',
+        ConditionExpression: '#state IN (:l, :b, :s)',
         ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':ready': 'ready', ':now': now, ':l': 'launching', ':b': 'booting' },
+        ExpressionAttributeValues: { ':ready': 'ready', ':now': now, ':l': 'launching', ':b': 'booting', ':s': 'starting' },
       }));
     if (!ok) return this.getNode(nodeId);
     if (!record.hot) await this.setContainersAccepting(nodeId, record.pool, containers.map((c) => c.index), true);
@@ -198,6 +200,20 @@ export class DynamoDbNodeStore implements NodeStore {
       ConditionExpression: 'attribute_exists(pk)',
       ...(since === undefined ? {} : { ExpressionAttributeValues: { ':s': since } }),
     });
+  }
+
+  /** Set (or remove) a container's public IP: a node started after a stop may have new Elastic IPs. */
+  private async setPublicIp(nodeId: string, index: number, publicIp: string | undefined): Promise<void> {
+    await this.table.call('SetPublicIp', () =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: containerKey(nodeId, index),
+          UpdateExpression: publicIp === undefined ? 'REMOVE publicIp' : 'SET publicIp = :p',
+          ...(publicIp === undefined ? {} : { ExpressionAttributeValues: { ':p': publicIp } }),
+        }),
+      ),
+    );
   }
 
   /** Put containers in or out of the `placement` index (a container gone meanwhile is skipped). */

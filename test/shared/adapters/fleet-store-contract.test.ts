@@ -807,6 +807,53 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(await store.findCandidates(POOL, 1, 10)).toEqual([]);
     });
 
+    it('makes a node started again after a stop ready with the containers it had: new public IPs, empty, accepting', async () => {
+      // Prepare: ready, drained, stopped into the warm pool, started again
+      const { store } = h;
+      await store.createNode(nodeRecord('i-a'), T0);
+      const containers = [
+        { index: 0, privateIp: '10.0.0.10', publicIp: '203.0.113.10', cpuset: '0-3' },
+        { index: 1, privateIp: '10.0.0.11', publicIp: '203.0.113.11', cpuset: '4-7' },
+      ];
+      await store.markReady('i-a', containers, T0 + 90_000);
+      await store.transitionNode('i-a', ['ready'], 'draining', T0 + 100_000);
+      await store.setAccepting('i-a', false);
+      await store.transitionNode('i-a', ['draining'], 'stopping', T0 + 200_000);
+      await store.transitionNode('i-a', ['stopping'], 'stopped', T0 + 230_000);
+      const stopped = await store.listNodes(POOL);
+      await store.transitionNode('i-a', ['stopped'], 'starting', T0 + 900_000);
+
+      // Act
+      const ready = await store.markReady('i-a', [{ ...containers[0]!, publicIp: '198.51.100.1' }, { ...containers[1]!, publicIp: undefined }], T0 + 940_000);
+
+      // Assess
+      expect(stopped.map((n) => [n.nodeId, n.state, n.containers.length])).toEqual([['i-a', 'stopped', 2]]);
+      expect(ready).toMatchObject({
+        state: 'ready',
+        readyAt: T0 + 940_000,
+        containers: [
+          { index: 0, used: 0, accepting: true, privateIp: '10.0.0.10', publicIp: '198.51.100.1', cpuset: '0-3' },
+          { index: 1, used: 0, accepting: true, privateIp: '10.0.0.11', publicIp: undefined, cpuset: '4-7' },
+        ],
+      });
+      expect((await h.containers()).length).toBe(2);
+      expect((await store.findCandidates(POOL, 1, 10)).map((c) => c.index).sort()).toEqual([0, 1]);
+    });
+
+    it.each(['stopping', 'stopped'] as const)('refuses markReady for a %s node (in the warm pool)', async (state) => {
+      // Prepare
+      const { store } = h;
+      await store.createNode({ ...nodeRecord('i-a'), state }, T0);
+
+      // Act
+      const result = await store.markReady('i-a', [{ index: 0, privateIp: '10.0.0.10' }], T0 + 1);
+
+      // Assess
+      expect(result).toBeUndefined();
+      expect((await store.getNode('i-a'))?.state).toBe(state);
+      expect(await store.findCandidates(POOL, 1, 10)).toEqual([]);
+    });
+
     it('lists the pool\'s nodes with their containers; terminated nodes leave the list', async () => {
       // Prepare
       await seed('i-a');

@@ -660,8 +660,8 @@ describe('Warm pool in the sweep plan (planSweep)', () => {
   });
 
   it.each([
-    { name: 'keeps a node started from the warm pool within readyTimeoutMs of its start, however old its launch', startedAgo: 600_000 - 1, expected: [] },
-    { name: 'gives up on it readyTimeoutMs after its start', startedAgo: 600_000, expected: [{ kind: 'terminate', nodeId: 'i-s', reason: 'ready-timeout' }] },
+    { name: 'keeps a node started from the warm pool, however old its launch', startedAgo: 60_000, expected: [] },
+    { name: 'leaves a long start to reconciliation (timeOutStarts, warmPool.startTimeoutMs)', startedAgo: 600_000, expected: [] },
   ])('$name', ({ startedAgo, expected }) => {
     // Prepare: launched a day ago, starting since `startedAgo`
     const starting: NodeView = { ...node('i-s', 'starting', [0, 0], { launchedAt: NOW - 86_400_000 }), stateChangedAt: NOW - startedAgo };
