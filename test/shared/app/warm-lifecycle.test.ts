@@ -416,7 +416,8 @@ describe('Sweep reconciliation of warm-pool nodes', () => {
 
   it('neither closes nor treats as orphan a stopped node whose instance is stopped', async () => {
     // Prepare
-    const d = deps();
+    // The policy keeps one warm node (warmPool.minSize 1), so the sweep's scale-in leaves the reconciled node alone.
+    const d = deps({ warmPool: { minSize: 1 } });
     const pool = poolByName(d.autoscalerConfig, POOL);
     await seedWarmNode(d, 'stopped');
     d.clock.advance(pool.readyTimeoutMs + 10 * MINUTE);
@@ -449,7 +450,8 @@ describe('Sweep reconciliation of warm-pool nodes', () => {
 
   it('replays a lost stopped event: a stopping node whose instance is stopped becomes stopped', async () => {
     // Prepare
-    const d = deps({ warmPool: { releaseAddressesOnStop: true } });
+    // The policy keeps one warm node (warmPool.minSize 1), so the sweep's scale-in leaves the reconciled node alone.
+    const d = deps({ warmPool: { releaseAddressesOnStop: true, minSize: 1 } });
     const pool = poolByName(d.autoscalerConfig, POOL);
     await seedWarmNode(d, 'stopping');
     instanceState(d, 'stopped');
@@ -482,7 +484,8 @@ describe('Sweep reconciliation of warm-pool nodes', () => {
 
   it('adopts a lost stopped instance younger than maxAgeHours as a warm node', async () => {
     // Prepare
-    const d = deps({ warmPool: { releaseAddressesOnStop: true } });
+    // The policy keeps one warm node (warmPool.minSize 1), so the sweep's scale-in leaves the reconciled node alone.
+    const d = deps({ warmPool: { releaseAddressesOnStop: true, minSize: 1 } });
     const pool = poolByName(d.autoscalerConfig, POOL);
     instanceState(d, 'stopped', T0);
     d.clock.advance(pool.readyTimeoutMs + MINUTE);

@@ -68,7 +68,11 @@ class WarmComputeProvider extends FakeComputeProvider {
 
   public override async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
     const own: InstanceDescription[] = [];
-    for (const i of await super.describeFleet(pool)) if (await this.store.getNode(i.instanceId)) own.push({ ...i, state: this.states.get(i.instanceId) ?? i.state });
+    for (const i of await super.describeFleet(pool)) {
+      const node = await this.store.getNode(i.instanceId);
+      // A node seeded as stopped is stopped in EC2 too (reconciliation compares the two).
+      if (node) own.push({ ...i, state: this.states.get(i.instanceId) ?? (node.state === 'stopped' ? 'stopped' : i.state) });
+    }
     return own;
   }
 }
