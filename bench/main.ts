@@ -5,7 +5,9 @@
  * 1. Policies on traces (sample week, flash crowd, surveillance): ours against the static
  *    72-vCPU server, naive reactive, EC2 Auto Scaling target tracking and jitsi-autoscaler-style
  *    thresholds (bench/baselines.ts documents each one's parameters and source).
- * 2. Placement at fleet scale against dynalite (bench/placement-scale.ts).
+ * 2. Placement at fleet scale against dynalite (bench/placement-scale.ts); the sweep at 1,000 and
+ *    10,000 nodes and its Lambda projection (bench/scale-sweep.ts; `scale.sweepMs`,
+ *    `scale.sweepProjectedMs` with `--json`).
  * 3. Lambda packages and cold starts: bundle size, cold import as a ratio to the bare DynamoDB
  *    clients, room-events' first invocations (bench/bundles.ts).
  * 4. Control-plane cost for the sample week (bench/control-plane.ts).
@@ -30,6 +32,8 @@ const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
 const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
+const { measureSweepScale, SWEEP_FLEET_SIZES, ROOMS_PER_NODE } = await import('./scale-sweep.ts');
+const { DEFAULT_SWEEP_MEMORY_MIB } = await import('../infra/config.ts');
 
 const program = new Command()
   .name('bench')
@@ -71,6 +75,9 @@ for (const trace of traces) {
 // 2. Placement at fleet scale
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
 
+// 2b. The sweep at fleet scale (bench/scale-sweep.ts)
+const sweepScale = await measureSweepScale(DEFAULT_SWEEP_MEMORY_MIB, opts.quick ? SWEEP_FLEET_SIZES.filter((n) => n <= 1_000) : SWEEP_FLEET_SIZES, log);
+
 // 3. Lambda packages
 const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
 
@@ -89,6 +96,7 @@ if (opts.json) {
         policies: policyRows,
         placement: { concurrency: CONCURRENCY, rows: placement },
         coldStarts,
+        scale: { sweepMs: sweepScale.sweepMs, sweepProjectedMs: sweepScale.sweepProjectedMs, sweepRows: sweepScale.rows },
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         wallSeconds: wallS,
       },
@@ -141,6 +149,14 @@ if (opts.json) {
     ]);
   }
   process.stdout.write(`\nPlacement at fleet scale — room-events handler logic + DynamoDbFleetStore on dynalite in this process, ${CONCURRENCY} placements in flight (p50, p99, calls, conflicts) and one at a time (alone)\n${pt.toString()}\n`);
+
+  const st = new Table({ head: ['nodes', 'rooms', 'leak check', 'sweep s', 'CPU s', 'DynamoDB calls', `projected s (${sweepScale.memoryMiB} MB)`] });
+  for (const r of sweepScale.rows) {
+    st.push([r.nodes.toLocaleString('en-US'), r.rooms.toLocaleString('en-US'), r.leakCheck, fmt(r.sweepMs / 1000), fmt(r.cpuMs / 1000), r.calls, fmt(r.projectedMs / 1000)]);
+  }
+  process.stdout.write(
+    `\nSweep at fleet scale — sweepAll over DynamoDbFleetStore on dynalite (child process), ready nodes with ${ROOMS_PER_NODE} rooms each; spread = an ordinary minute (a fifth of the nodes' rooms checked), all = every room; projected = CPU × max(1, 1769 MB / memory) + waits (bench/scale-sweep.ts)\n${st.toString()}\n`,
+  );
 
   process.stdout.write(coldStartReport(coldStarts));
 

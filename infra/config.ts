@@ -40,6 +40,12 @@ const cidr = z
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'an IPv4 CIDR such as 203.0.113.0/24')
   .refine((c) => c.split('/')[0]!.split('.').every((o) => Number(o) <= 255), 'octets must be 0–255');
 
+/**
+ * The sweep's default memory, MB: one full vCPU (AWS Lambda Developer Guide, "Configure Lambda
+ * function memory": https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+ */
+export const DEFAULT_SWEEP_MEMORY_MIB = 1_769;
+
 /** Retention periods CloudWatch Logs accepts, days. Source: CloudWatch Logs API, `PutRetentionPolicy`. */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
@@ -151,6 +157,13 @@ export const DeploymentConfigSchema = z
       .object({
         /** Memory of each function, MiB (CPU scales with it). */
         memoryMiB: z.number().int().min(128).max(10_240).default(512),
+        /**
+         * Memory of the sweep, MiB: 1,769 MB is one full vCPU, the most a single-threaded sweep
+         * uses (AWS Lambda Developer Guide, "Configure Lambda function memory",
+         * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html). Its CPU-bound
+         * work at 10,000 nodes is measured by `npm run bench` (docs/performance.md).
+         */
+        sweepMemoryMiB: z.number().int().min(128).max(10_240).default(DEFAULT_SWEEP_MEMORY_MIB),
         /** Retention of the functions' log groups, days (a CloudWatch Logs value). */
         logRetentionDays: z
           .number()
@@ -171,7 +184,7 @@ export const DeploymentConfigSchema = z
           })
           .default({ 'node-events': 5, sweep: 2 }),
       })
-      .default({ memoryMiB: 512, logRetentionDays: 30, reservedConcurrency: { 'node-events': 5, sweep: 2 } }),
+      .default({ memoryMiB: 512, sweepMemoryMiB: DEFAULT_SWEEP_MEMORY_MIB, logRetentionDays: 30, reservedConcurrency: { 'node-events': 5, sweep: 2 } }),
     alarms: z
       .object({
         /** Evaluation period of the operational alarms, minutes. */
@@ -242,6 +255,8 @@ export interface DeploymentConfig {
   };
   readonly functions: {
     readonly memoryMiB: number;
+    /** The sweep's memory, MiB (one vCPU at 1,769). */
+    readonly sweepMemoryMiB: number;
     readonly logRetentionDays: number;
     readonly reservedConcurrency: { readonly 'node-events': number; readonly sweep: number; readonly 'room-events'?: number };
   };

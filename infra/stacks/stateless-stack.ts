@@ -27,8 +27,12 @@ import { ALL_COMPUTE_USES, MediaNodes, type ComputeUse } from '../constructs/med
 import { poolCostRateExpression, poolCostThresholds, reserveConcurrency, restrictBusSources } from '../constructs/fleet-guards.ts';
 import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import { NodeEndpoints } from '../constructs/node-endpoints.ts';
+import { sweepShards } from '../../shared/app/sweep-scope.ts';
 import { dashboardName, eventBusName, nodeAlarmNamePrefix, opsAlarmNamePrefix } from '../naming.ts';
 import type { StatefulStack } from './stateful-stack.ts';
+
+/** The sweep's timeout: every minute's run must end before the next. */
+const SWEEP_TIMEOUT = Duration.seconds(60);
 
 /** Props of {@link StatelessStack}. */
 export interface StatelessStackProps extends StackProps {
@@ -137,11 +141,11 @@ export class StatelessStack extends Stack {
     }
 
     // --- functions -------------------------------------------------------------------------
-    const make = (id: string, name: FunctionName, timeout: Duration, uses: ReadonlySet<ComputeUse>) =>
+    const make = (id: string, name: FunctionName, timeout: Duration, uses: ReadonlySet<ComputeUse>, memoryMiB = config.functions.memoryMiB) =>
       new AutoscalerFunction(this, id, {
         name,
         fleetName: fleet,
-        memoryMiB: config.functions.memoryMiB,
+        memoryMiB,
         timeout,
         logRetention: config.functions.logRetentionDays as logs.RetentionDays,
         ...(config.node.elasticIpPool.length > 0 ? { environment: { ELASTIC_IP_POOL: config.node.elasticIpPool.join(',') } } : {}),
@@ -157,13 +161,17 @@ export class StatelessStack extends Stack {
       'room-events': make('RoomEvents', 'room-events', Duration.seconds(30), new Set<ComputeUse>(['launch', 'start'])),
       // NodeReady creates a node's alarms; termination (node-events, sweep) deletes them.
       'node-events': make('NodeEvents', 'node-events', Duration.seconds(30), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
-      sweep: make('Sweep', 'sweep', Duration.seconds(60), ALL_COMPUTE_USES).bindNodeAlarms(fleet),
+      sweep: make('Sweep', 'sweep', SWEEP_TIMEOUT, ALL_COMPUTE_USES, config.functions.sweepMemoryMiB).bindNodeAlarms(fleet),
     };
+    // One sweep invocation per shard of NODES_PER_SWEEP_SHARD nodes of the largest pool, all at once.
+    const shards = sweepShards(Math.max(...config.autoscaler.pools.map((p) => p.maxNodes)));
     this.functions['node-events'].addEnvironment(NODE_SENDER_ENV, config.access.nodeEventSender);
     // docs/security.md: only the node role may put node sources, only the functions ours; node-events
     // and the sweep keep executions under a room flood.
     restrictBusSources(this.bus, this.mediaNodes.role.roleArn, Object.values(this.functions).map((f) => f.executionRole.roleArn));
-    reserveConcurrency(this.functions, config.functions.reservedConcurrency);
+    // The shards' sweeps run at once; one more for a run that overlaps the next minute's.
+    const reserved = config.functions.reservedConcurrency;
+    reserveConcurrency(this.functions, { ...reserved, sweep: Math.max(reserved.sweep, shards + 1) });
 
     // --- rules (shared/events/routing.ts) ----------------------------------------------------
     for (const rule of routeRules(config.autoscaler.eventSource)) {
@@ -179,17 +187,20 @@ export class StatelessStack extends Stack {
       });
     }
 
-    // --- sweep every minute (EventBridge Scheduler) ------------------------------------------
-    new scheduler.Schedule(this, 'SweepSchedule', {
-      description: `wcs-autoscaler ${fleet}: sweep (scale-in, reconcile) every minute`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new schedulerTargets.LambdaInvoke(this.functions.sweep, {
-        deadLetterQueue: this.functions.sweep.deadLetterQueue,
-        // A missed tick is not worth replaying: the next one comes a minute later.
-        retryAttempts: 0,
-        maxEventAge: Duration.minutes(1),
-      }),
-    });
+    // --- sweep every minute (EventBridge Scheduler), one schedule per shard ------------------
+    for (let shard = 0; shard < shards; shard++) {
+      new scheduler.Schedule(this, shard === 0 ? 'SweepSchedule' : `SweepSchedule-${shard}`, {
+        description: `wcs-autoscaler ${fleet}: sweep (scale-in, reconcile) every minute${shards > 1 ? `, shard ${shard} of ${shards}` : ''}`,
+        schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+        target: new schedulerTargets.LambdaInvoke(this.functions.sweep, {
+          deadLetterQueue: this.functions.sweep.deadLetterQueue,
+          input: scheduler.ScheduleTargetInput.fromObject({ shard, shards }),
+          // A missed tick is not worth replaying: the next one comes a minute later.
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(1),
+        }),
+      });
+    }
 
     // --- alarms and dashboard ----------------------------------------------------------------
     // The metrics are the functions' own (EMF, lambdas/shared/fleet-metrics.ts and
@@ -265,6 +276,22 @@ export class StatelessStack extends Stack {
         poolCostRateExpression(fleet, p, period),
       );
     }
+
+    // The sweep nearing its timeout: at 70% there is time to add shards or memory before runs
+    // time out (a timed-out sweep skips scale-in, queue placement and repairs).
+    const sweepDuration = emf(SweepMetric.SweepDuration, 'Maximum', 'sweep run (max, ms)');
+    alarm(
+      'SweepDurationAlarm',
+      'sweep-duration',
+      {
+        alarmDescription: `A sweep run took more than 70% of its ${SWEEP_TIMEOUT.toSeconds()} s timeout. Add shards (lower pools' maxNodes per shard) or sweep memory (functions.sweepMemoryMiB); docs/performance.md.`,
+        threshold: 0.7 * SWEEP_TIMEOUT.toMilliseconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      sweepDuration,
+    );
 
     const dlqWidgets: cloudwatch.IMetric[] = [];
     const fnErrorWidgets: cloudwatch.IMetric[] = [];
@@ -368,8 +395,9 @@ export class StatelessStack extends Stack {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Function errors', left: fnErrorWidgets, width: 12 }),
       new cloudwatch.GraphWidget({
-        title: 'Function duration p99 (ms)',
+        title: 'Function duration p99, sweep run max (ms)',
         left: Object.entries(this.functions).map(([name, fn]) => fn.metricDuration({ period, statistic: 'p99', label: name })),
+        right: [sweepDuration],
         width: 12,
       }),
     );

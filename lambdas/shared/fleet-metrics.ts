@@ -61,8 +61,8 @@ export const RoomMetric = {
   PlacementWait: 'PlacementWait',
 } as const;
 
-/** Per-fleet counts of the sweep. */
-export const SweepMetric = { NodesLaunched: 'NodesLaunched', NodesTerminated: 'NodesTerminated' } as const;
+/** Per-fleet figures of the sweep: nodes launched and terminated (counts), each invocation's `SweepDuration` (ms, wall time of the run). */
+export const SweepMetric = { NodesLaunched: 'NodesLaunched', NodesTerminated: 'NodesTerminated', SweepDuration: 'SweepDuration' } as const;
 
 /** Per-fleet count of each RoomCreated outcome: `Rooms_placed`, `Rooms_queued`, `Rooms_rejected`, … */
 export function roomOutcomeMetric(kind: CreateRoomOutcome['kind']): string {

@@ -87,7 +87,8 @@ export async function terminateNode(deps: AppDeps, node: NodeView, reason: strin
 
 /**
  * Close the record of a node whose instance is gone: stop placement on it, release its rooms
- * (publishing `RoomInterrupted` for each so applications can re-create them), and only then
+ * (`RoomInterrupted` for each, published before the releases, so applications can re-create
+ * them), and only then
  * mark it terminated. The order makes a crash anywhere safe: until the last write the node is
  * still live, so the retried event, or the sweep (its instance is gone), closes it again.
  *
@@ -101,13 +102,19 @@ export async function closeNode(deps: AppDeps, nodeId: string, reason: string): 
   const events: OutboundEvent[] = [];
   const interrupted: string[] = [];
   const rooms = await deps.store.roomsOnNode(nodeId);
+  // Announced before any release: a crash after a room's release would otherwise lose its
+  // announcement (the retry finds the hold gone). At-least-once: a retry announces the rooms it
+  // still finds again; applications dedupe by room id.
+  const interruptions: OutboundEvent[] = [...rooms].flatMap(([container, ids]) =>
+    ids.map((roomId): OutboundEvent => ({ detailType: 'RoomInterrupted', detail: { roomId, nodeId, container, reason } })),
+  );
+  if (interruptions.length > 0) await deps.publisher.publish(interruptions);
   for (const [container, ids] of rooms) {
     for (const roomId of ids) {
       const res = await deps.store.releaseRoom(roomId, now, now);
       const weight = res.kind === 'released' ? res.previous.weight : (await deps.store.getRoom(roomId))?.weight;
       if (weight !== undefined) await deps.store.releaseCapacity({ nodeId, container }, roomId, weight);
       interrupted.push(roomId);
-      events.push({ detailType: 'RoomInterrupted', detail: { roomId, nodeId, container, reason } });
     }
   }
   // Before the last write, so a retry (or the sweep) deletes them again if this fails.

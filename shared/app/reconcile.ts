@@ -20,17 +20,25 @@
  *    otherwise (`RoomQueued`; the sweep's placing of the queue places them later).
  * 3. Container room maps vs room records: a container holding a room that is not placed there
  *    (nor being placed there) gives the capacity back (a crash between releasing a room and
- *    releasing its capacity, or between a lost race and giving capacity back). Every
- *    {@link LEAK_CHECK_EVERY_MINUTES} minutes.
+ *    releasing its capacity, or between a lost race and giving capacity back). Spread over
+ *    minutes: each sweep checks the nodes whose id hashes into this minute's fifth
+ *    (shared/app/sweep-scope.ts), so every node every {@link LEAK_CHECK_EVERY_MINUTES} minutes,
+ *    with up to {@link LEAK_CHECK_PARALLEL_READS} BatchGetItem calls in flight.
  * 4. Placement flags: a ready, cool node's containers accept rooms; any other node's do not (a
  *    crash inside NodeReady, a drain or an alarm between the node write and the container writes).
  * 5. Queued rooms older than the pool's `queueTimeoutMs` are rejected with a reason.
+ *
+ * The pool's nodes are read once per run, page by page (step 1 works on each page while the
+ * next is read); the steps after it use that read, with the nodes they changed read again. A
+ * sharded sweep (`{ shard, shards }`) runs the per-node steps (1, 3, 4) on its shard's nodes and
+ * the pool-wide ones (2, 5) in shard 0 only.
  *
  * @module
  */
 import { warmPoolStateOf, type PoolConfig } from '../domain/config.ts';
 import { EC2_STATES, onEc2State, type Ec2State } from '../domain/lifecycle.ts';
 import { isLive, WARM_NODE_STATES, type ContainerRef, type NodeView } from '../domain/model.ts';
+import type { RoomRecord } from '../ports/fleet-store.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import { releaseStoppedNodeAddresses } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
@@ -38,6 +46,7 @@ import { closeNode, onInstanceState, terminateNode } from './nodes.ts';
 import { publishRoomRejected, type RoomRejection } from './rejections.ts';
 import { leaseEnd, placeOwned, requeue, takeOverStranded } from './rooms.ts';
 import { bucketKey } from '../domain/buckets.ts';
+import { isLeakCheckDue, LEAK_CHECK_SPREAD_MINUTES, mapBounded, nodeShard, readPoolNodes, shardOf, type SweepOptions } from './sweep-scope.ts';
 
 /**
  * How long a node's instance may be missing from DescribeInstances before the node is closed,
@@ -46,17 +55,20 @@ import { bucketKey } from '../domain/buckets.ts';
  */
 export const INSTANCE_VISIBILITY_GRACE_MS = 120_000;
 
-/**
- * The container-map check (step 3) reads every hosted room's record (batched), the costliest
- * step: it runs on the sweeps of every 5th minute (epoch minutes divisible by 5). A leaked hold
- * costs capacity, not correctness, for those few minutes.
- */
-export const LEAK_CHECK_EVERY_MINUTES = 5;
+/** Minutes over which the container-map check (step 3) visits every node once. */
+export const LEAK_CHECK_EVERY_MINUTES = LEAK_CHECK_SPREAD_MINUTES;
 
-/** Whether the sweep at `now` (epoch ms) runs the container-map check. */
-export function isLeakCheckMinute(now: number): boolean {
-  return Math.floor(now / 60_000) % LEAK_CHECK_EVERY_MINUTES === 0;
-}
+/**
+ * Most `getRooms` batches (≤ 100 keys each, BatchGetItem's limit) the container-map check keeps
+ * in flight: 8 × 100 consistent reads of ≤ 4 KB items, 800 RCU at once, spread over the rooms'
+ * own partitions (`ROOM#<id>`), none near a partition's 3,000 RCU/s (Amazon DynamoDB Developer
+ * Guide, "Best practices for designing and using partition keys effectively"). Measured:
+ * bench/scale-sweep.ts.
+ */
+export const LEAK_CHECK_PARALLEL_READS = 8;
+
+/** Room ids per `getRooms` call of the container-map check (BatchGetItem's 100-key limit). */
+const ROOM_BATCH = 100;
 
 /** Most stranded rooms, and queued rooms, one sweep repairs per pool. */
 export const REPAIR_BATCH = 100;
@@ -109,56 +121,126 @@ export interface ReconcileResult {
 
 const sameRef = (a: ContainerRef | undefined, nodeId: string, index: number) => a !== undefined && a.nodeId === nodeId && a.container === index;
 
+/** What one pool's reconciliation did, and the pool's nodes after it. */
+export interface ReconcileRun {
+  readonly reconciled: ReconcileResult;
+  /**
+   * The pool's nodes as read once this run, with every node the run changed (closed, adopted,
+   * capacity repaired or released, flags fixed) read again; terminated nodes are left out.
+   */
+  readonly nodes: readonly NodeView[];
+}
+
 /**
  * Reconcile one pool (steps 1–5 of the module comment).
  *
  * @param instances - the pool's instances as `describeFleet` returned them this sweep
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
  */
-export async function reconcilePool(deps: AppDeps, pool: PoolConfig, instances: readonly InstanceDescription[]): Promise<ReconcileResult> {
-  const now = deps.clock.now();
-  const closed = await reconcileInstances(deps, pool, instances, now);
-  const placing = await repairPlacing(deps, pool, now);
-  const nodes = await deps.store.listNodes(pool.name);
-  const warmRepaired = await repairWarmNodes(deps, pool, nodes, instances, now);
-  const startTimedOut = await timeOutStarts(deps, pool, nodes, now);
-  const leaksReleased = isLeakCheckMinute(now) ? await releaseLeakedCapacity(deps, nodes) : [];
-  const acceptingFixed = await fixAccepting(deps, pool, nodes, now);
-  const rejectedQueued = await rejectStaleQueued(deps, pool, now);
-  const result: ReconcileResult = { ...closed, ...placing, leaksReleased, acceptingFixed, rejectedQueued, warmRepaired, startTimedOut };
-  if (Object.values(result).some((v) => v.length > 0)) deps.logger.warn('reconciled', { pool: pool.name, ...result });
-  return result;
-}
-
-/** Step 1: close nodes whose instance is gone; terminate again nodes stuck in `terminating`. */
-async function reconcileInstances(
+export async function reconcilePool(
   deps: AppDeps,
   pool: PoolConfig,
   instances: readonly InstanceDescription[],
+  options: SweepOptions = {},
+): Promise<ReconcileResult> {
+  return (await reconcileNodes(deps, pool, instances, options)).reconciled;
+}
+
+/**
+ * Reconcile one pool (steps 1–5) over one paged read of its nodes, and return the nodes as they
+ * are after it (for the sweep's plan: no second read).
+ *
+ * @param instances - the pool's instances as `describeFleet` returned them this sweep
+ * @param options - the sweep's shard (per-node steps on its nodes, pool-wide steps in shard 0)
+ *   and leak-check mode (default `spread`)
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
+ * @throws {RangeError} on a shard out of range
+ */
+export async function reconcileNodes(
+  deps: AppDeps,
+  pool: PoolConfig,
+  instances: readonly InstanceDescription[],
+  options: SweepOptions = {},
+): Promise<ReconcileRun> {
+  const now = deps.clock.now();
+  const { shard, shards } = shardOf(options);
+  const mine = (nodeId: string) => nodeShard(nodeId, shards) === shard;
+  const byInstance = new Map(instances.map((i) => [i.instanceId, i]));
+  const step1 = { closedNodes: [] as string[], interruptedRooms: [] as string[], reterminated: [] as string[] };
+  const read = await readPoolNodes(deps, pool.name, (page) => closeGoneNodes(deps, pool, page.filter((n) => mine(n.nodeId)), byInstance, now, step1));
+  const adopted = await adoptInstances(deps, pool, instances.filter((i) => mine(i.instanceId)), read, now);
+  const placing = shard === 0 ? await repairPlacing(deps, pool, now) : { placingPlaced: [], placingRequeued: [] };
+  const changed = new Set([...step1.closedNodes, ...adopted]);
+  if (placing.placingPlaced.length > 0) {
+    for (const room of (await deps.store.getRooms(placing.placingPlaced)).values()) if (room.placement) changed.add(room.placement.nodeId);
+  }
+  let nodes = await refresh(deps, read, changed);
+  const own = nodes.filter((n) => mine(n.nodeId));
+  // Holds on a node whose instance is gone are its closure's to release and announce.
+  const checked = own.filter((n) => isLeakCheckDue(n.nodeId, now, options.leakCheck) && !isInstanceGone(n, byInstance.get(n.nodeId)));
+  const leaksReleased = await releaseLeakedCapacity(deps, checked);
+  const warmRepaired = await repairWarmNodes(deps, pool, own, instances, now);
+  const startTimedOut = await timeOutStarts(deps, pool, own, now);
+  const acceptingFixed = await fixAccepting(deps, pool, own, now);
+  const rejectedQueued = shard === 0 ? await rejectStaleQueued(deps, pool, now) : [];
+  const again = new Set([
+    ...leaksReleased.map((l) => l.split('/')[0] as string),
+    ...warmRepaired.map((w) => w.split(':')[0] as string),
+    ...startTimedOut,
+    ...acceptingFixed,
+  ]);
+  if (again.size > 0) nodes = await refresh(deps, nodes, again);
+  const result: ReconcileResult = { ...step1, adopted, ...placing, leaksReleased, acceptingFixed, rejectedQueued, warmRepaired, startTimedOut };
+  if (Object.values(result).some((v) => v.length > 0)) deps.logger.warn('reconciled', { pool: pool.name, ...(shards > 1 ? { shard } : {}), ...result });
+  return { reconciled: result, nodes };
+}
+
+/** `nodes` with each of `ids` read again (added when new, left out once terminated). */
+async function refresh(deps: AppDeps, nodes: readonly NodeView[], ids: ReadonlySet<string>): Promise<NodeView[]> {
+  if (ids.size === 0) return [...nodes];
+  const fresh = await mapBounded([...ids], LEAK_CHECK_PARALLEL_READS, (id) => deps.store.getNode(id));
+  const byId = new Map(fresh.filter((n): n is NodeView => n !== undefined).map((n) => [n.nodeId, n]));
+  const out = nodes.filter((n) => !ids.has(n.nodeId) || byId.has(n.nodeId)).map((n) => byId.get(n.nodeId) ?? n);
+  const seen = new Set(out.map((n) => n.nodeId));
+  for (const n of byId.values()) if (!seen.has(n.nodeId)) out.push(n);
+  return out.filter((n) => n.state !== 'terminated');
+}
+
+/** Step 1 on one page of nodes: close nodes whose instance is gone; terminate again nodes stuck in `terminating`. */
+async function closeGoneNodes(
+  deps: AppDeps,
+  pool: PoolConfig,
+  nodes: readonly NodeView[],
+  byId: ReadonlyMap<string, InstanceDescription>,
   now: number,
-): Promise<Pick<ReconcileResult, 'closedNodes' | 'interruptedRooms' | 'reterminated' | 'adopted'>> {
-  const nodes = await deps.store.listNodes(pool.name);
-  const byId = new Map(instances.map((i) => [i.instanceId, i]));
-  const closedNodes: string[] = [];
-  const interruptedRooms: string[] = [];
-  const reterminated: string[] = [];
+  out: { closedNodes: string[]; interruptedRooms: string[]; reterminated: string[] },
+): Promise<void> {
   for (const node of nodes) {
     if (!isLive(node.state) && node.state !== 'terminating' && !WARM_NODE_STATES.includes(node.state)) continue;
     const instance = byId.get(node.nodeId);
     const gone = isInstanceGone(node, instance);
     if (gone && now - node.launchedAt >= INSTANCE_VISIBILITY_GRACE_MS) {
       const reason = instance ? `instance ${instance.state}` : 'instance gone';
-      interruptedRooms.push(...(await closeNode(deps, node.nodeId, reason)));
-      closedNodes.push(node.nodeId);
+      out.interruptedRooms.push(...(await closeNode(deps, node.nodeId, reason)));
+      out.closedNodes.push(node.nodeId);
       continue;
     }
     // A crash between the move to `terminating` and TerminateInstances; wait out a live attempt.
     if (!gone && node.state === 'terminating' && now - (node.stateChangedAt ?? node.launchedAt) >= pool.placingTimeoutMs) {
       await deps.compute.terminate([node.nodeId]);
-      reterminated.push(node.nodeId);
+      out.reterminated.push(node.nodeId);
     }
   }
-  // Older unrecorded instances are the orphan sweep's (terminateOrphans), not adopted.
+}
+
+/** Step 1, unrecorded instances: adopt the young ones (older ones are the orphan sweep's, terminateOrphans). */
+async function adoptInstances(
+  deps: AppDeps,
+  pool: PoolConfig,
+  instances: readonly InstanceDescription[],
+  nodes: readonly NodeView[],
+  now: number,
+): Promise<string[]> {
   const adopted: string[] = [];
   const known = new Set(nodes.map((n) => n.nodeId));
   for (const i of instances) {
@@ -184,7 +266,7 @@ async function reconcileInstances(
     );
     if (isNew) adopted.push(i.instanceId);
   }
-  return { closedNodes, interruptedRooms, reterminated, adopted };
+  return adopted;
 }
 
 /**
@@ -311,7 +393,10 @@ async function releaseLeakedCapacity(deps: AppDeps, nodes: readonly NodeView[]):
     }
   }
   if (holds.length === 0) return [];
-  const rooms = await deps.store.getRooms(holds.map((h) => h.roomId));
+  const ids = [...new Set(holds.map((h) => h.roomId))];
+  const batches = Array.from({ length: Math.ceil(ids.length / ROOM_BATCH) }, (_, i) => ids.slice(i * ROOM_BATCH, (i + 1) * ROOM_BATCH));
+  const rooms = new Map<string, RoomRecord>();
+  for (const found of await mapBounded(batches, LEAK_CHECK_PARALLEL_READS, (b) => deps.store.getRooms(b))) for (const [id, r] of found) rooms.set(id, r);
   const released: string[] = [];
   for (const h of holds) {
     const room = rooms.get(h.roomId);

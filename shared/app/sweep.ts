@@ -17,7 +17,8 @@ import { placeQueued } from './rooms.ts';
 import { drainNode, executeScaleOut } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { executeWarmAction, warmPoolPeak } from './warm-pool.ts';
-import { reconcilePool, type ReconcileResult } from './reconcile.ts';
+import { reconcileNodes, type ReconcileResult } from './reconcile.ts';
+import { shardOf, type SweepOptions } from './sweep-scope.ts';
 import { expireOldRooms } from './room-expiry.ts';
 import { recountTenantWeights } from './room-limits.ts';
 
@@ -43,17 +44,22 @@ export interface PoolSweepResult {
 }
 
 /**
- * Sweep one pool: plan with {@link planSweep}, then execute node actions, rewrite the summary
- * counters exactly, scale out and place queued rooms.
+ * Sweep one pool: reconcile it over one paged read of its nodes, plan with {@link planSweep} on
+ * the nodes as reconciliation left them, then execute node actions, rewrite the summary counters
+ * exactly, scale out and place queued rooms. With `options.shards` > 1 this is shard 0's run:
+ * per-node repairs on its own shard's nodes, every pool-wide step (plan, summary, scale-out,
+ * queue, orphans) over all of them; the other shards run {@link sweepPoolShard}.
  *
+ * @param options - shard (must be 0 here) and leak-check mode (default `spread`)
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
+ * @throws {RangeError} when `options.shard` is not 0
  */
-export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSweepResult> {
+export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepOptions = {}): Promise<PoolSweepResult> {
+  if (shardOf(options).shard !== 0) throw new RangeError(`sweepPool runs shard 0 (got ${options.shard}); use sweepPoolShard`);
   const now = deps.clock.now();
   const instances = await deps.compute.describeFleet(pool.name);
-  const reconciled = await reconcilePool(deps, pool, instances);
-  const [nodes, summary, queuedOnly, stranded, storedHistory] = await Promise.all([
-    deps.store.listNodes(pool.name),
+  const { reconciled, nodes } = await reconcileNodes(deps, pool, instances, options);
+  const [summary, queuedOnly, stranded, storedHistory] = await Promise.all([
     deps.store.getSummary(pool.name),
     deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
     // Claims whose lease ended after the repair above read them: waiting as much as the queue.
@@ -152,25 +158,57 @@ async function execute(deps: AppDeps, action: SweepAction, node: Parameters<type
 }
 
 /**
- * Sweep every configured pool; a failing pool does not stop the others.
+ * The run of a shard other than 0 on one pool: reconciliation's per-node steps (closing nodes
+ * whose instance is gone, adopting young unrecorded instances, the leak check, placement flags)
+ * on the nodes whose id hashes into `options.shard`; nothing pool-wide.
  *
- * @returns per-pool results and the errors of pools that failed
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
+ * @throws {RangeError} on a shard out of range
  */
-export async function sweepAll(deps: AppDeps): Promise<{ results: PoolSweepResult[]; errors: { pool: string; error: Error }[] }> {
+export async function sweepPoolShard(deps: AppDeps, pool: PoolConfig, options: SweepOptions): Promise<ReconcileResult> {
+  const instances = await deps.compute.describeFleet(pool.name);
+  return (await reconcileNodes(deps, pool, instances, options)).reconciled;
+}
+
+/** What {@link sweepAll} did: shard 0's full results, another shard's reconciliations, the failures. */
+export interface SweepAllResult {
+  readonly results: PoolSweepResult[];
+  /** A shard other than 0: each pool's reconciliation of its nodes. */
+  readonly shardResults: { pool: string; reconciled: ReconcileResult }[];
+  readonly errors: { pool: string; error: Error }[];
+}
+
+/**
+ * Sweep every configured pool; a failing pool does not stop the others. Shard 0 (the default)
+ * also runs the fleet-wide steps (room expiry, tenant recount, Elastic IPs); another shard only
+ * its nodes' repairs ({@link sweepPoolShard}).
+ *
+ * @param options - this invocation's shard of `shards` and the leak-check mode (default `spread`)
+ * @returns per-pool results and the errors of pools that failed
+ * @throws {RangeError} on a shard out of range
+ */
+export async function sweepAll(deps: AppDeps, options: SweepOptions = {}): Promise<SweepAllResult> {
+  const { shard } = shardOf(options);
   const config = await deps.config.getConfig();
   const results: PoolSweepResult[] = [];
+  const shardResults: { pool: string; reconciled: ReconcileResult }[] = [];
   const errors: { pool: string; error: Error }[] = [];
-  // Before the pools: the capacity of expired rooms is free for this sweep's scale-in.
-  await expireOldRooms(deps).catch((e: unknown) => deps.logger.error('room expiry failed', { error: (e as Error).message }));
-  await recountTenantWeights(deps).catch((e: unknown) => deps.logger.error('tenant recount failed', { error: (e as Error).message }));
+  if (shard === 0) {
+    // Before the pools: the capacity of expired rooms is free for this sweep's scale-in.
+    await expireOldRooms(deps).catch((e: unknown) => deps.logger.error('room expiry failed', { error: (e as Error).message }));
+    await recountTenantWeights(deps).catch((e: unknown) => deps.logger.error('tenant recount failed', { error: (e as Error).message }));
+  }
   for (const pool of config.pools) {
     try {
-      results.push(await sweepPool(deps, pool));
+      if (shard === 0) results.push(await sweepPool(deps, pool, options));
+      else shardResults.push({ pool: pool.name, reconciled: await sweepPoolShard(deps, pool, options) });
     } catch (e) {
-      deps.logger.error('sweep failed', { pool: pool.name, error: (e as Error).message });
+      deps.logger.error('sweep failed', { pool: pool.name, shard, error: (e as Error).message });
       errors.push({ pool: pool.name, error: e as Error });
     }
   }
-  await reconcileAddresses(deps).catch((e: unknown) => deps.logger.error('elastic IP reconciliation failed', { error: (e as Error).message }));
-  return { results, errors };
+  if (shard === 0) {
+    await reconcileAddresses(deps).catch((e: unknown) => deps.logger.error('elastic IP reconciliation failed', { error: (e as Error).message }));
+  }
+  return { results, shardResults, errors };
 }

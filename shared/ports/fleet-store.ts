@@ -270,6 +270,12 @@ export interface NodeStore {
   /** All nodes of a pool (any state), with containers. */
   listNodes(pool: string): Promise<readonly NodeView[]>;
   /**
+   * The same nodes as {@link NodeStore.listNodes}, page by page as the store reads them, so a
+   * caller can work on a page while the next one is read. Every node comes whole (with all its
+   * containers) in exactly one page. Optional: a store without it is read with `listNodes`.
+   */
+  listNodePages?(pool: string): AsyncIterable<readonly NodeView[]>;
+  /**
    * Conditional state change; undefined when the node is not in one of `from`. A move to
    * `draining` records `drainReason`.
    */

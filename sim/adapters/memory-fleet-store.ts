@@ -300,6 +300,15 @@ export class MemoryFleetStore implements FleetStore {
     return out;
   }
 
+  /** {@link listNodes} in pages of {@link MemoryFleetStore.NODE_PAGE_SIZE} nodes (each a copy). */
+  public async *listNodePages(pool: string): AsyncIterable<readonly NodeView[]> {
+    const all = await this.listNodes(pool);
+    for (let i = 0; i < all.length; i += MemoryFleetStore.NODE_PAGE_SIZE) yield all.slice(i, i + MemoryFleetStore.NODE_PAGE_SIZE);
+  }
+
+  /** Nodes per page of {@link listNodePages}. */
+  public static readonly NODE_PAGE_SIZE = 100;
+
   public async transitionNode(nodeId: string, from: readonly NodeState[], to: NodeState, now: number, drainReason?: string): Promise<NodeView | undefined> {
     const n = this.nodes.get(nodeId);
     if (!n || !from.includes(n.state)) return undefined;

@@ -244,6 +244,7 @@ async function run(
   // Outbound events, as applications would see them.
   const ledger = new PlacementLedger();
   const queuedRooms = new Set<string>();
+  const interruptedRoomIds = new Set<string>();
   const rejectedRooms = new Set<string>();
   const queuedNow = new Set<string>();
   let refused = 0;
@@ -258,7 +259,10 @@ async function run(
         if (d.roomId) queuedNow.delete(d.roomId);
         break;
       case DetailType.RoomInterrupted:
-        if (d.roomId) ledger.ended(d.roomId);
+        if (d.roomId) {
+          ledger.ended(d.roomId);
+          interruptedRoomIds.add(d.roomId);
+        }
         break;
       case DetailType.RoomQueued:
         if (d.roomId) {
@@ -460,6 +464,7 @@ async function run(
     crashesInjected: faults.faultsInjected,
     instancesLost: compute.instancesLost,
     deadLettered: deadLetters.messages.length,
+    interruptedRooms: [...interruptedRoomIds].filter((id) => !active.some((r) => r.roomId === id)).length,
     activeRoomsAtEnd: active.length,
     expectedActiveRoomsAtEnd: expectedActiveRooms(events, pool.capacityPerContainer),
     ddbCallsPerPlacement: ledger.placements > 0 ? ddbCalls / ledger.placements : 0,

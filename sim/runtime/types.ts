@@ -68,6 +68,11 @@ export interface SimulationSummary {
   instancesLost: number;
   /** Events that failed every retry and went to the dead-letter queue. */
   deadLettered: number;
+  /**
+   * Rooms announced `RoomInterrupted` (their node's instance was lost) and not active at the end:
+   * the trace still counts them active, the application was told to re-create them.
+   */
+  interruptedRooms: number;
   /** Rooms placed, queued or placing in the store when the run ended. */
   activeRoomsAtEnd: number;
   /**

@@ -36,8 +36,8 @@ const NODE_B = 'i-0bbbbbbbbbbbbbbb2';
 /** EventBridge → Lambda asynchronous retry delay, ms. */
 const RETRY_AFTER_MS = 60_000;
 /**
- * After the retry, the sweep runs once the pool's repair grace (placingTimeoutMs) has passed, on
- * a minute whose sweep checks the container maps.
+ * After the retry, the sweep runs once the pool's repair grace (placingTimeoutMs) has passed,
+ * checking every node's container maps (`leakCheck: 'all'`, what 5 minutes of sweeps do).
  */
 const SWEEP_AFTER_MS = 200_000;
 const toSweepTime = (clock: FakeClock) => {
@@ -266,7 +266,7 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
         const writes = [...faults.writes];
         if (process.env.SHOW_WRITES) console.log("WRITES", scenario.name, JSON.stringify(writes));
         toSweepTime(d.clock);
-        await sweepAll(d);
+        await sweepAll(d, { leakCheck: 'all' }); // every node's container maps, as over 5 minutes of sweeps
 
         // Assess
         expect(writes).toEqual(scenario.writes);
@@ -288,7 +288,7 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
           d.clock.advance(RETRY_AFTER_MS);
           await deliver(wrapped, scenario);
           toSweepTime(d.clock);
-          const { errors } = await sweepAll(d);
+          const { errors } = await sweepAll(d, { leakCheck: 'all' });
 
           // Assess
           expect(errors).toEqual([]);

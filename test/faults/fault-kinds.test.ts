@@ -177,8 +177,9 @@ describe('Simulation with every kind of fault on', () => {
     expect(summary.orphanInstances).toBe(0);
     // A create that failed every attempt before its first write (throttled) is in the DLQ, its
     // room never stored: the only rooms left unanswered, for the operator to redrive.
-    // Likewise the only rooms missing from the end state: each difference is an event in the DLQ.
+    // Likewise the only rooms missing from the end state: each difference is an event in the DLQ
+    // or a room on a lost instance, announced RoomInterrupted (the trace cannot know of those).
     expect(summary.unansweredRooms).toBeLessThanOrEqual(summary.deadLettered);
-    expect(Math.abs(summary.expectedActiveRoomsAtEnd - summary.activeRoomsAtEnd)).toBeLessThanOrEqual(summary.deadLettered);
+    expect(Math.abs(summary.expectedActiveRoomsAtEnd - summary.activeRoomsAtEnd)).toBeLessThanOrEqual(summary.deadLettered + summary.interruptedRooms);
   }, 300_000);
 });

@@ -119,7 +119,7 @@ describe('Function: loadDeploymentConfig', () => {
     // Assess
     expect(config.fleetName).toBe('prod');
     expect(config.access.operatorCidrs).toEqual(['198.51.100.0/24']);
-    expect(config.functions).toEqual({ memoryMiB: 1024, logRetentionDays: 90, reservedConcurrency: { 'node-events': 5, sweep: 2 } });
+    expect(config.functions).toEqual({ memoryMiB: 1024, sweepMemoryMiB: 1769, logRetentionDays: 90, reservedConcurrency: { 'node-events': 5, sweep: 2 } });
   });
 
   it('says which file cannot be read or parsed', () => {

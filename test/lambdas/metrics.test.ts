@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler as makeRoomHandler } from '../../lambdas/room-events/index.ts';
 import { makeHandler as makeSweepHandler } from '../../lambdas/sweep/index.ts';
-import { PoolGaugeMetric, RoomMetric } from '../../lambdas/shared/fleet-metrics.ts';
+import { PoolGaugeMetric, RoomMetric, SweepMetric } from '../../lambdas/shared/fleet-metrics.ts';
 import { MeteredPublisher, PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts';
 import type { OutboundEvent } from '../../shared/events/schemas.ts';
 import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, poolMetrics } from '../../lambdas/shared/observability.ts';
@@ -61,6 +61,37 @@ describe('Metrics emitted by the handlers', () => {
       const fleet = sink.documents.find((doc) => doc[POOL_DIMENSION] === undefined)!;
       expect(dimensionSets(fleet)).toEqual([[FLEET_DIMENSION, 'service'].sort()]);
       expect(fleet).toMatchObject({ NodesLaunched: [0, 0], NodesTerminated: [0, 0] });
+    });
+
+    it('publishes its own duration (SweepDuration, ms) on every shard, the gauges only from shard 0', async () => {
+      // Prepare
+      const d = deps();
+      await seedReadyNode(d, 'i-0aaaaaaaaaaaaaaa1', { octet: 1 });
+      const first = recordingHandlerMetrics('prod');
+      const other = recordingHandlerMetrics('prod');
+
+      // Act
+      const out0 = await makeSweepHandler(d, first)({ shard: 0, shards: 2 });
+      const out1 = await makeSweepHandler(d, other)({ shard: 1, shards: 2 });
+      first.metrics.publishStoredMetrics();
+      other.metrics.publishStoredMetrics();
+
+      // Assess
+      for (const sink of [first, other]) {
+        const fleet = sink.documents.find((doc) => doc[POOL_DIMENSION] === undefined)!;
+        expect(typeof fleet[SweepMetric.SweepDuration]).toBe('number');
+        expect(fleet[SweepMetric.SweepDuration] as number).toBeGreaterThanOrEqual(0);
+        expect(unitsOf(fleet)[SweepMetric.SweepDuration]).toBe('Milliseconds');
+      }
+      expect(out0.pools.map((p) => p.pool).sort()).toEqual(['default', 'gpu']);
+      expect(out1.pools).toEqual([]);
+      expect(poolDocuments(other.documents, 'default')).toEqual([]);
+      expect(poolDocuments(first.documents, 'default')).toHaveLength(1);
+    });
+
+    it('refuses a shard out of range without sweeping', async () => {
+      // Act / Assess
+      await expect(makeSweepHandler(deps(), recordingHandlerMetrics())({ shard: 3, shards: 2 })).rejects.toThrow(/shard 3 of 2/);
     });
 
     it('reports queued rooms and how long the oldest has waited', async () => {

@@ -30,6 +30,7 @@ export function sampleSummary(overrides: Partial<SimulationSummary> = {}): Simul
     crashesInjected: 0,
     instancesLost: 0,
     deadLettered: 0,
+    interruptedRooms: 0,
     activeRoomsAtEnd: 12,
     expectedActiveRoomsAtEnd: 12,
     ddbCallsPerPlacement: 4.25,

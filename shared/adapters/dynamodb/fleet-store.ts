@@ -103,6 +103,7 @@ export class DynamoDbFleetStore implements FleetStore {
   public createNode(...a: Args<NodeStore, 'createNode'>) { return this.nodes.createNode(...a); }
   public getNode(...a: Args<NodeStore, 'getNode'>) { return this.nodes.getNode(...a); }
   public listNodes(...a: Args<NodeStore, 'listNodes'>) { return this.nodes.listNodes(...a); }
+  public listNodePages(pool: string, itemsPerPage?: number) { return this.nodes.listNodePages(pool, itemsPerPage); }
   public transitionNode(...a: Args<NodeStore, 'transitionNode'>) { return this.nodes.transitionNode(...a); }
   public markReady(...a: Args<NodeStore, 'markReady'>) { return this.nodes.markReady(...a); }
   public setAccepting(...a: Args<NodeStore, 'setAccepting'>) { return this.nodes.setAccepting(...a); }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContainerView, NodeState, NodeView } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
 import type { NodeRecord, NodeStore } from '../../ports/fleet-store.ts';
@@ -77,6 +77,53 @@ export class DynamoDbNodeStore implements NodeStore {
       }
     }
     return [...nodes.values()].map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
+  }
+
+  /**
+   * The pool's nodes page by page of the `pool-nodes` Query (≤ 1 MB each, DynamoDB's page limit).
+   * The index sorts a node's items together (`<nodeId>#C#…` before `<nodeId>#NODE`), so only the
+   * last node of a page may be cut; its items are held back and completed from the next page.
+   *
+   * @param itemsPerPage - the Query's `Limit` (items per page); DynamoDB's 1 MB pages when absent
+   * @throws {FleetStoreError} when a page cannot be read (pages already yielded stay valid)
+   */
+  public async *listNodePages(pool: string, itemsPerPage?: number): AsyncIterable<readonly NodeView[]> {
+    const pages = paginateQuery(
+      { client: this.table.doc },
+      {
+        TableName: this.table.name,
+        IndexName: FleetTable.indexes.poolNodes.indexName,
+        KeyConditionExpression: 'npk = :p',
+        ExpressionAttributeValues: { ':p': poolPk(pool) },
+        ...(itemsPerPage === undefined ? {} : { Limit: itemsPerPage }),
+      },
+    );
+    let carry: Item[] = [];
+    const views = (items: readonly Item[]): NodeView[] => {
+      const out: NodeView[] = [];
+      let containers: ContainerView[] = [];
+      let of: unknown;
+      for (const it of items) {
+        if (it.nodeId !== of) [containers, of] = [[], it.nodeId];
+        if (it.type === 'container') containers.push(toContainer(it));
+        else if (it.type === 'node') out.push(toNode(it, containers));
+      }
+      return out;
+    };
+    try {
+      for await (const page of pages) {
+        const items = [...carry, ...(page.Items ?? [])];
+        const lastId = items.at(-1)?.nodeId;
+        const cut = items.findIndex((it) => it.nodeId === lastId);
+        carry = items.slice(cut);
+        const whole = views(items.slice(0, cut));
+        if (whole.length > 0) yield whole;
+      }
+    } catch (e) {
+      throw new FleetStoreError('ListNodePages failed', e);
+    }
+    const rest = views(carry);
+    if (rest.length > 0) yield rest;
   }
 
   public async transitionNode(

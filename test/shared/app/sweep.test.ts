@@ -198,12 +198,21 @@ describe('Function: sweepPool', () => {
     // a concurrent invocation undrains i-b and places a room on it right after the sweep's read
     const racing: FleetStore = new Proxy(fleet.store, {
       get(target, prop) {
+        const race = async () => {
+          await undrainNode(d, 'i-b');
+          await target.claimCapacity({ nodeId: 'i-b', container: 0 }, 'room-late', 1, d.clock.now());
+        };
         if (prop === 'listNodes') {
           return async (p: string) => {
             const nodes = await target.listNodes(p);
-            await undrainNode(d, 'i-b');
-            await target.claimCapacity({ nodeId: 'i-b', container: 0 }, 'room-late', 1, d.clock.now());
+            await race();
             return nodes;
+          };
+        }
+        if (prop === 'listNodePages') {
+          return async function* (p: string) {
+            for await (const page of target.listNodePages(p)) yield page;
+            await race();
           };
         }
         const v: unknown = Reflect.get(target, prop, target);
