@@ -9,7 +9,7 @@ import type { NodeView } from '../domain/model.ts';
 import { applyFold, foldArrivals, seasonalForecast } from '../domain/predictor.ts';
 import { poolGauges, type PoolGauges } from '../domain/gauges.ts';
 import { bucketKey, sumRecent } from '../domain/buckets.ts';
-import { headroomTarget, planSweep, poolDemand, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import { headroomTarget, planSweep, poolDemand, summarizePool, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
@@ -40,8 +40,8 @@ export interface PoolSweepResult {
 }
 
 /**
- * Sweep one pool: plan with {@link planSweep}, then execute node actions, rewrite the summary
- * counters exactly, scale out and place queued rooms.
+ * Sweep one pool: plan with {@link planSweep}, then execute node actions, correct the summary
+ * counters (additively: placements made meanwhile are kept), scale out and place queued rooms.
  *
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
  */
@@ -75,14 +75,17 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig): Promise<PoolSw
     if (!node) continue;
     if (await execute(deps, action, node)) (action.kind === 'terminate' ? terminated : action.kind === 'drain' ? drained : []).push(node.nodeId);
   }
-  await deps.store.replaceSummary(
+  // The figures as read, before the actions above (each adjusted the summary by its own delta):
+  // the store adds `counted − summary`, so deltas written since the read are kept.
+  const counted = summarizePool(nodes, queuedWeight, 0);
+  await deps.store.correctSummary(
     pool.name,
     {
-      readyFree: plan.capacity.readyFree,
-      pendingCapacity: plan.capacity.pendingCapacity,
+      readyFree: counted.readyFree,
+      pendingCapacity: counted.pendingCapacity,
       queuedWeight,
-      liveNodes: plan.capacity.liveNodes,
-      draining: Object.fromEntries(plan.capacity.drainingNodes.map((d) => [d.nodeId, d.free])),
+      liveNodes: counted.liveNodes,
+      draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
     },
     summary,
