@@ -30,6 +30,7 @@ const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
 const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
+const { measureSummarySizes } = await import('./summary-size.ts');
 
 const program = new Command()
   .name('bench')
@@ -71,6 +72,9 @@ for (const trace of traces) {
 // 2. Placement at fleet scale
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
 
+// Pool summary write sizes (bench/summary-size.ts)
+const summarySize = await measureSummarySizes();
+
 // 3. Lambda packages
 const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
 
@@ -89,6 +93,7 @@ if (opts.json) {
         policies: policyRows,
         placement: { concurrency: CONCURRENCY, rows: placement },
         coldStarts,
+        summarySize,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         wallSeconds: wallS,
       },
@@ -141,6 +146,11 @@ if (opts.json) {
     ]);
   }
   process.stdout.write(`\nPlacement at fleet scale — room-events handler logic + DynamoDbFleetStore on dynalite in this process, ${CONCURRENCY} placements in flight (p50, p99, calls, conflicts) and one at a time (alone)\n${pt.toString()}\n`);
+
+  const st = new Table({ head: ['draining nodes', 'placement: writes / max item B / WCU', 'release', 'drain'] });
+  const cell = (w: { writes: number; maxItemBytes: number; wcu: number }) => `${w.writes} / ${w.maxItemBytes} / ${w.wcu}`;
+  for (const r of summarySize.rows) st.push([r.drainingNodes.toLocaleString('en-US'), cell(r.placement), cell(r.release), cell(r.drain)]);
+  process.stdout.write(`\nPool summary writes — DynamoDbFleetStore on dynalite, item sizes by DynamoDB's rules (bench/summary-size.ts)\n${st.toString()}\n`);
 
   process.stdout.write(coldStartReport(coldStarts));
 
