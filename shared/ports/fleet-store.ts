@@ -319,7 +319,8 @@ export interface PoolSummaryStore {
    * Correct the counters to exact figures without losing concurrent deltas: each counter gets
    * `exact − read` added (so a delta applied after `read` was taken survives), draining entries
    * not in `exact` are removed (others are set, never resurrecting one removed since `read`),
-   * `forecastWeight` is set when given, and minute buckets older than `windowMs` are deleted.
+   * `forecastWeight` is set when given, and the minute buckets of `read` older than `windowMs` are
+   * deleted (read the summary without a time to see every bucket).
    *
    * @param exact - the figures the caller counted
    * @param read - the summary the caller read before counting (what `exact` corrects)

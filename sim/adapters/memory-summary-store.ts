@@ -77,9 +77,12 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
       if (nodeId in read.draining ? p.draining.has(nodeId) : !p.draining.has(nodeId)) p.draining.set(nodeId, free);
     }
     const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
+    const old = [...Object.keys(read.arrivals), ...Object.keys(read.launches)].map(Number).filter((m) => m < oldest);
     for (const s of p.shards) {
-      for (const m of [...s.arrivals.keys()]) if (m < oldest) s.arrivals.delete(m);
-      for (const m of [...s.launches.keys()]) if (m < oldest) s.launches.delete(m);
+      for (const m of old) {
+        s.arrivals.delete(m);
+        s.launches.delete(m);
+      }
     }
   }
 

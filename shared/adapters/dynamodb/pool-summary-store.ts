@@ -23,7 +23,6 @@ import {
   LEGACY_PREFIX,
   legacySummaryKey,
   legacyTrimmable,
-  MINUTE_PREFIX,
   minuteKey,
   minuteSk,
   summaryShardPk,
@@ -143,7 +142,7 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
           // one only created if absent (a drain since wrote a fresher figure).
           this.putDraining(pool, nodeId, free, fromLegacy.has(nodeId) ? undefined : nodeId in read.draining ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)'),
         ),
-      ...Array.from({ length: this.shards }, (_, s) => this.trimBuckets(pool, s, oldest)),
+      this.trimBuckets(pool, [...new Set([...Object.keys(read.arrivals), ...Object.keys(read.launches)])].map(Number).filter((m) => m < oldest)),
     ]);
   }
 
@@ -190,18 +189,13 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
   }
 
   /**
-   * Delete a shard's minute buckets older than `oldest` (a minute number): one Query for their
-   * keys, then BatchWriteItem by 25. Unprocessed deletes are left to the next sweep.
+   * Delete the minute buckets of `minutes` (minute numbers) on every shard: BatchWriteItem by 25
+   * (a delete of an absent item changes nothing). Unprocessed deletes are left to the next sweep.
    */
-  private async trimBuckets(pool: string, shard: number, oldest: number): Promise<void> {
-    const pk = summaryShardPk(pool, shard);
-    const old = await this.table.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-      ExpressionAttributeValues: { ':pk': pk, ':lo': MINUTE_PREFIX, ':hi': minuteSk(oldest - 1) },
-      ProjectionExpression: 'pk, sk',
-    });
-    for (let i = 0; i < old.length; i += BATCH_WRITE_MAX) {
-      const requests = old.slice(i, i + BATCH_WRITE_MAX).map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } }));
+  private async trimBuckets(pool: string, minutes: readonly number[]): Promise<void> {
+    const keys = minutes.flatMap((m) => Array.from({ length: this.shards }, (_, s) => minuteKey(pool, s, m)));
+    for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX) {
+      const requests = keys.slice(i, i + BATCH_WRITE_MAX).map((Key) => ({ DeleteRequest: { Key } }));
       await this.table.call('TrimSummaryBuckets', () => this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: requests } })));
     }
   }
