@@ -69,9 +69,9 @@ export const STORE_METHOD_COST: Readonly<Record<string, readonly [number, number
   getRoom: [1, 1, 0],
   getRooms: [1, 1, 0],
   listRooms: [1, 1, 0],
-  adjustSummary: [1, 0, 2], // summary item 1–2 KB
-  getSummary: [1, 1, 0],
-  replaceSummary: [1, 0, 2],
+  adjustSummary: [7, 5, 2], // at most 2 ADDs ≤ 1 KB (counter shard, minute bucket; a release 1), then getSummary (S = 4)
+  getSummary: [5, 5, 0], // S + 1 consistent Queries, each < 4 KB
+  correctSummary: [3, 1, 5], // legacy GetItem, 1 ADD, one BatchWriteItem deleting the aged minute on S shards
   getNode: [1, 1, 0],
   createNode: [1, 0, 2],
   transitionNode: [2, 1, 2],

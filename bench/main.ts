@@ -34,6 +34,7 @@ const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
 const { measureSweepScale, SWEEP_FLEET_SIZES, ROOMS_PER_NODE } = await import('./scale-sweep.ts');
 const { DEFAULT_SWEEP_MEMORY_MIB } = await import('../infra/config.ts');
+const { measureSummarySizes } = await import('./summary-size.ts');
 
 const program = new Command()
   .name('bench')
@@ -77,6 +78,8 @@ const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n
 
 // 2b. The sweep at fleet scale (bench/scale-sweep.ts)
 const sweepScale = await measureSweepScale(DEFAULT_SWEEP_MEMORY_MIB, opts.quick ? SWEEP_FLEET_SIZES.filter((n) => n <= 1_000) : SWEEP_FLEET_SIZES, log);
+// Pool summary write sizes (bench/summary-size.ts)
+const summarySize = await measureSummarySizes();
 
 // 3. Lambda packages
 const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
@@ -97,6 +100,7 @@ if (opts.json) {
         placement: { concurrency: CONCURRENCY, rows: placement },
         coldStarts,
         scale: { sweepMs: sweepScale.sweepMs, sweepProjectedMs: sweepScale.sweepProjectedMs, sweepRows: sweepScale.rows },
+        summarySize,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         wallSeconds: wallS,
       },
@@ -157,6 +161,11 @@ if (opts.json) {
   process.stdout.write(
     `\nSweep at fleet scale — sweepAll over DynamoDbFleetStore on dynalite (child process), ready nodes with ${ROOMS_PER_NODE} rooms each; spread = an ordinary minute (a fifth of the nodes' rooms checked), all = every room; projected = CPU × max(1, 1769 MB / memory) + waits (bench/scale-sweep.ts)\n${st.toString()}\n`,
   );
+
+  const sst = new Table({ head: ['draining nodes', 'placement: writes / max item B / WCU', 'release', 'drain'] });
+  const cell = (w: { writes: number; maxItemBytes: number; wcu: number }) => `${w.writes} / ${w.maxItemBytes} / ${w.wcu}`;
+  for (const r of summarySize.rows) sst.push([r.drainingNodes.toLocaleString('en-US'), cell(r.placement), cell(r.release), cell(r.drain)]);
+  process.stdout.write(`\nPool summary writes — DynamoDbFleetStore on dynalite, item sizes by DynamoDB's rules (bench/summary-size.ts)\n${sst.toString()}\n`);
 
   process.stdout.write(coldStartReport(coldStarts));
 

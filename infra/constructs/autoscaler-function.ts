@@ -33,9 +33,19 @@ export type AutoscalerFunctionName = 'room-events' | 'node-events' | 'sweep';
 /**
  * DynamoDB actions `DynamoDbFleetStore` issues (`shared/adapters/dynamodb/`: Get/Put/Update,
  * Query and Scan through the SDK paginators, BatchGetItem for `getRooms`, which the sweep's
- * repair calls). No DeleteItem, no batch writes, no transactions.
+ * repair calls; DeleteItem for a pool summary's draining-node items and BatchWriteItem for the
+ * sweep's deletes of aged minute buckets, `pool-summary-store.ts`). No transactions.
  */
-export const FLEET_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
+export const FLEET_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
 
 /**
  * DynamoDB actions of the Powertools idempotency persistence layer

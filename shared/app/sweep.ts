@@ -9,7 +9,7 @@ import type { NodeView } from '../domain/model.ts';
 import { applyFold, foldArrivals, seasonalForecast } from '../domain/predictor.ts';
 import { poolGauges, type PoolGauges } from '../domain/gauges.ts';
 import { bucketKey, sumRecent } from '../domain/buckets.ts';
-import { headroomTarget, planSweep, poolDemand, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
+import { headroomTarget, planSweep, poolDemand, summarizePool, type SweepAction, type SweepPlan } from '../domain/scaling.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
@@ -45,10 +45,11 @@ export interface PoolSweepResult {
 
 /**
  * Sweep one pool: reconcile it over one paged read of its nodes, plan with {@link planSweep} on
- * the nodes as reconciliation left them, then execute node actions, rewrite the summary counters
- * exactly, scale out and place queued rooms. With `options.shards` > 1 this is shard 0's run:
- * per-node repairs on its own shard's nodes, every pool-wide step (plan, summary, scale-out,
- * queue, orphans) over all of them; the other shards run {@link sweepPoolShard}.
+ * the nodes as reconciliation left them, then execute node actions, correct the summary counters
+ * (additively: placements made meanwhile are kept), scale out and place queued rooms. With
+ * `options.shards` > 1 this is shard 0's run: per-node repairs on its own shard's nodes, every
+ * pool-wide step (plan, summary, scale-out, queue, orphans) over all of them; the other shards run
+ * {@link sweepPoolShard}.
  *
  * @param options - shard (must be 0 here) and leak-check mode (default `spread`)
  * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the next sweep retries)
@@ -91,14 +92,17 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
     }
     if (await execute(deps, action, node)) (action.kind === 'terminate' ? terminated : action.kind === 'drain' ? drained : []).push(node.nodeId);
   }
-  await deps.store.replaceSummary(
+  // The figures as read, before the actions above (each adjusted the summary by its own delta):
+  // the store adds `counted − summary`, so deltas written since the read are kept.
+  const counted = summarizePool(nodes, queuedWeight, 0);
+  await deps.store.correctSummary(
     pool.name,
     {
-      readyFree: plan.capacity.readyFree,
-      pendingCapacity: plan.capacity.pendingCapacity,
+      readyFree: counted.readyFree,
+      pendingCapacity: counted.pendingCapacity,
       queuedWeight,
-      liveNodes: plan.capacity.liveNodes,
-      draining: Object.fromEntries(plan.capacity.drainingNodes.map((d) => [d.nodeId, d.free])),
+      liveNodes: counted.liveNodes,
+      draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
     },
     summary,

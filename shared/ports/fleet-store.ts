@@ -111,7 +111,7 @@ export interface SummaryDelta {
   readonly drainingRemove?: readonly string[];
 }
 
-/** Exact pool figures the sweep writes. */
+/** Exact pool figures the sweep counted (see {@link PoolSummaryStore.correctSummary}). */
 export interface SummarySnapshot {
   readonly readyFree: number;
   readonly pendingCapacity: number;
@@ -299,16 +299,42 @@ export interface NodeStore {
   setEmptySince(nodeId: string, since: number | undefined): Promise<void>;
 }
 
-/** Pool summaries. */
+/**
+ * How far back a summary read with a `now` reads minute buckets, ms: 3 h, longer than any arrival
+ * window a pool uses in practice (default 10 min), so that the hot path's read stays bounded even
+ * when sweeps stop deleting old buckets.
+ */
+export const SUMMARY_BUCKET_READ_MS = 3 * 3_600_000;
+
+/**
+ * Pool summaries. Every write is additive or conditional, and no write's item grows with the
+ * fleet: the counters are spread over shards, minute buckets and draining nodes are items of
+ * their own (see `shared/adapters/dynamodb/summary-items.ts`).
+ */
 export interface PoolSummaryStore {
-  /** Apply a delta and return the summary after it (one conditional-free update). */
-  adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary>;
-  getSummary(pool: string): Promise<PoolSummary>;
   /**
-   * Overwrite the counters with exact figures and prune buckets older than `windowMs` and
-   * draining entries not in the snapshot; `current` is the summary the caller read (what to prune).
+   * Apply a delta (additive, no condition) and return the summary after it (a consistent read of
+   * the shards).
    */
-  replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void>;
+  adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary>;
+  /**
+   * The pool's summary: counters summed over shards, buckets merged per minute. With `now`
+   * (epoch ms), buckets older than {@link SUMMARY_BUCKET_READ_MS} are not read.
+   */
+  getSummary(pool: string, now?: number): Promise<PoolSummary>;
+  /**
+   * Correct the counters to exact figures without losing concurrent deltas: each counter gets
+   * `exact − read` added (so a delta applied after `read` was taken survives), draining entries
+   * not in `exact` are removed (others are set, never resurrecting one removed since `read`),
+   * `forecastWeight` is set when given, and the minute buckets of `read` older than `windowMs` are
+   * deleted (read the summary without a time to see every bucket).
+   *
+   * @param exact - the figures the caller counted
+   * @param read - the summary the caller read before counting (what `exact` corrects)
+   * @param now - epoch ms
+   * @param windowMs - minute buckets older than this are deleted, ms
+   */
+  correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void>;
 }
 
 /**

@@ -16,7 +16,6 @@
  * @module
  */
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
-import { bucketKey } from '../../shared/domain/buckets.ts';
 import {
   DEFAULT_PLACING_LEASE_MS,
   type ArrivalHistory,
@@ -39,13 +38,12 @@ import {
   toContainer,
   toNodeView,
   toRoom,
-  toSummaryView,
   type MemContainer,
   type MemNode,
   type MemRoom,
-  type MemSummary,
 } from './memory-records.ts';
 import { MemoryPeakHistory } from './memory-peak-history.ts';
+import { MemoryPoolSummaryStore } from './memory-summary-store.ts';
 
 /**
  * The fleet store in memory.
@@ -59,7 +57,8 @@ export class MemoryFleetStore implements FleetStore {
   private readonly nodes = new Map<string, MemNode>();
   /** Containers by node id, then index. */
   private readonly containers = new Map<string, Map<number, MemContainer>>();
-  private readonly summaries = new Map<string, MemSummary>();
+  /** Pool summaries (sharded counters, minute buckets, draining nodes). */
+  private readonly summaries = new MemoryPoolSummaryStore();
   private readonly histories = new Map<string, { slots: Map<string, number>; throughMinute?: number | undefined }>();
 
   // ------------------------------------------------------------------------------------ rooms
@@ -393,36 +392,16 @@ export class MemoryFleetStore implements FleetStore {
 
   // ------------------------------------------------------------------------------- summaries
 
-  public async adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary> {
-    const s = this.summary(pool);
-    s.readyFree += delta.readyFree ?? 0;
-    s.pendingCapacity += delta.pendingCapacity ?? 0;
-    s.queuedWeight += delta.queuedWeight ?? 0;
-    s.liveNodes += delta.liveNodes ?? 0;
-    const minute = bucketKey(now);
-    if (delta.arrivals) s.arrivals.set(minute, (s.arrivals.get(minute) ?? 0) + delta.arrivals);
-    if (delta.launches) s.launches.set(minute, (s.launches.get(minute) ?? 0) + delta.launches);
-    for (const [nodeId, free] of Object.entries(delta.drainingSet ?? {})) s.draining.set(nodeId, free);
-    for (const nodeId of delta.drainingRemove ?? []) s.draining.delete(nodeId);
-    return toSummaryView(pool, s);
+  public adjustSummary(pool: string, delta: SummaryDelta, now: number): Promise<PoolSummary> {
+    return this.summaries.adjustSummary(pool, delta, now);
   }
 
-  public async getSummary(pool: string): Promise<PoolSummary> {
-    return toSummaryView(pool, this.summary(pool));
+  public getSummary(pool: string, now?: number): Promise<PoolSummary> {
+    return this.summaries.getSummary(pool, now);
   }
 
-  public async replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void> {
-    const s = this.summary(pool);
-    const oldest = Math.floor((now - windowMs) / 60_000) + 1;
-    s.readyFree = snapshot.readyFree;
-    s.pendingCapacity = snapshot.pendingCapacity;
-    s.queuedWeight = snapshot.queuedWeight;
-    s.liveNodes = snapshot.liveNodes;
-    if (snapshot.forecastWeight !== undefined) s.forecastWeight = snapshot.forecastWeight;
-    for (const k of Object.keys(current.arrivals)) if (Number(k) < oldest) s.arrivals.delete(k);
-    for (const k of Object.keys(current.launches)) if (Number(k) < oldest) s.launches.delete(k);
-    for (const k of Object.keys(current.draining)) if (!(k in snapshot.draining)) s.draining.delete(k);
-    for (const [nodeId, free] of Object.entries(snapshot.draining)) s.draining.set(nodeId, free);
+  public correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void> {
+    return this.summaries.correctSummary(pool, exact, read, now, windowMs);
   }
 
   // --------------------------------------------------------------------------- arrival history
@@ -457,15 +436,6 @@ export class MemoryFleetStore implements FleetStore {
 
   private view(n: MemNode, include: (c: MemContainer) => boolean = () => true): NodeView {
     return toNodeView(n, [...(this.containers.get(n.nodeId)?.values() ?? [])].filter(include));
-  }
-
-  private summary(pool: string): MemSummary {
-    let s = this.summaries.get(pool);
-    if (!s) {
-      s = { readyFree: 0, pendingCapacity: 0, queuedWeight: 0, liveNodes: 0, arrivals: new Map(), launches: new Map(), draining: new Map() };
-      this.summaries.set(pool, s);
-    }
-    return s;
   }
 
   // ------------------------------------------------------------------ tenant usage

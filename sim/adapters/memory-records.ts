@@ -5,7 +5,7 @@
  * @module
  */
 import type { ContainerRef, ContainerView, NodeState, NodeView, RoomState } from '../../shared/domain/model.ts';
-import type { NodeRecord, PoolSummary, RoomRecord } from '../../shared/ports/fleet-store.ts';
+import type { NodeRecord, RoomRecord } from '../../shared/ports/fleet-store.ts';
 
 export interface MemRoom {
   roomId: string;
@@ -59,17 +59,6 @@ export interface MemNode extends NodeRecord {
   drainingSince?: number | undefined;
   drainReason?: string | undefined;
   inPoolList: boolean;
-}
-
-export interface MemSummary {
-  readyFree: number;
-  pendingCapacity: number;
-  queuedWeight: number;
-  liveNodes: number;
-  arrivals: Map<string, number>;
-  launches: Map<string, number>;
-  draining: Map<string, number>;
-  forecastWeight?: number | undefined;
 }
 
 export const queueSk = (queuedAt: number, roomId: string) => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
@@ -130,20 +119,5 @@ export function toNodeView(n: MemNode, stored: readonly MemContainer[]): NodeVie
     drainReason: n.drainReason,
     containers,
     plannedCapacity: n.containersPerNode * n.capacityPerContainer,
-  };
-}
-
-/** A stored pool summary as the port returns it (a copy). */
-export function toSummaryView(pool: string, s: MemSummary): PoolSummary {
-  return {
-    pool,
-    arrivals: Object.fromEntries(s.arrivals),
-    launches: Object.fromEntries(s.launches),
-    readyFree: s.readyFree,
-    pendingCapacity: s.pendingCapacity,
-    queuedWeight: s.queuedWeight,
-    liveNodes: s.liveNodes,
-    draining: Object.fromEntries(s.draining),
-    ...(s.forecastWeight !== undefined ? { forecastWeight: s.forecastWeight } : {}),
   };
 }

@@ -21,7 +21,7 @@ const dynalite = useDynalite();
 /**
  * The real store, except that every pool-scoped call for one pool fails as DynamoDB would
  * (throttled): `listNodes`, `getSummary`, `listQueued`, `findCandidates`, `adjustSummary`,
- * `replaceSummary`.
+ * `correctSummary`.
  */
 class PoolFailingFleetStore implements FleetStore {
   public constructor(
@@ -134,13 +134,13 @@ class PoolFailingFleetStore implements FleetStore {
     this.check(pool);
     return this.inner.adjustSummary(pool, delta, now);
   }
-  public async getSummary(pool: string): Promise<PoolSummary> {
+  public async getSummary(pool: string, now?: number): Promise<PoolSummary> {
     this.check(pool);
-    return this.inner.getSummary(pool);
+    return this.inner.getSummary(pool, now);
   }
-  public async replaceSummary(pool: string, snapshot: SummarySnapshot, current: PoolSummary, now: number, windowMs: number): Promise<void> {
+  public async correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void> {
     this.check(pool);
-    return this.inner.replaceSummary(pool, snapshot, current, now, windowMs);
+    return this.inner.correctSummary(pool, exact, read, now, windowMs);
   }
 }
 

@@ -30,7 +30,7 @@ import { DynamoDbPeakHistoryStore } from './peak-history-store.ts';
 import { DynamoDbArrivalHistoryStore } from './arrival-history-store.ts';
 import { DynamoDbCapacityStore } from './capacity-store.ts';
 import { DynamoDbNodeStore } from './node-store.ts';
-import { DynamoDbPoolSummaryStore } from './pool-summary-store.ts';
+import { DynamoDbPoolSummaryStore, type PoolSummaryStoreOptions } from './pool-summary-store.ts';
 import { DynamoDbRoomStore } from './room-store.ts';
 import { FleetTableClient, type DynamoDbFleetStoreOptions } from './table-client.ts';
 
@@ -43,7 +43,8 @@ type Args<R, K extends keyof R> = R[K] extends (...args: infer A) => unknown ? A
  * this class delegates to.
  *
  * Costs (round trips): `findCandidates` 1 Query; `claimCapacity` 1 UpdateItem; `beginRoom`,
- * `confirmPlaced`, `markQueued`, `releaseRoom`, `adjustSummary` 1 each — independent of fleet size.
+ * `confirmPlaced`, `markQueued`, `releaseRoom` 1 each; `adjustSummary` 2 writes in parallel then
+ * S + 1 Queries in parallel (S summary shards, 4 by default) — independent of fleet size.
  * Lost conditional races are returned as outcomes; other SDK failures are rethrown as
  * {@link FleetStoreError} with `cause`.
  *
@@ -67,12 +68,15 @@ export class DynamoDbFleetStore implements FleetStore {
   /** Peak live nodes per day (the warm pool's history), `peak-history-store.ts`. */
   public readonly peaks: DynamoDbPeakHistoryStore;
 
-  public constructor(options: DynamoDbFleetStoreOptions) {
+  /**
+   * @param options.summary - the pool summary's shards and shard choice (`pool-summary-store.ts`)
+   */
+  public constructor(options: DynamoDbFleetStoreOptions & { readonly summary?: PoolSummaryStoreOptions | undefined }) {
     const table = new FleetTableClient(options);
     this.rooms = new DynamoDbRoomStore(table);
     this.capacity = new DynamoDbCapacityStore(table);
     this.nodes = new DynamoDbNodeStore(table);
-    this.summaries = new DynamoDbPoolSummaryStore(table);
+    this.summaries = new DynamoDbPoolSummaryStore(table, options.summary);
     this.history = new DynamoDbArrivalHistoryStore(table);
     this.tenants = new DynamoDbTenantUsageStore(table);
     this.peaks = new DynamoDbPeakHistoryStore(table);
@@ -113,7 +117,7 @@ export class DynamoDbFleetStore implements FleetStore {
   // PoolSummaryStore
   public adjustSummary(...a: Args<PoolSummaryStore, 'adjustSummary'>) { return this.summaries.adjustSummary(...a); }
   public getSummary(...a: Args<PoolSummaryStore, 'getSummary'>) { return this.summaries.getSummary(...a); }
-  public replaceSummary(...a: Args<PoolSummaryStore, 'replaceSummary'>) { return this.summaries.replaceSummary(...a); }
+  public correctSummary(...a: Args<PoolSummaryStore, 'correctSummary'>) { return this.summaries.correctSummary(...a); }
 
   // ArrivalHistoryStore
   public getArrivalHistory(...a: Args<ArrivalHistoryStore, 'getArrivalHistory'>) { return this.history.getArrivalHistory(...a); }
