@@ -11,6 +11,12 @@ export interface StoppedInterval {
   readonly from: number;
   /** When StartInstances was accepted, epoch ms; absent while still stopped. */
   readonly to?: number | undefined;
+  /**
+   * Public IPv4 addresses held during this interval, when not the instance's
+   * `publicIpv4Count`: 0 when the pool released them on stop (`warmPool.releaseAddressesOnStop`).
+   * Absent: the instance's `publicIpv4Count`.
+   */
+  readonly publicIpv4Count?: number | undefined;
 }
 
 /** The life of one simulated instance, as the bill needs it. */

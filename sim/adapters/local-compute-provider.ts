@@ -1,8 +1,9 @@
 /**
  * A simulated EC2 fleet for the embedded runtime (like Karpenter's kwok provider): instances boot
  * in virtual time and emit the same events AWS and the node bootstrap would — EC2 state changes
- * (`pending`, `running`, `shutting-down`, `terminated`) and `NodeReady` — and are billed per
- * second from launch to termination.
+ * (`pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`) and `NodeReady` —
+ * and are billed per second from launch to termination, except while stopped. Warm-pool stops,
+ * hibernations and starts: `local-instance-states.ts`.
  *
  * @module
  */
@@ -11,12 +12,33 @@ import type { RandomSource } from '../../shared/domain/placement.ts';
 import { InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../shared/errors.ts';
 import { ec2Failure } from '../../shared/adapters/ec2/errors.ts';
 import { boundNodeSource, DetailType } from '../../shared/events/schemas.ts';
-import type { AddressAssociation, AddressQuota, ComputeProvider, FleetAddress, InstanceDescription, LaunchFailure, LaunchRequest, LaunchResult, LaunchedInstance, NodeAddresses, PublicAddressing } from '../../shared/ports/compute-provider.ts';
+import type {
+  AddressAssociation,
+  AddressQuota,
+  ComputeProvider,
+  FleetAddress,
+  InstanceDescription,
+  LaunchFailure,
+  LaunchRequest,
+  LaunchResult,
+  LaunchedInstance,
+  NodeAddresses,
+  PublicAddressing,
+  StartResult,
+  StoppedAddressRelease,
+  StopRequest,
+} from '../../shared/ports/compute-provider.ts';
 import type { Clock } from '../../shared/ports/index.ts';
+import type { InstanceHistory } from './instance-history.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
+import { billedMs, endOf, instanceHistory, isStoppedAt, LocalInstanceStates, stateAt, type SimContainer, type SimInstance, type WarmStateOptions } from './local-instance-states.ts';
 
-/** Options of {@link LocalComputeProvider}. Times in ms. */
-export interface LocalComputeOptions {
+/**
+ * Options of {@link LocalComputeProvider}. Times in ms. Warm-pool latencies and start failures:
+ * {@link WarmStateOptions} (`stopAfterMs`, `hibernateWriteMiBps`, `startFailureRate`); the
+ * start and resume times are the pool's `warmPool.startTimeMs` / `resumeTimeMs`.
+ */
+export interface LocalComputeOptions extends WarmStateOptions {
   readonly clock: Clock;
   readonly random: RandomSource;
   /** Called with each event the fleet emits and the delay after which to deliver it. */
@@ -53,35 +75,6 @@ export interface LocalComputeOptions {
 /** A lost instance (see `lossRate`) goes within this long after it booted, ms (3 h). */
 export const LOST_WITHIN_MS = 3 * 3_600_000;
 
-interface SimInstance {
-  readonly instanceId: string;
-  readonly pool: string;
-  readonly instanceType: string;
-  readonly launchedAt: number;
-  /** When EC2 reports it running, ms. */
-  readonly runningAt: number;
-  /** When TerminateInstances was called (billing stops), ms. */
-  terminatedAt?: number;
-  /** When EC2 reports it terminated, ms. */
-  goneAt?: number;
-  /** When it is lost without a TerminateInstances (see `lossRate`), ms. */
-  lostAt?: number;
-  readonly hourlyPriceUsd: number;
-}
-
-/** When an instance stopped being billed: terminated or lost, whichever came first. */
-function endOf(i: SimInstance): number | undefined {
-  if (i.lostAt === undefined) return i.terminatedAt;
-  return i.terminatedAt === undefined ? i.lostAt : Math.min(i.terminatedAt, i.lostAt);
-}
-
-/** The EC2 state of a simulated instance at `now`. */
-function stateAt(i: SimInstance, now: number): string {
-  if (i.lostAt !== undefined && now >= i.lostAt && (i.terminatedAt === undefined || i.terminatedAt > i.lostAt)) return 'terminated';
-  if (i.terminatedAt !== undefined) return i.goneAt !== undefined && now >= i.goneAt ? 'terminated' : 'shutting-down';
-  return now >= i.runningAt ? 'running' : 'pending';
-}
-
 /**
  * Simulated compute. `launch` is idempotent per decision id (as EC2's ClientToken), falls back
  * through the pool's instance types when an offering "has no capacity", and schedules the
@@ -104,8 +97,55 @@ export class LocalComputeProvider implements ComputeProvider {
   public launchFailures = 0;
   /** Instances lost (see `lossRate`) so far, counted at launch. */
   public instancesLost = 0;
+  /** Warm-pool stops and starts (`stop`, `start`), with their counters. */
+  public readonly states: LocalInstanceStates;
 
-  public constructor(private readonly options: LocalComputeOptions) {}
+  public constructor(private readonly options: LocalComputeOptions) {
+    this.states = new LocalInstanceStates({
+      clock: options.clock,
+      random: options.random,
+      instances: this.instances,
+      options,
+      runningAfterMs: options.runningAfterMs ?? 15_000,
+      bootJitter: options.bootJitter ?? 0.15,
+      emitState: (inst, state, delayMs) => this.emitState(inst, state, delayMs),
+      emitReady: (inst, delayMs) => this.emitReady(inst, delayMs),
+      readdress: (inst) => this.readdress(inst),
+    });
+  }
+
+  /** Start stopped or hibernated nodes (see `LocalInstanceStates.start`; `ComputeProvider.start`). */
+  public async start(instanceIds: readonly string[], _now: number): Promise<StartResult> {
+    this.maybeThrottle('StartInstances');
+    return this.states.start(instanceIds);
+  }
+
+  /** Stop or hibernate nodes (see `LocalInstanceStates.stop`; throws `StopRefusedError` naming refused ones). */
+  public async stop(request: StopRequest): Promise<void> {
+    this.maybeThrottle('StopInstances');
+    this.states.stop(request);
+  }
+
+  /**
+   * Release a stopped node's simulated Elastic IPs, only while it is `stopping` or `stopped`
+   * (as `Ec2ElasticIps.releaseIfStopped`); the stopped interval then counts no public IPv4, and
+   * its next start gives it new addresses.
+   */
+  public async releaseStoppedAddresses(instanceId: string): Promise<StoppedAddressRelease> {
+    const inst = this.instances.get(instanceId);
+    const state = inst ? stateAt(inst, this.options.clock.now()) : 'unknown';
+    if (!inst || (state !== 'stopping' && state !== 'stopped')) return { released: false, state };
+    this.addresses.delete(instanceId);
+    const last = inst.stopped[inst.stopped.length - 1];
+    if (last && last.to === undefined && inst.publicAddressing === 'elastic-ip') last.publicIpv4Count = 0;
+    return { released: true, state };
+  }
+
+  /** Every instance's life so far, for the bill (see `instanceHistory`). */
+  public instanceHistories(): readonly InstanceHistory[] {
+    const now = this.options.clock.now();
+    return [...this.instances.values()].map((i) => instanceHistory(i, now));
+  }
 
   /**
    * The simulated quota (see `elasticIpQuota`): allocated = addresses of instances associated so
@@ -156,6 +196,8 @@ export class LocalComputeProvider implements ComputeProvider {
       if (!inst || inst.terminatedAt !== undefined || (inst.lostAt !== undefined && now >= inst.lostAt)) continue;
       const after = this.options.terminatedAfterMs ?? 30_000;
       inst.terminatedAt = now;
+      const last = inst.stopped[inst.stopped.length - 1];
+      if (last && last.to === undefined) last.to = Math.max(last.from, now);
       inst.goneAt = now + after;
       this.terminatedCount += 1;
       this.emitState(inst, 'shutting-down', 0);
@@ -167,8 +209,8 @@ export class LocalComputeProvider implements ComputeProvider {
     const now = this.options.clock.now();
     return [...this.instances.values()]
       .map((i) => ({ i, state: stateAt(i, now) }))
-      .filter(({ i, state }) => state !== 'terminated' && (pool === undefined || i.pool === pool))
-      .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool, state, instanceType: i.instanceType, launchTime: i.launchedAt }));
+      .filter(({ i, state }) => state !== 'terminated' && (pool === undefined || i.pool.name === pool))
+      .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool.name, state, instanceType: i.instanceType, launchTime: i.launchedAt }));
   }
 
   /** Simulated Elastic IPs: the node's public IPs (198.18.0.0/15), idempotent. */
@@ -212,19 +254,23 @@ export class LocalComputeProvider implements ComputeProvider {
     }
   }
 
-  /** Node-hours billed up to `until` (ms): launch to termination, or to `until` if still running. */
+  /**
+   * Node-hours billed up to `until` (ms): launch to termination, or to `until` if it still exists,
+   * minus the time it spent stopped (see `billedMs`).
+   */
   public nodeHours(until: number): number {
     let ms = 0;
-    for (const i of this.instances.values()) ms += Math.max(0, Math.min(endOf(i) ?? until, until) - i.launchedAt);
+    for (const i of this.instances.values()) ms += billedMs(i, until);
     return ms / 3_600_000;
   }
 
-  /** Cost up to `until`, USD (each instance at its pool's hourly price, per second). */
+  /**
+   * Instance cost up to `until`, USD (each instance at its pool's hourly price, per second, not
+   * while stopped). EBS and public IPv4 are not in it: the bill adds them from `instanceHistories`.
+   */
   public costUsd(until: number): number {
     let usd = 0;
-    for (const i of this.instances.values()) {
-      usd += (Math.max(0, Math.min(endOf(i) ?? until, until) - i.launchedAt) / 3_600_000) * i.hourlyPriceUsd;
-    }
+    for (const i of this.instances.values()) usd += (billedMs(i, until) / 3_600_000) * i.hourlyPriceUsd;
     return usd;
   }
 
@@ -233,11 +279,22 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.instances.size;
   }
 
-  /** Instances launched and not yet terminated nor lost (billed now). */
+  /** Instances launched and not yet terminated nor lost, and not stopped (billed now). */
   public get running(): number {
     const now = this.options.clock.now();
     let n = 0;
-    for (const i of this.instances.values()) if ((endOf(i) ?? Number.POSITIVE_INFINITY) > now) n += 1;
+    for (const i of this.instances.values()) if ((endOf(i) ?? Number.POSITIVE_INFINITY) > now && !isStoppedAt(i, now)) n += 1;
+    return n;
+  }
+
+  /** Instances in the warm pool now: EC2 state `stopping` or `stopped` (not yet terminated nor lost). */
+  public get stopped(): number {
+    const now = this.options.clock.now();
+    let n = 0;
+    for (const i of this.instances.values()) {
+      const state = stateAt(i, now);
+      if (state === 'stopping' || state === 'stopped') n += 1;
+    }
     return n;
   }
 
@@ -250,13 +307,9 @@ export class LocalComputeProvider implements ComputeProvider {
     const now = this.options.clock.now();
     const instanceId = `i-${(this.next++).toString(16).padStart(17, '0')}`;
     const runningAfter = Math.min(this.options.runningAfterMs ?? 15_000, pool.bootTimeMs);
-    const inst: SimInstance = { instanceId, pool: pool.name, instanceType, launchedAt: now, runningAt: now + runningAfter, hourlyPriceUsd: pool.hourlyPriceUsd };
-    this.instances.set(instanceId, inst);
-    this.emitState(inst, 'pending', 0);
-    this.emitState(inst, 'running', runningAfter);
     const jitter = this.options.bootJitter ?? 0.15;
     const bootMs = Math.max(runningAfter + 1, Math.round(pool.bootTimeMs * (1 + jitter * (2 * this.options.random() - 1))));
-    const containers = Array.from({ length: pool.containersPerNode }, (_, index) => {
+    const containers: SimContainer[] = Array.from({ length: pool.containersPerNode }, (_, index) => {
       const k = this.ipNext++;
       const per = Math.floor(pool.vcpus / pool.containersPerNode);
       return {
@@ -267,19 +320,28 @@ export class LocalComputeProvider implements ComputeProvider {
         cpuset: per > 1 ? `${index * per}-${index * per + per - 1}` : `${index * per}`,
       };
     });
+    const inst: SimInstance = {
+      instanceId,
+      pool,
+      instanceType,
+      launchedAt: now,
+      publicAddressing,
+      hourlyPriceUsd: pool.hourlyPriceUsd,
+      containers,
+      transitions: [
+        { at: now, state: 'pending' },
+        { at: now + runningAfter, state: 'running' },
+      ],
+      hibernated: false,
+      stopped: [],
+    };
+    this.instances.set(instanceId, inst);
+    this.emitState(inst, 'pending', 0);
+    this.emitState(inst, 'running', runningAfter);
     this.privateIps.set(instanceId, containers.map((c) => c.privateIp));
     // Private-only pools: no Elastic IPs, and NodeReady reports no public IP.
-    if (publicAddressing === 'elastic-ip') {
-      this.addresses.set(instanceId, {
-        list: containers.map((c) => ({ privateIp: c.privateIp, publicIp: c.publicIp, allocationId: `eipalloc-local-${c.publicIp.replaceAll('.', '-')}` })),
-        associated: false,
-      });
-    }
-    const reported = publicAddressing === 'elastic-ip' ? containers : containers.map(({ publicIp: _publicIp, ...c }) => c);
-    this.options.emit(
-      busEvent(boundNodeSource(this.arn(instanceId)), DetailType.NodeReady, { instanceId, containers: reported }, now + bootMs, { resources: [this.arn(instanceId)] }),
-      bootMs,
-    );
+    if (publicAddressing === 'elastic-ip') this.allocateAddresses(inst);
+    this.emitReady(inst, bootMs);
     if ((this.options.lossRate ?? 0) > 0 && this.options.random() < (this.options.lossRate ?? 0)) {
       const lostAfter = bootMs + Math.round(this.options.random() * LOST_WITHIN_MS);
       inst.lostAt = now + lostAfter;
@@ -290,6 +352,37 @@ export class LocalComputeProvider implements ComputeProvider {
       }
     }
     return { instanceId, instanceType, subnetId: 'subnet-local', availabilityZone: `${LOCAL_REGION}a` };
+  }
+
+  /** Simulated Elastic IPs for the node's containers (198.18.0.0/15), not yet associated. */
+  private allocateAddresses(inst: SimInstance): void {
+    this.addresses.set(inst.instanceId, {
+      list: inst.containers.map((c) => ({ privateIp: c.privateIp, publicIp: c.publicIp, allocationId: `eipalloc-local-${c.publicIp.replaceAll('.', '-')}` })),
+      associated: false,
+    });
+  }
+
+  /**
+   * On a start: an `'elastic-ip'` node whose addresses were released while stopped gets new
+   * ones (node-events associates them on `running`); kept addresses stay associated.
+   */
+  private readdress(inst: SimInstance): void {
+    if (inst.publicAddressing !== 'elastic-ip' || this.addresses.has(inst.instanceId)) return;
+    inst.containers = inst.containers.map((c) => {
+      const k = this.ipNext++;
+      return { ...c, publicIp: `198.18.${(k >> 8) & 255}.${k & 255}` };
+    });
+    this.allocateAddresses(inst);
+  }
+
+  /** The boot unit's `NodeReady` (first boot, every start, every resume) with the node's containers. */
+  private emitReady(inst: SimInstance, delayMs: number): void {
+    const { instanceId } = inst;
+    const reported = inst.publicAddressing === 'elastic-ip' ? inst.containers : inst.containers.map(({ publicIp: _publicIp, ...c }) => c);
+    this.options.emit(
+      busEvent(boundNodeSource(this.arn(instanceId)), DetailType.NodeReady, { instanceId, containers: reported }, this.options.clock.now() + delayMs, { resources: [this.arn(instanceId)] }),
+      delayMs,
+    );
   }
 
   private emitState(inst: SimInstance, state: string, delayMs: number): void {
