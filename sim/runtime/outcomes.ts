@@ -31,10 +31,16 @@ export class PlacementLedger {
   public reannouncements = 0;
   /** Wait of each distinct placement, ms (placement time − first delivery). */
   public readonly waits: number[] = [];
+  /** When each distinct placement was announced, epoch ms (same order as {@link waits}; 0 when not given). */
+  public readonly placedAt: number[] = [];
   private readonly current = new Map<string, string>();
 
-  /** Record a published `RoomPlaced`. */
-  public placed(d: PlacedAnnouncement): void {
+  /**
+   * Record a published `RoomPlaced`.
+   *
+   * @param atMs - when it was published, epoch ms (for the waits per day)
+   */
+  public placed(d: PlacedAnnouncement, atMs = 0): void {
     if (!d.roomId) return;
     const where = `${d.nodeId ?? '?'}/${d.container ?? '?'}`;
     if (this.current.get(d.roomId) === where) {
@@ -44,6 +50,7 @@ export class PlacementLedger {
     this.current.set(d.roomId, where);
     this.placements += 1;
     this.waits.push(d.waitedMs ?? 0);
+    this.placedAt.push(atMs);
     this.placedRooms.add(d.roomId);
   }
 

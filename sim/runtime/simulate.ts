@@ -31,6 +31,9 @@ import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
+import { regionPrices } from '../../shared/domain/pricing.ts';
+import { computeBill } from './bill.ts';
+import { summarizeDays } from './days.ts';
 import { expectedActiveRooms, PlacementLedger, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
@@ -65,6 +68,8 @@ export interface SimulateOptions {
   readonly faults?: number | undefined;
   /** Rate of single kinds of fault (over `faults` for those kinds; see `FAULT_DESCRIPTIONS`). */
   readonly faultRates?: Partial<Record<FaultKind, number | undefined>> | undefined;
+  /** Region of the bill's EBS and IPv4 prices (`shared/domain/pricing.ts`). @default eu-central-1 */
+  readonly region?: string | undefined;
   /** Called as virtual time advances (for a progress bar): done and total, virtual ms. */
   readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
   /** Show the functions' logs (Powertools, JSON on stdout). */
@@ -74,7 +79,6 @@ export interface SimulateOptions {
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
 
 function weightAt(steps: readonly WeightStep[], t: number, cursor: { i: number }): number {
   while (cursor.i + 1 < steps.length && (steps[cursor.i + 1] as WeightStep).t <= t) cursor.i += 1;
@@ -167,6 +171,7 @@ async function run(
   wallStart: number,
 ): Promise<SimulationResult> {
   const pool = poolByName(config, poolName);
+  const prices = regionPrices(options.region);
   // The handlers' modules build their clients at import: import them after the environment is set.
   const deps = await import('../../lambdas/shared/dependencies.ts');
   const handlers: Record<FunctionName, Handler> = {
@@ -249,7 +254,7 @@ async function run(
     const d = e.detail as { roomId?: string; waitedMs?: number };
     switch (e['detail-type']) {
       case DetailType.RoomPlaced:
-        ledger.placed(e.detail as PlacedAnnouncement);
+        ledger.placed(e.detail as PlacedAnnouncement, loop.now);
         if (d.roomId) queuedNow.delete(d.roomId);
         break;
       case DetailType.RoomInterrupted:
@@ -332,7 +337,7 @@ async function run(
       demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
-      costUsd: compute.costUsd(loop.now),
+      costUsd: computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now, prices).totalUsd,
     });
   };
 
@@ -421,6 +426,7 @@ async function run(
   const waits = ledger.waits;
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
+  const bill = computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, endMs, prices);
   const summary: SimulationSummary = {
     rooms: tracedRooms.size,
     placed: placedRooms.size,
@@ -435,7 +441,10 @@ async function run(
     nodesPeak,
     nodeHours,
     lowerBoundNodeHours: lowerBoundNodeHours(events, capacityPerNode),
-    costUsd: compute.costUsd(endMs),
+    costUsd: bill.totalUsd,
+    instanceCostUsd: compute.costUsd(endMs),
+    costBreakdown: { instanceUsd: bill.instanceUsd, ebsUsd: bill.ebsUsd, publicIpv4Usd: bill.publicIpv4Usd, region: prices.region, stoppedHours: bill.stoppedHours },
+    days: summarizeDays(ledger.waits.map((w, i) => ({ arrivedAt: (ledger.placedAt[i] as number) - w, waitMs: w })), TRACE_EPOCH_MS, endMs),
     static72CostUsd: static72CostUsd(events, capacityPerNode),
     overbooked,
     leakedCapacity,
