@@ -20,6 +20,7 @@
  */
 import { HOURS_PER_MONTH, regionPrices, type RegionPrices } from '../../shared/domain/pricing.ts';
 import type { InstanceHistory } from '../adapters/instance-history.ts';
+import type { SimulationSummary } from './types.ts';
 
 /** A fleet's bill over an interval, USD; hours are instance-hours. */
 export interface FleetBill {
@@ -90,5 +91,27 @@ export function computeBill(histories: readonly InstanceHistory[], from: number,
     totalUsd: instanceUsd + ebsUsd + publicIpv4Usd,
     runningHours: runningMs / MS_PER_HOUR,
     stoppedHours: stoppedMs / MS_PER_HOUR,
+  };
+}
+
+/**
+ * The cost fields of `simulate`'s summary: the full bill, the instance-only figure and the lines.
+ *
+ * @param histories - every instance's life
+ * @param from - start of the run, epoch ms
+ * @param to - end of the run, epoch ms
+ * @param prices - the Region's prices (default: `DEFAULT_PRICING_REGION`'s)
+ */
+export function costFigures(
+  histories: readonly InstanceHistory[],
+  from: number,
+  to: number,
+  prices: RegionPrices = regionPrices(),
+): Pick<SimulationSummary, 'costUsd' | 'instanceCostUsd' | 'costBreakdown'> {
+  const bill = computeBill(histories, from, to, prices);
+  return {
+    costUsd: bill.totalUsd,
+    instanceCostUsd: bill.instanceUsd,
+    costBreakdown: { instanceUsd: bill.instanceUsd, ebsUsd: bill.ebsUsd, publicIpv4Usd: bill.publicIpv4Usd, region: prices.region, stoppedHours: bill.stoppedHours },
   };
 }

@@ -7,6 +7,7 @@
  */
 import { isStaleCreate } from '../../shared/domain/model.ts';
 import { eventTime, eventWeight, type TraceEvent } from '../trace/model.ts';
+import { summarizeDays, type DaySummary } from './days.ts';
 
 /** A `RoomPlaced` detail, as far as the ledger reads it. */
 export interface PlacedAnnouncement {
@@ -52,6 +53,11 @@ export class PlacementLedger {
     this.waits.push(d.waitedMs ?? 0);
     this.placedAt.push(atMs);
     this.placedRooms.add(d.roomId);
+  }
+
+  /** Waiting per day from `startMs` to `endMs` (epoch ms), by the day each room arrived (placement time − wait). */
+  public days(startMs: number, endMs: number): DaySummary[] {
+    return summarizeDays(this.waits.map((w, i) => ({ arrivedAt: (this.placedAt[i] as number) - w, waitMs: w })), startMs, endMs);
   }
 
   /** The room ended (released, interrupted, rejected): its next `RoomPlaced` is a new placement. */

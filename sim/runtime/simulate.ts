@@ -31,9 +31,7 @@ import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
-import { regionPrices } from '../../shared/domain/pricing.ts';
-import { computeBill } from './bill.ts';
-import { summarizeDays } from './days.ts';
+import { computeBill, costFigures } from './bill.ts';
 import { expectedActiveRooms, PlacementLedger, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
@@ -68,8 +66,6 @@ export interface SimulateOptions {
   readonly faults?: number | undefined;
   /** Rate of single kinds of fault (over `faults` for those kinds; see `FAULT_DESCRIPTIONS`). */
   readonly faultRates?: Partial<Record<FaultKind, number | undefined>> | undefined;
-  /** Region of the bill's EBS and IPv4 prices (`shared/domain/pricing.ts`). @default eu-central-1 */
-  readonly region?: string | undefined;
   /** Called as virtual time advances (for a progress bar): done and total, virtual ms. */
   readonly onProgress?: ((doneMs: number, totalMs: number) => void) | undefined;
   /** Show the functions' logs (Powertools, JSON on stdout). */
@@ -171,7 +167,6 @@ async function run(
   wallStart: number,
 ): Promise<SimulationResult> {
   const pool = poolByName(config, poolName);
-  const prices = regionPrices(options.region);
   // The handlers' modules build their clients at import: import them after the environment is set.
   const deps = await import('../../lambdas/shared/dependencies.ts');
   const handlers: Record<FunctionName, Handler> = {
@@ -337,7 +332,7 @@ async function run(
       demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
-      costUsd: computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now, prices).totalUsd,
+      costUsd: computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now).totalUsd,
     });
   };
 
@@ -426,7 +421,6 @@ async function run(
   const waits = ledger.waits;
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
-  const bill = computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, endMs, prices);
   const summary: SimulationSummary = {
     rooms: tracedRooms.size,
     placed: placedRooms.size,
@@ -441,10 +435,8 @@ async function run(
     nodesPeak,
     nodeHours,
     lowerBoundNodeHours: lowerBoundNodeHours(events, capacityPerNode),
-    costUsd: bill.totalUsd,
-    instanceCostUsd: compute.costUsd(endMs),
-    costBreakdown: { instanceUsd: bill.instanceUsd, ebsUsd: bill.ebsUsd, publicIpv4Usd: bill.publicIpv4Usd, region: prices.region, stoppedHours: bill.stoppedHours },
-    days: summarizeDays(ledger.waits.map((w, i) => ({ arrivedAt: (ledger.placedAt[i] as number) - w, waitMs: w })), TRACE_EPOCH_MS, endMs),
+    ...costFigures(compute.instanceHistories(), TRACE_EPOCH_MS, endMs),
+    days: ledger.days(TRACE_EPOCH_MS, endMs),
     static72CostUsd: static72CostUsd(events, capacityPerNode),
     overbooked,
     leakedCapacity,
