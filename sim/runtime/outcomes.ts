@@ -8,6 +8,9 @@
 import { isStaleCreate } from '../../shared/domain/model.ts';
 import { eventTime, eventWeight, type TraceEvent } from '../trace/model.ts';
 import { summarizeDays, type DaySummary } from './days.ts';
+import { computeBill, costFigures } from './bill.ts';
+import type { InstanceHistory } from '../adapters/instance-history.ts';
+import type { SimulationSummary } from './types.ts';
 
 /** A `RoomPlaced` detail, as far as the ledger reads it. */
 export interface PlacedAnnouncement {
@@ -93,4 +96,22 @@ export function expectedActiveRooms(events: readonly TraceEvent[], capacityPerCo
   let active = 0;
   for (const s of latest.values()) if (s.created && s.weight <= capacityPerContainer) active += 1;
   return active;
+}
+
+/**
+ * The summary's cost fields (the full bill, the instance-only figure, the lines; sim/runtime/bill.ts
+ * at the default Region's prices) and its waits per day, for the run from `from` to `to` (epoch ms).
+ */
+export function runCostsAndDays(
+  histories: readonly InstanceHistory[],
+  ledger: PlacementLedger,
+  from: number,
+  to: number,
+): Pick<SimulationSummary, 'costUsd' | 'instanceCostUsd' | 'costBreakdown' | 'days'> {
+  return { ...costFigures(histories, from, to), days: ledger.days(from, to) };
+}
+
+/** The full bill from `from` to `to` (epoch ms), USD: the report's cumulative cost. */
+export function billSoFarUsd(histories: readonly InstanceHistory[], from: number, to: number): number {
+  return computeBill(histories, from, to).totalUsd;
 }

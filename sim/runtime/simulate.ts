@@ -31,8 +31,7 @@ import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
-import { computeBill, costFigures } from './bill.ts';
-import { expectedActiveRooms, PlacementLedger, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
+import { billSoFarUsd, expectedActiveRooms, PlacementLedger, runCostsAndDays, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
 /**
@@ -332,7 +331,7 @@ async function run(
       demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
-      costUsd: computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now).totalUsd,
+      costUsd: billSoFarUsd(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now),
     });
   };
 
@@ -435,8 +434,7 @@ async function run(
     nodesPeak,
     nodeHours,
     lowerBoundNodeHours: lowerBoundNodeHours(events, capacityPerNode),
-    ...costFigures(compute.instanceHistories(), TRACE_EPOCH_MS, endMs),
-    days: ledger.days(TRACE_EPOCH_MS, endMs),
+    ...runCostsAndDays(compute.instanceHistories(), ledger, TRACE_EPOCH_MS, endMs),
     static72CostUsd: static72CostUsd(events, capacityPerNode),
     overbooked,
     leakedCapacity,
