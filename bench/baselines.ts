@@ -10,7 +10,8 @@
  * - a room that finds no container waits in a FIFO queue and is placed as soon as capacity
  *   appears (a node becomes ready, a room leaves); its wait is placement time − arrival time;
  *   a room that leaves while still waiting counts as waited for its whole life;
- * - a node is billed per second from launch to termination at the pool's price and becomes
+ * - a node is billed per second from launch to termination at the pool's price (instance), plus
+ *   its gp3 root volume and public IPv4 addresses while it exists (sim/runtime/bill.ts), and becomes
  *   ready after the pool's boot time × (1 ± 15%), the simulated EC2 fleet's jitter
  *   (`LocalComputeProvider`), drawn from the same seeded stream;
  * - no policy terminates a node that hosts rooms (scale-in protection on busy instances — an ASG
@@ -32,6 +33,9 @@
  *   datapoints below the target (the target itself: generous to the baseline), then desired =
  *   max(min size 1, ⌈in-service × metric / target⌉) and empty instances are terminated. The
  *   metric cannot see queued rooms: a full fleet reads 100%.
+ * - **EC2 Auto Scaling, target tracking + warm pool** ({@link AsgWarmPool}): the same policy, with
+ *   a warm pool of stopped or hibernated instances started before any cold launch, and
+ *   `ReuseOnScaleIn` (AWS docs, "Warm pools for Amazon EC2 Auto Scaling").
  * - **jitsi-autoscaler-style thresholds** (github.com/jitsi/jitsi-autoscaler, group
  *   `scalingOptions` and `gracePeriodTTLSec`): one metric value per 60 s period = average
  *   utilization of ready nodes (JVB stress); scale up by 1 (`scaleUpQuantity`) when the average
@@ -51,6 +55,9 @@ import { seededRandom } from '../sim/random.ts';
 import type { TraceEvent } from '../sim/trace/model.ts';
 import TinyQueue from 'tinyqueue';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
+import type { InstanceHistory } from '../sim/adapters/instance-history.ts';
+import { computeBill, type FleetBill } from '../sim/runtime/bill.ts';
+import { summarizeDays, type DaySummary, type PlacementWait } from '../sim/runtime/days.ts';
 
 /** The baselines by name. */
 export type BaselineName = 'static-72-vcpu' | 'naive-reactive' | 'ec2-asg-target-tracking' | 'jitsi-thresholds';
@@ -64,6 +71,47 @@ export const ASG_TARGET_TRACKING = {
   instanceWarmupMs: 300_000,
   minSize: 1,
 } as const;
+
+/**
+ * An EC2 Auto Scaling warm pool, as emulated for the target-tracking baseline (AWS docs, "Warm
+ * pools for Amazon EC2 Auto Scaling" and PutWarmPool): instances launched into the pool boot
+ * once (billed) and wait `stopped` or `hibernated` (EBS and IPv4 billed); a scale-out takes
+ * them first and they serve after `startMs` instead of a cold boot; with `ReuseOnScaleIn` a
+ * scaled-in instance returns to the pool instead of terminating. Pool size = max(`MinSize`,
+ * `MaxGroupPreparedCapacity` − desired capacity) — without MaxGroupPreparedCapacity AWS uses the
+ * group's maximum size, which for our pool (maxNodes 200) would keep ~199 stopped instances: the
+ * bench sets it to the nodes the trace's peak needs, as an operator who knows the peak would.
+ */
+export interface AsgWarmPool {
+  readonly state: 'stopped' | 'hibernated';
+  readonly maxGroupPreparedCapacity: number;
+  readonly minSize: number;
+  readonly reuseOnScaleIn: boolean;
+  /** From StartInstances to serving, ms (the pool's `warmPool.startTimeMs` or `resumeTimeMs`). */
+  readonly startMs: number;
+  /**
+   * From the scale-in to the end of instance billing, ms: 0 for a stop (`stopping` is not
+   * billed); RAM ÷ 125 MiB/s for a hibernation (billed while RAM is written to the gp3 root
+   * volume at its baseline throughput; Amazon EC2 User Guide, "Amazon EC2 instance state changes").
+   */
+  readonly stopBilledMs: number;
+}
+
+/** The warm pool of the ASG baseline for a pool and a trace's peak (see {@link AsgWarmPool}). */
+export function asgWarmPool(pool: PoolConfig, state: 'stopped' | 'hibernated', events: readonly TraceEvent[]): AsgWarmPool {
+  const capacity = pool.containersPerNode * pool.capacityPerContainer;
+  return {
+    state,
+    maxGroupPreparedCapacity: Math.max(1, Math.ceil(peakActiveWeight(events) / capacity)),
+    minSize: pool.warmPool.minSize,
+    reuseOnScaleIn: true,
+    startMs: state === 'hibernated' ? pool.warmPool.resumeTimeMs : pool.warmPool.startTimeMs,
+    stopBilledMs: state === 'hibernated' ? Math.round((pool.memoryMiB / 125) * 1000) : 0,
+  };
+}
+
+/** A baseline's row with its full bill and its waits per day. */
+export type BaselineRun = PolicyRun & { readonly bill: FleetBill; readonly days: readonly DaySummary[] };
 
 /** jitsi-autoscaler group options, as emulated (see the module doc). */
 export const JITSI_THRESHOLDS = {
@@ -81,11 +129,15 @@ export const JITSI_THRESHOLDS = {
 interface SimNode {
   readonly id: string;
   readonly launchedAt: number;
-  readonly readyAt: number;
+  readyAt: number;
   ready: boolean;
   draining: boolean;
   terminatedAt?: number;
   readonly used: number[];
+  /** In the warm pool (initializing, stopped or hibernated): not in service. */
+  warm: boolean;
+  /** Intervals not billed for the instance (stopped or hibernated in the warm pool). */
+  readonly stopped: { from: number; to?: number }[];
 }
 
 type Ev =
@@ -109,11 +161,52 @@ class FleetModel {
   private seq = 0;
   public now = 0;
 
+  public readonly arrivals: PlacementWait[] = [];
+
   public constructor(
     public readonly pool: PoolConfig,
     seed: number,
+    /** The group's warm pool (ASG baseline variant); absent: none. */
+    public readonly warmPool?: AsgWarmPool,
   ) {
     this.random = seededRandom(seed, 2);
+  }
+
+  /** Record a placement's wait (or a room's whole wait in the queue). */
+  public waited(room: RoomInterval, ms: number): void {
+    this.waits.push(ms);
+    this.arrivals.push({ arrivedAt: room.start * 1000, waitMs: ms });
+  }
+
+  private jitter(ms: number): number {
+    return Math.round(ms * (1 + 0.15 * (2 * this.random() - 1)));
+  }
+
+  /** Nodes in the warm pool (initializing, stopped or hibernated). */
+  public get warm(): SimNode[] {
+    return this.nodes.filter((n) => n.terminatedAt === undefined && n.warm);
+  }
+
+  /**
+   * Keep the warm pool at its size: max(minSize, maxGroupPreparedCapacity − desired) where desired
+   * = the group's nodes in service or warming up (EC2 Auto Scaling, "Warm pools": "launches and
+   * maintains the difference between the MaxGroupPreparedCapacity and the desired capacity").
+   * A new warm instance runs its boot (billed) and then stops; surplus stopped ones are terminated.
+   */
+  public maintainWarmPool(): void {
+    const wp = this.warmPool;
+    if (!wp) return;
+    const target = Math.max(wp.minSize, wp.maxGroupPreparedCapacity - this.live.length);
+    const warm = this.warm;
+    for (let i = warm.length; i < target; i++) {
+      const boot = this.jitter(this.pool.bootTimeMs);
+      this.nodes.push({
+        id: `n${this.nodes.length}`, launchedAt: this.now, readyAt: this.now + boot, ready: false, draining: false, warm: true,
+        used: Array.from({ length: this.pool.containersPerNode }, () => 0), stopped: [{ from: this.now + boot }],
+      });
+    }
+    const surplus = warm.filter((n) => (n.stopped.at(-1)?.from ?? Infinity) <= this.now).slice(0, Math.max(0, warm.length - target));
+    for (const n of surplus) n.terminatedAt = this.now;
   }
 
   public get capacityPerNode(): number {
@@ -128,29 +221,63 @@ class FleetModel {
     return this.events.pop();
   }
 
+  /** Nodes in service or warming up (not terminated, not in the warm pool). */
   public get live(): SimNode[] {
-    return this.nodes.filter((n) => n.terminatedAt === undefined);
+    return this.nodes.filter((n) => n.terminatedAt === undefined && !n.warm);
   }
 
   public launch(count: number): void {
     const room = Math.max(0, this.pool.maxNodes - this.live.length);
+    // Warm pool first: a stopped (or hibernated) instance starts in about warmStartMs instead of a cold boot.
+    const stopped = this.warm.filter((n) => (n.stopped.at(-1)?.from ?? Infinity) <= this.now);
     for (let i = 0; i < Math.min(count, room); i++) {
-      const boot = Math.round(this.pool.bootTimeMs * (1 + 0.15 * (2 * this.random() - 1)));
+      const from = stopped.shift();
+      if (from && this.warmPool) {
+        from.warm = false;
+        from.ready = false;
+        (from.stopped.at(-1) as { to?: number }).to = this.now;
+        from.readyAt = this.now + this.jitter(this.warmPool.startMs);
+        this.push({ t: from.readyAt, kind: 'ready', node: from });
+        continue;
+      }
+      const boot = this.jitter(this.pool.bootTimeMs);
       const node: SimNode = {
         id: `n${this.nodes.length}`,
         launchedAt: this.now,
         readyAt: this.now + boot,
         ready: false,
         draining: false,
+        warm: false,
+        stopped: [],
         used: Array.from({ length: this.pool.containersPerNode }, () => 0),
       };
       this.nodes.push(node);
       this.push({ t: node.readyAt, kind: 'ready', node });
     }
+    this.maintainWarmPool();
   }
 
+  /** Scale in an empty node: terminated, or (warm pool with ReuseOnScaleIn) stopped back into the pool. */
   public terminate(node: SimNode): void {
-    if (node.terminatedAt === undefined && node.used.every((u) => u === 0)) node.terminatedAt = this.now;
+    if (node.terminatedAt !== undefined || node.warm || !node.used.every((u) => u === 0)) return;
+    if (this.warmPool?.reuseOnScaleIn) {
+      node.warm = true;
+      node.ready = false;
+      node.draining = false;
+      node.stopped.push({ from: this.now + this.warmPool.stopBilledMs });
+      this.maintainWarmPool();
+      return;
+    }
+    node.terminatedAt = this.now;
+  }
+
+  /** Every instance's life, for the bill (sim/runtime/bill.ts). */
+  public histories(endMs: number): InstanceHistory[] {
+    return this.nodes.map((n) => ({
+      instanceId: n.id, pool: this.pool.name, instanceType: this.pool.instanceTypes[0] ?? '', hourlyPriceUsd: this.pool.hourlyPriceUsd,
+      launchedAt: n.launchedAt, terminatedAt: n.terminatedAt ?? endMs, stopped: n.stopped.map((x) => ({ from: Math.min(x.from, endMs), to: x.to })),
+      rootVolumeGiB: this.pool.rootVolumeGiB, publicIpv4Count: this.pool.containersPerNode,
+    }));
   }
 
   public isEmpty(node: SimNode): boolean {
@@ -186,7 +313,7 @@ class FleetModel {
     if (!best) return false;
     best.node.used[best.index] = (best.node.used[best.index] as number) + room.weight;
     this.where.set(index, { node: best.node, container: best.index });
-    this.waits.push(this.now - room.start * 1000);
+    this.waited(room, this.now - room.start * 1000);
     return true;
   }
 
@@ -210,13 +337,13 @@ class FleetModel {
     const qi = this.queue.findIndex((q) => q.index === index);
     if (qi >= 0) {
       this.queue.splice(qi, 1);
-      this.waits.push(Math.max(1, (room.end - room.start) * 1000));
+      this.waited(room, Math.max(1, (room.end - room.start) * 1000));
     }
     return undefined;
   }
 
   public nodeHours(endMs: number): number {
-    return this.nodes.reduce((s, n) => s + ((n.terminatedAt ?? endMs) - n.launchedAt), 0) / 3_600_000;
+    return computeBill(this.histories(endMs), 0, endMs).runningHours;
   }
 }
 
@@ -244,6 +371,7 @@ function asgTargetTracking(): Controller {
   return {
     start: (m) => m.launch(p.minSize),
     onTick: (m) => {
+      m.maintainWarmPool();
       const warmedUp = (n: SimNode) => m.now - n.launchedAt >= p.instanceWarmupMs;
       const metric = m.utilization(warmedUp);
       if (metric === undefined) return; // INSUFFICIENT_DATA: no in-service instance past warm-up
@@ -311,13 +439,18 @@ function jitsiThresholds(): Controller {
  * @param pool - the pool (capacity model, boot time, price, maxNodes)
  * @param seed - seed of the boot-time jitter
  */
-export function runBaseline(name: BaselineName, events: readonly TraceEvent[], pool: PoolConfig, seed = 1): PolicyRun {
+export function runBaseline(name: BaselineName, events: readonly TraceEvent[], pool: PoolConfig, seed = 1, warmPool?: AsgWarmPool): BaselineRun {
   const capacity = pool.containersPerNode * pool.capacityPerContainer;
   const { intervals, firstT, lastT } = effectiveRooms(events);
   if (name === 'static-72-vcpu') {
     const servers = Math.max(1, Math.ceil(peakActiveWeight(events) / (STATIC_72_VCPU_NODE_EQUIVALENTS * capacity)));
     const hours = (lastT - firstT) / 3600;
-    return summarizeRun({
+    // Each server: its root volume, and a public IPv4 per container it hosts (9 nodes' worth), as our nodes have.
+    const servers72 = Array.from({ length: servers }, (_, i) => ({
+      instanceId: `s${i}`, pool: pool.name, instanceType: '72-vcpu', hourlyPriceUsd: STATIC_72_VCPU_PRICE_USD_PER_HOUR, launchedAt: firstT * 1000,
+      terminatedAt: lastT * 1000, stopped: [], rootVolumeGiB: pool.rootVolumeGiB, publicIpv4Count: STATIC_72_VCPU_NODE_EQUIVALENTS * pool.containersPerNode,
+    }));
+    const run = summarizeRun({
       policy: name,
       path: 'analytic: sized for the peak, always on',
       events,
@@ -328,9 +461,11 @@ export function runBaseline(name: BaselineName, events: readonly TraceEvent[], p
       waitsMs: intervals.map(() => 0),
       launches: servers,
     });
+    const days = summarizeDays(intervals.map((r) => ({ arrivedAt: r.start * 1000, waitMs: 0 })), 0, lastT * 1000);
+    return { ...run, bill: computeBill(servers72, firstT * 1000, lastT * 1000), days };
   }
   const controller = name === 'naive-reactive' ? naiveReactive() : name === 'ec2-asg-target-tracking' ? asgTargetTracking() : jitsiThresholds();
-  const m = new FleetModel(pool, seed);
+  const m = new FleetModel(pool, seed, name === 'ec2-asg-target-tracking' ? warmPool : undefined);
   intervals.forEach((room, index) => {
     m.push({ t: room.start * 1000, kind: 'arrive', room, index });
     if (!room.open) m.push({ t: room.end * 1000, kind: 'leave', room, index });
@@ -354,7 +489,7 @@ export function runBaseline(name: BaselineName, events: readonly TraceEvent[], p
         break;
       }
       case 'ready':
-        if (ev.node.terminatedAt !== undefined) break;
+        if (ev.node.terminatedAt !== undefined || ev.node.warm) break;
         ev.node.ready = true;
         m.drainQueue();
         if (m.isEmpty(ev.node)) controller.onEmpty?.(m, ev.node);
@@ -365,9 +500,9 @@ export function runBaseline(name: BaselineName, events: readonly TraceEvent[], p
     }
   }
   // Rooms still queued at the end waited until the end.
-  for (const q of m.queue) m.waits.push(Math.max(1, endMs - q.room.start * 1000));
-  return summarizeRun({
-    policy: name,
+  for (const q of m.queue) m.waited(q.room, Math.max(1, endMs - q.room.start * 1000));
+  const run = summarizeRun({
+    policy: warmPool && name === 'ec2-asg-target-tracking' ? `${name} + warm pool (${warmPool.state})` : name,
     path: 'discrete-event model (bench/baselines.ts), same trace, boot time and capacity model',
     events,
     nodeCapacity: capacity,
@@ -376,4 +511,5 @@ export function runBaseline(name: BaselineName, events: readonly TraceEvent[], p
     waitsMs: m.waits,
     launches: m.nodes.length,
   });
+  return { ...run, bill: computeBill(m.histories(endMs), 0, endMs), days: summarizeDays(m.arrivals, 0, endMs) };
 }

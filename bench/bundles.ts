@@ -12,7 +12,9 @@
  *   {@link IMPORT_RUNS} fresh processes, wall and CPU time, each as a ratio to the reference;
  * - room-events' first invocations in fresh processes against local fakes (dynalite for the fleet
  *   and idempotency tables, a fake AWS endpoint on 127.0.0.1 for EventBridge PutEvents, EC2
- *   RunInstances and the Parameters and Secrets extension): a RoomCreated placed without scaling
+ *   RunInstances, the Elastic IP quota check before a scale-out (Service Quotas GetServiceQuota,
+ *   EC2 DescribeAddresses / DescribeAccountAttributes / DescribeInstances) and the Parameters and
+ *   Secrets extension): a RoomCreated placed without scaling
  *   out (then three warm ones in the same process, for the warm median), a RoomCreated that
  *   queues and scales out (loads the EC2 chunk, RunInstances in the same invocation), and the
  *   first placement of a sampled invocation (loads the tracer chunk).
@@ -155,7 +157,18 @@ async function body(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** EventBridge PutEvents (JSON 1.1), EC2 RunInstances (query/XML) and the extension's GET. */
+/**
+ * The fake account's Elastic IP quota (Service Quotas `L-0263D0A3` and EC2 `vpc-max-elastic-ips`):
+ * the AWS default of 5 per Region would let the scale-out probe launch 2 nodes of 2 containers;
+ * a fleet that runs an autoscaler has it raised — 100 keeps the check from limiting the probe.
+ */
+const FAKE_ELASTIC_IP_QUOTA = 100;
+
+/**
+ * EventBridge PutEvents (JSON 1.1), Service Quotas GetServiceQuota (JSON 1.1), EC2 RunInstances,
+ * DescribeAddresses, DescribeAccountAttributes and DescribeInstances (query/XML) and the
+ * extension's GET. Any other call is counted as unexpected and fails the bench.
+ */
 async function startFakeAws(): Promise<FakeAws> {
   const calls = new Map<string, number>();
   const parameters = new Map<string, string>();
@@ -183,7 +196,34 @@ async function startFakeAws(): Promise<FakeAws> {
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `ev-${i}` })) }));
         return;
       }
+      if (target === 'ServiceQuotasV20190624.GetServiceQuota') {
+        count('GetServiceQuota');
+        const { ServiceCode, QuotaCode } = JSON.parse(text) as { ServiceCode: string; QuotaCode: string };
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ Quota: { ServiceCode, QuotaCode, QuotaName: 'EC2-VPC Elastic IPs', Value: FAKE_ELASTIC_IP_QUOTA, Unit: 'None', Adjustable: true, GlobalQuota: false } }));
+        return;
+      }
       const form = new URLSearchParams(text);
+      const xml = (action: string, inner: string) =>
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(`<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>bench</requestId>${inner}</${action}Response>`);
+      // The Elastic IP quota check before a scale-out of an 'elastic-ip' pool (shared/app/addresses.ts):
+      // the account has no addresses yet and no fleet instances (the scale-out probe starts from an empty table).
+      if (form.get('Action') === 'DescribeAddresses') {
+        count('DescribeAddresses');
+        xml('DescribeAddresses', '<addressesSet/>');
+        return;
+      }
+      if (form.get('Action') === 'DescribeAccountAttributes') {
+        count('DescribeAccountAttributes');
+        xml('DescribeAccountAttributes', `<accountAttributeSet><item><attributeName>vpc-max-elastic-ips</attributeName><attributeValueSet><item><attributeValue>${FAKE_ELASTIC_IP_QUOTA}</attributeValue></item></attributeValueSet></item></accountAttributeSet>`);
+        return;
+      }
+      if (form.get('Action') === 'DescribeInstances') {
+        count('DescribeInstances');
+        xml('DescribeInstances', '<reservationSet/>');
+        return;
+      }
       if (form.get('Action') === 'RunInstances') {
         count('RunInstances');
         const n = Number(form.get('MaxCount') ?? '1');
@@ -330,6 +370,8 @@ export async function measureColdStarts(root: string, runs = IMPORT_RUNS, onProg
       AWS_ENDPOINT_URL_DYNAMODB: db.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: fake.endpoint,
       AWS_ENDPOINT_URL_EC2: fake.endpoint,
+      // Nothing may leave the machine: the quota check asks Service Quotas first.
+      AWS_ENDPOINT_URL_SERVICE_QUOTAS: fake.endpoint,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(fake.port),
       FLEET_TABLE: fleetTable,
       IDEMPOTENCY_TABLE: idempotencyTable,
@@ -432,7 +474,7 @@ export function coldStartReport(cs: ColdStartFigures): string {
   const biggest = Math.max(...cs.rows.map((r) => r.bytes));
   return (
     `\nLambda packages and cold starts — the stack's assets (infra/bundling.ts: esbuild ESM, code splitting, minify, node22, @aws-sdk/* from the runtime), its environment (NODE_OPTIONS=${LAMBDA_RUNTIME_ENVIRONMENT.NODE_OPTIONS ?? ''}), fresh Node ${process.version} per import, median of ${cs.runs}, interleaved with the reference; load average ${fmt(cs.load.before, 1)} → ${fmt(cs.load.after, 1)} on ${cs.load.cores} cores\n${bt.toString()}\n` +
-      `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×), CPU ${fmt(fi.firstPlacementCpuMs)} vs ${fmt(fi.warmPlacementCpuMs)} ms; ` +
+      `room-events first invocations (fresh process each, dynalite + fake EventBridge/EC2/Service Quotas/parameters extension on 127.0.0.1): import ${fmt(fi.importMs)} ms; first placement ${fmt(fi.firstPlacementMs)} ms vs warm ${fmt(fi.warmPlacementMs)} ms (${fmt(fi.firstToWarm, 2)} ×), CPU ${fmt(fi.firstPlacementCpuMs)} vs ${fmt(fi.warmPlacementCpuMs)} ms; ` +
       `first RoomCreated that scales out ${fmt(fi.firstScaleOutMs)} ms (RunInstances per process: ${fi.runInstancesPerScaleOut}); first sampled placement (tracer loads) ${fmt(fi.firstSampledPlacementMs)} ms\n` +
       `Targets: import ≤ ${TARGETS.importRatio} × reference — ${mark(worstWall <= TARGETS.importRatio)} by wall time (worst ${fmt(worstWall, 2)} ×), ${mark(worstCpu <= TARGETS.importRatio)} by CPU time (worst ${fmt(worstCpu, 2)} ×); ` +
       `first placement ≤ ${TARGETS.firstInvocationFactor} × warm (+ import) — ${mark(fi.firstToWarm <= TARGETS.firstInvocationFactor)}; bundles ≤ ${TARGETS.bundleBytes / 1024} KB — ${mark(biggest <= TARGETS.bundleBytes)} (largest ${fmt(biggest / 1024)} KB)\n`

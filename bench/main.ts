@@ -11,6 +11,8 @@
  * 3. Lambda packages and cold starts: bundle size, cold import as a ratio to the bare DynamoDB
  *    clients, room-events' first invocations (bench/bundles.ts).
  * 4. Control-plane cost for the sample week (bench/control-plane.ts).
+ * 5. The warm pool side by side: none / stopped / hibernated × the traces (and a second,
+ *    unannounced crowd) × seeds 1–5 (seed 1 with `--quick`), full bill (bench/warm-pool.ts).
  *
  * Progress goes to stderr; tables (or one JSON object with `--json`) to stdout.
  *
@@ -28,7 +30,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { parseAutoscalerConfig, poolByName } = await import('../shared/domain/config.ts');
 const { replayOurPolicy } = await import('./policy-replay.ts');
 const { runBaseline } = await import('./baselines.ts');
-const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
+const { sampleWeek, flashCrowd, surveillance, secondCrowd } = await import('./traces.ts');
+const { measureWarmPool } = await import('./warm-pool.ts');
 const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
@@ -73,6 +76,9 @@ for (const trace of traces) {
   log(`policies: ${trace.name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 
+// 5. The warm pool side by side (before the slower sections)
+const warmPool = await measureWarmPool([...traces, secondCrowd()], config, opts.quick ? [1] : [1, 2, 3, 4, 5], log);
+
 // 2. Placement at fleet scale
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
 
@@ -102,6 +108,7 @@ if (opts.json) {
         scale: { sweepMs: sweepScale.sweepMs, sweepProjectedMs: sweepScale.sweepProjectedMs, sweepRows: sweepScale.rows },
         summarySize,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
+        warmPool,
         wallSeconds: wallS,
       },
       null,
@@ -111,7 +118,7 @@ if (opts.json) {
 } else {
   const fmt = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   for (const p of policyRows) {
-    const table = new Table({ head: ['policy', 'node-hours', 'cost USD', '× lower bound', 'rooms waited', 'no wait', 'p99 wait s', 'max wait s', 'launches', 'saved vs static'] });
+    const table = new Table({ head: ['policy', 'node-hours', 'instance cost USD', '× lower bound', 'rooms waited', 'no wait', 'p99 wait s', 'max wait s', 'launches', 'saved vs static'] });
     for (const r of p.runs) {
       table.push([
         r.policy,
@@ -174,5 +181,29 @@ if (opts.json) {
   ct.push(['total control plane', '', '', fmt(costTotal, 2)]);
   ct.push(['load-balancer instance (seed article)', '', '', fmt(LOAD_BALANCER_USD_PER_MONTH, 2)]);
   process.stdout.write(`\nControl-plane cost — ${traces[0]?.name} load, us-east-1 list prices (bench/control-plane.ts)\n${ct.toString()}\n`);
+  process.stdout.write(
+    `\nWarm pool — full bill (instances + gp3 EBS + public IPv4, ${warmPool.region} prices, shared/domain/pricing.ts); an idle warm node costs ${fmt(warmPool.idleWarmNodeUsdPerHour, 4)} USD/h (bench/warm-pool.ts)\n`,
+  );
+  for (const w of warmPool.traces) {
+    const wt = new Table({ head: ['policy', 'node-hours', 'stopped h', 'instances USD', 'EBS USD', 'IPv4 USD', 'bill USD', '× lower bound USD', 'waited', 'p99 wait s (worst)', 'p99 wait per day s'] });
+    for (const r of w.rows) {
+      wt.push([
+        r.policy,
+        fmt(r.nodeHours),
+        fmt(r.stoppedHours),
+        fmt(r.instanceUsd, 2),
+        fmt(r.ebsUsd, 2),
+        fmt(r.publicIpv4Usd, 2),
+        fmt(r.totalUsd, 2),
+        fmt(w.lowerBoundUsd > 0 ? r.totalUsd / w.lowerBoundUsd : 0, 2),
+        `${fmt(r.waitedShare * 100, 2)}%`,
+        `${fmt(r.waitP99Ms / 1000)} (${fmt(r.waitP99WorstMs / 1000)})`,
+        r.dayP99Ms.map((d) => fmt(d / 1000)).join(' / '),
+      ]);
+    }
+    wt.push(['lower bound (instances only)', fmt(w.lowerBoundNodeHours), '—', fmt(w.lowerBoundUsd, 2), '—', '—', fmt(w.lowerBoundUsd, 2), '1.00', '—', '—', '—']);
+    process.stdout.write(`\n${w.trace}: ${w.description}; seeds ${w.seeds.join(', ')} (means)\n${wt.toString()}\n`);
+  }
+
   process.stdout.write(`\nWall time ${fmt(wallS)} s\n`);
 }

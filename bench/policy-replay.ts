@@ -31,6 +31,8 @@ import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
 import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
 import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
 import { runEndMs, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from '../sim/runtime/event-loop.ts';
+import { computeBill, type FleetBill } from '../sim/runtime/bill.ts';
+import { summarizeDays, type DaySummary, type PlacementWait } from '../sim/runtime/days.ts';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
 
 /** What the control plane did during a replay (inputs of the control-plane cost). */
@@ -52,6 +54,10 @@ export interface ControlPlaneCounts {
 /** A replay's result: the policy figures and the control-plane counts. */
 export interface ReplayResult {
   readonly run: PolicyRun;
+  /** The full bill: instances, EBS, public IPv4 (sim/runtime/bill.ts, the default Region's prices). */
+  readonly bill: FleetBill;
+  /** Waiting per day of the trace, by the day each room arrived (sim/runtime/days.ts). */
+  readonly days: readonly DaySummary[];
   readonly counts: ControlPlaneCounts;
   readonly overbooked: number;
   readonly leakedCapacity: number;
@@ -123,10 +129,15 @@ export async function replayOurPolicy(
   };
 
   const waits: number[] = [];
+  const arrivals: PlacementWait[] = [];
   let published = 0;
   bus.onPublished((e) => {
     published += 1;
-    if (e['detail-type'] === DetailType.RoomPlaced) waits.push((e.detail as { waitedMs?: number }).waitedMs ?? 0);
+    if (e['detail-type'] === DetailType.RoomPlaced) {
+      const waitMs = (e.detail as { waitedMs?: number }).waitedMs ?? 0;
+      waits.push(waitMs);
+      arrivals.push({ arrivedAt: loop.now - waitMs, waitMs });
+    }
   });
 
   for (const [i, e] of ordered.entries()) {
@@ -176,6 +187,8 @@ export async function replayOurPolicy(
       waitsMs: waits,
       launches: compute.launched,
     }),
+    bill: computeBill(compute.instanceHistories(), TRACE_EPOCH_MS, endMs),
+    days: summarizeDays(arrivals, TRACE_EPOCH_MS, endMs),
     counts: { invocations, storeCalls, published, appEvents, fleetEvents, durationMs: endMs - TRACE_EPOCH_MS },
     overbooked,
     leakedCapacity,

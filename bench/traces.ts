@@ -60,3 +60,26 @@ export function surveillance(): BenchTrace {
     }),
   };
 }
+
+/**
+ * A second crowd nobody announced (issue 19): a 500-room webinar on day 1 at 14:00 and another
+ * of the same size on day 2 at 10:00 — another hour, a size the pool met the day before. Its
+ * day-2 p99 wait shows whether what the pool learnt from the first crowd (the warm pool sized
+ * from the last days' peak) spares the second one a cold boot. Quiet meeting traffic (peak 40).
+ */
+export function secondCrowd(): BenchTrace {
+  return {
+    name: 'second crowd',
+    description: 'seed 13, 2 days, peak 40 meetings + 500 rooms within 120 s on day 1 at 14:00 and again on day 2 at 10:00',
+    events: generateTrace({
+      seed: 13,
+      days: 2,
+      peakConcurrent: 40,
+      flashCrowds: [
+        { day: 0, startSecOfDay: 14 * 3600, rooms: 500, rampSec: 120, durationMin: 60 },
+        { day: 1, startSecOfDay: 10 * 3600, rooms: 500, rampSec: 120, durationMin: 60 },
+      ],
+      surveillanceTenants: [],
+    }),
+  };
+}

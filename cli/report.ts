@@ -300,6 +300,7 @@ function metaHtml(result: SimulationResult): string {
     ['Pool', meta.pool],
     ['Node capacity', formatCount(meta.nodeCapacity, 'capacity units')],
     ['Price', `${round(meta.hourlyPriceUsd, 4)} USD/h`],
+    ['EBS and IPv4 prices', `${summary.costBreakdown.region} (shared/domain/pricing.ts)`],
     ['Boot time', formatDuration(meta.bootTimeMs)],
     ['Trace duration (virtual)', formatDuration(summary.durationS * 1000)],
     ['Started at', meta.startedAt],
@@ -313,7 +314,8 @@ function headlineHtml(result: SimulationResult): string {
   const saving = savingPercent(s.costUsd, s.static72CostUsd);
   const invariantsOk = s.overbooked === 0 && s.leakedCapacity === 0;
   const cards: [string, string, string?][] = [
-    ['Cost', formatUsd(s.costUsd)],
+    ['Cost (instances + EBS + IPv4)', formatUsd(s.costUsd)],
+    ['Instance cost', formatUsd(s.instanceCostUsd)],
     ['Static 72-vCPU cost', formatUsd(s.static72CostUsd)],
     ['Saving vs static', formatPercent(saving), Number.isFinite(saving) && saving < 0 ? 'bad-text' : undefined],
     ['Node-hours / lower bound', formatRatio(s.nodeHours, s.lowerBoundNodeHours)],
@@ -352,7 +354,7 @@ ${chart(
 )}
 ${chart('chart-nodes', 'Nodes by state', `Stacked; terminated nodes are not shown. Launching and booting nodes (about ${formatDuration(result.meta.bootTimeMs)} per boot) are paid for but serve no rooms yet.${shown < tl.length ? ' Per bucket, the sample with the most nodes.' : ''}`)}
 ${chart('chart-queue', 'Queue length', `Rooms waiting for capacity: the most queued at once since the previous sample${shown < tl.length ? ' (bucket maximum)' : ''}.`)}
-${chart('chart-cost', 'Cumulative cost vs static 72-vCPU servers', `Node cost so far vs the static fleet's cost accrued evenly over ${formatDuration(result.summary.durationS * 1000)}.`)}
+${chart('chart-cost', 'Cumulative cost vs static 72-vCPU servers', `Node cost so far (instances + EBS + public IPv4) vs the static fleet's cost accrued evenly over ${formatDuration(result.summary.durationS * 1000)}.`)}
 </div>`;
 }
 

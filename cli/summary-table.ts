@@ -79,7 +79,8 @@ export function formatPercent(p: number): string {
 
 /**
  * Every field of the summary (plus the node-hours/lower-bound ratio and the saving against
- * static 72-vCPU servers), in display order, with units.
+ * static 72-vCPU servers), in display order, with units: the bill by line after its total, the
+ * waits of each day after the run's.
  */
 export function summaryRows(s: SimulationSummary): SummaryRow[] {
   const value = (label: string, v: string): SummaryRow => ({ label, value: v, kind: 'value', ok: true });
@@ -99,12 +100,22 @@ export function summaryRows(s: SimulationSummary): SummaryRow[] {
     value('Wait p50', formatDuration(s.waitP50Ms)),
     value('Wait p99', formatDuration(s.waitP99Ms)),
     value('Wait max', formatDuration(s.waitMaxMs)),
+    ...s.days.map((d) =>
+      value(
+        `Day ${d.day + 1} wait p50 / p99 / max`,
+        `${formatDuration(d.waitP50Ms)} / ${formatDuration(d.waitP99Ms)} / ${formatDuration(d.waitMaxMs)} (${formatCount(d.waitedPlacements)} of ${formatCount(d.placements, 'placements')} waited)`,
+      ),
+    ),
     value('Queue peak', formatCount(s.queuedPeak, 'rooms')),
     value('Nodes peak', formatCount(s.nodesPeak, 'nodes')),
     value('Node-hours', formatHours(s.nodeHours)),
     value('Lower bound node-hours', formatHours(s.lowerBoundNodeHours)),
     value('Node-hours / lower bound', formatRatio(s.nodeHours, s.lowerBoundNodeHours)),
     value('Cost', formatUsd(s.costUsd)),
+    value('Instance cost', formatUsd(s.instanceCostUsd)),
+    value(`EBS cost (gp3, ${s.costBreakdown.region})`, formatUsd(s.costBreakdown.ebsUsd)),
+    value('Public IPv4 cost', formatUsd(s.costBreakdown.publicIpv4Usd)),
+    value('Stopped node-hours (warm pool)', formatHours(s.costBreakdown.stoppedHours)),
     value('Static 72-vCPU cost', formatUsd(s.static72CostUsd)),
     value('Saving vs static 72-vCPU', formatPercent(savingPercent(s.costUsd, s.static72CostUsd))),
     invariant('Overbooked containers', s.overbooked, formatCount(s.overbooked, 'times')),

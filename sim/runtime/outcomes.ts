@@ -7,6 +7,10 @@
  */
 import { isStaleCreate } from '../../shared/domain/model.ts';
 import { eventTime, eventWeight, type TraceEvent } from '../trace/model.ts';
+import { summarizeDays, type DaySummary } from './days.ts';
+import { computeBill, costFigures } from './bill.ts';
+import type { InstanceHistory } from '../adapters/instance-history.ts';
+import type { SimulationSummary } from './types.ts';
 
 /** A `RoomPlaced` detail, as far as the ledger reads it. */
 export interface PlacedAnnouncement {
@@ -31,10 +35,16 @@ export class PlacementLedger {
   public reannouncements = 0;
   /** Wait of each distinct placement, ms (placement time − first delivery). */
   public readonly waits: number[] = [];
+  /** When each distinct placement was announced, epoch ms (same order as {@link waits}; 0 when not given). */
+  public readonly placedAt: number[] = [];
   private readonly current = new Map<string, string>();
 
-  /** Record a published `RoomPlaced`. */
-  public placed(d: PlacedAnnouncement): void {
+  /**
+   * Record a published `RoomPlaced`.
+   *
+   * @param atMs - when it was published, epoch ms (for the waits per day)
+   */
+  public placed(d: PlacedAnnouncement, atMs = 0): void {
     if (!d.roomId) return;
     const where = `${d.nodeId ?? '?'}/${d.container ?? '?'}`;
     if (this.current.get(d.roomId) === where) {
@@ -44,7 +54,13 @@ export class PlacementLedger {
     this.current.set(d.roomId, where);
     this.placements += 1;
     this.waits.push(d.waitedMs ?? 0);
+    this.placedAt.push(atMs);
     this.placedRooms.add(d.roomId);
+  }
+
+  /** Waiting per day from `startMs` to `endMs` (epoch ms), by the day each room arrived (placement time − wait). */
+  public days(startMs: number, endMs: number): DaySummary[] {
+    return summarizeDays(this.waits.map((w, i) => ({ arrivedAt: (this.placedAt[i] as number) - w, waitMs: w })), startMs, endMs);
   }
 
   /** The room ended (released, interrupted, rejected): its next `RoomPlaced` is a new placement. */
@@ -80,4 +96,22 @@ export function expectedActiveRooms(events: readonly TraceEvent[], capacityPerCo
   let active = 0;
   for (const s of latest.values()) if (s.created && s.weight <= capacityPerContainer) active += 1;
   return active;
+}
+
+/**
+ * The summary's cost fields (the full bill, the instance-only figure, the lines; sim/runtime/bill.ts
+ * at the default Region's prices) and its waits per day, for the run from `from` to `to` (epoch ms).
+ */
+export function runCostsAndDays(
+  histories: readonly InstanceHistory[],
+  ledger: PlacementLedger,
+  from: number,
+  to: number,
+): Pick<SimulationSummary, 'costUsd' | 'instanceCostUsd' | 'costBreakdown' | 'days'> {
+  return { ...costFigures(histories, from, to), days: ledger.days(from, to) };
+}
+
+/** The full bill from `from` to `to` (epoch ms), USD: the report's cumulative cost. */
+export function billSoFarUsd(histories: readonly InstanceHistory[], from: number, to: number): number {
+  return computeBill(histories, from, to).totalUsd;
 }

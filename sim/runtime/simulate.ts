@@ -32,7 +32,7 @@ import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
-import { expectedActiveRooms, PlacementLedger, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
+import { billSoFarUsd, expectedActiveRooms, PlacementLedger, runCostsAndDays, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
 /**
@@ -77,7 +77,6 @@ export interface SimulateOptions {
 }
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
 
 function weightAt(steps: readonly WeightStep[], t: number, cursor: { i: number }): number {
   while (cursor.i + 1 < steps.length && (steps[cursor.i + 1] as WeightStep).t <= t) cursor.i += 1;
@@ -255,7 +254,7 @@ async function run(
     const d = e.detail as { roomId?: string; waitedMs?: number };
     switch (e['detail-type']) {
       case DetailType.RoomPlaced:
-        ledger.placed(e.detail as PlacedAnnouncement);
+        ledger.placed(e.detail as PlacedAnnouncement, loop.now);
         if (d.roomId) queuedNow.delete(d.roomId);
         break;
       case DetailType.RoomInterrupted:
@@ -341,7 +340,7 @@ async function run(
       demandWeight: weightAt(demandSteps, (loop.now - TRACE_EPOCH_MS) / 1000, demandCursor),
       nodes: counts,
       queued: queuedMax,
-      costUsd: compute.costUsd(loop.now),
+      costUsd: billSoFarUsd(compute.instanceHistories(), TRACE_EPOCH_MS, loop.now),
     });
   };
 
@@ -444,7 +443,7 @@ async function run(
     nodesPeak,
     nodeHours,
     lowerBoundNodeHours: lowerBoundNodeHours(events, capacityPerNode),
-    costUsd: compute.costUsd(endMs),
+    ...runCostsAndDays(compute.instanceHistories(), ledger, TRACE_EPOCH_MS, endMs),
     static72CostUsd: static72CostUsd(events, capacityPerNode),
     overbooked,
     leakedCapacity,

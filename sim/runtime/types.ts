@@ -5,6 +5,21 @@
  * @module
  */
 import type { NodeState } from '../../shared/domain/model.ts';
+import type { DaySummary } from './days.ts';
+
+/** The bill by line, USD (`sim/runtime/bill.ts`). */
+export interface CostBreakdown {
+  /** Instance usage while running. */
+  instanceUsd: number;
+  /** gp3 root volumes while the instances exist. */
+  ebsUsd: number;
+  /** Public IPv4 address-hours while the instances exist (Elastic IPs included). */
+  publicIpv4Usd: number;
+  /** Region whose EBS and IPv4 prices were used. */
+  region: string;
+  /** Hours instances spent stopped in the warm pool (billed for EBS and IPv4 only), h. */
+  stoppedHours: number;
+}
 
 /** The `simulate --json` object. Times in ms unless the name says otherwise; money in USD. */
 export interface SimulationSummary {
@@ -37,8 +52,18 @@ export interface SimulationSummary {
   nodeHours: number;
   /** ∫ ceil(active weight(t) / node capacity) dt, hours, from the trace alone. */
   lowerBoundNodeHours: number;
-  /** nodeHours × the pool's hourly price, USD. */
+  /**
+   * The full bill of the run, USD: instances while running + gp3 root volumes and public IPv4
+   * addresses while the instances exist, running or stopped (`sim/runtime/bill.ts`, prices of
+   * `shared/domain/pricing.ts` for {@link CostBreakdown.region}).
+   */
   costUsd: number;
+  /** Instance usage only (node-hours × the pool's hourly price), USD: the cost before the warm pool's bill. */
+  instanceCostUsd: number;
+  /** {@link SimulationSummary.costUsd} by line. */
+  costBreakdown: CostBreakdown;
+  /** Waiting per day of the trace (by the day each room arrived; `sim/runtime/days.ts`). */
+  days: DaySummary[];
   /** Trace duration × 3.492 USD/h × 72-vCPU servers needed for the peak, USD. */
   static72CostUsd: number;
   /** Times a container held more weight than its capacity (must be 0). */
@@ -122,7 +147,7 @@ export interface TimelinePoint {
   nodes: Record<NodeState, number>;
   /** Most rooms queued at once since the previous sample. */
   queued: number;
-  /** Cumulative cost so far, USD. */
+  /** Cumulative cost so far (the full bill: instances, EBS, public IPv4), USD. */
   costUsd: number;
 }
 

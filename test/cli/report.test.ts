@@ -97,6 +97,9 @@ describe('Function: renderReport', () => {
     expect(html).toContain('2025-01-01T00:00:00.000Z');
     expect(html).toContain('1,234 rooms');
     expect(html).toContain('1,420.50 USD');
+    expect(html).toContain('Cost (instances + EBS + IPv4)');
+    expect(html).toContain('1,390.25 USD');
+    expect(html).toContain('Day 1 wait p50 / p99 / max');
     expect(html).toContain('5,279.90 USD');
     expect(html).toContain('812.5 h');
     expect(html).toContain('1.25×');

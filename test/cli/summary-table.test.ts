@@ -27,6 +27,12 @@ describe('Function: formatSummary', () => {
       'Lower bound node-hours',
       'Node-hours / lower bound',
       'Cost',
+      'Instance cost',
+      'EBS cost (gp3, eu-central-1)',
+      'Public IPv4 cost',
+      'Stopped node-hours (warm pool)',
+      'Day 1 wait p50 / p99 / max',
+      'Day 2 wait p50 / p99 / max',
       'Static 72-vCPU cost',
       'Saving vs static 72-vCPU',
       'Overbooked containers',
@@ -47,6 +53,11 @@ describe('Function: formatSummary', () => {
     }
     expect(out).toContain('1,234 rooms');
     expect(out).toContain('1,420.50 USD');
+    expect(out).toContain('1,390.25 USD');
+    expect(out).toContain('8.25 USD');
+    expect(out).toContain('22.00 USD');
+    expect(out).toContain('41.5 h');
+    expect(out).toMatch(/Day 2 wait p50 \/ p99 \/ max +│ +0ms \/ 41s \/ 52s \(10 of 600 placements waited\) │/);
     expect(out).toContain('5,279.90 USD');
     expect(out).toContain('812.35 h');
     expect(out).toContain('650.0 h');

@@ -20,6 +20,12 @@ export function sampleSummary(overrides: Partial<SimulationSummary> = {}): Simul
     nodeHours: 812.345,
     lowerBoundNodeHours: 650,
     costUsd: 1420.5,
+    instanceCostUsd: 1390.25,
+    costBreakdown: { instanceUsd: 1390.25, ebsUsd: 8.25, publicIpv4Usd: 22, region: 'eu-central-1', stoppedHours: 41.5 },
+    days: [
+      { day: 0, placements: 700, waitedPlacements: 30, waitP50Ms: 0, waitP99Ms: 95_400.6, waitMaxMs: 181_000 },
+      { day: 1, placements: 600, waitedPlacements: 10, waitP50Ms: 0, waitP99Ms: 41_000, waitMaxMs: 52_000 },
+    ],
     static72CostUsd: 5279.904,
     overbooked: 0,
     leakedCapacity: 0,

@@ -38,6 +38,18 @@ describe('Function: simulate', () => {
     expect(summary.activeRoomsAtEnd).toBe(0);
     expect(summary.launches).toBeGreaterThanOrEqual(1);
     expect(summary.nodeHours).toBeGreaterThan(0);
+    // The full bill: the instances (node-hours × price) plus each node's gp3 volume and public IPv4 addresses
+    const b = summary.costBreakdown;
+    expect(summary.instanceCostUsd).toBeCloseTo(summary.nodeHours * 0.348, 9);
+    expect(b.instanceUsd).toBeCloseTo(summary.instanceCostUsd, 9);
+    expect(b.ebsUsd).toBeGreaterThan(0);
+    expect(b.publicIpv4Usd).toBeGreaterThan(0);
+    expect(summary.costUsd).toBeCloseTo(b.instanceUsd + b.ebsUsd + b.publicIpv4Usd, 9);
+    expect(timeline[timeline.length - 1]!.costUsd).toBeLessThanOrEqual(summary.costUsd + 1e-9);
+    // Waiting per day: one day, holding every placement and the run's waits
+    expect(summary.days).toEqual([
+      { day: 0, placements: 4, waitedPlacements: summary.waitedPlacements, waitP50Ms: summary.waitP50Ms, waitP99Ms: summary.waitP99Ms, waitMaxMs: summary.waitMaxMs },
+    ]);
     expect(summary.waitMaxMs).toBeGreaterThan(0); // the first rooms wait for the first node to boot
     expect(summary.waitMaxMs).toBeLessThan(5 * 60_000);
     expect(timeline.length).toBeGreaterThan(0);
@@ -81,6 +93,9 @@ describe('Command: wcs-autoscaler simulate --json', () => {
       expect(summary).toHaveProperty(key);
       expect(typeof summary[key]).toBe('number');
     }
+    expect(Object.keys(summary.costBreakdown).sort()).toEqual(['ebsUsd', 'instanceUsd', 'publicIpv4Usd', 'region', 'stoppedHours']);
+    expect(typeof summary.instanceCostUsd).toBe('number');
+    expect(summary.days[0]).toEqual({ day: 0, placements: 4, waitedPlacements: expect.any(Number), waitP50Ms: expect.any(Number), waitP99Ms: expect.any(Number), waitMaxMs: expect.any(Number) });
   });
 
   it('writes a self-contained HTML report and prints the summary table', async () => {
