@@ -53,7 +53,7 @@ describe('Class: DynamoDbFleetStore', () => {
 
       // Assess
       expect(large).toBe(small);
-      expect(small).toBeLessThanOrEqual(5); // findCandidates, beginRoom, claimCapacity, confirmPlaced, adjustSummary
+      expect(small).toBeLessThanOrEqual(6); // findCandidates, beginRoom, the hold put, claimCapacity, confirmPlaced, adjustSummary
     });
   });
 
