@@ -27,7 +27,8 @@ const { parseAutoscalerConfig, poolByName } = await import('../shared/domain/con
 const { replayOurPolicy } = await import('./policy-replay.ts');
 const { runBaseline } = await import('./baselines.ts');
 const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
-const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { measurePlacementScale, measureStoreCapacity, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { placementShards } = await import('../shared/domain/shards.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
 
@@ -71,6 +72,26 @@ for (const trace of traces) {
 // 2. Placement at fleet scale
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
 
+// 2b. Store capacity units and the per-pool placement ceiling, unsharded and sharded for 1,000 placements/s
+const targetShards = placementShards({ peakPlacementsPerSecond: 1_000 });
+const storeCapacity = await measureStoreCapacity([1, targetShards], log);
+const [unsharded, sharded] = storeCapacity as [(typeof storeCapacity)[number], (typeof storeCapacity)[number]];
+const storeFigures = {
+  shards: sharded.shards,
+  wcuPerPlacement: sharded.wcuPerPlacement,
+  wcuPerPlacementTable: sharded.wcuPerPlacementTable,
+  wcuPerPlacementIndexes: sharded.wcuPerPlacementIndexes,
+  rcuPerPlacement: sharded.rcuPerPlacement,
+  wcuPerRelease: sharded.wcuPerRelease,
+  rcuPerRelease: sharded.rcuPerRelease,
+  placementsPerSecondPerPool: sharded.placementsPerSecondPerPool,
+  placementsPerSecondPerPoolIndexes: sharded.placementsPerSecondPerPoolIndexes,
+  placementsPerSecondPerPoolUnsharded: unsharded.placementsPerSecondPerPool,
+  placementsPerSecondPerPoolIndexesUnsharded: unsharded.placementsPerSecondPerPoolIndexes,
+  maxWriteBytes: sharded.maxWriteBytes,
+  rows: storeCapacity,
+};
+
 // 3. Lambda packages
 const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
 
@@ -89,6 +110,7 @@ if (opts.json) {
         policies: policyRows,
         placement: { concurrency: CONCURRENCY, rows: placement },
         coldStarts,
+        scale: { ...storeFigures },
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         wallSeconds: wallS,
       },
@@ -141,6 +163,23 @@ if (opts.json) {
     ]);
   }
   process.stdout.write(`\nPlacement at fleet scale — room-events handler logic + DynamoDbFleetStore on dynalite in this process, ${CONCURRENCY} placements in flight (p50, p99, calls, conflicts) and one at a time (alone)\n${pt.toString()}\n`);
+
+  const sc = new Table({ head: ['shards S', 'WCU / placement (table + indexes)', 'RCU / placement', 'WCU / release', 'RCU / release', 'placements/s per pool (binding partition)', 'index partitions only', 'burst, no releases'] });
+  for (const r of storeCapacity) {
+    sc.push([
+      r.shards,
+      `${fmt(r.wcuPerPlacement, 2)} (${fmt(r.wcuPerPlacementTable, 2)} + ${fmt(r.wcuPerPlacementIndexes, 2)})`,
+      fmt(r.rcuPerPlacement, 2),
+      fmt(r.wcuPerRelease, 2),
+      fmt(r.rcuPerRelease, 2),
+      `${fmt(r.placementsPerSecondPerPool, 0)} (${r.ceilings[0]?.partition ?? '—'})`,
+      fmt(r.placementsPerSecondPerPoolIndexes, 0),
+      fmt(r.burstPlacementsPerSecondPerPool, 0),
+    ]);
+  }
+  process.stdout.write(
+    `\nPlacement ceiling per pool — capacity units from the items written (DynamoDB's size and GSI rules), 1,000 WCU/s and 3,000 RCU/s per partition, a release per placement (bench/placement-scale.ts, docs/performance.md)\n${sc.toString()}\n`,
+  );
 
   process.stdout.write(coldStartReport(coldStarts));
 

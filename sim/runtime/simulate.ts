@@ -21,6 +21,7 @@ import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { DynamoDbThrottler, FaultInjector } from '../adapters/fault-injection.ts';
 import { anyFault, faultRates, SDK_MAX_ATTEMPTS, type FaultKind } from './fault-plan.ts';
+import { shardsOfPool } from '../../shared/domain/shards.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import { LIVE_NODE_STATES, nodeAccepts, type NodeState } from '../../shared/domain/model.ts';
 import { percentile } from '../percentile.ts';
@@ -213,7 +214,7 @@ async function run(
     throttleRate: rates['ec2-throttle'],
   });
   const deadLetters = new LocalDeadLetterQueue();
-  const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
+  const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable, shards: (p) => shardsOfPool(config, p) });
   // Crashes between writes: every store and compute write of an armed invocation is counted.
   const faults = new FaultInjector();
   const faultRandom = seededRandom(seed, 3);

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContainerRef, ContainerView } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
@@ -89,19 +90,21 @@ export class DynamoDbCapacityStore implements CapacityStore {
     const key = containerKey(ref.nodeId, ref.container);
     // The hold first: every room in the container's compact map has its id listed.
     const npk = await this.nodeIndexPk(ref, options.pool);
-    const wroteHold = await this.putHold(ref, roomId, npk);
+    const token = randomBytes(6).toString('base64url');
+    const wroteHold = await this.putHold(ref, roomId, npk, token, true);
     try {
       const out = await this.updateClaim(ref, roomId, weight, now);
+      // The hold was there already (an earlier attempt's, which may be deleting it as it loses
+      // its own claim): this claim's hold is put again, so the room's id stays listed.
+      if (!wroteHold) await this.putHold(ref, roomId, npk, token, false);
       return { kind: 'claimed', container: toContainer(out ?? {}) };
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ClaimCapacity ${ref.nodeId}/${ref.container} failed`, e);
       const old = options.mayHold === false ? undefined : await this.table.itemAfterConditionFailure(e, key);
       if (old && heldWeight(old, roomId)) return { kind: 'already', container: toContainer(old) };
-      // Lost: the hold this claim wrote goes (one found in place belongs to an earlier claim of
-      // the room here and stays). Only a concurrent claim of the same room on the same container
-      // winning between this claim's failed condition and this delete would be left without its
-      // hold: its capacity then stays held unseen (never overbooked).
-      if (wroteHold) await this.deleteHold(ref, roomId);
+      // Lost: the hold this claim wrote goes, unless another claim of the room here has put its
+      // own since (the delete is conditional on this claim's token).
+      if (wroteHold) await this.deleteHold(ref, roomId, token);
       return { kind: 'conflict' };
     }
   }
@@ -135,15 +138,19 @@ export class DynamoDbCapacityStore implements CapacityStore {
     }
   }
 
-  /** Put the room's hold item unless there is one; true when this call wrote it. */
-  private async putHold(ref: ContainerRef, roomId: string, npk: string | undefined): Promise<boolean> {
+  /**
+   * Put the room's hold item, with this claim's `token` (`onlyNew`: unless there is one); true
+   * when this call wrote it.
+   */
+  private async putHold(ref: ContainerRef, roomId: string, npk: string | undefined, token: string, onlyNew: boolean): Promise<boolean> {
     const { pk, sk } = holdKey(ref.nodeId, ref.container, roomId);
+    const nsk = npk ? `${ref.nodeId}#${holdSk(ref.container, roomId)}` : undefined;
     try {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { pk, sk, type: 'hold', nodeId: ref.nodeId, idx: ref.container, roomId, npk, nsk: npk ? `${ref.nodeId}#${holdSk(ref.container, roomId)}` : undefined },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: { pk, sk, type: 'hold', nodeId: ref.nodeId, idx: ref.container, roomId, tok: token, npk, nsk },
+          ...(onlyNew ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
         }),
       );
       return true;
@@ -153,8 +160,19 @@ export class DynamoDbCapacityStore implements CapacityStore {
     }
   }
 
-  private async deleteHold(ref: ContainerRef, roomId: string): Promise<void> {
-    await this.table.call('DeleteHold', () => this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: holdKey(ref.nodeId, ref.container, roomId) })));
+  /** Delete the room's hold item (`token`: only if that claim's hold is the one there). */
+  private async deleteHold(ref: ContainerRef, roomId: string, token?: string): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: holdKey(ref.nodeId, ref.container, roomId),
+          ...(token === undefined ? {} : { ConditionExpression: 'tok = :tok', ExpressionAttributeValues: { ':tok': token } }),
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw new FleetStoreError(`DeleteHold ${ref.nodeId}/${ref.container} failed`, e);
+    }
   }
 
   public async releaseCapacity(ref: ContainerRef, roomId: string, weight: number): Promise<ContainerView | undefined> {
@@ -177,7 +195,11 @@ export class DynamoDbCapacityStore implements CapacityStore {
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      await this.deleteHold(ref, roomId);
+      // The capacity is free: a failure to delete the hold now must not fail the release (its
+      // retry would find nothing held and skip what follows). A hold left behind names a room the
+      // container no longer holds: every reader ignores it, and the next release of that room
+      // here, or the node's termination, deletes it.
+      await this.deleteHold(ref, roomId).catch(() => undefined);
       return toContainer(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ReleaseCapacity ${ref.nodeId}/${ref.container} failed`, e);
