@@ -283,7 +283,7 @@ export interface StoreCapacityRow {
 }
 
 /** Placements (then as many releases) measured per shard count. */
-export const CAPACITY_PLACEMENTS = 200;
+export const CAPACITY_PLACEMENTS = 100;
 
 /**
  * Partitions every placement of the pool writes, by family: each index's pool key (its S shards
