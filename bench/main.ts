@@ -27,7 +27,7 @@ const { parseAutoscalerConfig, poolByName } = await import('../shared/domain/con
 const { replayOurPolicy } = await import('./policy-replay.ts');
 const { runBaseline } = await import('./baselines.ts');
 const { sampleWeek, flashCrowd, surveillance } = await import('./traces.ts');
-const { measurePlacementScale, measureStoreCapacity, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { measurePlacementScale, measureStoreCapacity, measureShardingNodeHours, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
 const { placementShards } = await import('../shared/domain/shards.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
@@ -76,6 +76,9 @@ const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n
 const targetShards = placementShards({ peakPlacementsPerSecond: 1_000 });
 const storeCapacity = await measureStoreCapacity([1, targetShards], log);
 const [unsharded, sharded] = storeCapacity as [(typeof storeCapacity)[number], (typeof storeCapacity)[number]];
+// Node-hours of the sample week through the real handlers, unsharded vs sharded (day 1 with --quick).
+const shardingNodeHours = await measureShardingNodeHours('samples/week.jsonl', targetShards, opts.quick ? 1 : undefined);
+log(`sharding node-hours: ${shardingNodeHours.unsharded.toFixed(2)} → ${shardingNodeHours.sharded.toFixed(2)}`);
 const storeFigures = {
   shards: sharded.shards,
   wcuPerPlacement: sharded.wcuPerPlacement,
@@ -89,6 +92,7 @@ const storeFigures = {
   placementsPerSecondPerPoolUnsharded: unsharded.placementsPerSecondPerPool,
   placementsPerSecondPerPoolIndexesUnsharded: unsharded.placementsPerSecondPerPoolIndexes,
   maxWriteBytes: sharded.maxWriteBytes,
+  shardingNodeHours,
   rows: storeCapacity,
 };
 
@@ -177,6 +181,10 @@ if (opts.json) {
       fmt(r.burstPlacementsPerSecondPerPool, 0),
     ]);
   }
+  const h = shardingNodeHours;
+  process.stdout.write(
+    `\nSharding's node-hours (simulate, ${h.days === undefined ? 'sample week' : `first ${h.days} day(s)`}): S=1 ${fmt(h.unsharded, 2)}, S=${h.shards} ${fmt(h.sharded, 2)} (${fmt(h.change * 100, 2)}%); overbooked ${h.overbooked}, leaked ${h.leakedCapacity}, orphans ${h.orphanInstances}\n`,
+  );
   process.stdout.write(
     `\nPlacement ceiling per pool — capacity units from the items written (DynamoDB's size and GSI rules), 1,000 WCU/s and 3,000 RCU/s per partition, a release per placement (bench/placement-scale.ts, docs/performance.md)\n${sc.toString()}\n`,
   );

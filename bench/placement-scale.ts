@@ -12,6 +12,9 @@
  *
  * @module
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type DynamoDBClient, DynamoDBClient as Client } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -403,4 +406,52 @@ export async function measureStoreCapacity(
     await db.close();
   }
   return rows;
+}
+
+// ---------------------------------------------------------------------- node-hours of sharding
+
+/** Node-hours of the sample trace's replay through the real handlers, unsharded and sharded. */
+export interface ShardingNodeHours {
+  /** Days of the trace replayed. */
+  readonly days: number | undefined;
+  readonly shards: number;
+  readonly unsharded: number;
+  readonly sharded: number;
+  /** sharded / unsharded − 1 (the issue's bound: ≤ +1%). */
+  readonly change: number;
+  /** Invariants of the sharded replay (all 0 expected). */
+  readonly overbooked: number;
+  readonly leakedCapacity: number;
+  readonly orphanInstances: number;
+}
+
+/**
+ * Replay the trace with `simulate` (room events through the Lambda handlers, `DynamoDbFleetStore`
+ * on dynalite) with the default pool unsharded and with `shards` shards (its
+ * `peakPlacementsPerSecond` set to need them), and compare node-hours.
+ *
+ * @param tracePath - JSON Lines trace (the sample week)
+ * @param days - replay only the first days (undefined: all)
+ */
+export async function measureShardingNodeHours(tracePath: string, shards: number, days?: number): Promise<ShardingNodeHours> {
+  const { simulate } = await import('../sim/runtime/simulate.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'wcs-shards-'));
+  const run = async (s: number) => {
+    const configPath = join(dir, `s${s}.json`);
+    const peak = s > 1 ? (s * PARTITION_LIMITS.wcuPerSecond) / INDEX_WCU_PER_PLACEMENT : 0;
+    await writeFile(configPath, JSON.stringify({ pools: [{ name: 'default', peakPlacementsPerSecond: peak }] }));
+    return (await simulate({ tracePath, configPath, days })).summary;
+  };
+  const one = await run(1);
+  const many = await run(shards);
+  return {
+    days,
+    shards,
+    unsharded: one.nodeHours,
+    sharded: many.nodeHours,
+    change: many.nodeHours / one.nodeHours - 1,
+    overbooked: many.overbooked,
+    leakedCapacity: many.leakedCapacity,
+    orphanInstances: many.orphanInstances,
+  };
 }
