@@ -199,7 +199,10 @@ export class DynamoDbCapacityStore implements CapacityStore {
       // retry would find nothing held and skip what follows). A hold left behind names a room the
       // container no longer holds: every reader ignores it, and the next release of that room
       // here, or the node's termination, deletes it.
-      await this.deleteHold(ref, roomId).catch(() => undefined);
+      await this.deleteHold(ref, roomId).catch((err: unknown) => {
+        // Only a DynamoDB error response (throttling, …) is absorbed; anything else (a crash) goes on.
+        if (!(err instanceof FleetStoreError && typeof (err.cause as { $metadata?: unknown } | undefined)?.$metadata === 'object')) throw err;
+      });
       return toContainer(out.Attributes ?? {});
     } catch (e) {
       if (!isConditionFailure(e)) throw new FleetStoreError(`ReleaseCapacity ${ref.nodeId}/${ref.container} failed`, e);
