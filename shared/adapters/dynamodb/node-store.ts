@@ -86,7 +86,10 @@ export class DynamoDbNodeStore implements NodeStore {
       list.push(c);
       containers.set(c.nodeId, list);
     }
-    return [...nodes.values()].map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
+    // By node id, as one unsharded Query returns them (`nsk` starts with the node id): the
+    // sweep's choices among equal nodes then do not depend on S.
+    const byId = (a: Item, b: Item) => (String(a.nodeId) < String(b.nodeId) ? -1 : String(a.nodeId) > String(b.nodeId) ? 1 : 0);
+    return [...nodes.values()].sort(byId).map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
   }
 
   public async transitionNode(
