@@ -32,7 +32,8 @@ const { replayOurPolicy } = await import('./policy-replay.ts');
 const { runBaseline } = await import('./baselines.ts');
 const { sampleWeek, flashCrowd, surveillance, secondCrowd } = await import('./traces.ts');
 const { measureWarmPool } = await import('./warm-pool.ts');
-const { measurePlacementScale, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { measurePlacementScale, measureStoreCapacity, measureShardingNodeHours, FLEET_SIZES, CONCURRENCY } = await import('./placement-scale.ts');
+const { placementShards } = await import('../shared/domain/shards.ts');
 const { measureColdStarts, coldStartReport } = await import('./bundles.ts');
 const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./control-plane.ts');
 const { measureSweepScale, SWEEP_FLEET_SIZES, ROOMS_PER_NODE } = await import('./scale-sweep.ts');
@@ -86,6 +87,29 @@ const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n
 const sweepScale = await measureSweepScale(DEFAULT_SWEEP_MEMORY_MIB, opts.quick ? SWEEP_FLEET_SIZES.filter((n) => n <= 1_000) : SWEEP_FLEET_SIZES, log);
 // Pool summary write sizes (bench/summary-size.ts)
 const summarySize = await measureSummarySizes();
+// 2b. Store capacity units and the per-pool placement ceiling, unsharded and sharded for 1,000 placements/s
+const targetShards = placementShards({ peakPlacementsPerSecond: 1_000 });
+const storeCapacity = await measureStoreCapacity([1, targetShards], log);
+const [unsharded, sharded] = storeCapacity as [(typeof storeCapacity)[number], (typeof storeCapacity)[number]];
+// Node-hours of the sample week through the real handlers, unsharded vs sharded (day 1 with --quick).
+const shardingNodeHours = await measureShardingNodeHours('samples/week.jsonl', targetShards, opts.quick ? 1 : undefined);
+log(`sharding node-hours: ${shardingNodeHours.unsharded.toFixed(2)} → ${shardingNodeHours.sharded.toFixed(2)}`);
+const storeFigures = {
+  shards: sharded.shards,
+  wcuPerPlacement: sharded.wcuPerPlacement,
+  wcuPerPlacementTable: sharded.wcuPerPlacementTable,
+  wcuPerPlacementIndexes: sharded.wcuPerPlacementIndexes,
+  rcuPerPlacement: sharded.rcuPerPlacement,
+  wcuPerRelease: sharded.wcuPerRelease,
+  rcuPerRelease: sharded.rcuPerRelease,
+  placementsPerSecondPerPool: sharded.placementsPerSecondPerPool,
+  placementsPerSecondPerPoolIndexes: sharded.placementsPerSecondPerPoolIndexes,
+  placementsPerSecondPerPoolUnsharded: unsharded.placementsPerSecondPerPool,
+  placementsPerSecondPerPoolIndexesUnsharded: unsharded.placementsPerSecondPerPoolIndexes,
+  maxWriteBytes: sharded.maxWriteBytes,
+  shardingNodeHours,
+  rows: storeCapacity,
+};
 
 // 3. Lambda packages
 const coldStarts = await measureColdStarts(process.cwd(), undefined, log);
@@ -105,7 +129,7 @@ if (opts.json) {
         policies: policyRows,
         placement: { concurrency: CONCURRENCY, rows: placement },
         coldStarts,
-        scale: { sweepMs: sweepScale.sweepMs, sweepProjectedMs: sweepScale.sweepProjectedMs, sweepRows: sweepScale.rows },
+        scale: { ...storeFigures, sweepMs: sweepScale.sweepMs, sweepProjectedMs: sweepScale.sweepProjectedMs, sweepRows: sweepScale.rows },
         summarySize,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         warmPool,
@@ -173,6 +197,27 @@ if (opts.json) {
   const cell = (w: { writes: number; maxItemBytes: number; wcu: number }) => `${w.writes} / ${w.maxItemBytes} / ${w.wcu}`;
   for (const r of summarySize.rows) sst.push([r.drainingNodes.toLocaleString('en-US'), cell(r.placement), cell(r.release), cell(r.drain)]);
   process.stdout.write(`\nPool summary writes — DynamoDbFleetStore on dynalite, item sizes by DynamoDB's rules (bench/summary-size.ts)\n${sst.toString()}\n`);
+
+  const sc = new Table({ head: ['shards S', 'WCU / placement (table + indexes)', 'RCU / placement', 'WCU / release', 'RCU / release', 'placements/s per pool (binding partition)', 'index partitions only', 'burst, no releases'] });
+  for (const r of storeCapacity) {
+    sc.push([
+      r.shards,
+      `${fmt(r.wcuPerPlacement, 2)} (${fmt(r.wcuPerPlacementTable, 2)} + ${fmt(r.wcuPerPlacementIndexes, 2)})`,
+      fmt(r.rcuPerPlacement, 2),
+      fmt(r.wcuPerRelease, 2),
+      fmt(r.rcuPerRelease, 2),
+      `${fmt(r.placementsPerSecondPerPool, 0)} (${r.ceilings[0]?.partition ?? '—'})`,
+      fmt(r.placementsPerSecondPerPoolIndexes, 0),
+      fmt(r.burstPlacementsPerSecondPerPool, 0),
+    ]);
+  }
+  const h = shardingNodeHours;
+  process.stdout.write(
+    `\nSharding's node-hours (simulate, ${h.days === undefined ? 'sample week' : `first ${h.days} day(s)`}): S=1 ${fmt(h.unsharded, 2)}, S=${h.shards} ${fmt(h.sharded, 2)} (${fmt(h.change * 100, 2)}%); overbooked ${h.overbooked}, leaked ${h.leakedCapacity}, orphans ${h.orphanInstances}\n`,
+  );
+  process.stdout.write(
+    `\nPlacement ceiling per pool — capacity units from the items written (DynamoDB's size and GSI rules), 1,000 WCU/s and 3,000 RCU/s per partition, a release per placement (bench/placement-scale.ts, docs/performance.md)\n${sc.toString()}\n`,
+  );
 
   process.stdout.write(coldStartReport(coldStarts));
 

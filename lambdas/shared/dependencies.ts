@@ -28,6 +28,7 @@ import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.t
 import { extensionParameterReader } from '../../shared/adapters/parameters-extension.ts';
 import { SsmConfigSource } from '../../shared/adapters/ssm-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
+import { shardsOfPool } from '../../shared/domain/shards.ts';
 import { ConfigSourceError } from '../../shared/errors.ts';
 import { nodeAlarmNamePrefix } from '../../shared/events/routing.ts';
 import { NODE_SOURCE } from '../../shared/events/schemas.ts';
@@ -153,7 +154,6 @@ export function awsDependencies(): AppDeps {
     const [{ SQSClient }, { SqsDeadLetterQueue }] = await Promise.all([import('@aws-sdk/client-sqs'), import('../../shared/adapters/sqs-dead-letter-queue.ts')]);
     return new SqsDeadLetterQueue({ client: traceClient(new SQSClient({})), queueUrl });
   });
-  const store = new DynamoDbFleetStore({ client: dynamoDbClient, tableName: env('FLEET_TABLE') });
   const busName = env('EVENT_BUS_NAME');
   const eventBridge = lazyPort<EventPublisher>('eventbridge', ['publish'], async () => {
     const [{ EventBridgeClient }, { EventBridgePublisher }] = await loadEventBridge();
@@ -168,6 +168,8 @@ export function awsDependencies(): AppDeps {
     // The launch path renders the bootstrap template per pool (same renderer as render-bootstrap).
     bootstrap: { fleet, eventBusName: busName, nodeSource: NODE_SOURCE, metricsNamespace: METRICS_NAMESPACE, region: env('AWS_REGION') },
   });
+  // Each pool's index shards follow its configured peak placement rate (shared/domain/shards.ts).
+  const store = new DynamoDbFleetStore({ client: dynamoDbClient, tableName: env('FLEET_TABLE'), shards: async (pool) => shardsOfPool(await config.getConfig(), pool) });
   return {
     // Handler phases as X-Ray subsegments when the invocation is traced (lambdas/shared/tracing.ts).
     store: tracePorts(store, {

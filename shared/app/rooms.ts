@@ -137,7 +137,7 @@ async function claimWithRetargeting(
       }
       // Only the target recorded before this call (a crashed earlier attempt's) can already hold
       // the room: elsewhere a lost condition is a plain conflict, with no read to tell them apart.
-      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now, { mayHold: sameRef(target, stored) });
+      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now, { mayHold: sameRef(target, stored), pool: pool.name });
       if (res.kind !== 'conflict') return res.container;
     }
     if (round + 1 === MAX_PLACEMENT_ROUNDS || firstTries.length === 0) break;

@@ -103,6 +103,12 @@ export const PoolConfigSchema = z
      * of them took a room within the last second (placement.ts `CONTENTION_WINDOW_MS`).
      */
     placementSpread: z.number().int().min(1).max(20).default(3),
+    /**
+     * Expected peak placements per second of the pool (each with a release at the same rate):
+     * sets its index shards S (`shared/domain/shards.ts`, `placementShards`). 0 = one shard, the
+     * table's unsharded keys. Raise it only (S must not shrink while the table holds items).
+     */
+    peakPlacementsPerSecond: z.number().min(0).max(1_000_000).default(0),
     /** WCS secure WebSocket port on every container. */
     wssPort: z.number().int().min(1).max(65535).default(8443),
     /**

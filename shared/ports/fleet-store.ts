@@ -245,13 +245,15 @@ export interface CapacityStore {
    * @param options.mayHold - false when the caller knows the container cannot hold the room yet
    *   (it never targeted it): a lost condition is then `conflict` without telling `already` apart,
    *   which saves a read where the store cannot return the old item with the failure. Default true.
+   * @param options.pool - the container's pool, when the caller knows it: saves the DynamoDB
+   *   store a read of the container to learn the pool's index shard of its hold item.
    */
   claimCapacity(
     ref: ContainerRef,
     roomId: string,
     weight: number,
     now: number,
-    options?: { readonly mayHold?: boolean | undefined },
+    options?: { readonly mayHold?: boolean | undefined; readonly pool?: string | undefined },
   ): Promise<ClaimCapacityResult>;
   /**
    * Remove a room of `weight` capacity units from a container; undefined when it was not there

@@ -22,6 +22,7 @@ import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { DynamoDbThrottler, FaultInjector } from '../adapters/fault-injection.ts';
 import { anyFault, faultRates, SDK_MAX_ATTEMPTS, type FaultKind } from './fault-plan.ts';
+import { shardsOfPool } from '../../shared/domain/shards.ts';
 import { ConfigError, parseAutoscalerConfig, nodeCapacity, poolByName, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import { LIVE_NODE_STATES, nodeAccepts, type NodeState } from '../../shared/domain/model.ts';
 import { percentile } from '../percentile.ts';
@@ -35,10 +36,7 @@ import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/f
 import { billSoFarUsd, expectedActiveRooms, PlacementLedger, runCostsAndDays, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
-/**
- * The fleet is sampled for the timeline (and checked for overbooking) this often, virtual ms:
- * every sweep, so that a boot (about 90 s) shows in the report's node states.
- */
+/** How often the fleet is sampled for the timeline and checked for overbooking, virtual ms: every sweep, so a boot (~90 s) shows. */
 export const SAMPLE_INTERVAL_MS = 60_000;
 
 /** Options of {@link simulate}. */
@@ -217,7 +215,7 @@ async function run(
     startFailureRate: Math.max(options.warmFleet?.startFailureRate ?? 0, rates['start-capacity']),
   });
   const deadLetters = new LocalDeadLetterQueue();
-  const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable });
+  const store = new DynamoDbFleetStore({ client: db.client, tableName: db.fleetTable, shards: (p) => shardsOfPool(config, p) });
   // Crashes between writes: every store and compute write of an armed invocation is counted.
   const faults = new FaultInjector();
   const faultRandom = seededRandom(seed, 3);

@@ -69,6 +69,9 @@ const NODE = (node: string) => `NODE#${node}/NODE`;
 const SUMMARY = `POOL#${POOL}/SUMMARY`;
 const up = (k: string) => `dynamodb.UpdateItem ${k}`;
 const put = (k: string) => `dynamodb.PutItem ${k}`;
+const del = (k: string) => `dynamodb.DeleteItem ${k}`;
+/** The hold item of a room on a container (its id, listed before the claim, deleted after the release). */
+const H = (node: string, i: number, roomId: string) => `NODE#${node}/H#0${i}#${roomId}`;
 /** The id the fake compute gives its first launched instance. */
 const LAUNCHED = 'i-fake000000000001';
 
@@ -96,7 +99,7 @@ const scenarios: readonly Scenario[] = [
     setup: async (d) => void (await seed(d, NODE_A)),
     event: roomCreated('evt-place', { roomId: 'room-1', weight: 3 }, T0),
     handler: 'room',
-    writes: [up(ROOM('room-1')), up(C(NODE_A, 0)), up(ROOM('room-1')), up(SUMMARY)],
+    writes: [up(ROOM('room-1')), put(H(NODE_A, 0, 'room-1')), up(C(NODE_A, 0)), up(ROOM('room-1')), up(SUMMARY)],
   },
   {
     name: 'place with launch (no capacity: queue, launch a node)',
@@ -117,14 +120,17 @@ const scenarios: readonly Scenario[] = [
     },
     event: roomReleased('evt-release-0', 'room-0', T0),
     handler: 'room',
-    writes: [up(ROOM('room-0')), up(C(NODE_A, 0)), up(SUMMARY), up(ROOM('room-q')), up(C(NODE_A, 0)), up(ROOM('room-q')), up(SUMMARY)],
+    writes: [
+      up(ROOM('room-0')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-0')), up(SUMMARY),
+      up(ROOM('room-q')), put(H(NODE_A, 0, 'room-q')), up(C(NODE_A, 0)), up(ROOM('room-q')), up(SUMMARY),
+    ],
   },
   {
     name: 'release',
     setup: async (d) => void (await create(d, 'evt-c', 'room-1', 4).then(() => undefined)),
     event: roomReleased('evt-release', 'room-1', T0),
     handler: 'room',
-    writes: [up(ROOM('room-1')), up(C(NODE_A, 0)), up(SUMMARY)],
+    writes: [up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')), up(SUMMARY)],
   },
   {
     name: 'ready (NodeReady creates containers, accepts, places the queue)',
@@ -142,7 +148,7 @@ const scenarios: readonly Scenario[] = [
     handler: 'node',
     writes: [
       put(C(LAUNCHED, 0)), put(C(LAUNCHED, 1)), up(NODE(LAUNCHED)), up(C(LAUNCHED, 0)), up(C(LAUNCHED, 1)), up(SUMMARY),
-      up(ROOM('room-q')), up(C(LAUNCHED, 0)), up(ROOM('room-q')), up(SUMMARY),
+      up(ROOM('room-q')), put(H(LAUNCHED, 0, 'room-q')), up(C(LAUNCHED, 0)), up(ROOM('room-q')), up(SUMMARY),
     ],
   },
   {
@@ -193,7 +199,7 @@ const scenarios: readonly Scenario[] = [
     event: awsEvent('aws.ec2/state-change-terminated.json', { id: 'evt-gone', instanceId: NODE_A, time: T0 }),
     handler: 'node',
     writes: [
-      up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)),
+      up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')),
       up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(SUMMARY),
       'compute.launch', put(NODE(LAUNCHED)), up(SUMMARY),
     ],

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/dynamodb/fleet-table.ts';
+import { heldRooms } from '../../shared/adapters/dynamodb/items.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
 import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
@@ -157,9 +158,18 @@ export interface RawContainer {
   readonly rooms: Readonly<Record<string, number>>;
 }
 
-/** The raw container items of a table. */
+/**
+ * The raw container items among `items`, each with `rooms` = the room ids it holds (its compact
+ * `rh` map joined with its hold items, as the store reads them).
+ */
+export function rawContainers(items: readonly Record<string, unknown>[]): RawContainer[] {
+  const holds = items.filter((i) => i.type === 'hold');
+  return items.filter((i) => i.type === 'container').map((c) => ({ ...c, rooms: heldRooms(c, holds) })) as unknown as RawContainer[];
+}
+
+/** The raw container items of a table (rooms joined from their hold items). */
 export async function scanContainers(doc: DynamoDBDocumentClient, tableName: string): Promise<RawContainer[]> {
-  return (await scanAll(doc, tableName)).filter((i) => i.type === 'container') as unknown as RawContainer[];
+  return rawContainers(await scanAll(doc, tableName));
 }
 
 // ------------------------------------------------------------------------------------ seeding

@@ -7,7 +7,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LIVE_NODE_STATES } from '../../shared/domain/model.ts';
 import type { ComputeProvider } from '../../shared/ports/index.ts';
-import { scanAll } from './fleet.ts';
+import { rawContainers, scanAll } from './fleet.ts';
 
 /** Violations found, as readable lines (empty when every invariant holds). */
 export type Violations = string[];
@@ -44,9 +44,9 @@ export async function checkInvariants(ctx: InvariantContext): Promise<Violations
   const rooms = new Map<string, Item>();
   for (const it of items) {
     if (it.type === 'node') nodes.set(it.nodeId as string, it);
-    else if (it.type === 'container') containers.push(it);
     else if (it.type === 'room') rooms.set(it.roomId as string, it);
   }
+  containers.push(...(rawContainers(items) as unknown as Item[]));
   const v: Violations = [];
   const holders = new Map<string, string[]>();
   for (const c of containers) {

@@ -42,9 +42,10 @@ type Args<R, K extends keyof R> = R[K] extends (...args: infer A) => unknown ? A
  * The fleet store on DynamoDB: one document client on one table, shared by the five role stores
  * this class delegates to.
  *
- * Costs (round trips): `findCandidates` 1 Query; `claimCapacity` 1 UpdateItem; `beginRoom`,
- * `confirmPlaced`, `markQueued`, `releaseRoom` 1 each; `adjustSummary` 2 writes in parallel then
- * S + 1 Queries in parallel (S summary shards, 4 by default) — independent of fleet size.
+ * Costs (round trips): `findCandidates` 1 Query per index shard of the pool (in parallel);
+ * `claimCapacity` 1 PutItem (the room's hold) and 1 UpdateItem; `beginRoom`, `confirmPlaced`,
+ * `markQueued`, `releaseRoom` 1 each; `adjustSummary` 2 writes in parallel then S + 1 Queries in
+ * parallel (S summary shards, 4 by default) — independent of fleet size.
  * Lost conditional races are returned as outcomes; other SDK failures are rethrown as
  * {@link FleetStoreError} with `cause`.
  *

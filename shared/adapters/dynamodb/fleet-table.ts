@@ -4,16 +4,19 @@
  *
  * Single-table design (keys `pk` / `sk`):
  * - node      `NODE#<instanceId>` / `NODE`       lifecycle, flags
- * - container `NODE#<instanceId>` / `C#<nn>`     capacity, used, free, rooms map, IPs
+ * - container `NODE#<instanceId>` / `C#<nn>`     capacity, used, free, `rh` (room hash → weight), IPs
+ * - hold      `NODE#<instanceId>` / `H#<nn>#<roomId>`  the id of a room on container nn
  * - room      `ROOM#<roomId>`     / `ROOM`       state, weight, placement, tombstone time
  * - summary   `POOL#<pool>`       / `SUMMARY`    counters and per-minute buckets for scale-out
  *
- * Sparse global secondary indexes:
+ * Sparse global secondary indexes; each pool key below takes a shard suffix `#<k>` for shard
+ * k > 0 of the pool's S shards (by a hash of the node id, or of the room id for `queue`; S from
+ * the pool's `peakPlacementsPerSecond`, `shared/domain/shards.ts`; shard 0 is the unsharded key):
  * - `placement` (`gpk` = `POOL#<pool>`, `free` N): containers that accept rooms, by free
- *   capacity — best-fit is one Query whatever the fleet size.
+ *   capacity — best-fit is one Query per shard whatever the fleet size.
  * - `queue` (`qpk` = `QUEUE#<pool>`, `qsk` = zero-padded queuedAt + `#` + roomId): queued rooms, FIFO.
- * - `pool-nodes` (`npk` = `POOL#<pool>`, `nsk` = `<instanceId>#…`): a pool's live nodes and their
- *   containers, for the sweep and operator views.
+ * - `pool-nodes` (`npk` = `POOL#<pool>`, `nsk` = `<instanceId>#…`): a pool's live nodes, their
+ *   containers and holds, for the sweep and operator views.
  *
  * @module
  */

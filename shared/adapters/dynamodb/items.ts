@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { ContainerView, NodeState, NodeView, RoomState } from '../../domain/model.ts';
 import type { PoolSummary, RoomRecord } from '../../ports/fleet-store.ts';
@@ -38,12 +39,58 @@ export const roomKey = (roomId: string): ItemKey => ({ pk: `ROOM#${roomId}`, sk:
 export const summaryKey = (pool: string): ItemKey => ({ pk: `POOL#${pool}`, sk: 'SUMMARY' });
 /** Key of a pool's arrival history item. */
 export const historyKey = (pool: string): ItemKey => ({ pk: `POOL#${pool}`, sk: 'HISTORY' });
-/** Partition key of a pool in the `placement` and `pool-nodes` indexes. */
-export const poolPk = (pool: string): string => `POOL#${pool}`;
-/** Partition key of a pool's queued rooms in the `queue` index. */
-export const queuePk = (pool: string): string => `QUEUE#${pool}`;
-/** Rooms in `placing` sit in the queue index under this key, by the end of their lease, so any drain finds expired claims. */
-export const placingPk = (pool: string): string => `PLACING#${pool}`;
+/**
+ * Suffix of shard `shard` of an index partition: none for shard 0, so a table written before
+ * sharding (every item in shard 0) reads the same with S = 1 and keeps working as S grows.
+ */
+export const shardSuffix = (shard: number): string => (shard === 0 ? '' : `#${shard}`);
+/**
+ * Shard of an id among `shards` (FNV-1a 32-bit hash of the id, modulo `shards`): nodes and their
+ * containers by node id, queued and placing rooms by room id. Deterministic, so every writer of
+ * an item puts it in the same shard; 0 when `shards` ≤ 1.
+ */
+export function shardOf(id: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % shards;
+}
+/** Partition key of shard `shard` of a pool in the `placement` and `pool-nodes` indexes (`POOL#<pool>[#<shard>]`). */
+export const poolPk = (pool: string, shard = 0): string => `POOL#${pool}${shardSuffix(shard)}`;
+/** Partition key of shard `shard` of a pool's queued rooms in the `queue` index (`QUEUE#<pool>[#<shard>]`). */
+export const queuePk = (pool: string, shard = 0): string => `QUEUE#${pool}${shardSuffix(shard)}`;
+/**
+ * Rooms in `placing` sit in the queue index under this key (shard `shard`), by the end of their
+ * lease, so any drain finds expired claims.
+ */
+export const placingPk = (pool: string, shard = 0): string => `PLACING#${pool}${shardSuffix(shard)}`;
+/** Every shard number of a pool with `shards` shards (at least shard 0). */
+export const allShards = (shards: number): number[] => Array.from({ length: Math.max(1, Math.floor(shards)) }, (_, i) => i);
+
+/**
+ * Container attribute holding the rooms a container hosts, by compact key ({@link roomTag}) →
+ * weight, capacity units. Written in the same conditional update as `used`/`free`, so a claim
+ * and its idempotency check stay one atomic write; the room ids themselves live in hold items
+ * ({@link holdKey}), which keeps the container item ≤ 1 KB whatever the room ids' length.
+ */
+export const HELD_ATTR = 'rh';
+/**
+ * Compact key of a room in a container's {@link HELD_ATTR} map: the first 11 base64url characters
+ * (66 bits) of the SHA-256 of the room id. Two rooms of one container colliding has probability
+ * ≈ n² / 2^67 for n rooms (n = 100: ~7e-17).
+ */
+export const roomTag = (roomId: string): string => createHash('sha256').update(roomId).digest('base64url').slice(0, 11);
+/** Sort key of the hold item of room `roomId` on container `index` (`H#07#<roomId>`). */
+export const holdSk = (index: number, roomId: string): string => `H#${String(index).padStart(2, '0')}#${roomId}`;
+/**
+ * Key of a hold item: the id of a room on a container, in the node's partition. Written before
+ * the container's claim and deleted after its release, so every entry of the container's
+ * {@link HELD_ATTR} map has one (a hold without an entry is a leftover and ignored).
+ */
+export const holdKey = (nodeId: string, index: number, roomId: string): ItemKey => ({ pk: nodePk(nodeId), sk: holdSk(index, roomId) });
 /** Sort key in the `queue` index: zero-padded epoch ms (first delivery, or a lease's end), then the room id (FIFO). */
 export const queueSk = (queuedAt: number, roomId: string): string => `${String(queuedAt).padStart(15, '0')}#${roomId}`;
 
@@ -92,8 +139,43 @@ export function toRoom(item: Item): RoomRecord {
   };
 }
 
-/** A container item as a {@link ContainerView}. */
-export function toContainer(item: Item): ContainerView {
+/**
+ * The rooms a container hosts, room id → weight: the hold items whose room's tag is in the
+ * container's {@link HELD_ATTR} map, and the full-id `rooms` map of items written before compact
+ * keys (still read, released, never added to).
+ */
+export function heldRooms(item: Item, holds: readonly Item[] | undefined): Record<string, number> {
+  const out: Record<string, number> = { ...((item.rooms as Record<string, number> | undefined) ?? {}) };
+  const tags = (item[HELD_ATTR] as Record<string, number> | undefined) ?? {};
+  for (const h of holds ?? []) {
+    const roomId = h.roomId as string;
+    const weight = h.idx === item.idx && h.nodeId === item.nodeId ? tags[roomTag(roomId)] : undefined;
+    if (weight !== undefined) out[roomId] = weight;
+  }
+  return out;
+}
+
+/**
+ * Container items with their rooms joined from the hold items among `items` (any mix of node,
+ * container and hold items, e.g. a node's partition or a pool's `pool-nodes` entries).
+ */
+export function joinContainers(items: readonly Item[]): ContainerView[] {
+  const holds = new Map<string, Item[]>();
+  for (const it of items) {
+    if (it.type !== 'hold') continue;
+    const k = `${String(it.nodeId)}#${String(it.idx)}`;
+    const list = holds.get(k) ?? [];
+    list.push(it);
+    holds.set(k, list);
+  }
+  return items.filter((i) => i.type === 'container').map((c) => toContainer(c, holds.get(`${String(c.nodeId)}#${String(c.idx)}`) ?? []));
+}
+
+/**
+ * A container item as a {@link ContainerView}; `rooms` joined from `holds` (the container's hold
+ * items), or absent when the caller did not read them (a claim's or a release's returned item).
+ */
+export function toContainer(item: Item, holds?: readonly Item[]): ContainerView {
   return {
     nodeId: item.nodeId as string,
     index: item.idx as number,
@@ -103,7 +185,7 @@ export function toContainer(item: Item): ContainerView {
     privateIp: item.privateIp as string | undefined,
     publicIp: item.publicIp as string | undefined,
     cpuset: item.cpuset as string | undefined,
-    rooms: item.rooms as Record<string, number> | undefined,
+    rooms: holds ? heldRooms(item, holds) : (item.rooms as Record<string, number> | undefined),
     lastPlacedAt: item.lastPlacedAt as number | undefined,
   };
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ContainerView, NodeState, NodeView } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
 import type { NodeRecord, NodeStore } from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
-import { containerKey, containerSk, nodeKey, poolPk, toContainer, toNode, type Item } from './items.ts';
+import { allShards, containerKey, containerSk, HELD_ATTR, joinContainers, nodeKey, poolPk, shardOf, toNode, type Item } from './items.ts';
 import { isConditionFailure, type FleetTableClient } from './table-client.ts';
 
 /**
@@ -35,7 +35,7 @@ export class DynamoDbNodeStore implements NodeStore {
             ...node,
             hot: false,
             stateChangedAt: now,
-            npk: poolPk(node.pool),
+            npk: await this.nodeIndexPk(node.pool, node.nodeId),
             nsk: `${node.nodeId}#NODE`,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -52,7 +52,12 @@ export class DynamoDbNodeStore implements NodeStore {
     const items = await this.table.nodeItems(nodeId);
     const node = items.find((i) => i.type === 'node');
     if (!node) return undefined;
-    return toNode(node, items.filter((i) => i.type === 'container').map(toContainer));
+    return toNode(node, joinContainers(items));
+  }
+
+  /** Partition key of a node's items in `pool-nodes` and of its containers in `placement`: the pool's shard of the node. */
+  private async nodeIndexPk(pool: string, nodeId: string): Promise<string> {
+    return poolPk(pool, shardOf(nodeId, await this.table.shards(pool)));
   }
 
   /** The stored node record (without containers), or undefined. One consistent GetItem. */
@@ -61,69 +66,74 @@ export class DynamoDbNodeStore implements NodeStore {
   }
 
   public async listNodes(pool: string): Promise<readonly NodeView[]> {
-    const items = await this.table.queryAll({
-      IndexName: FleetTable.indexes.poolNodes.indexName,
-      KeyConditionExpression: 'npk = :p',
-      ExpressionAttributeValues: { ':p': poolPk(pool) },
-    });
+    // Every shard of the pool, in parallel (one Query each, all pages).
+    const shards = allShards(await this.table.shards(pool));
+    const pages = await Promise.all(
+      shards.map((shard) =>
+        this.table.queryAll({
+          IndexName: FleetTable.indexes.poolNodes.indexName,
+          KeyConditionExpression: 'npk = :p',
+          ExpressionAttributeValues: { ':p': poolPk(pool, shard) },
+        }),
+      ),
+    );
+    const items = pages.flat();
     const nodes = new Map<string, Item>();
     const containers = new Map<string, ContainerView[]>();
-    for (const it of items) {
-      if (it.type === 'node') nodes.set(it.nodeId as string, it);
-      else if (it.type === 'container') {
-        const list = containers.get(it.nodeId as string) ?? [];
-        list.push(toContainer(it));
-        containers.set(it.nodeId as string, list);
-      }
+    for (const it of items) if (it.type === 'node') nodes.set(it.nodeId as string, it);
+    for (const c of joinContainers(items)) {
+      const list = containers.get(c.nodeId) ?? [];
+      list.push(c);
+      containers.set(c.nodeId, list);
     }
-    return [...nodes.values()].map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
+    // By node id, as one unsharded Query returns them (`nsk` starts with the node id): the
+    // sweep's choices among equal nodes then do not depend on S.
+    const byId = (a: Item, b: Item) => (String(a.nodeId) < String(b.nodeId) ? -1 : String(a.nodeId) > String(b.nodeId) ? 1 : 0);
+    return [...nodes.values()].sort(byId).map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
   }
 
   /**
-   * The pool's nodes page by page of the `pool-nodes` Query (≤ 1 MB each, DynamoDB's page limit).
-   * The index sorts a node's items together (`<nodeId>#C#…` before `<nodeId>#NODE`), so only the
-   * last node of a page may be cut; its items are held back and completed from the next page.
+   * The pool's nodes page by page of the `pool-nodes` Query (≤ 1 MB each, DynamoDB's page limit),
+   * one index shard after the other (a node and its items live in one shard). The index sorts a
+   * node's items together (`<nodeId>#C#…`, its hold items, `<nodeId>#NODE`), so only the last node
+   * of a page may be cut; its items are held back and completed from the next page.
    *
    * @param itemsPerPage - the Query's `Limit` (items per page); DynamoDB's 1 MB pages when absent
    * @throws {FleetStoreError} when a page cannot be read (pages already yielded stay valid)
    */
   public async *listNodePages(pool: string, itemsPerPage?: number): AsyncIterable<readonly NodeView[]> {
-    const pages = paginateQuery(
-      { client: this.table.doc },
-      {
-        TableName: this.table.name,
-        IndexName: FleetTable.indexes.poolNodes.indexName,
-        KeyConditionExpression: 'npk = :p',
-        ExpressionAttributeValues: { ':p': poolPk(pool) },
-        ...(itemsPerPage === undefined ? {} : { Limit: itemsPerPage }),
-      },
-    );
-    let carry: Item[] = [];
     const views = (items: readonly Item[]): NodeView[] => {
-      const out: NodeView[] = [];
-      let containers: ContainerView[] = [];
-      let of: unknown;
-      for (const it of items) {
-        if (it.nodeId !== of) [containers, of] = [[], it.nodeId];
-        if (it.type === 'container') containers.push(toContainer(it));
-        else if (it.type === 'node') out.push(toNode(it, containers));
-      }
-      return out;
+      const containers = new Map<string, ContainerView[]>();
+      for (const c of joinContainers(items)) containers.set(c.nodeId, [...(containers.get(c.nodeId) ?? []), c]);
+      return items.filter((it) => it.type === 'node').map((n) => toNode(n, containers.get(n.nodeId as string) ?? []));
     };
-    try {
-      for await (const page of pages) {
-        const items = [...carry, ...(page.Items ?? [])];
-        const lastId = items.at(-1)?.nodeId;
-        const cut = items.findIndex((it) => it.nodeId === lastId);
-        carry = items.slice(cut);
-        const whole = views(items.slice(0, cut));
-        if (whole.length > 0) yield whole;
+    for (const shard of allShards(await this.table.shards(pool))) {
+      const pages = paginateQuery(
+        { client: this.table.doc },
+        {
+          TableName: this.table.name,
+          IndexName: FleetTable.indexes.poolNodes.indexName,
+          KeyConditionExpression: 'npk = :p',
+          ExpressionAttributeValues: { ':p': poolPk(pool, shard) },
+          ...(itemsPerPage === undefined ? {} : { Limit: itemsPerPage }),
+        },
+      );
+      let carry: Item[] = [];
+      try {
+        for await (const page of pages) {
+          const items = [...carry, ...(page.Items ?? [])];
+          const lastId = items.at(-1)?.nodeId;
+          const cut = items.findIndex((it) => it.nodeId === lastId);
+          carry = items.slice(cut);
+          const whole = views(items.slice(0, cut));
+          if (whole.length > 0) yield whole;
+        }
+      } catch (e) {
+        throw new FleetStoreError('ListNodePages failed', e);
       }
-    } catch (e) {
-      throw new FleetStoreError('ListNodePages failed', e);
+      const rest = views(carry);
+      if (rest.length > 0) yield rest;
     }
-    const rest = views(carry);
-    if (rest.length > 0) yield rest;
   }
 
   public async transitionNode(
@@ -152,6 +162,10 @@ export class DynamoDbNodeStore implements NodeStore {
     if (!ok) return undefined;
     const node = await this.getNode(nodeId);
     if (node && to === 'terminated') {
+      // Holds a release left behind (stopped between its two writes) leave the pool's index.
+      for (const hold of (await this.table.nodeItems(nodeId)).filter((i) => i.type === 'hold')) {
+        await this.table.call('DeleteHold', () => this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: { pk: hold.pk, sk: hold.sk } })));
+      }
       for (const c of node.containers) {
         await this.table.call('CloseContainer', () =>
           this.table.doc.send(
@@ -194,11 +208,11 @@ export class DynamoDbNodeStore implements NodeStore {
               used: 0,
               free: record.capacityPerContainer,
               accepting: false,
-              rooms: {},
+              [HELD_ATTR]: {},
               privateIp: c.privateIp,
               publicIp: c.publicIp,
               cpuset: c.cpuset,
-              npk: poolPk(record.pool),
+              npk: await this.nodeIndexPk(record.pool, nodeId),
               nsk: `${nodeId}#${containerSk(c.index)}`,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
@@ -265,6 +279,7 @@ export class DynamoDbNodeStore implements NodeStore {
 
   /** Put containers in or out of the `placement` index (a container gone meanwhile is skipped). */
   private async setContainersAccepting(nodeId: string, pool: string, indexes: readonly number[], accepting: boolean): Promise<void> {
+    const gpk = await this.nodeIndexPk(pool, nodeId);
     for (const index of indexes) {
       await this.table
         .call('SetAccepting', () =>
@@ -274,7 +289,7 @@ export class DynamoDbNodeStore implements NodeStore {
               Key: containerKey(nodeId, index),
               UpdateExpression: accepting ? 'SET accepting = :a, gpk = :g' : 'SET accepting = :a REMOVE gpk',
               ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: accepting ? { ':a': true, ':g': poolPk(pool) } : { ':a': false },
+              ExpressionAttributeValues: accepting ? { ':a': true, ':g': gpk } : { ':a': false },
             }),
           ),
         )

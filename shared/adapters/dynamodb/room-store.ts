@@ -10,7 +10,7 @@ import type { ContainerRef, RoomState } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
 import { DEFAULT_PLACING_LEASE_MS, type BeginRoomResult, type ReleaseRoomResult, type RoomRecord, type RoomStore } from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
-import { placingPk, queuePk, queueSk, roomKey, toRoom, type Item } from './items.ts';
+import { allShards, placingPk, queuePk, queueSk, roomKey, shardOf, toRoom, type Item } from './items.ts';
 import { isConditionFailure, type FleetTableClient } from './table-client.ts';
 
 /** Most keys one BatchGetItem accepts (DynamoDB API limit). */
@@ -50,7 +50,7 @@ export class DynamoDbRoomStore implements RoomStore {
     };
     let set =
       '#state = :placing, roomId = :room, #type = :type, #pool = :pool, weight = :w, eventId = :eid, createdAt = :t, requestedAt = :now, leaseUntil = :lease, qpk = :ppk, qsk = :psk';
-    values[':ppk'] = placingPk(pool);
+    values[':ppk'] = placingPk(pool, shardOf(roomId, await this.table.shards(pool)));
     values[':psk'] = queueSk(leaseUntil, roomId);
     if (target) {
       set += ', target = :target';
@@ -194,26 +194,52 @@ export class DynamoDbRoomStore implements RoomStore {
         ':placing': 'placing',
         ':eid': eventId,
         ':qa': queuedAt,
-        ':qpk': queuePk(room.pool),
+        ':qpk': queuePk(room.pool, shardOf(roomId, await this.table.shards(room.pool))),
         ':qsk': queueSk(room.requestedAt ?? queuedAt, roomId),
       },
     });
   }
 
+  /** Queued rooms of every shard of the pool (one Query each, in parallel), oldest first, at most `limit`. */
   public async listQueued(pool: string, limit: number): Promise<readonly RoomRecord[]> {
-    const out = await this.table.call('ListQueued', () =>
-      this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: FleetTable.indexes.queue.indexName,
-          KeyConditionExpression: 'qpk = :q',
-          ExpressionAttributeValues: { ':q': queuePk(pool) },
-          ScanIndexForward: true,
-          Limit: limit,
-        }),
+    const items = await this.queryShards('ListQueued', pool, queuePk, 'qpk = :q', {}, limit);
+    return items.map(toRoom);
+  }
+
+  /**
+   * The first `limit` items by `qsk` across the pool's shards of a `queue`-index key family:
+   * each shard's first `limit`, merged (the same items one unsharded Query returns).
+   */
+  private async queryShards(
+    op: string,
+    pool: string,
+    pk: (pool: string, shard: number) => string,
+    condition: string,
+    values: Item,
+    limit: number,
+  ): Promise<Item[]> {
+    const shards = allShards(await this.table.shards(pool));
+    const pages = await Promise.all(
+      shards.map((shard) =>
+        this.table.call(op, () =>
+          this.table.doc.send(
+            new QueryCommand({
+              TableName: this.table.name,
+              IndexName: FleetTable.indexes.queue.indexName,
+              KeyConditionExpression: condition,
+              ExpressionAttributeValues: { ':q': pk(pool, shard), ...values },
+              ScanIndexForward: true,
+              Limit: limit,
+            }),
+          ),
+        ),
       ),
     );
-    return (out.Items ?? []).map(toRoom);
+    const qsk = (i: Item) => i.qsk as string;
+    return pages
+      .flatMap((p) => p.Items ?? [])
+      .sort((a, b) => (qsk(a) < qsk(b) ? -1 : qsk(a) > qsk(b) ? 1 : 0))
+      .slice(0, limit);
   }
 
   public async claimQueued(
@@ -240,7 +266,7 @@ export class DynamoDbRoomStore implements RoomStore {
             ':queued': 'queued',
             ':claim': claimId,
             ':target': { nodeId: target.nodeId, container: target.container },
-            ...(placing && leaseUntil !== undefined ? { ':ppk': placingPk(placing.pool), ':psk': queueSk(leaseUntil, roomId), ':lease': leaseUntil } : {}),
+            ...(placing && leaseUntil !== undefined ? { ':ppk': placingPk(placing.pool, shardOf(roomId, await this.table.shards(placing.pool))), ':psk': queueSk(leaseUntil, roomId), ':lease': leaseUntil } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -253,19 +279,8 @@ export class DynamoDbRoomStore implements RoomStore {
   }
 
   public async listPlacing(pool: string, leaseEndedBy: number, limit: number): Promise<readonly RoomRecord[]> {
-    const out = await this.table.call('ListPlacing', () =>
-      this.table.doc.send(
-        new QueryCommand({
-          TableName: this.table.name,
-          IndexName: FleetTable.indexes.queue.indexName,
-          KeyConditionExpression: 'qpk = :q AND qsk < :before',
-          ExpressionAttributeValues: { ':q': placingPk(pool), ':before': queueSk(leaseEndedBy + 1, '') },
-          ScanIndexForward: true,
-          Limit: limit,
-        }),
-      ),
-    );
-    return (out.Items ?? []).map(toRoom).filter((r) => r.state === 'placing');
+    const items = await this.queryShards('ListPlacing', pool, placingPk, 'qpk = :q AND qsk < :before', { ':before': queueSk(leaseEndedBy + 1, '') }, limit);
+    return items.map(toRoom).filter((r) => r.state === 'placing');
   }
 
   public async getRooms(roomIds: readonly string[]): Promise<ReadonlyMap<string, RoomRecord>> {

@@ -25,6 +25,13 @@ export interface DynamoDbFleetStoreOptions {
   readonly client: DynamoDBClient;
   /** The fleet table's name. */
   readonly tableName: string;
+  /**
+   * Shards S of a pool's index partitions (`placement`, `queue`, `pool-nodes`; see
+   * `fleet-table.ts`), ≥ 1; default 1 for every pool (today's keys). S may grow while the fleet
+   * runs (readers query shards 0…S−1, which hold every item written with a smaller S) but must
+   * not shrink: items in shards ≥ the new S would no longer be found.
+   */
+  readonly shards?: ((pool: string) => number | Promise<number>) | undefined;
 }
 
 /** Input of an `UpdateItem` on the fleet table (the table name is added). */
@@ -54,6 +61,15 @@ export class FleetTableClient {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
     this.name = options.tableName;
+    this.shardsOf = options.shards ?? (() => 1);
+  }
+
+  private readonly shardsOf: (pool: string) => number | Promise<number>;
+
+  /** Shards of a pool's index partitions (≥ 1, whole). */
+  public async shards(pool: string): Promise<number> {
+    const s = await this.shardsOf(pool);
+    return Number.isFinite(s) && s >= 1 ? Math.floor(s) : 1;
   }
 
   /**
