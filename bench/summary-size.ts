@@ -4,7 +4,7 @@
  * items it wrote, each one's size by DynamoDB's rules (the larger of before and after the write)
  * and the write capacity units that size costs. Sizes follow "DynamoDB item sizes and formats",
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
- * (`itemBytes` in `shared/adapters/dynamodb/summary-items.ts`); a write costs 1 WCU per started KB.
+ * (`itemSize` in `shared/adapters/dynamodb/item-size.ts`); a write costs 1 WCU per started KB.
  *
  * Run alone: `node --import tsx bench/summary-size.ts` (prints the object as JSON).
  *
@@ -13,7 +13,7 @@
 import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
 import { fleetTableCreateInput } from '../shared/adapters/dynamodb/fleet-table.ts';
-import { itemBytes, writeUnits } from '../shared/adapters/dynamodb/summary-items.ts';
+import { itemSize as itemBytes, writeUnits } from '../shared/adapters/dynamodb/item-size.ts';
 import type { SummaryDelta } from '../shared/ports/fleet-store.ts';
 import { createTable, startLocalDynamoDb } from '../sim/adapters/local-dynamodb.ts';
 

@@ -8,7 +8,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../../../shared/adapters/dynamodb/fleet-store.ts';
-import { itemBytes, numberBytes, writeUnits } from '../../../../shared/adapters/dynamodb/summary-items.ts';
+import { itemSize as itemBytes, numberSize as numberBytes, writeUnits } from '../../../../shared/adapters/dynamodb/item-size.ts';
 import { bucketKey } from '../../../../shared/domain/buckets.ts';
 import { scanAll, T0, useFleetTable } from '../../../support/fleet.ts';
 
