@@ -29,15 +29,18 @@ export function senderOptionsFromEnv(env: Readonly<Record<string, string | undef
  */
 export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventParseOptions = senderOptionsFromEnv()) {
   const parse = (event: unknown) => parseNodeEvent(event, options);
-  return async (event: unknown, _context?: Context): Promise<NodeEventsResult> => {
+  return async (event: unknown, context?: Context): Promise<NodeEventsResult> => {
     const d = typeof deps === 'function' ? deps() : deps;
+    // The lease on the queued rooms a NodeReady claims ends with this invocation's deadline
+    // (shared/app/rooms.ts), not the sweep's longer default: a crash strands them no longer.
+    const leaseUntil = context ? d.clock.now() + context.getRemainingTimeInMillis() : undefined;
     const parsed = await tracePhase('parse', () => parseOrReject(d, event, parse, 'node-events'));
     if (parsed.kind === 'rejected') return parsed;
     switch (parsed.kind) {
       case 'ec2-state':
         return { kind: await onInstanceState(d, parsed.detail, parsed.id, parsed.time), nodeId: parsed.detail['instance-id'] };
       case 'node-ready': {
-        const kind = await onNodeReady(d, parsed.detail, parsed.id, parsed.time);
+        const kind = await onNodeReady(d, parsed.detail, parsed.id, parsed.time, leaseUntil);
         // Kept for the operator (the dead-letter queue alarms): a refused NodeReady is a broken
         // or compromised node (docs/security.md#node-reports); the log line has the reason.
         if (kind === 'refused') await d.deadLetters.send(event, `NodeReady for ${parsed.detail.instanceId} refused by its checks (see the log)`, 'node-events');

@@ -233,8 +233,10 @@ async function addressBootingNode(deps: AppDeps, node: NodeView): Promise<boolea
  * ({@link isStaleNodeReady}) is ignored.
  *
  * @param eventTime - the event's `time`, epoch ms (undefined: never taken as stale)
+ * @param leaseUntil - the invocation's deadline, epoch ms: the lease on the queued rooms it
+ *   claims (undefined: now + `DEFAULT_PLACING_LEASE_MS`, the sweep's timeout)
  */
-export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string, eventTime?: number): Promise<string> {
+export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventId: string, eventTime?: number, leaseUntil?: number): Promise<string> {
   const now = deps.clock.now();
   const before = await deps.store.getNode(detail.instanceId);
   if (!before) {
@@ -258,7 +260,7 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     // accepting) and place what waits. The pool counters are the sweep's to correct.
     const node = await deps.store.markReady(detail.instanceId, check.containers, now);
     if (node?.state === 'ready') {
-      await placeQueued(deps, config, node.pool, eventId);
+      await placeQueued(deps, config, node.pool, eventId, undefined, leaseUntil);
       await ensureNodeAlarms(deps, node);
     }
     return 'ignored';
@@ -271,7 +273,7 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
     now,
   );
   await deps.publisher.publish([{ detailType: 'NodeReady', detail: { instanceId: detail.instanceId, containers: [...check.containers], pool: pool.name } }]);
-  await placeQueued(deps, config, pool.name, eventId);
+  await placeQueued(deps, config, pool.name, eventId, undefined, leaseUntil);
   await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
   // Last: placement does not wait for CloudWatch; a failure here retries the event, whose
   // retry path (node already ready) creates them again.

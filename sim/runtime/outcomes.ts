@@ -11,6 +11,7 @@ import { summarizeDays, type DaySummary } from './days.ts';
 import { computeBill, costFigures } from './bill.ts';
 import type { InstanceHistory } from '../adapters/instance-history.ts';
 import type { SimulationSummary } from './types.ts';
+import type { RoomRecord } from '../../shared/ports/fleet-store.ts';
 
 /** A `RoomPlaced` detail, as far as the ledger reads it. */
 export interface PlacedAnnouncement {
@@ -69,9 +70,45 @@ export class PlacementLedger {
   }
 }
 
+/**
+ * Of the rooms never placed, those their application was never answered for: neither
+ * `RoomPlaced` nor `RoomRejected`, and not a room it was told was queued and released before the
+ * store ever placed it (its own choice to stop waiting). A room placed in the store but never
+ * announced counts, released later or not; so does one still waiting at the end.
+ *
+ * @param records - the rooms' records at the end
+ */
+export function unansweredRooms(
+  unplaced: readonly string[],
+  records: ReadonlyMap<string, Pick<RoomRecord, 'state' | 'placedAt'>>,
+  rejected: ReadonlySet<string>,
+  toldQueued: ReadonlySet<string>,
+): string[] {
+  return unplaced.filter((id) => {
+    if (rejected.has(id)) return false;
+    const r = records.get(id);
+    return !(r?.state === 'released' && r.placedAt === undefined && toldQueued.has(id));
+  });
+}
+
 /** Distinct room ids the trace creates. */
 export function tracedRoomIds(events: readonly Pick<TraceEvent, 'type' | 'roomId'>[]): Set<string> {
   return new Set(events.filter((e) => e.type === 'RoomCreated').map((e) => e.roomId));
+}
+
+/** Per room, its latest event by EventBridge `time` (a release wins a tie: a create not later than a seen release is stale). */
+function latestByRoom<E extends TraceEvent>(events: readonly E[]): Map<string, { time: number; created: boolean; weight: number; event: E }> {
+  const latest = new Map<string, { time: number; created: boolean; weight: number; event: E }>();
+  for (const e of events) {
+    const time = eventTime(e);
+    const prev = latest.get(e.roomId);
+    const created = e.type === 'RoomCreated';
+    // A later event wins; at the same time a release wins (the create is stale against it).
+    const wins = !prev || time > prev.time || (time === prev.time && (!created || !isStaleCreate(time, prev.created ? undefined : prev.time)));
+    if (!wins) continue;
+    latest.set(e.roomId, { time, created, weight: eventWeight(e), event: e });
+  }
+  return latest;
 }
 
 /**
@@ -83,19 +120,79 @@ export function tracedRoomIds(events: readonly Pick<TraceEvent, 'type' | 'roomId
  * @param capacityPerContainer - capacity units of one container (heavier rooms are rejected)
  */
 export function expectedActiveRooms(events: readonly TraceEvent[], capacityPerContainer: number): number {
-  const latest = new Map<string, { time: number; created: boolean; weight: number }>();
-  for (const e of events) {
-    const time = eventTime(e);
-    const prev = latest.get(e.roomId);
-    const created = e.type === 'RoomCreated';
-    // A later event wins; at the same time a release wins (the create is stale against it).
-    const wins = !prev || time > prev.time || (time === prev.time && (!created || !isStaleCreate(time, prev.created ? undefined : prev.time)));
-    if (!wins) continue;
-    latest.set(e.roomId, { time, created, weight: eventWeight(e) });
-  }
   let active = 0;
-  for (const s of latest.values()) if (s.created && s.weight <= capacityPerContainer) active += 1;
+  for (const s of latestByRoom(events).values()) if (s.created && s.weight <= capacityPerContainer) active += 1;
   return active;
+}
+
+/** What {@link accountActiveRooms} reads besides the trace. */
+export interface ActiveRoomsInput {
+  /** Capacity units of one container (heavier creates are rejected). */
+  readonly capacityPerContainer: number;
+  /** Rooms placed, queued or placing in the store at the end. */
+  readonly active: ReadonlySet<string>;
+  /** The room records at the end (state only is read). */
+  readonly records: ReadonlyMap<string, { readonly state: string }>;
+  /** Rooms the autoscaler told their application it ended: `RoomInterrupted` or `RoomRejected` published. */
+  readonly toldEnded: ReadonlySet<string>;
+  /** Ids of the events in the dead-letter queue. */
+  readonly deadLetteredEventIds: ReadonlySet<string>;
+  /** The event id the run delivered a trace line under (its `id`, else one per line). */
+  readonly idOf: (e: TraceEvent & { readonly line: number }) => string;
+}
+
+/** The rooms active at the end against the trace, each difference with its cause. */
+export interface ActiveRoomsAccount {
+  /** Rooms the trace alone says are active ({@link expectedActiveRooms}). */
+  readonly expected: number;
+  /**
+   * Active in the trace, released in the store (or never created) by the autoscaler itself,
+   * which told the application: `RoomInterrupted` (its node's instance was lost) or
+   * `RoomRejected` (it waited in the queue past the pool's queue timeout, or a tenant limit).
+   * The application re-creates it or gives up.
+   */
+  readonly endedBySystem: readonly string[];
+  /**
+   * Active in the trace, never recorded: its latest create is in the dead-letter queue (every
+   * attempt failed) and the store has no record of the room, or only a released one. A redrive
+   * of the dead-letter queue creates it.
+   */
+  readonly deadLetteredCreates: readonly string[];
+  /** Released in the trace, active in the store: its latest release is in the dead-letter queue. */
+  readonly deadLetteredReleases: readonly string[];
+  /** Differences with none of those causes (a room lost or kept by the system: a bug). */
+  readonly unexplained: readonly string[];
+  /** What the store should hold: `expected − endedBySystem − deadLetteredCreates + deadLetteredReleases`. */
+  readonly accounted: number;
+}
+
+/**
+ * Compare the rooms active in the store at the end with the trace, room by room, and name the
+ * cause of each difference: an outcome the autoscaler chose and announced (an interruption, a
+ * queue timeout), or an event it dead-lettered (for an operator's redrive). Any other difference
+ * is `unexplained`. The counts are reported on their own; nothing is folded into `expected`.
+ */
+export function accountActiveRooms(events: readonly (TraceEvent & { readonly line: number })[], input: ActiveRoomsInput): ActiveRoomsAccount {
+  const endedBySystem: string[] = [];
+  const deadLetteredCreates: string[] = [];
+  const deadLetteredReleases: string[] = [];
+  const unexplained: string[] = [];
+  let expected = 0;
+  for (const [roomId, s] of latestByRoom(events)) {
+    const shouldBeActive = s.created && s.weight <= input.capacityPerContainer;
+    if (shouldBeActive) expected += 1;
+    const isActive = input.active.has(roomId);
+    if (shouldBeActive === isActive) continue;
+    const record = input.records.get(roomId);
+    const dead = input.deadLetteredEventIds.has(input.idOf(s.event));
+    const neverRecorded = !record || record.state === 'released';
+    if (shouldBeActive && dead && neverRecorded) deadLetteredCreates.push(roomId);
+    else if (shouldBeActive && neverRecorded && input.toldEnded.has(roomId)) endedBySystem.push(roomId);
+    else if (!shouldBeActive && !s.created && dead) deadLetteredReleases.push(roomId);
+    else unexplained.push(roomId);
+  }
+  const accounted = expected - endedBySystem.length - deadLetteredCreates.length + deadLetteredReleases.length;
+  return { expected, endedBySystem, deadLetteredCreates, deadLetteredReleases, unexplained: unexplained.sort(), accounted };
 }
 
 /**
@@ -114,4 +211,24 @@ export function runCostsAndDays(
 /** The full bill from `from` to `to` (epoch ms), USD: the report's cumulative cost. */
 export function billSoFarUsd(histories: readonly InstanceHistory[], from: number, to: number): number {
   return computeBill(histories, from, to).totalUsd;
+}
+
+/** The summary's figures of an {@link ActiveRoomsAccount}. */
+export function activeRoomsFigures(a: ActiveRoomsAccount): Pick<SimulationSummary, 'expectedActiveRoomsAtEnd' | 'endedBySystemAtEnd' | 'deadLetteredCreates' | 'deadLetteredReleases' | 'accountedActiveRoomsAtEnd'> {
+  return {
+    expectedActiveRoomsAtEnd: a.expected,
+    endedBySystemAtEnd: a.endedBySystem.length,
+    deadLetteredCreates: a.deadLetteredCreates.length,
+    deadLetteredReleases: a.deadLetteredReleases.length,
+    accountedActiveRoomsAtEnd: a.accounted,
+  };
+}
+
+/**
+ * Whether the rooms active at the end are what the trace implies once each difference with a
+ * named cause is counted ({@link accountActiveRooms}): the count matches
+ * `accountedActiveRoomsAtEnd` and no difference is unexplained.
+ */
+export function activeRoomsAsAccounted(s: Pick<SimulationSummary, 'activeRoomsAtEnd' | 'accountedActiveRoomsAtEnd'>, unexplained: readonly string[]): boolean {
+  return s.activeRoomsAtEnd === s.accountedActiveRoomsAtEnd && unexplained.length === 0;
 }

@@ -33,7 +33,7 @@ import { NODE_SENDER_ENV } from '../../shared/events/parse.ts';
 import type { FunctionName } from '../../shared/events/routing.ts';
 import type { SimulationResult, SimulationSummary, TimelinePoint } from './types.ts';
 import { readTraceFile, type ParsedTrace, type TraceFileEvent } from '../trace/file.ts';
-import { billSoFarUsd, expectedActiveRooms, PlacementLedger, runCostsAndDays, tracedRoomIds, type PlacedAnnouncement } from './outcomes.ts';
+import { accountActiveRooms, activeRoomsFigures, billSoFarUsd, PlacementLedger, runCostsAndDays, tracedRoomIds, unansweredRooms, type PlacedAnnouncement } from './outcomes.ts';
 import { runEndMs, SWEEP_INTERVAL_MS, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from './event-loop.ts';
 
 /** How often the fleet is sampled for the timeline and checked for overbooking, virtual ms: every sweep, so a boot (~90 s) shows. */
@@ -412,18 +412,17 @@ async function run(
   const placedRooms = new Set([...tracedRooms].filter((r) => ledger.placedRooms.has(r) || tracedRecords.get(r)?.placedAt !== undefined));
   const staleOnly = (r: string) => !createdRooms.has(r) && staleRooms.has(r) && !placedRooms.has(r);
   const unplacedRoomIds = [...tracedRooms].filter((r) => !placedRooms.has(r) && !staleOnly(r)).sort();
-  // Of those, the rooms their application was never answered for: neither RoomPlaced nor
-  // RoomRejected, and not a room it was told was queued and released before the store ever placed
-  // it (its own choice to stop waiting). A room placed in the store but never announced counts,
-  // released later or not; so does one still waiting at the end.
-  const unplacedRecords = await store.getRooms(unplacedRoomIds);
-  const unansweredRoomIds = unplacedRoomIds.filter((id) => {
-    if (rejectedRooms.has(id)) return false;
-    const r = unplacedRecords.get(id);
-    const releasedWhileQueued = r?.state === 'released' && r.placedAt === undefined && queuedRooms.has(id);
-    return !releasedWhileQueued;
+  // Of those, the rooms their application was never answered for (outcomes.ts).
+  const unansweredRoomIds = unansweredRooms(unplacedRoomIds, tracedRecords, rejectedRooms, queuedRooms);
+  const lostRoomIds = unansweredRoomIds.filter((id) => tracedRecords.get(id)?.state !== 'released');
+  const activeAccount = accountActiveRooms(events, {
+    capacityPerContainer: pool.capacityPerContainer,
+    active: new Set(active.map((r) => r.roomId)),
+    records: tracedRecords,
+    toldEnded: new Set([...interruptedRoomIds, ...rejectedRooms]),
+    deadLetteredEventIds: new Set(deadLetters.messages.map((m) => (m.event as BusEvent).id)),
+    idOf: (e) => e.id ?? `trace-line-${e.line}`,
   });
-  const lostRoomIds = unansweredRoomIds.filter((id) => unplacedRecords.get(id)?.state !== 'released');
   const waits = ledger.waits;
   const sortedWaits = [...waits].sort((a, b) => a - b);
   const nodeHours = compute.nodeHours(endMs);
@@ -463,7 +462,7 @@ async function run(
     deadLettered: deadLetters.messages.length,
     interruptedRooms: [...interruptedRoomIds].filter((id) => !active.some((r) => r.roomId === id)).length,
     activeRoomsAtEnd: active.length,
-    expectedActiveRoomsAtEnd: expectedActiveRooms(events, pool.capacityPerContainer),
+    ...activeRoomsFigures(activeAccount),
     ddbCallsPerPlacement: ledger.placements > 0 ? ddbCalls / ledger.placements : 0,
     events: events.length,
     invalidLines: traceErrors.length,
@@ -485,6 +484,7 @@ async function run(
     traceErrors: [...traceErrors],
     unplacedRoomIds,
     unansweredRoomIds,
+    unexplainedActiveRoomIds: [...activeAccount.unexplained],
     meta: {
       trace: options.tracePath,
       seed,

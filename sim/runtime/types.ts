@@ -102,10 +102,25 @@ export interface SimulationSummary {
   activeRoomsAtEnd: number;
   /**
    * Rooms the trace alone says are active at the end (per room, its latest event by EventBridge
-   * `time` is a create that fits a container; see `sim/runtime/outcomes.ts`). `simulate` exits
-   * non-zero when it differs from {@link SimulationSummary.activeRoomsAtEnd}.
+   * `time` is a create that fits a container; see `sim/runtime/outcomes.ts`), before the
+   * differences with a named cause ({@link SimulationSummary.accountedActiveRoomsAtEnd}).
    */
   expectedActiveRoomsAtEnd: number;
+  /**
+   * Of the rooms the trace has active at the end, those the autoscaler ended itself and told the
+   * application so (`RoomInterrupted`: instance lost; `RoomRejected`: queue timeout or a limit).
+   */
+  endedBySystemAtEnd: number;
+  /** Rooms the trace has active at the end whose latest create is in the dead-letter queue, never recorded. */
+  deadLetteredCreates: number;
+  /** Rooms active at the end whose latest release is in the dead-letter queue, never applied. */
+  deadLetteredReleases: number;
+  /**
+   * `expectedActiveRoomsAtEnd − endedBySystemAtEnd − deadLetteredCreates + deadLetteredReleases`:
+   * what the store must hold; `simulate` exits non-zero when {@link SimulationSummary.activeRoomsAtEnd}
+   * differs from it or any difference has none of those causes (`sim/runtime/outcomes.ts`).
+   */
+  accountedActiveRoomsAtEnd: number;
   /** DynamoDB calls (fleet and idempotency tables) per placement. */
   ddbCallsPerPlacement: number;
   /** Further figures. */
@@ -164,6 +179,8 @@ export interface SimulationResult {
   unplacedRoomIds: string[];
   /** The rooms {@link SimulationSummary.unansweredRooms} counts. */
   unansweredRoomIds: string[];
+  /** Rooms active at the end against the trace with no named cause (must be empty; `sim/runtime/outcomes.ts`). */
+  unexplainedActiveRoomIds: string[];
   /** Inputs, for the report's header. */
   meta: {
     trace: string;

@@ -30,6 +30,7 @@ function result(overrides: Partial<SimulationResult> = {}): SimulationResult {
     traceErrors: [],
     unplacedRoomIds: [],
     unansweredRoomIds: [],
+    unexplainedActiveRoomIds: [],
     meta: {
       trace: 'samples/week.jsonl',
       seed: 42,
