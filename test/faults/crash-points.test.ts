@@ -78,6 +78,11 @@ const masked = (w: string) => w.replace(/ SUMMARY#([^#/]+)#\d+\//, ' SUMMARY#$1#
 const up = (k: string) => `dynamodb.UpdateItem ${k}`;
 const put = (k: string) => `dynamodb.PutItem ${k}`;
 const del = (k: string) => `dynamodb.DeleteItem ${k}`;
+/**
+ * A scale-out decision's launch reservation: counted before RunInstances, settled once the nodes
+ * are recorded (both conditional updates of its own item).
+ */
+const RESERVATION = (decisionId: string) => up(`POOL#${POOL}/SUMMARY#L#${decisionId}`);
 /** The hold item of a room on a container (its id, listed before the claim, deleted after the release). */
 const H = (node: string, i: number, roomId: string) => `NODE#${node}/H#0${i}#${roomId}`;
 /** The id the fake compute gives its first launched instance. */
@@ -114,7 +119,7 @@ const scenarios: readonly Scenario[] = [
     setup: async () => undefined,
     event: roomCreated('evt-launch', { roomId: 'room-1', weight: 3 }, T0),
     handler: 'room',
-    writes: [up(ROOM('room-1')), up(ROOM('room-1')), TOTALS, MINUTE, 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(ROOM('room-1')), up(ROOM('room-1')), TOTALS, MINUTE, RESERVATION('evt-launch:scale-out'), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION('evt-launch:scale-out')],
   },
   {
     name: 'release, placing a queued room on the freed capacity',
@@ -162,7 +167,7 @@ const scenarios: readonly Scenario[] = [
     },
     event: awsEvent('aws.ec2/spot-interruption-warning.json', { id: 'evt-spot', instanceId: NODE_A, time: T0 }),
     handler: 'node',
-    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, del(DRAINING(NODE_A)), 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, del(DRAINING(NODE_A)), RESERVATION(`replace:${NODE_A}`), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION(`replace:${NODE_A}`)],
   },
   {
     name: 'terminate (sweep: an idle draining node)',
@@ -200,7 +205,7 @@ const scenarios: readonly Scenario[] = [
     },
     event: awsEvent('aws.ec2/state-change-terminated.json', { id: 'evt-gone', instanceId: NODE_A, time: T0 }),
     handler: 'node',
-    writes: [up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, RESERVATION('evt-gone:replace'), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION('evt-gone:replace')],
   },
 ];
 
