@@ -82,9 +82,15 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
  * Elastic IP quota is checked first (`launchableWithinAddressQuota`): only the nodes it has
  * room for are launched, the shortfall is a `ScalingBlocked` with limit `quota` and the reason.
  *
+ * The launch is counted in the pool summary before RunInstances
+ * (`FleetStore.reserveLaunch`, once per `decisionId`) and settled to the nodes launched and
+ * recorded after (`settleLaunch`; a failed launch settles to 0): an invocation that dies in
+ * between leaves its nodes counted as pending, so other invocations do not launch them again;
+ * the sweep folds the count into the counters from the node records a minute later.
+ *
  * @returns ids of the nodes launched
- * @throws {FleetStoreError} when recording launched nodes fails (the redelivered event's
- *   identical ClientToken then returns the same instances)
+ * @throws {FleetStoreError} when counting the launch or recording launched nodes fails (the
+ *   redelivered event's identical ClientToken then returns the same instances)
  */
 export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision: ScaleOutDecision, decisionId: string): Promise<string[]> {
   const now = deps.clock.now();
@@ -188,9 +194,9 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
         detail: { nodeId: inst.instanceId, pool: pool.name, instanceType: inst.instanceType, subnetId: inst.subnetId, decisionId },
       });
     }
-    // What the reservation counts from now on: every node of the decision when this call counted
-    // it or finds its earlier attempt's count; only the nodes recorded now when the earlier
-    // count was folded by a sweep (which counted the nodes recorded or adopted by then).
+    // What the reservation counts from now on: when this call counted the launch, the nodes it
+    // recorded (an earlier attempt's nodes are counted already by the sweep that folded that
+    // attempt's count); when it found an earlier attempt's count, every node of the decision.
     await deps.store.settleLaunch(pool.name, decisionId, fresh ? created : result.instances.length);
     events.push({
       detailType: 'ScalingDecision',

@@ -33,13 +33,13 @@ const config = {
 };
 
 /** A compute port whose `launch` runs, then the invocation dies before it hears back (once). */
-function crashingAfterLaunch(inner: ComputeProvider): ComputeProvider & { armed: boolean } {
-  const wrapper = Object.create(inner) as ComputeProvider & { armed: boolean };
-  wrapper.armed = true;
+function crashingAfterLaunch<T extends ComputeProvider>(inner: T): T {
+  const wrapper = Object.create(inner) as T;
+  let armed = true;
   wrapper.launch = async (request) => {
     const result = await inner.launch(request);
-    if (wrapper.armed) {
-      wrapper.armed = false;
+    if (armed) {
+      armed = false;
       throw new InjectedFaultError('compute.launch', 0);
     }
     return result;
