@@ -4,7 +4,9 @@
  * the event is redelivered as EventBridge / Lambda would (same event id, a minute later), one
  * sweep runs once the repair grace has passed, and every invariant must hold — including that
  * every room placed at the end was announced to its application (`RoomPlaced` on its placement
- * published at least once): a consistent store is no use to an application never told.
+ * published at least once): a consistent store is no use to an application never told — and
+ * that the pool summary counts each pending and live node once (its pending capacity and live
+ * nodes equal a recount of the node records).
  *
  * Writes are counted at the DynamoDB level (every PutItem / UpdateItem of the store, including
  * those inside one store method) and at the compute port (launch, terminate). Each scenario
@@ -27,6 +29,7 @@ import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
 import { FakeClock, FakeComputeProvider, makeDeps, scanAll, seedReadyNode, useFleetTable, type TestDeps } from '../support/fleet.ts';
 import { awsEvent, envelope, roomCreated, roomReleased, T0 } from '../support/handlers.ts';
 import { checkInvariants } from '../support/invariants.ts';
+import { summarizePool } from '../../shared/domain/scaling.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const fleet = useFleetTable();
@@ -222,6 +225,18 @@ async function unannounced(d: TestDeps, tableName: string): Promise<string[]> {
     .filter((k) => !announced.has(k));
 }
 
+/** The pool's pending capacity and live nodes recounted from its node records. */
+async function recountOf(d: TestDeps): Promise<[number, number]> {
+  const real = summarizePool(await d.store.listNodes(POOL), 0, 0);
+  return [real.pendingCapacity, real.liveNodes];
+}
+
+/** The summary's pending capacity and live nodes beside the recount. */
+async function summaryVsRecords(d: TestDeps): Promise<{ summary: [number, number]; records: [number, number] }> {
+  const summary = await d.store.getSummary(POOL);
+  return { summary: [summary.pendingCapacity, summary.liveNodes], records: await recountOf(d) };
+}
+
 /** The injected crash behind an error (adapters wrap it, e.g. in FleetStoreError), or the error. */
 function crashCause(e: unknown): unknown {
   for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof InjectedFaultError) return c;
@@ -303,6 +318,9 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
           expect(errors).toEqual([]);
           expect(await checkInvariants({ doc: DynamoDBDocumentClient.from(instrumented()), tableName, compute })).toEqual([]);
           expect(await unannounced(d, tableName)).toEqual([]);
+          // The pool summary counts every pending and live node once (a launch neither lost nor double-counted)
+          const counted = await summaryVsRecords(d);
+          expect(counted.summary).toEqual(counted.records);
         },
       );
     });
