@@ -8,7 +8,7 @@ import { isUndrainable, nodeCapacityOf, nodeUsed, SURPLUS_DRAIN, type NodeState,
 import { sumRecent } from '../domain/buckets.ts';
 import { decideScaleOut, poolDemand, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
-import type { PoolSummary } from '../ports/fleet-store.ts';
+import { LAUNCH_RESERVATION_FOLD_MS, reservedCounts, type PoolSummary } from '../ports/fleet-store.ts';
 import { launchableWithinAddressQuota, publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { startStoppedNodes, stoppedNodesFor, type WarmStartOutcome } from './warm-start.ts';
@@ -26,6 +26,29 @@ export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapa
 }
 
 /**
+ * Nodes of the pool summary's young launch reservations (younger than
+ * {@link LAUNCH_RESERVATION_FOLD_MS}: their launch may still be running) that no node record of
+ * `nodes` accounts for yet — what the sweep adds to the pending capacity and live nodes it counts
+ * from the records, so that its correction does not take back a launch about to be recorded.
+ *
+ * @param nodes - the pool's node records as the sweep read them (their `decisionId`)
+ * @returns nodes and their pending capacity, capacity units
+ */
+export function launchesInFlight(summary: PoolSummary, nodes: readonly Pick<NodeView, 'decisionId'>[], now: number): { nodes: number; pendingCapacity: number } {
+  const recorded = new Map<string, number>();
+  for (const n of nodes) if (n.decisionId !== undefined) recorded.set(n.decisionId, (recorded.get(n.decisionId) ?? 0) + 1);
+  let count = 0;
+  let pendingCapacity = 0;
+  for (const [decisionId, r] of Object.entries(summary.launchReservations ?? {})) {
+    if (now - r.at >= LAUNCH_RESERVATION_FOLD_MS) continue;
+    const unrecorded = Math.max(0, reservedCounts(r).nodes - (recorded.get(decisionId) ?? 0));
+    count += unrecorded;
+    pendingCapacity += unrecorded * r.capacityPerNode;
+  }
+  return { nodes: count, pendingCapacity };
+}
+
+/**
  * Decide scale-out from a pool summary and carry it out.
  *
  * @param decisionId - stable id of this decision (EC2 ClientToken source): a redelivered event
@@ -33,7 +56,16 @@ export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapa
  */
 export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string): Promise<ScaleOutDecision> {
   const now = deps.clock.now();
-  const decision = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight));
+  const decided = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight));
+  const unsettled = summary.launchReservations?.[decisionId];
+  // A retry of this decision whose launch was counted but never settled (the invocation failed
+  // between counting it and recording its nodes): the same launch again, under the same
+  // ClientToken, so the instances it may have started are recorded; deciding anew would count
+  // them as the pending capacity they are and launch nothing.
+  const decision: ScaleOutDecision =
+    unsettled && unsettled.launched === undefined
+      ? { kind: 'scale-out', launch: unsettled.nodes, undrain: [], start: [], targetHeadroom: decided.targetHeadroom, deficit: decided.deficit }
+      : decided;
   await executeScaleOut(deps, pool, decision, decisionId);
   return decision;
 }
@@ -50,9 +82,15 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
  * Elastic IP quota is checked first (`launchableWithinAddressQuota`): only the nodes it has
  * room for are launched, the shortfall is a `ScalingBlocked` with limit `quota` and the reason.
  *
+ * The launch is counted in the pool summary before RunInstances
+ * (`FleetStore.reserveLaunch`, once per `decisionId`) and settled to the nodes launched and
+ * recorded after (`settleLaunch`; a failed launch settles to 0): an invocation that dies in
+ * between leaves its nodes counted as pending, so other invocations do not launch them again;
+ * the sweep folds the count into the counters from the node records a minute later.
+ *
  * @returns ids of the nodes launched
- * @throws {FleetStoreError} when recording launched nodes fails (the redelivered event's
- *   identical ClientToken then returns the same instances)
+ * @throws {FleetStoreError} when counting the launch or recording launched nodes fails (the
+ *   redelivered event's identical ClientToken then returns the same instances)
  */
 export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision: ScaleOutDecision, decisionId: string): Promise<string[]> {
   const now = deps.clock.now();
@@ -88,18 +126,10 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
   // Nodes to launch: the decision's, fewer when the Elastic IP quota has no room for them all
   // (one address per container in 'elastic-ip' pools): the rest is ScalingBlocked (quota).
   let count = coldLaunch;
-  try {
-    const userData = await deps.config.getUserData(pool.name);
-    const publicAddressing = await publicAddressingOf(deps, pool.name);
-    if (publicAddressing === 'elastic-ip') {
-      const check = await launchableWithinAddressQuota(deps, pool, count, now);
-      if (check.launch < count) {
-        events.push({ detailType: 'ScalingBlocked', detail: { pool: pool.name, limit: 'quota', wanted: count - check.launch, reason: check.reason ?? 'Elastic IP quota' } });
-        count = check.launch;
-      }
-    }
-    if (count > 0) result = await deps.compute.launch({ pool, count, decisionId, userData, now, publicAddressing });
-  } catch (e) {
+  const perNode = pool.containersPerNode * pool.capacityPerContainer;
+  // Whether this call counted the launch (false: an earlier attempt of the decision did).
+  let fresh = false;
+  const blocked = (e: unknown) => {
     if (!(e instanceof LaunchQuotaError || e instanceof NoCapacityAvailableError || (e instanceof AutoscalerError && e.retryable))) throw e;
     deps.logger.warn('launch failed', { pool: pool.name, error: e.message, decisionId });
     events.push({
@@ -111,6 +141,33 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
         reason: e.message,
       },
     });
+  };
+  let prepared: { userData: Awaited<ReturnType<AppDeps['config']['getUserData']>>; publicAddressing: Awaited<ReturnType<typeof publicAddressingOf>> } | undefined;
+  try {
+    const userData = await deps.config.getUserData(pool.name);
+    const publicAddressing = await publicAddressingOf(deps, pool.name);
+    if (publicAddressing === 'elastic-ip') {
+      const check = await launchableWithinAddressQuota(deps, pool, count, now);
+      if (check.launch < count) {
+        events.push({ detailType: 'ScalingBlocked', detail: { pool: pool.name, limit: 'quota', wanted: count - check.launch, reason: check.reason ?? 'Elastic IP quota' } });
+        count = check.launch;
+      }
+    }
+    prepared = { userData, publicAddressing };
+  } catch (e) {
+    blocked(e);
+  }
+  if (prepared && count > 0) {
+    // Counted before RunInstances (once per decision): a crash or a failed write between the
+    // launch and recording its nodes leaves them counted as pending, so the next decisions do not
+    // launch them again; a failure here fails the invocation before anything is launched.
+    fresh = await deps.store.reserveLaunch(pool.name, decisionId, count, perNode, now);
+    try {
+      result = await deps.compute.launch({ pool, count, decisionId, ...prepared, now });
+    } catch (e) {
+      blocked(e);
+      await deps.store.settleLaunch(pool.name, decisionId, 0);
+    }
   }
   if (result) {
     let created = 0;
@@ -137,10 +194,10 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
         detail: { nodeId: inst.instanceId, pool: pool.name, instanceType: inst.instanceType, subnetId: inst.subnetId, decisionId },
       });
     }
-    if (created > 0) {
-      const perNode = pool.containersPerNode * pool.capacityPerContainer;
-      await deps.store.adjustSummary(pool.name, { pendingCapacity: created * perNode, liveNodes: created, launches: created }, now);
-    }
+    // What the reservation counts from now on: when this call counted the launch, the nodes it
+    // recorded (an earlier attempt's nodes are counted already by the sweep that folded that
+    // attempt's count); when it found an earlier attempt's count, every node of the decision.
+    await deps.store.settleLaunch(pool.name, decisionId, fresh ? created : result.instances.length);
     events.push({
       detailType: 'ScalingDecision',
       detail: { pool: pool.name, decision: { ...decision, decisionId, launched: result.instances.length, failures: result.failures } },

@@ -14,7 +14,7 @@ import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
-import { drainNode, executeScaleOut } from './scaling-executor.ts';
+import { drainNode, executeScaleOut, launchesInFlight } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { executeWarmAction, warmPoolPeak } from './warm-pool.ts';
 import { reconcileNodes, type ReconcileResult } from './reconcile.ts';
@@ -94,14 +94,16 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
   }
   // The figures as read, before the actions above (each adjusted the summary by its own delta):
   // the store adds `counted − summary`, so deltas written since the read are kept.
+  // Launches counted but not recorded yet (their invocation may still run) stay counted.
   const counted = summarizePool(nodes, queuedWeight, 0);
+  const inFlight = launchesInFlight(summary, nodes, now);
   await deps.store.correctSummary(
     pool.name,
     {
       readyFree: counted.readyFree,
-      pendingCapacity: counted.pendingCapacity,
+      pendingCapacity: counted.pendingCapacity + inFlight.pendingCapacity,
       queuedWeight,
-      liveNodes: counted.liveNodes,
+      liveNodes: counted.liveNodes + inFlight.nodes,
       draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
     },

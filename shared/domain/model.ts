@@ -64,6 +64,8 @@ export interface NodeView {
   readonly instanceType: string;
   /** When RunInstances returned, ms. */
   readonly launchedAt: number;
+  /** The scale-out decision that launched it (`adopted`: an instance the sweep adopted); absent when not known. */
+  readonly decisionId?: string | undefined;
   /** When NodeReady arrived, ms. */
   readonly readyAt?: number | undefined;
   /** When the node last changed state, ms (the sweep waits before repairing a recent change). */

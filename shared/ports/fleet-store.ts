@@ -95,6 +95,42 @@ export interface PoolSummary {
    * target without reading the history itself. Absent before the first sweep.
    */
   readonly forecastWeight?: number | undefined;
+  /**
+   * Launches counted before their RunInstances ({@link PoolSummaryStore.reserveLaunch}) and not
+   * yet folded into the counters by a sweep, by decision id; their nodes are already in
+   * `pendingCapacity`, `liveNodes` and `launches`. Absent when there are none.
+   */
+  readonly launchReservations?: Readonly<Record<string, LaunchReservation>> | undefined;
+}
+
+/**
+ * One scale-out decision's launch, counted in the pool summary before RunInstances: its nodes add
+ * `(launched ?? nodes) × capacityPerNode` to `pendingCapacity`, `launched ?? nodes` to
+ * `liveNodes` and to the launches of the minute of `at`, until a sweep folds it into the counters.
+ */
+export interface LaunchReservation {
+  /** Nodes the decision asked RunInstances for. */
+  readonly nodes: number;
+  /** Nodes it launched and recorded, once settled ({@link PoolSummaryStore.settleLaunch}); undefined while the launch may still run. */
+  readonly launched?: number | undefined;
+  /** Capacity of one of its nodes once ready, capacity units. */
+  readonly capacityPerNode: number;
+  /** When it was counted, epoch ms. */
+  readonly at: number;
+}
+
+/**
+ * Age after which the sweep folds a launch reservation into the counters (deletes it, adding what
+ * it counted to the counters, then corrects them from the node records), ms: the longest function
+ * timeout the stack sets ({@link DEFAULT_PLACING_LEASE_MS}), so the invocation that counted it has
+ * ended, and has recorded its nodes or crashed.
+ */
+export const LAUNCH_RESERVATION_FOLD_MS = DEFAULT_PLACING_LEASE_MS;
+
+/** What a launch reservation adds to the summary: nodes and pending capacity (capacity units). */
+export function reservedCounts(r: LaunchReservation): { readonly nodes: number; readonly pendingCapacity: number } {
+  const nodes = r.launched ?? r.nodes;
+  return { nodes, pendingCapacity: nodes * r.capacityPerNode };
 }
 
 /** Additive changes to a pool summary. */
@@ -337,6 +373,26 @@ export interface PoolSummaryStore {
    * @param windowMs - minute buckets older than this are deleted, ms
    */
   correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void>;
+  /**
+   * Count a scale-out decision's launch before RunInstances: one conditional write, so a retry of
+   * the same decision counts nothing more. The launch reservations of `read` (the correction's
+   * summary) older than {@link LAUNCH_RESERVATION_FOLD_MS} are folded by {@link correctSummary}:
+   * what each counted is added to the counters (before `exact − read`), then it is deleted
+   * (unless settled differently since: the next sweep folds it).
+   *
+   * @param nodes - nodes about to be launched (≥ 1)
+   * @param capacityPerNode - capacity of one once ready, capacity units
+   * @param now - epoch ms
+   * @returns false when the decision was counted already (a retry, or a replay of its launch)
+   */
+  reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean>;
+  /**
+   * Record how many nodes a reserved launch launched and recorded (fewer than reserved gives the
+   * rest back). One conditional write: only the first settle of a reservation applies.
+   *
+   * @returns false when the reservation is gone (folded by a sweep) or settled already
+   */
+  settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean>;
 }
 
 /**

@@ -404,6 +404,14 @@ export class MemoryFleetStore implements FleetStore {
     return this.summaries.correctSummary(pool, exact, read, now, windowMs);
   }
 
+  public reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+    return this.summaries.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now);
+  }
+
+  public settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {
+    return this.summaries.settleLaunch(pool, decisionId, launched);
+  }
+
   // --------------------------------------------------------------------------- arrival history
 
   public async getArrivalHistory(pool: string): Promise<ArrivalHistory> {

@@ -111,6 +111,7 @@ export function toNodeView(n: MemNode, stored: readonly MemContainer[]): NodeVie
     state: n.state,
     instanceType: n.instanceType,
     launchedAt: n.launchedAt,
+    ...(n.decisionId ? { decisionId: n.decisionId } : {}),
     readyAt: n.readyAt,
     stateChangedAt: n.stateChangedAt,
     hot: n.hot,

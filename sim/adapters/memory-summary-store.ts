@@ -9,7 +9,10 @@
  */
 import { BUCKET_MS } from '../../shared/domain/buckets.ts';
 import {
+  LAUNCH_RESERVATION_FOLD_MS,
+  reservedCounts,
   SUMMARY_BUCKET_READ_MS,
+  type LaunchReservation,
   type PoolSummary,
   type PoolSummaryStore,
   type SummaryDelta,
@@ -30,6 +33,8 @@ interface Shard {
 interface PoolState {
   readonly shards: Shard[];
   readonly draining: Map<string, number>;
+  /** Launch reservations by decision id (the DynamoDB store's `SUMMARY#L#<decisionId>` items). */
+  readonly reservations: Map<string, LaunchReservation>;
   forecastWeight?: number | undefined;
 }
 
@@ -69,6 +74,17 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
   public async correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void> {
     const p = this.pool(pool);
     const first = p.shards[0] as Shard;
+    // Fold the old launch reservations read: what each counted moves to shard 0, then it goes
+    // (unless settled differently since: the next sweep folds it).
+    for (const [decisionId, r] of Object.entries(read.launchReservations ?? {})) {
+      if (now - r.at < LAUNCH_RESERVATION_FOLD_MS) continue;
+      const counted = reservedCounts(r);
+      first.counters.pendingCapacity += counted.pendingCapacity;
+      first.counters.liveNodes += counted.nodes;
+      const minute = Math.floor(r.at / BUCKET_MS);
+      first.launches.set(minute, (first.launches.get(minute) ?? 0) + counted.nodes);
+      if (p.reservations.get(decisionId)?.launched === r.launched) p.reservations.delete(decisionId);
+    }
     for (const f of COUNTERS) first.counters[f] += exact[f] - read[f];
     if (exact.forecastWeight !== undefined) p.forecastWeight = exact.forecastWeight;
     for (const nodeId of Object.keys(read.draining)) if (!(nodeId in exact.draining)) p.draining.delete(nodeId);
@@ -86,6 +102,20 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
     }
   }
 
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+    const p = this.pool(pool);
+    if (p.reservations.has(decisionId)) return false;
+    p.reservations.set(decisionId, { nodes, capacityPerNode, at: now });
+    return true;
+  }
+
+  public async settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {
+    const r = this.pool(pool).reservations.get(decisionId);
+    if (!r || r.launched !== undefined) return false;
+    this.pool(pool).reservations.set(decisionId, { ...r, launched });
+    return true;
+  }
+
   private pool(pool: string): PoolState {
     let p = this.pools.get(pool);
     if (!p) {
@@ -96,6 +126,7 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
           launches: new Map(),
         })),
         draining: new Map(),
+        reservations: new Map(),
       };
       this.pools.set(pool, p);
     }
@@ -116,6 +147,12 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
       merge(arrivals, s.arrivals);
       merge(launches, s.launches);
     }
+    for (const r of p.reservations.values()) {
+      const counted = reservedCounts(r);
+      counters.pendingCapacity += counted.pendingCapacity;
+      counters.liveNodes += counted.nodes;
+      merge(launches, new Map([[Math.floor(r.at / BUCKET_MS), counted.nodes]]));
+    }
     return {
       pool,
       arrivals,
@@ -123,6 +160,7 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
       ...counters,
       draining: Object.fromEntries(p.draining),
       ...(p.forecastWeight !== undefined ? { forecastWeight: p.forecastWeight } : {}),
+      ...(p.reservations.size > 0 ? { launchReservations: Object.fromEntries(p.reservations) } : {}),
     };
   }
 }

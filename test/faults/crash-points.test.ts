@@ -4,7 +4,9 @@
  * the event is redelivered as EventBridge / Lambda would (same event id, a minute later), one
  * sweep runs once the repair grace has passed, and every invariant must hold — including that
  * every room placed at the end was announced to its application (`RoomPlaced` on its placement
- * published at least once): a consistent store is no use to an application never told.
+ * published at least once): a consistent store is no use to an application never told — and
+ * that the pool summary counts each pending and live node once (its pending capacity and live
+ * nodes equal a recount of the node records).
  *
  * Writes are counted at the DynamoDB level (every PutItem / UpdateItem of the store, including
  * those inside one store method) and at the compute port (launch, terminate). Each scenario
@@ -27,6 +29,7 @@ import { makeHandler as roomEvents } from '../../lambdas/room-events/index.ts';
 import { FakeClock, FakeComputeProvider, makeDeps, scanAll, seedReadyNode, useFleetTable, type TestDeps } from '../support/fleet.ts';
 import { awsEvent, envelope, roomCreated, roomReleased, T0 } from '../support/handlers.ts';
 import { checkInvariants } from '../support/invariants.ts';
+import { summarizePool } from '../../shared/domain/scaling.ts';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const fleet = useFleetTable();
@@ -78,6 +81,11 @@ const masked = (w: string) => w.replace(/ SUMMARY#([^#/]+)#\d+\//, ' SUMMARY#$1#
 const up = (k: string) => `dynamodb.UpdateItem ${k}`;
 const put = (k: string) => `dynamodb.PutItem ${k}`;
 const del = (k: string) => `dynamodb.DeleteItem ${k}`;
+/**
+ * A scale-out decision's launch reservation: counted before RunInstances, settled once the nodes
+ * are recorded (both conditional updates of its own item).
+ */
+const RESERVATION = (decisionId: string) => up(`POOL#${POOL}/SUMMARY#L#${decisionId}`);
 /** The hold item of a room on a container (its id, listed before the claim, deleted after the release). */
 const H = (node: string, i: number, roomId: string) => `NODE#${node}/H#0${i}#${roomId}`;
 /** The id the fake compute gives its first launched instance. */
@@ -114,7 +122,7 @@ const scenarios: readonly Scenario[] = [
     setup: async () => undefined,
     event: roomCreated('evt-launch', { roomId: 'room-1', weight: 3 }, T0),
     handler: 'room',
-    writes: [up(ROOM('room-1')), up(ROOM('room-1')), TOTALS, MINUTE, 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(ROOM('room-1')), up(ROOM('room-1')), TOTALS, MINUTE, RESERVATION('evt-launch:scale-out'), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION('evt-launch:scale-out')],
   },
   {
     name: 'release, placing a queued room on the freed capacity',
@@ -162,7 +170,7 @@ const scenarios: readonly Scenario[] = [
     },
     event: awsEvent('aws.ec2/spot-interruption-warning.json', { id: 'evt-spot', instanceId: NODE_A, time: T0 }),
     handler: 'node',
-    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, del(DRAINING(NODE_A)), 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, del(DRAINING(NODE_A)), RESERVATION(`replace:${NODE_A}`), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION(`replace:${NODE_A}`)],
   },
   {
     name: 'terminate (sweep: an idle draining node)',
@@ -200,7 +208,7 @@ const scenarios: readonly Scenario[] = [
     },
     event: awsEvent('aws.ec2/state-change-terminated.json', { id: 'evt-gone', instanceId: NODE_A, time: T0 }),
     handler: 'node',
-    writes: [up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, 'compute.launch', put(NODE(LAUNCHED)), TOTALS, MINUTE],
+    writes: [up(C(NODE_A, 0)), up(C(NODE_A, 1)), up(ROOM('room-1')), up(C(NODE_A, 0)), del(H(NODE_A, 0, 'room-1')), up(NODE(NODE_A)), up(C(NODE_A, 0)), up(C(NODE_A, 1)), TOTALS, RESERVATION('evt-gone:replace'), 'compute.launch', put(NODE(LAUNCHED)), RESERVATION('evt-gone:replace')],
   },
 ];
 
@@ -215,6 +223,18 @@ async function unannounced(d: TestDeps, tableName: string): Promise<string[]> {
     .filter((it) => it.type === 'room' && it.state === 'placed')
     .map((it) => `${String(it.roomId)}@${String(it.nodeId)}/${String(it.container)}`)
     .filter((k) => !announced.has(k));
+}
+
+/** The pool's pending capacity and live nodes recounted from its node records. */
+async function recountOf(d: TestDeps): Promise<[number, number]> {
+  const real = summarizePool(await d.store.listNodes(POOL), 0, 0);
+  return [real.pendingCapacity, real.liveNodes];
+}
+
+/** The summary's pending capacity and live nodes beside the recount. */
+async function summaryVsRecords(d: TestDeps): Promise<{ summary: [number, number]; records: [number, number] }> {
+  const summary = await d.store.getSummary(POOL);
+  return { summary: [summary.pendingCapacity, summary.liveNodes], records: await recountOf(d) };
 }
 
 /** The injected crash behind an error (adapters wrap it, e.g. in FleetStoreError), or the error. */
@@ -298,6 +318,9 @@ describe('Crash safety: a crash between any two writes, a redelivery and one swe
           expect(errors).toEqual([]);
           expect(await checkInvariants({ doc: DynamoDBDocumentClient.from(instrumented()), tableName, compute })).toEqual([]);
           expect(await unannounced(d, tableName)).toEqual([]);
+          // The pool summary counts every pending and live node once (a launch neither lost nor double-counted)
+          const counted = await summaryVsRecords(d);
+          expect(counted.summary).toEqual(counted.records);
         },
       );
     });

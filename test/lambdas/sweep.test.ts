@@ -21,7 +21,7 @@ const dynalite = useDynalite();
 /**
  * The real store, except that every pool-scoped call for one pool fails as DynamoDB would
  * (throttled): `listNodes`, `getSummary`, `listQueued`, `findCandidates`, `adjustSummary`,
- * `correctSummary`.
+ * `correctSummary`, `reserveLaunch`, `settleLaunch`.
  */
 class PoolFailingFleetStore implements FleetStore {
   public constructor(
@@ -141,6 +141,14 @@ class PoolFailingFleetStore implements FleetStore {
   public async correctSummary(pool: string, exact: SummarySnapshot, read: PoolSummary, now: number, windowMs: number): Promise<void> {
     this.check(pool);
     return this.inner.correctSummary(pool, exact, read, now, windowMs);
+  }
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+    this.check(pool);
+    return this.inner.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now);
+  }
+  public async settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {
+    this.check(pool);
+    return this.inner.settleLaunch(pool, decisionId, launched);
   }
 }
 

@@ -119,6 +119,8 @@ export class DynamoDbFleetStore implements FleetStore {
   public adjustSummary(...a: Args<PoolSummaryStore, 'adjustSummary'>) { return this.summaries.adjustSummary(...a); }
   public getSummary(...a: Args<PoolSummaryStore, 'getSummary'>) { return this.summaries.getSummary(...a); }
   public correctSummary(...a: Args<PoolSummaryStore, 'correctSummary'>) { return this.summaries.correctSummary(...a); }
+  public reserveLaunch(...a: Args<PoolSummaryStore, 'reserveLaunch'>) { return this.summaries.reserveLaunch(...a); }
+  public settleLaunch(...a: Args<PoolSummaryStore, 'settleLaunch'>) { return this.summaries.settleLaunch(...a); }
 
   // ArrivalHistoryStore
   public getArrivalHistory(...a: Args<ArrivalHistoryStore, 'getArrivalHistory'>) { return this.history.getArrivalHistory(...a); }

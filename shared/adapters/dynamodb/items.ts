@@ -198,6 +198,7 @@ export function toNode(item: Item, containers: ContainerView[]): NodeView {
     state: item.state as NodeState,
     instanceType: item.instanceType as string,
     launchedAt: item.launchedAt as number,
+    ...(typeof item.decisionId === 'string' ? { decisionId: item.decisionId } : {}),
     readyAt: item.readyAt as number | undefined,
     stateChangedAt: item.stateChangedAt as number | undefined,
     hot: item.hot === true,

@@ -9,6 +9,8 @@ import { BatchWriteCommand, DeleteCommand, PutCommand, UpdateCommand } from '@aw
 import { BUCKET_MS } from '../../domain/buckets.ts';
 import { FleetStoreError } from '../../errors.ts';
 import {
+  LAUNCH_RESERVATION_FOLD_MS,
+  reservedCounts,
   SUMMARY_BUCKET_READ_MS,
   type PoolSummary,
   type PoolSummaryStore,
@@ -20,6 +22,7 @@ import {
   DEFAULT_SUMMARY_SHARDS,
   drainingKey,
   foldSummary,
+  launchKey,
   LEGACY_PREFIX,
   legacySummaryKey,
   legacyTrimmable,
@@ -125,6 +128,18 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
     // Counters: the difference, ADDed to shard 0, so deltas applied since `read` survive.
     const diff: Record<string, number> = {};
     for (const [attr, field] of COUNTERS) if (exact[field] !== read[field]) diff[attr] = exact[field] - read[field];
+    // Old launch reservations: what each counted is ADDed to shard 0 with the difference, and
+    // the reservation deleted after (a crash between counts it twice until the next sweep).
+    const folded = Object.entries(read.launchReservations ?? {}).filter(([, r]) => now - r.at >= LAUNCH_RESERVATION_FOLD_MS);
+    const foldedLaunches: Record<string, number> = {};
+    for (const [, r] of folded) {
+      const counted = reservedCounts(r);
+      diff.pc = (diff.pc ?? 0) + counted.pendingCapacity;
+      diff.ln = (diff.ln ?? 0) + counted.nodes;
+      const minute = Math.floor(r.at / BUCKET_MS);
+      if (minute >= oldest && counted.nodes > 0) foldedLaunches[minute] = (foldedLaunches[minute] ?? 0) + counted.nodes;
+    }
+    for (const attr of ['pc', 'ln']) if (diff[attr] === 0) delete diff[attr];
     const set: Record<string, number> = { at: now };
     if (exact.forecastWeight !== undefined) set.fw = exact.forecastWeight;
     const legacy = await this.table.getItem('GetLegacySummary', legacySummaryKey(pool));
@@ -143,7 +158,48 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
           this.putDraining(pool, nodeId, free, fromLegacy.has(nodeId) ? undefined : nodeId in read.draining ? 'attribute_exists(pk)' : 'attribute_not_exists(pk)'),
         ),
       this.trimBuckets(pool, [...new Set([...Object.keys(read.arrivals), ...Object.keys(read.launches)])].map(Number).filter((m) => m < oldest)),
+      ...Object.entries(foldedLaunches).map(([minute, l]) => this.add('CorrectSummaryBucket', minuteKey(pool, 0, minute), { l })),
     ]);
+    // Only as read: one settled since is counted again by the next sweep's fold.
+    await Promise.all(folded.map(([decisionId, r]) => this.deleteReservation(pool, decisionId, r.launched)));
+  }
+
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+    return this.table.conditional('ReserveLaunch', {
+      Key: launchKey(pool, decisionId),
+      UpdateExpression: 'SET #n = :n, #c = :c, #at = :at',
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: { '#n': 'n', '#c': 'c', '#at': 'at' },
+      ExpressionAttributeValues: { ':n': nodes, ':c': capacityPerNode, ':at': now },
+    });
+  }
+
+  public async settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {
+    return this.table.conditional('SettleLaunch', {
+      Key: launchKey(pool, decisionId),
+      UpdateExpression: 'SET #x = :x',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#x)',
+      ExpressionAttributeNames: { '#x': 'x' },
+      ExpressionAttributeValues: { ':x': launched },
+    });
+  }
+
+  /** Delete a launch reservation if it is still settled as `launched` (undefined: not settled). */
+  private async deleteReservation(pool: string, decisionId: string, launched: number | undefined): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: launchKey(pool, decisionId),
+          ConditionExpression: launched === undefined ? 'attribute_not_exists(#x)' : '#x = :x',
+          ExpressionAttributeNames: { '#x': 'x' },
+          ...(launched === undefined ? {} : { ExpressionAttributeValues: { ':x': launched } }),
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) return;
+      throw new FleetStoreError('FoldLaunchReservation failed', e);
+    }
   }
 
   /** ADD `adds` (and SET `sets`) on an item; nothing when both are empty. */

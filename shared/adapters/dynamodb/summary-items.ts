@@ -9,12 +9,16 @@
  * - minute shard `SUMMARY#<pool>#<s>` / `M#<minute, 10 digits>`: `a` arrived weight, `l` launches
  *   in that minute (ADDed), deleted by the sweep once older than its window;
  * - draining node `POOL#<pool>` / `SUMMARY#D#<nodeId>`: `f` its free capacity when drained;
+ * - launch reservation `POOL#<pool>` / `SUMMARY#L#<decisionId>`: `n` nodes reserved, `c` capacity
+ *   per node, `at` when (epoch ms), `x` nodes launched once settled; summed into the pending
+ *   capacity, live nodes and launches until the sweep folds it (`LaunchReservation`);
  * - legacy `POOL#<pool>` / `SUMMARY`: the single summary item of earlier versions, read (folded
  *   in as part of shard 0) and trimmed but never grown.
  *
  * @module
  */
-import type { PoolSummary } from '../../ports/fleet-store.ts';
+import { reservedCounts, type LaunchReservation, type PoolSummary } from '../../ports/fleet-store.ts';
+import { BUCKET_MS } from '../../domain/buckets.ts';
 import { ARRIVAL_PREFIX, bucketsOf, DRAINING_PREFIX, LAUNCH_PREFIX, toSummary, type Item, type ItemKey } from './items.ts';
 
 /** Counter shards per pool (S): a placement ADDs to one of them, chosen at random. */
@@ -29,6 +33,9 @@ export const LEGACY_SUMMARY_SK = 'SUMMARY';
 /** Sort key prefix of a draining node's item (`SUMMARY#D#<nodeId>`). */
 export const DRAINING_SK_PREFIX = 'SUMMARY#D#';
 
+/** Sort key prefix of a launch reservation's item (`SUMMARY#L#<decisionId>`). */
+export const LAUNCH_SK_PREFIX = 'SUMMARY#L#';
+
 /** Partition key of summary shard `shard` of a pool (its counters and its minute buckets). */
 export const summaryShardPk = (pool: string, shard: number): string => `SUMMARY#${pool}#${shard}`;
 /** Key of a pool's counter shard. */
@@ -39,6 +46,8 @@ export const minuteSk = (minute: number | string): string => `${MINUTE_PREFIX}${
 export const minuteKey = (pool: string, shard: number, minute: number | string): ItemKey => ({ pk: summaryShardPk(pool, shard), sk: minuteSk(minute) });
 /** Key of a draining node's item. */
 export const drainingKey = (pool: string, nodeId: string): ItemKey => ({ pk: `POOL#${pool}`, sk: `${DRAINING_SK_PREFIX}${nodeId}` });
+/** Key of a launch reservation's item. */
+export const launchKey = (pool: string, decisionId: string): ItemKey => ({ pk: `POOL#${pool}`, sk: `${LAUNCH_SK_PREFIX}${decisionId}` });
 /** Key of the legacy single summary item. */
 export const legacySummaryKey = (pool: string): ItemKey => ({ pk: `POOL#${pool}`, sk: LEGACY_SUMMARY_SK });
 
@@ -51,6 +60,7 @@ interface Sums {
   arrivals: Record<string, number>;
   launches: Record<string, number>;
   draining: Record<string, number>;
+  reservations: Record<string, LaunchReservation>;
   forecastWeight?: number | undefined;
 }
 
@@ -77,6 +87,7 @@ export function foldSummary(pool: string, shardItems: readonly Item[], poolItems
     arrivals: { ...base.arrivals },
     launches: { ...base.launches },
     draining: { ...base.draining },
+    reservations: {},
     forecastWeight: base.forecastWeight,
   };
   for (const item of shardItems) {
@@ -96,9 +107,27 @@ export function foldSummary(pool: string, shardItems: readonly Item[], poolItems
   for (const item of poolItems) {
     const sk = String(item.sk);
     if (sk.startsWith(DRAINING_SK_PREFIX)) s.draining[sk.slice(DRAINING_SK_PREFIX.length)] = num(item.f);
+    else if (sk.startsWith(LAUNCH_SK_PREFIX)) {
+      const r = toReservation(item);
+      const counted = reservedCounts(r);
+      s.reservations[sk.slice(LAUNCH_SK_PREFIX.length)] = r;
+      s.pendingCapacity += counted.pendingCapacity;
+      s.liveNodes += counted.nodes;
+      addTo(s.launches, String(Math.floor(r.at / BUCKET_MS)), counted.nodes);
+    }
   }
-  const { forecastWeight, ...rest } = s;
-  return { pool, ...rest, ...(forecastWeight !== undefined ? { forecastWeight } : {}) };
+  const { forecastWeight, reservations, ...rest } = s;
+  return {
+    pool,
+    ...rest,
+    ...(forecastWeight !== undefined ? { forecastWeight } : {}),
+    ...(Object.keys(reservations).length > 0 ? { launchReservations: reservations } : {}),
+  };
+}
+
+/** A launch reservation's item as a {@link LaunchReservation}. */
+export function toReservation(item: Item): LaunchReservation {
+  return { nodes: num(item.n), capacityPerNode: num(item.c), at: num(item.at), ...(typeof item.x === 'number' ? { launched: item.x } : {}) };
 }
 
 /** What a legacy summary item holds that the sweep trims: its draining entries and minute buckets. */

@@ -1043,6 +1043,73 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(after.draining).toEqual({ 'i-e': 4 }); // i-d stays removed, i-e stays
     });
 
+    it('counts a launch reservation once per decision, settles it once, and keeps its count through a fold', async () => {
+      // Prepare: a decision counts 2 nodes of 20 units before RunInstances; its retry counts again
+      const { store } = h;
+      const now = T0;
+      await store.adjustSummary(POOL, { readyFree: 10, liveNodes: 1 }, now);
+      expect(await store.reserveLaunch(POOL, 'e1:scale-out', 2, 20, now)).toBe(true);
+      expect(await store.reserveLaunch(POOL, 'e1:scale-out', 2, 20, now + 1_000)).toBe(false);
+      const counted = await store.getSummary(POOL);
+      expect(counted).toMatchObject({ pendingCapacity: 40, liveNodes: 3, launches: { [bucketKey(now)]: 2 } });
+      expect(counted.launchReservations).toEqual({ 'e1:scale-out': { nodes: 2, capacityPerNode: 20, at: now } });
+
+      // Act: one node launched (partial launch): the rest is given back, a second settle changes nothing
+      expect(await store.settleLaunch(POOL, 'e1:scale-out', 1)).toBe(true);
+      expect(await store.settleLaunch(POOL, 'e1:scale-out', 2)).toBe(false);
+      expect(await store.settleLaunch(POOL, 'unknown', 1)).toBe(false);
+      const settled = await store.getSummary(POOL);
+      expect(settled).toMatchObject({ pendingCapacity: 20, liveNodes: 2, launches: { [bucketKey(now)]: 1 } });
+
+      // Act: a sweep a minute later counted the node from its record (pending 20, live 2): the
+      // reservation is folded into the counters and deleted, the sums stay
+      await store.correctSummary(POOL, { readyFree: 10, pendingCapacity: 20, queuedWeight: 0, liveNodes: 2, draining: {} }, settled, now + 60_000, 10 * MIN);
+
+      // Assess
+      const after = await store.getSummary(POOL);
+      expect(after).toMatchObject({ pendingCapacity: 20, liveNodes: 2, readyFree: 10, launches: { [bucketKey(now)]: 1 } });
+      expect(after.launchReservations).toBeUndefined();
+      expect(await store.reserveLaunch(POOL, 'e1:scale-out', 1, 20, now + 61_000)).toBe(true); // folded: counted anew
+    });
+
+    it('folds a reservation whose launch never happened away (the count of its nodes goes), and keeps a young one', async () => {
+      // Prepare: a crash after counting, before RunInstances (never settled); a younger launch in flight
+      const { store } = h;
+      const now = T0;
+      await store.reserveLaunch(POOL, 'crashed', 1, 20, now);
+      await store.reserveLaunch(POOL, 'in-flight', 1, 20, now + 50_000);
+      const read = await store.getSummary(POOL);
+      expect(read).toMatchObject({ pendingCapacity: 40, liveNodes: 2 });
+
+      // Act: the sweep found no node of either; it counts the young one as in flight (pending 20)
+      await store.correctSummary(POOL, { readyFree: 0, pendingCapacity: 20, queuedWeight: 0, liveNodes: 1, draining: {} }, read, now + 60_000, 10 * MIN);
+
+      // Assess: only the young reservation is left, and counted once
+      const after = await store.getSummary(POOL);
+      expect(after).toMatchObject({ pendingCapacity: 20, liveNodes: 1 });
+      expect(Object.keys(after.launchReservations ?? {})).toEqual(['in-flight']);
+    });
+
+    it('keeps a reservation settled between the sweep\'s read and its fold for the next sweep (never counted away)', async () => {
+      // Prepare: read while unsettled; the retry settles it before the correction
+      const { store } = h;
+      const now = T0;
+      await store.reserveLaunch(POOL, 'late', 2, 20, now);
+      const read = await store.getSummary(POOL);
+      await store.settleLaunch(POOL, 'late', 1);
+
+      // Act: the sweep found one node of it recorded
+      await store.correctSummary(POOL, { readyFree: 0, pendingCapacity: 20, queuedWeight: 0, liveNodes: 1, draining: {} }, read, now + 70_000, 10 * MIN);
+
+      // Assess: counted high (not low) until the next sweep folds it
+      const after = await store.getSummary(POOL);
+      expect(after.launchReservations).toEqual({ late: { nodes: 2, launched: 1, capacityPerNode: 20, at: now } });
+      expect(after.pendingCapacity).toBeGreaterThanOrEqual(20);
+      await store.correctSummary(POOL, { readyFree: 0, pendingCapacity: 20, queuedWeight: 0, liveNodes: 1, draining: {} }, after, now + 130_000, 10 * MIN);
+      expect(await store.getSummary(POOL)).toMatchObject({ pendingCapacity: 20, liveNodes: 1 });
+      expect((await store.getSummary(POOL)).launchReservations).toBeUndefined();
+    });
+
     it('keeps summing every delta when many writers adjust the same pool at once', async () => {
       // Prepare / Act: 40 concurrent deltas (they land on different shards)
       const { store } = h;
