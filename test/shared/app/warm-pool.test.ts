@@ -339,10 +339,16 @@ describe('Function: stopNode', () => {
 });
 
 describe('A crowd the pool met before starts warm', () => {
-  it('keeps the nodes of a past peak stopped through the quiet hours and starts them, not launches, when rooms come again', async () => {
-    // Prepare: a peak of 4 ready nodes, then no rooms
+  // 12 and 30 nodes are above the former default maxSize (8), under which most of such a crowd
+  // was terminated at scale-in and launched cold again.
+  it.each([
+    { name: 'a peak of 4 nodes', peak: 4 },
+    { name: 'a peak of 12 nodes', peak: 12 },
+    { name: 'a peak of 30 nodes (a 500-room crowd and its headroom)', peak: 30 },
+  ])('keeps $name stopped through the quiet hours with the default warm pool and starts them, not launches, when rooms come again', async ({ peak }) => {
+    // Prepare: a peak of `peak` ready nodes, then no rooms
     const { d, store, compute, pool } = setup();
-    for (const id of ['i-1', 'i-2', 'i-3', 'i-4']) await seedReady(store, id);
+    for (let i = 0; i < peak; i++) await seedReady(store, `i-${String(i).padStart(2, '0')}`);
 
     // Act: sweeps every minute for half an hour; EC2 reports each stop done
     for (let minute = 0; minute < 30; minute++) {
@@ -351,19 +357,18 @@ describe('A crowd the pool met before starts warm', () => {
       d.clock.advance(60_000);
     }
     const quiet = await store.listNodes(POOL);
+    const stopped = quiet.filter((n) => n.state === 'stopped').map((n) => n.nodeId).sort();
 
     // Assess: the surplus went into the warm pool, none was terminated
-    expect(quiet.filter((n) => n.state === 'stopped').length).toBeGreaterThan(0);
+    expect(stopped.length).toBeGreaterThan(0);
     expect(compute.terminated).toEqual([]);
-    expect(quiet.filter((n) => n.state === 'stopped').length + quiet.filter((n) => n.state === 'ready').length).toBe(4);
+    expect(stopped.length + quiet.filter((n) => n.state === 'ready').length).toBe(peak);
 
-    // Act: rooms fill the running capacity and more
+    // Act: rooms ask for more than the running and stopped nodes hold (24 units per node of the peak)
     const launchesBefore = compute.launches.length;
-    for (let i = 0; i < 25; i++) await createRoom(d, { roomId: `room-${i}`, weight: 2, eventId: `ev-${i}`, eventTime: d.clock.now() });
+    for (let i = 0; i < peak * 12; i++) await createRoom(d, { roomId: `room-${i}`, weight: 2, eventId: `ev-${i}`, eventTime: d.clock.now() });
 
-    // Assess: every stopped node was started before the first cold launch (the crowd's burst
-    // rate then asks for more than the warm pool holds)
-    const stopped = quiet.filter((n) => n.state === 'stopped').map((n) => n.nodeId).sort();
+    // Assess: every stopped node was started before the first cold launch
     expect(compute.starts.flat().sort()).toEqual(stopped);
     expect(compute.calls.indexOf('launch')).toBeGreaterThan(compute.calls.lastIndexOf('start'));
     expect(compute.launches.length).toBeGreaterThan(launchesBefore);
