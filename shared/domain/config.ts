@@ -32,17 +32,17 @@ export const WarmPoolConfigSchema = z.object({
   /** Nodes kept in the warm pool even when the forecast asks for fewer. */
   minSize: z.number().int().min(0).default(0),
   /**
-   * Most nodes kept in the warm pool. Default 36: the vCPUs of four static 72-vCPU servers as
-   * 8-vCPU nodes, enough for a 500-room crowd (25 nodes of 20 units) on top of the running
-   * fleet. An idle stopped node pays its gp3 root volume and public IPv4 addresses only
-   * (`stoppedNodeUsdPerHour`, shared/domain/pricing.ts): 30 × 0.0952 / 730 + 2 × 0.005 = 0.0139
-   * USD/h in eu-central-1, so a full warm pool of 36 costs 0.50 USD/h (365 USD per 730-hour
-   * month), 14% of one 72-vCPU server (3.492 USD/h). It is full only while a peak of the last
-   * `historyDays` days needed that many nodes (`warm-pool.ts` `warmPoolTargetSize`). With 8, the
-   * former default, a second 500-room crowd found 6 stopped nodes and waited for cold boots
-   * (docs/performance.md#warm-pool-side-by-side).
+   * Most nodes kept in the warm pool. Default 24: a 500-room crowd (25 nodes of 20 units) finds
+   * all but one of its nodes stopped, on top of the running fleet. An idle stopped node pays its
+   * gp3 root volume and public IPv4 addresses only (`stoppedNodeUsdPerHour`,
+   * shared/domain/pricing.ts): 30 × 0.0952 / 730 + 2 × 0.005 = 0.0139 USD/h in eu-central-1, so
+   * a full warm pool of 24 costs 0.33 USD/h (244 USD per 730-hour month), 10% of one 72-vCPU
+   * server (3.492 USD/h). It is full only while a peak of the last `historyDays` days needed that
+   * many nodes (`warm-pool.ts` `warmPoolTargetSize`). With 8, the former default, a second
+   * 500-room crowd found 6 stopped nodes and waited for cold boots; 36 met the same p99 as 24
+   * for 5.85 USD more on that trace (docs/performance.md#the-second-crowd-and-the-warm-pools-ceiling).
    */
-  maxSize: z.number().int().min(0).default(36),
+  maxSize: z.number().int().min(0).default(24),
   /** A warm node older than this (since its launch) is terminated, so the pool moves to a new AMI / launch template version, hours. */
   maxAgeHours: z.number().int().min(1).default(168),
   /** How far back the pool looks for the peak capacity it keeps warm, days. */
@@ -133,7 +133,7 @@ export const PoolConfigSchema = z
     warmPool: WarmPoolConfigSchema.default({
       state: 'stopped',
       minSize: 0,
-      maxSize: 36,
+      maxSize: 24,
       maxAgeHours: 168,
       historyDays: 7,
       releaseAddressesOnStop: false,

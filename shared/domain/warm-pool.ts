@@ -89,7 +89,7 @@ export interface WarmPoolSizing {
  * warm pool ({@link warmPoolStateOf} `'none'`, Spot pools included).
  *
  * @example
- * // 20-unit nodes, cold 50, warm 20 → 2; peak 6 with 3 live → 3; default bounds [0, 36] → 3
+ * // 20-unit nodes, cold 50, warm 20 → 2; peak 6 with 3 live → 3; default bounds [0, 24] → 3
  * warmPoolTargetSize(pool, { coldTarget: 50, warmTarget: 20, liveNodes: 3, peakNodes: 6 }); // 3
  */
 export function warmPoolTargetSize(pool: PoolConfig, sizing: WarmPoolSizing): number {

@@ -339,12 +339,12 @@ describe('Function: stopNode', () => {
 });
 
 describe('A crowd the pool met before starts warm', () => {
-  // 12 and 30 nodes are above the former default maxSize (8), under which most of such a crowd
+  // 12 and 24 nodes are above the former default maxSize (8), under which most of such a crowd
   // was terminated at scale-in and launched cold again.
   it.each([
     { name: 'a peak of 4 nodes', peak: 4 },
     { name: 'a peak of 12 nodes', peak: 12 },
-    { name: 'a peak of 30 nodes (a 500-room crowd and its headroom)', peak: 30 },
+    { name: 'a peak of 24 nodes (the default maxSize: a 480-room crowd)', peak: 24 },
   ])('keeps $name stopped through the quiet hours with the default warm pool and starts them, not launches, when rooms come again', async ({ peak }) => {
     // Prepare: a peak of `peak` ready nodes, then no rooms
     const { d, store, compute, pool } = setup();

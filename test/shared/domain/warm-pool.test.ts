@@ -16,7 +16,7 @@ import {
 const NOW = 1_700_000_000_000;
 const HOUR = 3_600_000;
 
-/** 2 containers × 10 units = 20 units per node; warm pool bounds [0, 36] by default, max age 168 h. */
+/** 2 containers × 10 units = 20 units per node; warm pool bounds [0, 24] by default, max age 168 h. */
 const pool = (overrides: Record<string, unknown> = {}, warmPool: Record<string, unknown> = {}): PoolConfig =>
   PoolConfigSchema.parse({ name: 'media', containersPerNode: 2, capacityPerContainer: 10, ...overrides, warmPool });
 
@@ -52,8 +52,8 @@ describe('Function: warmPoolTargetSize', () => {
     { name: 'is raised to the recent peak minus the live nodes', cold: 10, warm: 10, live: 3, peak: 7, expected: 4 },
     { name: 'takes the higher of forecast and history', cold: 90, warm: 10, live: 3, peak: 5, expected: 4 },
     { name: 'is clamped to maxSize', cold: 10, warm: 10, live: 1, peak: 30, warmPool: { maxSize: 8 }, expected: 8 },
-    { name: 'keeps a 500-room crowd (25 nodes) over 3 live nodes stopped with the default maxSize', cold: 10, warm: 10, live: 3, peak: 28, expected: 25 },
-    { name: 'keeps the over-launched peak of that crowd up to the default maxSize (36)', cold: 10, warm: 10, live: 3, peak: 49, expected: 36 },
+    { name: 'keeps a crowd of 23 nodes over 3 live nodes stopped with the default maxSize (24)', cold: 10, warm: 10, live: 3, peak: 26, expected: 23 },
+    { name: 'keeps the over-launched peak of that crowd up to the default maxSize (24)', cold: 10, warm: 10, live: 3, peak: 49, expected: 24 },
     { name: 'keeps nothing for history once the live nodes reach the peak', cold: 10, warm: 10, live: 28, peak: 28, expected: 0 },
     { name: 'is raised to minSize', cold: 10, warm: 10, live: 3, peak: 0, warmPool: { minSize: 2 }, expected: 2 },
     { name: 'is 0 when the pool has no warm pool', cold: 90, warm: 10, live: 1, peak: 9, warmPool: { state: 'none', minSize: 2 }, expected: 0 },
