@@ -51,13 +51,49 @@ export const shardSuffix = (shard: number): string => (shard === 0 ? '' : `#${sh
  */
 export function shardOf(id: string, shards: number): number {
   if (shards <= 1) return 0;
+  return fnv1a(id) % shards;
+}
+
+/** FNV-1a 32-bit hash of a string's UTF-16 code units (an unsigned 32-bit integer). */
+function fnv1a(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h % shards;
+  return h;
 }
+
+/** Decimal places of a container's tie-break in its `free` attribute: 7 for its node, 2 for its index. */
+export const TIE_BREAK_DIGITS = 9;
+
+/**
+ * A container's `free` attribute, the `placement` index's sort key: its free capacity (capacity
+ * units, an integer) plus a tie-break in [0, 1) unique to the container, `0.hhhhhhhcc` — h the
+ * FNV-1a hash of the node id modulo 10^7, cc the container index (< 100). DynamoDB does not
+ * document the order of index items with equal keys ("Working with Queries in DynamoDB": results
+ * are sorted by the sort key value only), so without it a Query with `Limit` returns an
+ * arbitrary subset of the containers with equal free capacity, and the S queries of a sharded
+ * pool another subset than one unsharded Query: placement chose differently by the shard count
+ * (docs/performance.md, "Node-hours with sharding"). With it the index's order is total and the
+ * same whatever the shards, so the merged shards' first `limit` are exactly the unsharded ones.
+ * Claims and releases add whole weights, which keep the tie-break; `free ≥ weight` holds exactly
+ * when the integer free capacity does (weights are integers). A number of ≤ 15 significant
+ * digits: exact in DynamoDB (38 digits) and as a JavaScript number. Two nodes whose hashes agree
+ * (≈ n² / 2·10^7 for n nodes at one free level) tie again, as containers written before it do.
+ *
+ * @param free - free capacity, capacity units (an integer < 10^6)
+ * @param nodeId - the container's node
+ * @param index - the container's index on the node (0–99)
+ * @example placementFree(10, 'i-00000000000000001', 1) // 10.xxxxxxx01
+ */
+export function placementFree(free: number, nodeId: string, index: number): number {
+  const tie = (fnv1a(nodeId) % 10 ** (TIE_BREAK_DIGITS - 2)) * 100 + (index % 100);
+  return Number(`${Math.trunc(free)}.${String(tie).padStart(TIE_BREAK_DIGITS, '0')}`);
+}
+
+/** The free capacity of a container item, capacity units: its `free` attribute without the tie-break ({@link placementFree}). */
+export const freeUnits = (item: Item): number => Math.floor(item.free as number);
 /** Partition key of shard `shard` of a pool in the `placement` and `pool-nodes` indexes (`POOL#<pool>[#<shard>]`). */
 export const poolPk = (pool: string, shard = 0): string => `POOL#${pool}${shardSuffix(shard)}`;
 /** Partition key of shard `shard` of a pool's queued rooms in the `queue` index (`QUEUE#<pool>[#<shard>]`). */
