@@ -110,7 +110,7 @@ async function seedFleet(doc: DynamoDBDocumentClient, table: string, nodes: numb
         idx: c,
         capacity: 10,
         used,
-        free: placementFree(10 - used, nodeId, c),
+        free: placementFree(10 - used, T0 - 3_600_000, nodeId, c),
         accepting: true,
         [HELD_ATTR]: Object.fromEntries(roomIds.map((r) => [roomTag(r), 1])),
         privateIp: `10.0.${n >> 8}.${n & 255}`,

@@ -206,7 +206,7 @@ export class DynamoDbNodeStore implements NodeStore {
               idx: c.index,
               capacity: record.capacityPerContainer,
               used: 0,
-              free: placementFree(record.capacityPerContainer, nodeId, c.index),
+              free: placementFree(record.capacityPerContainer, record.launchedAt, nodeId, c.index),
               accepting: false,
               [HELD_ATTR]: {},
               privateIp: c.privateIp,

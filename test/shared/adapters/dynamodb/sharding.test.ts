@@ -24,7 +24,7 @@ const storeWith = (shards: number) => new DynamoDbFleetStore({ client: fleet.db.
 /** Seed the nodes (2 containers × 10 units) and fill container 0 of node i with i % 9 units. */
 async function seedFleet(store: DynamoDbFleetStore): Promise<void> {
   for (const [i, nodeId] of NODES.entries()) {
-    await seedReadyNode(store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: T0 });
+    await seedReadyNode(store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: T0 - i * 1000 });
     for (let r = 0; r < i % 9; r++) await store.claimCapacity({ nodeId, container: 0 }, `room-${i}-${r}`, 1, T0, { pool: POOL });
   }
 }
@@ -52,7 +52,8 @@ const storeOn = (tableName: string, shards: number) => new DynamoDbFleetStore({ 
 async function seedTies(store: DynamoDbFleetStore): Promise<void> {
   for (let i = 0; i < 24; i++) {
     const nodeId = `i-${i.toString(16).padStart(17, '0')}`;
-    await seedReadyNode(store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: T0 });
+    // Launched a second apart, youngest first, so launch order and node-id order disagree.
+    await seedReadyNode(store, { nodeId, pool: POOL, containers: 2, capacityPerContainer: 10, now: T0 - i * 1000 });
     for (let r = 0; r < 7 + (i % 2); r++) await store.claimCapacity({ nodeId, container: 0 }, `room-${i}-0-${r}`, 1, T0, { pool: POOL });
     for (let r = 0; r < 5; r++) await store.claimCapacity({ nodeId, container: 1 }, `room-${i}-1-${r}`, 1, T0, { pool: POOL });
   }
@@ -116,7 +117,7 @@ describe('Class: DynamoDbFleetStore with sharded index keys', () => {
     expect((await store.listNodes(POOL)).map((n) => n.nodeId)).toEqual(NODES); // in node-id order, as unsharded
   });
 
-  it('returns, among equally free containers, the same candidates and best fit with S = 4 as with S = 1', async () => {
+  it('returns, among equally free containers, the oldest nodes first and the same candidates and best fit with S = 4 as with S = 1', async () => {
     // Prepare: the same fleet in an unsharded table and in a table with 4 shards
     const unshardedTable = await fleet.createTable();
     const unsharded = storeOn(unshardedTable, 1);
@@ -142,6 +143,9 @@ describe('Class: DynamoDbFleetStore with sharded index keys', () => {
       expect(ids(one)).toEqual((await bestFitOf(weight, unshardedTable)).slice(0, 8));
       expect(ids(four)).toEqual(ids(one));
       expect(pick(four)).toEqual(pick(one));
+      // oldest node first among equally free containers: node i was launched i seconds before T0
+      const ages = one.map((c) => Number.parseInt(c.nodeId.slice(2), 16));
+      expect(ages).toEqual([...ages].sort((a, b) => b - a));
     }
   });
 
@@ -160,11 +164,11 @@ describe('Class: DynamoDbFleetStore with sharded index keys', () => {
     await store.releaseCapacity({ nodeId, container: 1 }, 'big', 10);
 
     // Assess
-    expect(fresh).toBe(placementFree(10, nodeId, 1));
-    expect(fresh).not.toBe(placementFree(10, nodeId, 0));
-    expect(full).toBe(placementFree(0, nodeId, 1));
+    expect(fresh).toBe(placementFree(10, T0, nodeId, 1));
+    expect(fresh).not.toBe(placementFree(10, T0, nodeId, 0));
+    expect(full).toBe(placementFree(0, T0, nodeId, 1));
     expect(ids0(none)).toEqual([`${nodeId}/0`]);
-    expect(await freeOf()).toBe(placementFree(10, nodeId, 1));
+    expect(await freeOf()).toBe(placementFree(10, T0, nodeId, 1));
   });
 
   it('lists queued rooms oldest first across shards, at most limit', async () => {
