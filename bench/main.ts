@@ -39,6 +39,7 @@ const { controlPlaneCost, LOAD_BALANCER_USD_PER_MONTH } = await import('./contro
 const { measureSweepScale, SWEEP_FLEET_SIZES, ROOMS_PER_NODE } = await import('./scale-sweep.ts');
 const { DEFAULT_SWEEP_MEMORY_MIB } = await import('../infra/config.ts');
 const { measureSummarySizes } = await import('./summary-size.ts');
+const { stopSimulator } = await import('../sim/runtime/simulate.ts');
 
 const program = new Command()
   .name('bench')
@@ -252,3 +253,8 @@ if (opts.json) {
 
   process.stdout.write(`\nWall time ${fmt(wallS)} s\n`);
 }
+
+// The sharding section replays the trace with `simulate`, whose local DynamoDB (dynalite's server,
+// and the handlers' keep-alive sockets to it) lives for the process until stopped: without this
+// the process printed everything and then never exited.
+await stopSimulator();

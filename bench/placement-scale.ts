@@ -29,7 +29,7 @@ import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { parseAutoscalerConfig, poolByName } from '../shared/domain/config.ts';
 import { seededRandom } from '../sim/random.ts';
-import { HELD_ATTR, holdKey, holdSk, poolPk, roomTag, shardOf } from '../shared/adapters/dynamodb/items.ts';
+import { HELD_ATTR, holdKey, holdSk, placementFree, poolPk, roomTag, shardOf } from '../shared/adapters/dynamodb/items.ts';
 import { makeHandler } from '../lambdas/room-events/index.ts';
 import { percentile } from '../sim/percentile.ts';
 import { INDEX_WCU_PER_PLACEMENT, placementShards, shardsOfPool } from '../shared/domain/shards.ts';
@@ -110,7 +110,7 @@ async function seedFleet(doc: DynamoDBDocumentClient, table: string, nodes: numb
         idx: c,
         capacity: 10,
         used,
-        free: 10 - used,
+        free: placementFree(10 - used, T0 - 3_600_000, nodeId, c),
         accepting: true,
         [HELD_ATTR]: Object.fromEntries(roomIds.map((r) => [roomTag(r), 1])),
         privateIp: `10.0.${n >> 8}.${n & 255}`,

@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/dynamodb/fleet-table.ts';
-import { heldRooms } from '../../shared/adapters/dynamodb/items.ts';
+import { freeUnits, heldRooms } from '../../shared/adapters/dynamodb/items.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
 import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
@@ -153,7 +153,10 @@ export interface RawContainer {
   readonly idx: number;
   readonly capacity: number;
   readonly used: number;
+  /** Free capacity units (the stored `free` without its placement tie-break). */
   readonly free: number;
+  /** The stored `free`: the `placement` index's sort key, tie-break included. */
+  readonly freeKey: number;
   readonly accepting: boolean;
   readonly rooms: Readonly<Record<string, number>>;
 }
@@ -164,7 +167,7 @@ export interface RawContainer {
  */
 export function rawContainers(items: readonly Record<string, unknown>[]): RawContainer[] {
   const holds = items.filter((i) => i.type === 'hold');
-  return items.filter((i) => i.type === 'container').map((c) => ({ ...c, rooms: heldRooms(c, holds) })) as unknown as RawContainer[];
+  return items.filter((i) => i.type === 'container').map((c) => ({ ...c, free: freeUnits(c), freeKey: c.free, rooms: heldRooms(c, holds) })) as unknown as RawContainer[];
 }
 
 /** The raw container items of a table (rooms joined from their hold items). */

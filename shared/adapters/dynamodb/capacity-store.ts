@@ -28,9 +28,12 @@ function heldWeight(item: Item | undefined, roomId: string): { weight: number; l
   return typeof legacy === 'number' ? { weight: legacy, legacy: true } : undefined;
 }
 
-/** Least free first; ties by node id then container index (the memory store's order). */
-const free = (c: ContainerView): number => c.capacity - c.used;
-const bestFit = (a: ContainerView, b: ContainerView): number => free(a) - free(b) || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0) || a.index - b.index;
+/**
+ * The `placement` index's own order: `free` with its tie-break (`placementFree`, items.ts), least
+ * first; node id then container index only for the ties it leaves (containers written before it).
+ */
+const indexOrder = (a: Item, b: Item): number =>
+  (a.free as number) - (b.free as number) || (String(a.nodeId) < String(b.nodeId) ? -1 : String(a.nodeId) > String(b.nodeId) ? 1 : 0) || (a.idx as number) - (b.idx as number);
 
 /**
  * Container capacity on DynamoDB. Costs: `findCandidates` one Query per shard of the pool, in
@@ -48,15 +51,18 @@ export class DynamoDbCapacityStore implements CapacityStore {
 
   /**
    * Best fit across every shard of the pool: each shard's `limit` least-free fits (one Query
-   * each, in parallel), merged least free first — the same containers one unsharded Query returns.
+   * each, in parallel), merged in the index's order — the same containers, in the same order,
+   * one unsharded Query returns: the index's sort key has a tie-break unique to each container
+   * (`placementFree`, items.ts), so the first `limit` of the pool are among the first `limit` of
+   * their shards whatever the shard count.
    */
   public async findCandidates(pool: string, weight: number, limit: number): Promise<readonly ContainerView[]> {
     const shards = allShards(await this.table.shards(pool));
     const pages = await Promise.all(shards.map((shard) => this.findInShard(poolPk(pool, shard), weight, limit)));
-    return pages.flat().sort(bestFit).slice(0, limit);
+    return (pages.length === 1 ? (pages[0] as Item[]) : pages.flat().sort(indexOrder)).slice(0, limit).map((i) => toContainer(i));
   }
 
-  private async findInShard(gpk: string, weight: number, limit: number): Promise<ContainerView[]> {
+  private async findInShard(gpk: string, weight: number, limit: number): Promise<Item[]> {
     const out = await this.table.call('FindCandidates', () =>
       this.table.doc.send(
         new QueryCommand({
@@ -70,7 +76,7 @@ export class DynamoDbCapacityStore implements CapacityStore {
         }),
       ),
     );
-    return (out.Items ?? []).map((i) => toContainer(i));
+    return out.Items ?? [];
   }
 
   /** The `pool-nodes` partition key of a node's items: its pool's shard of the node (read from the container when the pool is not given). */

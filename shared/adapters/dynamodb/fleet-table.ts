@@ -13,7 +13,9 @@
  * k > 0 of the pool's S shards (by a hash of the node id, or of the room id for `queue`; S from
  * the pool's `peakPlacementsPerSecond`, `shared/domain/shards.ts`; shard 0 is the unsharded key):
  * - `placement` (`gpk` = `POOL#<pool>`, `free` N): containers that accept rooms, by free
- *   capacity — best-fit is one Query per shard whatever the fleet size.
+ *   capacity — best-fit is one Query per shard whatever the fleet size. `free` carries a
+ *   tie-break unique to the container in its decimals (`placementFree`, items.ts), so the order
+ *   is total and the same whatever the shard count.
  * - `queue` (`qpk` = `QUEUE#<pool>`, `qsk` = zero-padded queuedAt + `#` + roomId): queued rooms, FIFO.
  * - `pool-nodes` (`npk` = `POOL#<pool>`, `nsk` = `<instanceId>#…`): a pool's live nodes, their
  *   containers and holds, for the sweep and operator views.

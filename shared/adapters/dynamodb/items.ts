@@ -51,13 +51,64 @@ export const shardSuffix = (shard: number): string => (shard === 0 ? '' : `#${sh
  */
 export function shardOf(id: string, shards: number): number {
   if (shards <= 1) return 0;
+  return fnv1a(id) % shards;
+}
+
+/** FNV-1a 32-bit hash of a string's UTF-16 code units (an unsigned 32-bit integer). */
+function fnv1a(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) {
     h ^= id.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h % shards;
+  return h;
 }
+
+/** Decimal places of a container's tie-break in its `free` attribute: 9 for its node's launch second, 1 for its node id, 2 for its index. */
+export const TIE_BREAK_DIGITS = 12;
+/** Significant decimal digits a `free` attribute keeps: exact as a JavaScript number (IEEE 754 double: 15) and in DynamoDB (38). */
+const FREE_DIGITS = 15;
+
+/**
+ * A container's `free` attribute, the `placement` index's sort key: its free capacity (capacity
+ * units, an integer) plus a tie-break in [0, 1) that orders equally free containers oldest node
+ * first, `0.sssssssssncc` — s the node's launch time in seconds modulo 10^9 (wraps every 31.7
+ * years, next in May 2033), n the FNV-1a hash of the node id modulo 10, cc the container index
+ * (< 100).
+ *
+ * Why a tie-break at all: DynamoDB does not document the order of index items with equal keys
+ * ("Working with Queries in DynamoDB": results are sorted by the sort key value only), so without
+ * it a Query with `Limit` returns an arbitrary subset of the containers with equal free capacity,
+ * and the S queries of a sharded pool another subset than one unsharded Query: placement chose
+ * differently by the shard count (docs/performance.md, "Node-hours with sharding"). With it the
+ * index's order is total (up to nodes launched in the same second with equal hash digits) and
+ * the same whatever the shards, so the merged shards' first `limit` are the unsharded ones.
+ *
+ * Why oldest first: best fit fills the oldest of equally free nodes, so the youngest stay emptiest
+ * and are the ones scale-in drains and terminates soonest — the order the fleet would keep anyway
+ * if every node lived equally long. On day 1 of the sample week a random order (the node-id hash
+ * alone) cost 3.7% more node-hours than oldest first (docs/performance.md).
+ *
+ * Claims and releases add whole weights, which keep the tie-break; `free ≥ weight` holds exactly
+ * when the integer free capacity does (weights are integers). At most {@link FREE_DIGITS}
+ * significant digits: a free capacity of 4 or more digits keeps fewer tie-break digits (the least
+ * significant go first: the container index, then the hash, then seconds).
+ *
+ * @param free - free capacity, capacity units (an integer ≥ 0)
+ * @param launchedAt - the node's launch time, epoch ms
+ * @param nodeId - the container's node
+ * @param index - the container's index on the node (0–99)
+ * @example placementFree(10, Date.UTC(2026, 11, 7), 'i-00000000000000001', 1) // 10.xxxxxxxxxn01
+ */
+export function placementFree(free: number, launchedAt: number, nodeId: string, index: number): number {
+  const whole = String(Math.trunc(free));
+  const seconds = Math.floor(launchedAt / 1000) % 10 ** 9;
+  const tie = `${String(seconds).padStart(9, '0')}${fnv1a(nodeId) % 10}${String(index % 100).padStart(2, '0')}`;
+  return Number(`${whole}.${tie.slice(0, Math.max(0, FREE_DIGITS - whole.length))}`);
+}
+
+/** The free capacity of a container item, capacity units: its `free` attribute without the tie-break ({@link placementFree}). */
+export const freeUnits = (item: Item): number => Math.floor(item.free as number);
 /** Partition key of shard `shard` of a pool in the `placement` and `pool-nodes` indexes (`POOL#<pool>[#<shard>]`). */
 export const poolPk = (pool: string, shard = 0): string => `POOL#${pool}${shardSuffix(shard)}`;
 /** Partition key of shard `shard` of a pool's queued rooms in the `queue` index (`QUEUE#<pool>[#<shard>]`). */

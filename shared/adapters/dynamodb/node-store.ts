@@ -9,7 +9,7 @@ import type { ContainerView, NodeState, NodeView } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
 import type { NodeRecord, NodeStore } from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
-import { allShards, containerKey, containerSk, HELD_ATTR, joinContainers, nodeKey, poolPk, shardOf, toNode, type Item } from './items.ts';
+import { allShards, containerKey, containerSk, HELD_ATTR, joinContainers, nodeKey, placementFree, poolPk, shardOf, toNode, type Item } from './items.ts';
 import { isConditionFailure, type FleetTableClient } from './table-client.ts';
 
 /**
@@ -206,7 +206,7 @@ export class DynamoDbNodeStore implements NodeStore {
               idx: c.index,
               capacity: record.capacityPerContainer,
               used: 0,
-              free: record.capacityPerContainer,
+              free: placementFree(record.capacityPerContainer, record.launchedAt, nodeId, c.index),
               accepting: false,
               [HELD_ATTR]: {},
               privateIp: c.privateIp,

@@ -49,6 +49,7 @@ async function memoryContainers(store: MemoryFleetStore): Promise<RawContainer[]
       capacity: c.capacity,
       used: c.used,
       free: c.capacity - c.used,
+      freeKey: c.capacity - c.used,
       accepting: c.accepting,
       rooms: c.rooms ?? {},
     })),
