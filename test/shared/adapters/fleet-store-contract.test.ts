@@ -1124,7 +1124,7 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
 
       // Assess: counted high (not low) until the next sweep folds it
       const after = await store.getSummary(POOL);
-      expect(after.launchReservations).toEqual({ late: { nodes: 2, launched: 1, capacityPerNode: 20, at: now } });
+      expect(after.launchReservations).toEqual({ late: { nodes: 2, launched: 1, capacityPerNode: 20, at: now, leaseUntil: now + 60_000 } });
       expect(after.pendingCapacity).toBeGreaterThanOrEqual(20);
       await store.correctSummary(POOL, { readyFree: 0, pendingCapacity: 20, queuedWeight: 0, liveNodes: 1, draining: {} }, after, now + 130_000, 10 * MIN);
       expect(await store.getSummary(POOL)).toMatchObject({ pendingCapacity: 20, liveNodes: 1 });
