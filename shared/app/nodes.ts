@@ -274,7 +274,7 @@ export async function onNodeReady(deps: AppDeps, detail: NodeReadyDetail, eventI
   );
   await deps.publisher.publish([{ detailType: 'NodeReady', detail: { instanceId: detail.instanceId, containers: [...check.containers], pool: pool.name } }]);
   await placeQueued(deps, config, pool.name, eventId, undefined, leaseUntil);
-  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`);
+  await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:scale-out`, leaseUntil);
   // Last: placement does not wait for CloudWatch; a failure here retries the event, whose
   // retry path (node already ready) creates them again.
   await ensureNodeAlarms(deps, node);

@@ -201,7 +201,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
       // the room. Answer again, and decide scale-out again under the same decision id (a launch
       // that ran but was not recorded returns the same instances, by their ClientToken).
       await republish(deps, pool, begin.room);
-      await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${cmd.eventId}:scale-out`);
+      await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${cmd.eventId}:scale-out`, cmd.leaseUntil);
     }
     return { kind: 'duplicate', state: begin.room.state };
   }
@@ -234,7 +234,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   }
   await deps.publisher.publish(events);
   const summary = await deps.store.adjustSummary(pool.name, delta, now);
-  await maybeScaleOut(deps, pool, summary, `${cmd.eventId}:scale-out`);
+  await maybeScaleOut(deps, pool, summary, `${cmd.eventId}:scale-out`, cmd.leaseUntil);
   return outcome;
 }
 

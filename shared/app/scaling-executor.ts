@@ -8,7 +8,7 @@ import { isUndrainable, nodeCapacityOf, nodeUsed, SURPLUS_DRAIN, type NodeState,
 import { sumRecent } from '../domain/buckets.ts';
 import { decideScaleOut, poolDemand, type PoolCapacity, type ScaleOutDecision } from '../domain/scaling.ts';
 import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../errors.ts';
-import { LAUNCH_RESERVATION_FOLD_MS, reservedCounts, type PoolSummary } from '../ports/fleet-store.ts';
+import { DEFAULT_PLACING_LEASE_MS, LAUNCH_RESERVATION_FOLD_MS, launchLeaseEnd, reservedCounts, type PoolSummary } from '../ports/fleet-store.ts';
 import { launchableWithinAddressQuota, publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { startStoppedNodes, stoppedNodesFor, type WarmStartOutcome } from './warm-start.ts';
@@ -53,9 +53,13 @@ export function launchesInFlight(summary: PoolSummary, nodes: readonly Pick<Node
  *
  * @param decisionId - stable id of this decision (EC2 ClientToken source): a redelivered event
  *   yields the same id and so never launches twice
+ * @param leaseUntil - the invocation's deadline, epoch ms: the lease on the launch it counts
+ *   (default: now + {@link DEFAULT_PLACING_LEASE_MS}, the longest function timeout). Abandoned
+ *   launches of other decisions in `summary` are taken over first ({@link takeOverAbandonedLaunches}).
  */
-export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string): Promise<ScaleOutDecision> {
+export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string, leaseUntil?: number): Promise<ScaleOutDecision> {
   const now = deps.clock.now();
+  await takeOverAbandonedLaunches(deps, pool, summary, now, leaseUntil, decisionId);
   const decided = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight));
   const unsettled = summary.launchReservations?.[decisionId];
   // A retry of this decision whose launch was counted but never settled (the invocation failed
@@ -66,8 +70,54 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
     unsettled && unsettled.launched === undefined
       ? { kind: 'scale-out', launch: unsettled.nodes, undrain: [], start: [], targetHeadroom: decided.targetHeadroom, deficit: decided.deficit }
       : decided;
-  await executeScaleOut(deps, pool, decision, decisionId);
+  await executeScaleOut(deps, pool, decision, decisionId, { leaseUntil });
   return decision;
+}
+
+/**
+ * Take over and replay the launches of `summary` that an invocation counted and then died
+ * before settling: unsettled, lease ended ({@link launchLeaseEnd} ≤ `now`), younger than
+ * {@link LAUNCH_RESERVATION_FOLD_MS} (older ones the sweep folds). Each is taken with one
+ * conditional write (`takeOverLaunch`: of concurrent takers one wins, the others leave it counted
+ * as pending) and its launch replayed under its ORIGINAL decision id, so the same ClientToken
+ * returns the instances the dead owner may have started instead of launching them twice; then
+ * it is settled. Without such a reservation in `summary` it costs no DynamoDB call.
+ *
+ * @param now - epoch ms
+ * @param leaseUntil - the taker's deadline, epoch ms (default as {@link maybeScaleOut})
+ * @param except - the caller's own decision id (its retry replays it itself)
+ * @returns ids of the decisions taken over and replayed
+ * @throws {FleetStoreError} when the takeover write or recording the replayed nodes fails
+ */
+export async function takeOverAbandonedLaunches(
+  deps: AppDeps,
+  pool: PoolConfig,
+  summary: PoolSummary,
+  now: number,
+  leaseUntil?: number,
+  except?: string,
+): Promise<string[]> {
+  const taken: string[] = [];
+  for (const [decisionId, r] of Object.entries(summary.launchReservations ?? {})) {
+    if (decisionId === except || r.launched !== undefined || launchLeaseEnd(r) > now || now - r.at >= LAUNCH_RESERVATION_FOLD_MS) continue;
+    const lease = leaseUntil ?? now + DEFAULT_PLACING_LEASE_MS;
+    if (!(await deps.store.takeOverLaunch(pool.name, decisionId, now, lease))) continue;
+    deps.logger.warn('abandoned launch taken over', { pool: pool.name, decisionId, nodes: r.nodes, leaseEnded: launchLeaseEnd(r) });
+    await executeScaleOut(deps, pool, { kind: 'scale-out', launch: r.nodes, undrain: [], start: [], targetHeadroom: 0, deficit: 0 }, decisionId, {
+      leaseUntil: lease,
+      takenOver: true,
+    });
+    taken.push(decisionId);
+  }
+  return taken;
+}
+
+/** Options of {@link executeScaleOut}. */
+export interface ExecuteScaleOutOptions {
+  /** The invocation's deadline, epoch ms: the lease on the launch it counts (default: now + {@link DEFAULT_PLACING_LEASE_MS}). */
+  readonly leaseUntil?: number | undefined;
+  /** The decision's launch is counted already and this caller took it over: replay it, count nothing. */
+  readonly takenOver?: boolean | undefined;
 }
 
 /**
@@ -86,13 +136,21 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
  * (`FleetStore.reserveLaunch`, once per `decisionId`) and settled to the nodes launched and
  * recorded after (`settleLaunch`; a failed launch settles to 0): an invocation that dies in
  * between leaves its nodes counted as pending, so other invocations do not launch them again;
- * the sweep folds the count into the counters from the node records a minute later.
+ * the sweep folds the count into the counters from the node records a minute later. The count is
+ * a lease until `options.leaseUntil` (the invocation's deadline): once it has passed unsettled,
+ * the next scale-out takes it over and replays it ({@link takeOverAbandonedLaunches}).
  *
  * @returns ids of the nodes launched
  * @throws {FleetStoreError} when counting the launch or recording launched nodes fails (the
  *   redelivered event's identical ClientToken then returns the same instances)
  */
-export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision: ScaleOutDecision, decisionId: string): Promise<string[]> {
+export async function executeScaleOut(
+  deps: AppDeps,
+  pool: PoolConfig,
+  decision: ScaleOutDecision,
+  decisionId: string,
+  options: ExecuteScaleOutOptions = {},
+): Promise<string[]> {
   const now = deps.clock.now();
   if (decision.kind === 'noop') return [];
   deps.logger.info('scale-out decision', { pool: pool.name, decision, decisionId });
@@ -161,7 +219,7 @@ export async function executeScaleOut(deps: AppDeps, pool: PoolConfig, decision:
     // Counted before RunInstances (once per decision): a crash or a failed write between the
     // launch and recording its nodes leaves them counted as pending, so the next decisions do not
     // launch them again; a failure here fails the invocation before anything is launched.
-    fresh = await deps.store.reserveLaunch(pool.name, decisionId, count, perNode, now);
+    fresh = options.takenOver ? false : await deps.store.reserveLaunch(pool.name, decisionId, count, perNode, now, options.leaseUntil ?? now + DEFAULT_PLACING_LEASE_MS);
     try {
       result = await deps.compute.launch({ pool, count, decisionId, ...prepared, now });
     } catch (e) {

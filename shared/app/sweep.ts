@@ -14,7 +14,7 @@ import type { InstanceDescription } from '../ports/compute-provider.ts';
 import type { AppDeps } from './deps.ts';
 import { reconcileAddresses } from './addresses.ts';
 import { placeQueued } from './rooms.ts';
-import { drainNode, executeScaleOut, launchesInFlight } from './scaling-executor.ts';
+import { drainNode, executeScaleOut, launchesInFlight, takeOverAbandonedLaunches } from './scaling-executor.ts';
 import { terminateNode } from './nodes.ts';
 import { executeWarmAction, warmPoolPeak } from './warm-pool.ts';
 import { reconcileNodes, type ReconcileResult } from './reconcile.ts';
@@ -112,7 +112,11 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
     Math.max(pool.arrivalWindowMs, 120_000),
   );
   const orphans = await terminateOrphans(deps, pool, nodes, now, instances);
-  const launched = await executeScaleOut(deps, pool, plan.scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
+  // Launches whose owner died before settling them (lease ended): replayed under their own ids;
+  // the plan (from the node records) did not see their nodes, so it launches that many fewer.
+  const replayed = (await takeOverAbandonedLaunches(deps, pool, summary, now)).reduce((n, id) => n + (summary.launchReservations?.[id]?.nodes ?? 0), 0);
+  const scaleOut = plan.scaleOut.kind === 'scale-out' && replayed > 0 ? { ...plan.scaleOut, launch: Math.max(0, plan.scaleOut.launch - replayed) } : plan.scaleOut;
+  const launched = await executeScaleOut(deps, pool, scaleOut, `sweep:${pool.name}:${bucketKey(now)}`);
   const placedQueued = queued.length > 0 ? await placeQueued(deps, await deps.config.getConfig(), pool.name, `sweep:${bucketKey(now)}`) : 0;
   if (terminated.length || drained.length || stopped.length || launched.length || orphans.length) {
     deps.logger.info('sweep', { pool: pool.name, terminated, drained, stopped, launched, placedQueued, orphans });

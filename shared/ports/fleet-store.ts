@@ -117,6 +117,17 @@ export interface LaunchReservation {
   readonly capacityPerNode: number;
   /** When it was counted, epoch ms. */
   readonly at: number;
+  /**
+   * The deadline of the invocation that owns its launch, epoch ms (absent on reservations of
+   * earlier versions: {@link launchLeaseEnd}). Once it has passed unsettled, the owner died before
+   * recording its nodes: any scale-out may take it over ({@link PoolSummaryStore.takeOverLaunch}).
+   */
+  readonly leaseUntil?: number | undefined;
+}
+
+/** When a launch reservation's lease ends, epoch ms: its `leaseUntil`, else `at` + {@link LAUNCH_RESERVATION_FOLD_MS}. */
+export function launchLeaseEnd(r: LaunchReservation): number {
+  return r.leaseUntil ?? r.at + LAUNCH_RESERVATION_FOLD_MS;
 }
 
 /**
@@ -383,9 +394,21 @@ export interface PoolSummaryStore {
    * @param nodes - nodes about to be launched (≥ 1)
    * @param capacityPerNode - capacity of one once ready, capacity units
    * @param now - epoch ms
+   * @param leaseUntil - the counting invocation's deadline, epoch ms (the reservation's lease;
+   *   default: {@link launchLeaseEnd})
    * @returns false when the decision was counted already (a retry, or a replay of its launch)
    */
-  reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean>;
+  reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number, leaseUntil?: number): Promise<boolean>;
+  /**
+   * Take over an unsettled launch reservation whose lease has ended (`launchLeaseEnd(r) <= now`:
+   * its owner died between counting and settling), renewing the lease to `leaseUntil`. One
+   * conditional write: of concurrent takers at most one gets it.
+   *
+   * @param now - epoch ms
+   * @param leaseUntil - the taker's deadline, epoch ms
+   * @returns false when it is gone, settled, or its lease has not ended (another holds it)
+   */
+  takeOverLaunch(pool: string, decisionId: string, now: number, leaseUntil: number): Promise<boolean>;
   /**
    * Record how many nodes a reserved launch launched and recorded (fewer than reserved gives the
    * rest back). One conditional write: only the first settle of a reservation applies.

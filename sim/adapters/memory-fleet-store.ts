@@ -404,8 +404,12 @@ export class MemoryFleetStore implements FleetStore {
     return this.summaries.correctSummary(pool, exact, read, now, windowMs);
   }
 
-  public reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
-    return this.summaries.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now);
+  public reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number, leaseUntil?: number): Promise<boolean> {
+    return this.summaries.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now, leaseUntil);
+  }
+
+  public takeOverLaunch(pool: string, decisionId: string, now: number, leaseUntil: number): Promise<boolean> {
+    return this.summaries.takeOverLaunch(pool, decisionId, now, leaseUntil);
   }
 
   public settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {

@@ -10,6 +10,7 @@
 import { BUCKET_MS } from '../../shared/domain/buckets.ts';
 import {
   LAUNCH_RESERVATION_FOLD_MS,
+  launchLeaseEnd,
   reservedCounts,
   SUMMARY_BUCKET_READ_MS,
   type LaunchReservation,
@@ -102,10 +103,17 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
     }
   }
 
-  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number, leaseUntil?: number): Promise<boolean> {
     const p = this.pool(pool);
     if (p.reservations.has(decisionId)) return false;
-    p.reservations.set(decisionId, { nodes, capacityPerNode, at: now });
+    p.reservations.set(decisionId, { nodes, capacityPerNode, at: now, leaseUntil: leaseUntil ?? now + LAUNCH_RESERVATION_FOLD_MS });
+    return true;
+  }
+
+  public async takeOverLaunch(pool: string, decisionId: string, now: number, leaseUntil: number): Promise<boolean> {
+    const r = this.pool(pool).reservations.get(decisionId);
+    if (!r || r.launched !== undefined || launchLeaseEnd(r) > now) return false;
+    this.pool(pool).reservations.set(decisionId, { ...r, leaseUntil });
     return true;
   }
 

@@ -3,13 +3,15 @@
  * before RunInstances (its launch reservation), so an invocation that fails between the launch
  * and recording it — a crash, a throttled DynamoDB call — leaves them counted as pending, and the
  * next creates do not launch them again (the over-launch of docs/reliability.md, "Cost under
- * faults"). A crash after counting but before the launch blocks nothing for long: the retry
- * launches it, and without a retry the sweep takes the count back.
+ * faults"). A crash after counting but before the launch blocks nothing for long: the count is a
+ * lease that ends with the invocation's deadline, after which the next create takes the launch
+ * over and replays it under its decision id; the retry or, without one, the sweep cover the rest.
  *
  * Real DynamoDB store (dynalite), the room-events handler without its middy stack, fake EC2.
  *
  * @module
  */
+import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { FleetStoreError } from '../../shared/errors.ts';
@@ -79,7 +81,12 @@ async function arrange(): Promise<{ d: TestDeps; compute: FakeComputeProvider }>
 }
 
 /** A create of weight 1: the arrivals' headroom (≤ 3 units per minute over a 90 s boot) stays below one node. */
-const create = (d: TestDeps, id: string, roomId: string) => roomEvents(d)(roomCreated(id, { roomId, weight: 1 }, d.clock.now()));
+const create = (d: TestDeps, id: string, roomId: string, context?: Context) => roomEvents(d)(roomCreated(id, { roomId, weight: 1 }, d.clock.now()), context);
+
+/** The function's timeout (the stack's default, 30 s): each invocation's deadline is its start + this. */
+const TIMEOUT_MS = 30_000;
+/** A Lambda context with {@link TIMEOUT_MS} left (only the remaining time is read). */
+const invocation = { getRemainingTimeInMillis: () => TIMEOUT_MS } as unknown as Context;
 
 /** Distinct instances EC2 started (a replayed ClientToken returns the same ones). */
 const instancesStarted = async (compute: FakeComputeProvider) => (await compute.describeFleet(POOL)).length;
@@ -180,6 +187,79 @@ describe('Scale-out under faults: a launch is counted once, before RunInstances'
 
     // Assess: one node launched by the sweep, counted once
     expect(compute.launches.map((l) => l.decisionId)).toEqual([expect.stringMatching(/^sweep:/)]);
+    expect(await countedVsRecords(d)).toEqual({ summary: [NODE_CAPACITY, 1], records: [NODE_CAPACITY, 1] });
+  });
+
+  it.each([
+    ['a crash after counting, before RunInstances', 'crash-after-reserve'],
+    ['a crash right after RunInstances (no node record)', 'crash-after-launch'],
+  ] as const)('%s: once its deadline has passed, the next create takes the launch over and replays it under its id', async (_name, fault) => {
+    // Prepare: the first create counts a node, then dies (deadline: its start + 30 s)
+    const { d, compute } = await arrange();
+    const faulty: TestDeps =
+      fault === 'crash-after-reserve' ? { ...d, store: failingOnce(d.store, 'reserveLaunch', 'after') } : { ...d, compute: crashingAfterLaunch(compute) };
+    await expect(create(faulty, 'e1', 'room-1', invocation).then(() => 'completed', cause)).resolves.toBeInstanceOf(InjectedFaultError);
+    const startedByOwner = await instancesStarted(compute);
+
+    // Act: a create before the owner's deadline leaves the launch to it
+    d.clock.advance(10_000);
+    await create(d, 'e2', 'room-2', invocation);
+
+    // Assess: nothing taken over, nothing launched under another id
+    expect(compute.launches.map((l) => l.decisionId)).toEqual(fault === 'crash-after-reserve' ? [] : ['e1:scale-out']);
+    expect(await d.store.listNodes(POOL)).toHaveLength(0);
+
+    // Act: a create 31 s after the first, its owner's deadline passed
+    d.clock.advance(21_000);
+    await create(d, 'e3', 'room-3', invocation);
+
+    // Assess: the launch replayed under the original decision id (same ClientToken: the instance
+    // the owner may have started is the one recorded), counted once, nothing launched besides
+    expect(compute.launches.map((l) => [l.decisionId, l.count])).toEqual([...(startedByOwner ? [['e1:scale-out', 1]] : []), ['e1:scale-out', 1]]);
+    expect(await instancesStarted(compute)).toBe(1);
+    expect((await d.store.listNodes(POOL)).map((n) => n.decisionId)).toEqual(['e1:scale-out']);
+    expect((await d.store.getSummary(POOL)).launchReservations?.['e1:scale-out']?.launched).toBe(1);
+    expect(await countedVsRecords(d)).toEqual({ summary: [NODE_CAPACITY, 1], records: [NODE_CAPACITY, 1] });
+
+    // Act: EventBridge's retry of the first create, then a sweep
+    d.clock.advance(RETRY_AFTER_MS);
+    await create(d, 'e1', 'room-1', invocation);
+    d.clock.advance(RETRY_AFTER_MS);
+    expect((await sweepAll(d)).errors).toEqual([]);
+
+    // Assess: still one instance, one record, counted once
+    expect(await instancesStarted(compute)).toBe(1);
+    expect(await d.store.listNodes(POOL)).toHaveLength(1);
+    expect(await countedVsRecords(d)).toEqual({ summary: [NODE_CAPACITY, 1], records: [NODE_CAPACITY, 1] });
+  });
+
+  it('two creates that both see an abandoned launch: one takes it over, the launch is replayed once', async () => {
+    // Prepare
+    const { d, compute } = await arrange();
+    const faulty: TestDeps = { ...d, store: failingOnce(d.store, 'reserveLaunch', 'after') };
+    await expect(create(faulty, 'e1', 'room-1', invocation).then(() => 'completed', cause)).resolves.toBeInstanceOf(InjectedFaultError);
+
+    // Act: two concurrent creates past the owner's deadline
+    d.clock.advance(TIMEOUT_MS + 1_000);
+    await Promise.all([create(d, 'e2', 'room-2', invocation), create(d, 'e3', 'room-3', invocation)]);
+
+    // Assess: one replay, one node
+    expect(compute.launches.map((l) => l.decisionId)).toEqual(['e1:scale-out']);
+    expect(await countedVsRecords(d)).toEqual({ summary: [NODE_CAPACITY, 1], records: [NODE_CAPACITY, 1] });
+  });
+
+  it('the sweep that sees an abandoned launch first takes it over and launches nothing besides for the same rooms', async () => {
+    // Prepare
+    const { d, compute } = await arrange();
+    const faulty: TestDeps = { ...d, store: failingOnce(d.store, 'reserveLaunch', 'after') };
+    await expect(create(faulty, 'e1', 'room-1', invocation).then(() => 'completed', cause)).resolves.toBeInstanceOf(InjectedFaultError);
+
+    // Act: a sweep past the owner's deadline, before the fold age
+    d.clock.advance(TIMEOUT_MS + 1_000);
+    expect((await sweepAll(d)).errors).toEqual([]);
+
+    // Assess: the queued room's node is the replayed launch, not a second one under the sweep's id
+    expect(compute.launches.map((l) => l.decisionId)).toEqual(['e1:scale-out']);
     expect(await countedVsRecords(d)).toEqual({ summary: [NODE_CAPACITY, 1], records: [NODE_CAPACITY, 1] });
   });
 

@@ -21,7 +21,7 @@ const dynalite = useDynalite();
 /**
  * The real store, except that every pool-scoped call for one pool fails as DynamoDB would
  * (throttled): `listNodes`, `getSummary`, `listQueued`, `findCandidates`, `adjustSummary`,
- * `correctSummary`, `reserveLaunch`, `settleLaunch`.
+ * `correctSummary`, `reserveLaunch`, `takeOverLaunch`, `settleLaunch`.
  */
 class PoolFailingFleetStore implements FleetStore {
   public constructor(
@@ -142,9 +142,13 @@ class PoolFailingFleetStore implements FleetStore {
     this.check(pool);
     return this.inner.correctSummary(pool, exact, read, now, windowMs);
   }
-  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number, leaseUntil?: number): Promise<boolean> {
     this.check(pool);
-    return this.inner.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now);
+    return this.inner.reserveLaunch(pool, decisionId, nodes, capacityPerNode, now, leaseUntil);
+  }
+  public async takeOverLaunch(pool: string, decisionId: string, now: number, leaseUntil: number): Promise<boolean> {
+    this.check(pool);
+    return this.inner.takeOverLaunch(pool, decisionId, now, leaseUntil);
   }
   public async settleLaunch(pool: string, decisionId: string, launched: number): Promise<boolean> {
     this.check(pool);

@@ -121,6 +121,7 @@ export class DynamoDbFleetStore implements FleetStore {
   public correctSummary(...a: Args<PoolSummaryStore, 'correctSummary'>) { return this.summaries.correctSummary(...a); }
   public reserveLaunch(...a: Args<PoolSummaryStore, 'reserveLaunch'>) { return this.summaries.reserveLaunch(...a); }
   public settleLaunch(...a: Args<PoolSummaryStore, 'settleLaunch'>) { return this.summaries.settleLaunch(...a); }
+  public takeOverLaunch(...a: Args<PoolSummaryStore, 'takeOverLaunch'>) { return this.summaries.takeOverLaunch(...a); }
 
   // ArrivalHistoryStore
   public getArrivalHistory(...a: Args<ArrivalHistoryStore, 'getArrivalHistory'>) { return this.history.getArrivalHistory(...a); }

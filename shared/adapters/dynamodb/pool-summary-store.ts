@@ -164,13 +164,24 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
     await Promise.all(folded.map(([decisionId, r]) => this.deleteReservation(pool, decisionId, r.launched)));
   }
 
-  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number): Promise<boolean> {
+  public async reserveLaunch(pool: string, decisionId: string, nodes: number, capacityPerNode: number, now: number, leaseUntil?: number): Promise<boolean> {
     return this.table.conditional('ReserveLaunch', {
       Key: launchKey(pool, decisionId),
-      UpdateExpression: 'SET #n = :n, #c = :c, #at = :at',
+      UpdateExpression: 'SET #n = :n, #c = :c, #at = :at, #lu = :lu',
       ConditionExpression: 'attribute_not_exists(pk)',
-      ExpressionAttributeNames: { '#n': 'n', '#c': 'c', '#at': 'at' },
-      ExpressionAttributeValues: { ':n': nodes, ':c': capacityPerNode, ':at': now },
+      ExpressionAttributeNames: { '#n': 'n', '#c': 'c', '#at': 'at', '#lu': 'lu' },
+      ExpressionAttributeValues: { ':n': nodes, ':c': capacityPerNode, ':at': now, ':lu': leaseUntil ?? now + LAUNCH_RESERVATION_FOLD_MS },
+    });
+  }
+
+  public async takeOverLaunch(pool: string, decisionId: string, now: number, leaseUntil: number): Promise<boolean> {
+    // Lease ended: `lu` passed, or (an item of an earlier version, no `lu`) counted a fold age ago.
+    return this.table.conditional('TakeOverLaunch', {
+      Key: launchKey(pool, decisionId),
+      UpdateExpression: 'SET #lu = :lu',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#x) AND (#lu <= :now OR (attribute_not_exists(#lu) AND #at <= :old))',
+      ExpressionAttributeNames: { '#lu': 'lu', '#x': 'x', '#at': 'at' },
+      ExpressionAttributeValues: { ':lu': leaseUntil, ':now': now, ':old': now - LAUNCH_RESERVATION_FOLD_MS },
     });
   }
 

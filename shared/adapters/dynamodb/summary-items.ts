@@ -10,7 +10,7 @@
  *   in that minute (ADDed), deleted by the sweep once older than its window;
  * - draining node `POOL#<pool>` / `SUMMARY#D#<nodeId>`: `f` its free capacity when drained;
  * - launch reservation `POOL#<pool>` / `SUMMARY#L#<decisionId>`: `n` nodes reserved, `c` capacity
- *   per node, `at` when (epoch ms), `x` nodes launched once settled; summed into the pending
+ *   per node, `at` when (epoch ms), `lu` its owner's deadline (epoch ms, the lease), `x` nodes launched once settled; summed into the pending
  *   capacity, live nodes and launches until the sweep folds it (`LaunchReservation`);
  * - legacy `POOL#<pool>` / `SUMMARY`: the single summary item of earlier versions, read (folded
  *   in as part of shard 0) and trimmed but never grown.
@@ -127,7 +127,13 @@ export function foldSummary(pool: string, shardItems: readonly Item[], poolItems
 
 /** A launch reservation's item as a {@link LaunchReservation}. */
 export function toReservation(item: Item): LaunchReservation {
-  return { nodes: num(item.n), capacityPerNode: num(item.c), at: num(item.at), ...(typeof item.x === 'number' ? { launched: item.x } : {}) };
+  return {
+    nodes: num(item.n),
+    capacityPerNode: num(item.c),
+    at: num(item.at),
+    ...(typeof item.x === 'number' ? { launched: item.x } : {}),
+    ...(typeof item.lu === 'number' ? { leaseUntil: item.lu } : {}),
+  };
 }
 
 /** What a legacy summary item holds that the sweep trims: its draining entries and minute buckets. */

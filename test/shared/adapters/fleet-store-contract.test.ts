@@ -1053,7 +1053,7 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(await store.reserveLaunch(POOL, 'e1:scale-out', 2, 20, now + 1_000)).toBe(false);
       const counted = await store.getSummary(POOL);
       expect(counted).toMatchObject({ pendingCapacity: 40, liveNodes: 3, launches: { [bucketKey(now)]: 2 } });
-      expect(counted.launchReservations).toEqual({ 'e1:scale-out': { nodes: 2, capacityPerNode: 20, at: now } });
+      expect(counted.launchReservations).toEqual({ 'e1:scale-out': { nodes: 2, capacityPerNode: 20, at: now, leaseUntil: now + 60_000 } });
 
       // Act: one node launched (partial launch): the rest is given back, a second settle changes nothing
       expect(await store.settleLaunch(POOL, 'e1:scale-out', 1)).toBe(true);
@@ -1071,6 +1071,27 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
       expect(after).toMatchObject({ pendingCapacity: 20, liveNodes: 2, readyFree: 10, launches: { [bucketKey(now)]: 1 } });
       expect(after.launchReservations).toBeUndefined();
       expect(await store.reserveLaunch(POOL, 'e1:scale-out', 1, 20, now + 61_000)).toBe(true); // folded: counted anew
+    });
+
+    it('lets one taker take over an unsettled reservation once its lease has ended, and renews the lease', async () => {
+      // Prepare: a launch counted by an invocation whose deadline is 30 s away
+      const { store } = h;
+      const now = T0;
+      expect(await store.reserveLaunch(POOL, 'e1:scale-out', 1, 20, now, now + 30_000)).toBe(true);
+      expect((await store.getSummary(POOL)).launchReservations?.['e1:scale-out']?.leaseUntil).toBe(now + 30_000);
+
+      // Act / Assess: before the deadline nobody takes it; after it, two takers: one wins
+      expect(await store.takeOverLaunch(POOL, 'e1:scale-out', now + 29_000, now + 59_000)).toBe(false);
+      const takers = await Promise.all([store.takeOverLaunch(POOL, 'e1:scale-out', now + 31_000, now + 61_000), store.takeOverLaunch(POOL, 'e1:scale-out', now + 31_000, now + 61_000)]);
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      const taken = await store.getSummary(POOL);
+      expect(taken.launchReservations?.['e1:scale-out']).toEqual({ nodes: 1, capacityPerNode: 20, at: now, leaseUntil: now + 61_000 });
+      expect(taken).toMatchObject({ pendingCapacity: 20, liveNodes: 1 });
+      // the renewed lease holds until its end; a settled reservation or an unknown one is never taken
+      expect(await store.takeOverLaunch(POOL, 'e1:scale-out', now + 60_000, now + 90_000)).toBe(false);
+      expect(await store.settleLaunch(POOL, 'e1:scale-out', 1)).toBe(true);
+      expect(await store.takeOverLaunch(POOL, 'e1:scale-out', now + 62_000, now + 92_000)).toBe(false);
+      expect(await store.takeOverLaunch(POOL, 'unknown', now + 62_000, now + 92_000)).toBe(false);
     });
 
     it('folds a reservation whose launch never happened away (the count of its nodes goes), and keeps a young one', async () => {
@@ -1104,7 +1125,7 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
 
       // Assess: counted high (not low) until the next sweep folds it
       const after = await store.getSummary(POOL);
-      expect(after.launchReservations).toEqual({ late: { nodes: 2, launched: 1, capacityPerNode: 20, at: now } });
+      expect(after.launchReservations).toEqual({ late: { nodes: 2, launched: 1, capacityPerNode: 20, at: now, leaseUntil: now + 60_000 } });
       expect(after.pendingCapacity).toBeGreaterThanOrEqual(20);
       await store.correctSummary(POOL, { readyFree: 0, pendingCapacity: 20, queuedWeight: 0, liveNodes: 1, draining: {} }, after, now + 130_000, 10 * MIN);
       expect(await store.getSummary(POOL)).toMatchObject({ pendingCapacity: 20, liveNodes: 1 });
