@@ -68,11 +68,14 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
   // them as the pending capacity they are and launch nothing.
   const decision: ScaleOutDecision =
     unsettled && unsettled.launched === undefined
-      ? { kind: 'scale-out', launch: unsettled.nodes, undrain: [], start: [], targetHeadroom: decided.targetHeadroom, deficit: decided.deficit }
+      ? { ...replayOf(unsettled.nodes), targetHeadroom: decided.targetHeadroom, deficit: decided.deficit }
       : decided;
   await executeScaleOut(deps, pool, decision, decisionId, { leaseUntil });
   return decision;
 }
+
+/** The decision that replays a counted launch of `nodes` nodes: launch them again, nothing else. */
+const replayOf = (nodes: number): ScaleOutDecision => ({ kind: 'scale-out', launch: nodes, undrain: [], start: [], targetHeadroom: 0, deficit: 0 });
 
 /**
  * Take over and replay the launches of `summary` that an invocation counted and then died
@@ -103,7 +106,7 @@ export async function takeOverAbandonedLaunches(
     const lease = leaseUntil ?? now + DEFAULT_PLACING_LEASE_MS;
     if (!(await deps.store.takeOverLaunch(pool.name, decisionId, now, lease))) continue;
     deps.logger.warn('abandoned launch taken over', { pool: pool.name, decisionId, nodes: r.nodes, leaseEnded: launchLeaseEnd(r) });
-    await executeScaleOut(deps, pool, { kind: 'scale-out', launch: r.nodes, undrain: [], start: [], targetHeadroom: 0, deficit: 0 }, decisionId, {
+    await executeScaleOut(deps, pool, replayOf(r.nodes), decisionId, {
       leaseUntil: lease,
       takenOver: true,
     });
