@@ -33,6 +33,7 @@ import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
 import { runEndMs, TRACE_EPOCH_MS, traceTimeMs, VirtualTimeLoop } from '../sim/runtime/event-loop.ts';
 import { computeBill, type FleetBill } from '../sim/runtime/bill.ts';
 import { summarizeDays, type DaySummary, type PlacementWait } from '../sim/runtime/days.ts';
+import { traceEventDetail } from '../sim/runtime/trace-events.ts';
 import { summarizeRun, type PolicyRun } from './metrics.ts';
 
 /** What the control plane did during a replay (inputs of the control-plane cost). */
@@ -141,8 +142,7 @@ export async function replayOurPolicy(
   });
 
   for (const [i, e] of ordered.entries()) {
-    const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1 } : { roomId: e.roomId };
-    const event = busEvent(config.eventSource, e.type, detail, traceTimeMs(e.time ?? e.t), { id: e.id ?? `line-${i}` });
+    const event = busEvent(config.eventSource, e.type, traceEventDetail(e), traceTimeMs(e.time ?? e.t), { id: e.id ?? `line-${i}` });
     loop.put(event, traceTimeMs(e.t));
   }
   const lastT = ordered.length ? (ordered[ordered.length - 1] as TraceEvent).t : 0;

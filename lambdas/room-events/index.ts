@@ -52,6 +52,12 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
       if (outcome.kind === 'rejected') await d.deadLetters.send(event, outcome.reason, 'room-events');
       return outcome;
     }
+    if (parsed.kind === 'scheduled') {
+      // Pre-warming from the schedule is served by shared/app/schedule.ts once it lands; until
+      // then the announcement is refused with its reason, and the room is placed on RoomCreated.
+      await d.deadLetters.send(event, 'RoomScheduled is not served yet', 'room-events');
+      return { kind: 'rejected', reason: 'RoomScheduled is not served yet' } as const;
+    }
     const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id, leaseUntil);
     d.logger.info('RoomReleased', { roomId: parsed.detail.roomId, outcome });
     return outcome;

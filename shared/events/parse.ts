@@ -15,6 +15,9 @@ import {
   RebalanceDetailSchema,
   RoomCreatedDetailSchema,
   RoomReleasedDetailSchema,
+  RoomScheduledDetailSchema,
+  MAX_SCHEDULE_AHEAD_MS,
+  SCHEDULE_LATE_ALLOWANCE_MS,
   SpotInterruptionDetailSchema,
   type Envelope,
   type Ec2StateChangeDetail,
@@ -22,6 +25,7 @@ import {
   type NodeUnhealthyDetail,
   type RoomCreatedDetail,
   type RoomReleasedDetail,
+  type RoomScheduledDetail,
   AUTOSCALER_SOURCE,
   NODE_SOURCE,
   senderOfNodeSource,
@@ -30,7 +34,15 @@ import {
 /** A parsed room event: the envelope's id and time (ms) with the typed detail. */
 export type RoomEvent =
   | { readonly kind: 'created'; readonly id: string; readonly time: number; readonly detail: RoomCreatedDetail }
-  | { readonly kind: 'released'; readonly id: string; readonly time: number; readonly detail: RoomReleasedDetail };
+  | { readonly kind: 'released'; readonly id: string; readonly time: number; readonly detail: RoomReleasedDetail }
+  | {
+      readonly kind: 'scheduled';
+      readonly id: string;
+      readonly time: number;
+      readonly detail: RoomScheduledDetail;
+      /** `detail.startAt` as epoch ms. */
+      readonly startAt: number;
+    };
 
 /** A parsed node event. */
 export type NodeEvent =
@@ -88,7 +100,7 @@ function parseDetail<S extends z.ZodType>(schema: S, env: Envelope): z.infer<S> 
 }
 
 /**
- * Parse a `RoomCreated` / `RoomReleased` EventBridge event.
+ * Parse a `RoomCreated` / `RoomReleased` / `RoomScheduled` EventBridge event.
  *
  * @throws {InvalidEventError} for a bad envelope, an unknown detail-type, or a bad detail;
  *   `field` names the offending field (e.g. `detail.weight`)
@@ -108,9 +120,19 @@ export function parseRoomEvent(event: unknown): RoomEvent {
       return { kind: 'created', ...base, detail: parseDetail(RoomCreatedDetailSchema, env) };
     case DetailType.RoomReleased:
       return { kind: 'released', ...base, detail: parseDetail(RoomReleasedDetailSchema, env) };
+    case DetailType.RoomScheduled: {
+      const detail = parseDetail(RoomScheduledDetailSchema, env);
+      const startAt = Date.parse(detail.startAt);
+      const reject = (why: string) => new InvalidEventError(`detail.startAt: ${why}`, 'detail.startAt', env['detail-type'], detail.roomId);
+      if (startAt < base.time - SCHEDULE_LATE_ALLOWANCE_MS) {
+        throw reject(`${detail.startAt} is more than ${SCHEDULE_LATE_ALLOWANCE_MS / 1000} s before the event's time ${env.time}`);
+      }
+      if (startAt > base.time + MAX_SCHEDULE_AHEAD_MS) throw reject(`${detail.startAt} is more than 30 days after the event's time ${env.time}`);
+      return { kind: 'scheduled', ...base, detail, startAt };
+    }
     default:
       throw new InvalidEventError(
-        `detail-type: unknown detail-type "${env['detail-type']}" (expected RoomCreated or RoomReleased)`,
+        `detail-type: unknown detail-type "${env['detail-type']}" (expected RoomCreated, RoomReleased or RoomScheduled)`,
         'detail-type',
         env['detail-type'],
         roomIdOf(env.detail),

@@ -37,7 +37,7 @@ export function routeRules(appSource: string): readonly RouteRule[] {
   return [
     {
       name: 'room-events',
-      pattern: { source: [appSource], 'detail-type': [DetailType.RoomCreated, DetailType.RoomReleased] },
+      pattern: { source: [appSource], 'detail-type': [DetailType.RoomCreated, DetailType.RoomReleased, DetailType.RoomScheduled] },
       target: 'room-events',
     },
     {

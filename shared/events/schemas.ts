@@ -43,6 +43,7 @@ export const DEFAULT_APP_SOURCE = 'app.rooms';
 export const DetailType = {
   RoomCreated: 'RoomCreated',
   RoomReleased: 'RoomReleased',
+  RoomScheduled: 'RoomScheduled',
   NodeReady: 'NodeReady',
   NodeUnhealthy: 'NodeUnhealthy',
   Ec2StateChange: 'EC2 Instance State-change Notification',
@@ -72,14 +73,70 @@ export const RoomIdSchema = z
 const InstanceIdSchema = z.string().regex(/^i-[0-9a-zA-Z]{1,32}$/, 'an EC2 instance id such as i-0abc…');
 const Ipv4Schema = z.ipv4();
 
-/** `RoomCreated` detail from applications. `weight` in capacity units, default 1. */
+/** Longest `expectedDurationMs` a room event may carry, ms (7 days; issue contract: a longer hint is a unit mistake). */
+export const MAX_EXPECTED_DURATION_MS = 7 * 24 * 3_600_000;
+
+/** Furthest ahead a `RoomScheduled` may announce a room, ms (30 days). */
+export const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3_600_000;
+
+/**
+ * How far in the past a `RoomScheduled`'s `startAt` may lie when the event happens, ms: one cold
+ * boot (the default pool's `bootTimeMs`, 90 s, docs/design.md#scaling-policy). An announcement
+ * later than that cannot make capacity ready in time and is a clock or unit mistake.
+ */
+export const SCHEDULE_LATE_ALLOWANCE_MS = 90_000;
+
+const WeightSchema = z.number().int('weight must be an integer').min(1, 'weight must be ≥ 1').max(10_000);
+const PoolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'pool must be 1–64 chars of [A-Za-z0-9_-]');
+
+/**
+ * A room's expected lifetime as the application knows it (the meeting's booked length), ms:
+ * integer, > 0, at most {@link MAX_EXPECTED_DURATION_MS}. A hint, not a promise: rooms outlive it
+ * or end early, and the lifetime predictor corrects hints by how much rooms of their kind overrun
+ * them (shared/domain/lifetime.ts).
+ */
+export const ExpectedDurationSchema = z
+  .number({ error: 'expectedDurationMs must be a number of milliseconds' })
+  .int('expectedDurationMs must be an integer number of milliseconds')
+  .positive('expectedDurationMs must be > 0')
+  .max(MAX_EXPECTED_DURATION_MS, `expectedDurationMs must be at most ${MAX_EXPECTED_DURATION_MS} (7 days)`);
+
+/** Free-form label of what a room is (`meeting`, `webinar`, `camera`, …): 1–64 chars of `[A-Za-z0-9._-]`. */
+export const RoomKindSchema = z
+  .string({ error: 'kind must be a string' })
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'kind must be 1–64 chars of [A-Za-z0-9._-]');
+
+/**
+ * `RoomCreated` detail from applications. `weight` in capacity units, default 1;
+ * `expectedDurationMs` and `kind` are optional lifetime hints (docs/design.md#event-contract).
+ */
 export const RoomCreatedDetailSchema = z.object({
   roomId: RoomIdSchema,
-  weight: z.number().int('weight must be an integer').min(1, 'weight must be ≥ 1').max(10_000).default(1),
+  weight: WeightSchema.default(1),
   tenantId: z.string().min(1).max(128).optional(),
-  pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'pool must be 1–64 chars of [A-Za-z0-9_-]').optional(),
+  pool: PoolNameSchema.optional(),
+  expectedDurationMs: ExpectedDurationSchema.optional(),
+  kind: RoomKindSchema.optional(),
 });
 export type RoomCreatedDetail = z.infer<typeof RoomCreatedDetailSchema>;
+
+/**
+ * `RoomScheduled` detail from applications: a room announced before it starts (a calendar's
+ * meeting or webinar), so capacity is ready at `startAt`. `startAt` is an ISO 8601 date-time with
+ * an offset; it may not lie more than {@link SCHEDULE_LATE_ALLOWANCE_MS} before the event's time
+ * nor more than {@link MAX_SCHEDULE_AHEAD_MS} after it (checked by `parseRoomEvent`, which knows
+ * the event's time). A `RoomReleased` of a scheduled room that never started cancels it.
+ */
+export const RoomScheduledDetailSchema = z.object({
+  roomId: RoomIdSchema,
+  startAt: z.iso.datetime({ offset: true, error: 'startAt must be an ISO 8601 date-time such as 2026-12-07T09:00:00Z' }),
+  expectedDurationMs: ExpectedDurationSchema.optional(),
+  weight: WeightSchema.default(1),
+  pool: PoolNameSchema.optional(),
+  kind: RoomKindSchema.optional(),
+  tenantId: z.string().min(1).max(128).optional(),
+});
+export type RoomScheduledDetail = z.infer<typeof RoomScheduledDetailSchema>;
 
 /** `RoomReleased` detail from applications. */
 export const RoomReleasedDetailSchema = z.object({ roomId: RoomIdSchema });

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { traceEventDetail } from './trace-events.ts';
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
@@ -287,8 +288,7 @@ async function run(
     const id = e.id ?? `trace-line-${e.line}`;
     if (seenIds.has(id)) duplicateDeliveries += 1;
     seenIds.add(id);
-    const detail = e.type === 'RoomCreated' ? { roomId: e.roomId, weight: e.weight ?? 1, ...(e.tenantId ? { tenantId: e.tenantId } : {}) } : { roomId: e.roomId };
-    const event = busEvent(config.eventSource, e.type, detail, traceTimeMs(e.time ?? e.t), { id });
+    const event = busEvent(config.eventSource, e.type, traceEventDetail(e), traceTimeMs(e.time ?? e.t), { id });
     loop.put(event, traceTimeMs(e.t));
     // EventBridge's at-least-once delivery: the same event again, up to a minute later.
     if (rates.redelivery > 0 && faultRandom() < rates.redelivery) {

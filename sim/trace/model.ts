@@ -2,7 +2,7 @@
  * Demand traces: the `TraceEvent` shape (one line of a JSON Lines trace file), its schema, and
  * the ordering rules every reader of a trace shares.
  *
- * A trace is a list of `RoomCreated` / `RoomReleased` events ordered by delivery time `t`
+ * A trace is a list of `RoomCreated` / `RoomReleased` / `RoomScheduled` events ordered by delivery time `t`
  * (seconds from trace start; t = 0 is Monday 00:00 local time — traces are timezone-free).
  * `time` is when the event happened (EventBridge's `time`), default `t`. Lines sharing an `id`
  * are duplicate deliveries of one event; a `RoomCreated` whose `time` is not later than an
@@ -21,8 +21,8 @@ export const MAX_TRACE_SEC = 1_000_000_000;
 /** Room id rule of the event contract (docs/design.md#event-contract): 1–128 chars of `[A-Za-z0-9._:-]`. */
 export const TRACE_ROOM_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The two event types a trace holds. */
-export type TraceEventType = 'RoomCreated' | 'RoomReleased';
+/** The event types a trace holds. */
+export type TraceEventType = 'RoomCreated' | 'RoomReleased' | 'RoomScheduled';
 
 /** One line of a trace file. Times are seconds from trace start; weight is capacity units. */
 export interface TraceEvent {
@@ -39,6 +39,15 @@ export interface TraceEvent {
   readonly time?: number | undefined;
   /** Tenant the room belongs to (passed through as the `RoomCreated` detail's `tenantId`). */
   readonly tenantId?: string | undefined;
+  /**
+   * Lifetime hint of a `RoomCreated` or `RoomScheduled` line, ms (the event's `expectedDurationMs`):
+   * what the application believes, not the room's true length, which the simulator never reads.
+   */
+  readonly expectedDurationMs?: number | undefined;
+  /** What the room is (`meeting`, `webinar`, `camera`, …), on `RoomCreated` and `RoomScheduled` lines. */
+  readonly kind?: string | undefined;
+  /** When a `RoomScheduled` room is expected to start, s from trace start (required on those lines). */
+  readonly startAt?: number | undefined;
 }
 
 /** zod error option that tells a missing field from a mistyped one, naming the field. */
@@ -55,7 +64,7 @@ export const TraceEventSchema = z.object({
     .number(fieldError('t', 'a number of seconds'))
     .min(0, 't must be ≥ 0')
     .max(MAX_TRACE_SEC, `t must be at most ${MAX_TRACE_SEC} s`),
-  type: z.enum(['RoomCreated', 'RoomReleased'], fieldError('type', '"RoomCreated" or "RoomReleased"')),
+  type: z.enum(['RoomCreated', 'RoomReleased', 'RoomScheduled'], fieldError('type', '"RoomCreated", "RoomReleased" or "RoomScheduled"')),
   roomId: z
     .string(fieldError('roomId', 'a string'))
     .min(1, 'roomId must not be empty')
@@ -82,7 +91,24 @@ export const TraceEventSchema = z.object({
     .min(1, 'tenantId must not be empty')
     .max(128, 'tenantId must be at most 128 characters')
     .optional(),
-}) satisfies z.ZodType<TraceEvent>;
+  expectedDurationMs: z
+    .number(fieldError('expectedDurationMs', 'an integer number of ms'))
+    .int('expectedDurationMs must be an integer number of ms')
+    .positive('expectedDurationMs must be > 0')
+    .max(7 * 86_400_000, 'expectedDurationMs must be at most 7 days')
+    .optional(),
+  kind: z
+    .string(fieldError('kind', 'a string'))
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'kind must be 1–64 chars of [A-Za-z0-9._-]')
+    .optional(),
+  startAt: z
+    .number(fieldError('startAt', 'a number of seconds'))
+    .min(0, 'startAt must be ≥ 0')
+    .max(MAX_TRACE_SEC, `startAt must be at most ${MAX_TRACE_SEC} s`)
+    .optional(),
+})
+  .refine((e) => e.type !== 'RoomScheduled' || e.startAt !== undefined, { message: 'startAt is required on RoomScheduled', path: ['startAt'] })
+  .refine((e) => e.type === 'RoomScheduled' || e.startAt === undefined, { message: 'startAt belongs on RoomScheduled lines only', path: ['startAt'] }) satisfies z.ZodType<TraceEvent>;
 
 /** When an event happened, s: its `time`, or its delivery time `t` when it has none. */
 export function eventTime(event: Pick<TraceEvent, 't' | 'time'>): number {

@@ -55,7 +55,7 @@ describe('Function: parseTraceText', () => {
     { name: 'a missing t', line: '{"type":"RoomCreated","roomId":"a"}', message: /^t is required$/ },
     { name: 'a string t', line: '{"t":"0","type":"RoomCreated","roomId":"a"}', message: /^t must be a number/ },
     { name: 'a negative t', line: '{"t":-1,"type":"RoomCreated","roomId":"a"}', message: /^t must be ≥ 0$/ },
-    { name: 'an unknown type', line: '{"t":0,"type":"RoomOpened","roomId":"a"}', message: /^type must be "RoomCreated" or "RoomReleased"$/ },
+    { name: 'an unknown type', line: '{"t":0,"type":"RoomOpened","roomId":"a"}', message: /^type must be "RoomCreated", "RoomReleased" or "RoomScheduled"$/ },
     {
       name: 'an oversized roomId',
       line: JSON.stringify({ t: 0, type: 'RoomCreated', roomId: 'r'.repeat(129) }),
