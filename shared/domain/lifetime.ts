@@ -326,6 +326,35 @@ export function expectedRemainingMs(model: LifetimeModel, q: LifetimeQuery): num
 }
 
 /**
+ * The `p`-quantile of a room's remaining lifetime at its age, ms: the smallest r such that
+ * P(T − a ≤ r | T > a) ≥ p, over the same distribution as {@link expectedRemainingMs} (with a
+ * hint: the corrected hints still ahead, else the duration distribution). A pessimistic end (p =
+ * 0.9) for a drain that must not wait on a long tail, an optimistic one (p = 0.1) for packing.
+ *
+ * @param p - 0 < p ≤ 1
+ * @returns ms, > 0 (the tail rule of {@link expectedRemainingMs} when no mass lies beyond the age)
+ * @throws {RangeError} on a bad query or p outside (0, 1]
+ */
+export function remainingQuantileMs(model: LifetimeModel, q: LifetimeQuery, p: number): number {
+  checkQuery(q);
+  if (!(p > 0 && p <= 1)) throw new RangeError(`lifetime: quantile p must be in (0, 1], got ${p}`);
+  const kind = q.kind ?? '';
+  const band = q.hourOfDay === undefined ? undefined : hourBand(q.hourOfDay);
+  const candidates: [Dist, number][] = q.hintMs !== undefined ? [[overrunFor(model, kind), q.hintMs]] : [];
+  candidates.push([durationsFor(model, kind, band), 1]);
+  for (const [d, scale] of candidates) {
+    const ahead = d.weight
+      .map((w, i) => ({ w, r: (d.mean[i] ?? 0) * scale - q.ageMs }))
+      .filter((x) => x.w > 0 && x.r > 0)
+      .sort((a, b) => a.r - b.r);
+    const total = ahead.reduce((s, x) => s + x.w, 0);
+    let acc = 0;
+    for (const x of ahead) if ((acc += x.w) >= p * total * (1 - 1e-12)) return x.r;
+  }
+  return Math.max(MINUTE_MS, q.ageMs * TAIL_REMAINING_SHARE);
+}
+
+/**
  * Expected end of a room, epoch ms: `now` + {@link expectedRemainingMs} at its age.
  *
  * @param room - `startedAt` epoch ms (when the room was created); kind and hint (ms) as known

@@ -10,7 +10,7 @@
  * | `NodeStore` | `DynamoDbNodeStore` | `node-store.ts` |
  * | `PoolSummaryStore` | `DynamoDbPoolSummaryStore` | `pool-summary-store.ts` |
  * | `ArrivalHistoryStore` | `DynamoDbArrivalHistoryStore` | `arrival-history-store.ts` |
-* | `LifetimeStore` (`lifetimes`, a separate `AppDeps` port) | `DynamoDbLifetimeStore` | `lifetime-store.ts` |
+ * | `LifetimeStore` (`lifetimes`, a separate `AppDeps` port) | `DynamoDbLifetimeStore` | `lifetime-store.ts` |
  *
  * Item keys and item → record mapping are in `items.ts`; the calls they share (document client,
  * conditional update, paginated Query / Scan, error wrapping) in `table-client.ts`.
