@@ -19,7 +19,7 @@
  * @module
  */
 import { isStaleCreate } from '../shared/domain/model.ts';
-import { eventTime, type TraceEvent } from '../sim/trace/model.ts';
+import { eventTime, sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
 
 /** Largest hint the event contract accepts, ms (shared/events/schemas.ts: at most 7 days). */
 export const MAX_HINT_MS = 7 * 86_400_000;
@@ -32,8 +32,12 @@ function stripHints(event: TraceEvent): TraceEvent {
 }
 
 /**
- * The trace without any hint: `RoomScheduled` lines dropped, `expectedDurationMs` and `kind`
- * removed from every other line. Lines without hints are returned as the same objects.
+ * The trace without any hint: `RoomScheduled` lines dropped, the cancellations of announced rooms
+ * dropped (a `RoomReleased` of a room announced by an earlier `RoomScheduled` and not created
+ * before it, in delivery order: without the announcement there is nothing to cancel), and
+ * `expectedDurationMs` and `kind` removed from every other line. Lines without hints are returned
+ * as the same objects. On a generated trace this gives the trace the same seed gives without
+ * hints (sim/trace/hints.ts).
  *
  * @param events - a trace, any order
  * @returns a new array, in input order
@@ -44,7 +48,16 @@ function stripHints(event: TraceEvent): TraceEvent {
  * ]); // → [{ t: 590, type: 'RoomCreated', roomId: 'w' }]
  */
 export function withoutHints(events: readonly TraceEvent[]): TraceEvent[] {
-  return events.filter((e) => e.type !== 'RoomScheduled').map(stripHints);
+  if (!events.some((e) => e.type === 'RoomScheduled')) return events.map(stripHints);
+  const announced = new Set<string>();
+  const created = new Set<string>();
+  const cancellation = new Set<TraceEvent>();
+  for (const e of sortByDelivery(events)) {
+    if (e.type === 'RoomScheduled') announced.add(e.roomId);
+    else if (e.type === 'RoomCreated') created.add(e.roomId);
+    else if (announced.has(e.roomId) && !created.has(e.roomId)) cancellation.add(e);
+  }
+  return events.filter((e) => e.type !== 'RoomScheduled' && !cancellation.has(e)).map(stripHints);
 }
 
 /** Whether any line of the trace carries a hint (`RoomScheduled`, `expectedDurationMs` or `kind`). */

@@ -28,6 +28,25 @@ describe('withoutHints', () => {
     expect(hintCoverage(events)).toEqual({ creates: 1, hintedCreates: 1, scheduled: 1 });
     expect(events[1]).toHaveProperty('kind', 'webinar'); // input untouched
   });
+
+  it('drops the cancellation of an announced room that never started, and keeps every other release', () => {
+    // Arrange: "gone" is announced and cancelled; "m" is announced, held, released, and its release delivered twice
+    const events: TraceEvent[] = [
+      { t: 0, type: 'RoomScheduled', roomId: 'gone', startAt: 900 },
+      { t: 0, type: 'RoomScheduled', roomId: 'm', startAt: 600 },
+      { t: 300, type: 'RoomReleased', roomId: 'gone', id: 'c1' },
+      { t: 600, type: 'RoomCreated', roomId: 'm', id: 'e1' },
+      { t: 900, type: 'RoomReleased', roomId: 'm', id: 'e2' },
+      { t: 901, type: 'RoomReleased', roomId: 'm', id: 'e2' },
+      { t: 950, type: 'RoomReleased', roomId: 'never-announced' },
+    ];
+
+    // Act
+    const stripped = withoutHints(events);
+
+    // Assess
+    expect(stripped.map((e) => e.id ?? e.roomId)).toEqual(['e1', 'e2', 'e2', 'never-announced']);
+  });
 });
 
 describe('oracleHints', () => {
