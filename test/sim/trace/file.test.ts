@@ -159,7 +159,7 @@ describe('Function: generateTraceCommand', () => {
     const read = await readTraceFile(out);
 
     // Assess
-    const events = generateTrace({ seed: 7, days: 1, peakConcurrent: 60 });
+    const events = generateTrace({ seed: 7, days: 1, peakConcurrent: 60, hints: true });
     expect(read.errors).toEqual([]);
     expect(read.events).toHaveLength(events.length);
     expect(summary).toMatchObject({
@@ -167,7 +167,8 @@ describe('Function: generateTraceCommand', () => {
       seed: 7,
       days: 1,
       events: events.length,
-      rooms: new Set(events.map((e) => e.roomId)).size,
+      rooms: new Set(events.filter((e) => e.type === 'RoomCreated').map((e) => e.roomId)).size,
+      scheduled: events.filter((e) => e.type === 'RoomScheduled').length,
       peakConcurrentWeight: peakActiveWeight(events),
     });
     expect(summary.lowerBoundNodeHours).toBeCloseTo(lowerBoundNodeHours(events, 20), 3);
@@ -177,9 +178,9 @@ describe('Function: generateTraceCommand', () => {
 });
 
 describe('File: samples/week.jsonl', () => {
-  it('is exactly what generateTrace produces for seed 42', async () => {
+  it('is exactly what generateTrace produces for seed 42 with hints', async () => {
     // Prepare
-    const expected = formatTraceText(generateTrace({ seed: 42 }));
+    const expected = formatTraceText(generateTrace({ seed: 42, hints: true }));
 
     // Act
     const text = await readFile(SAMPLE, 'utf8');
