@@ -177,6 +177,22 @@ describe('Function: generateTraceCommand', () => {
   });
 });
 
+describe('Function: generateTraceCommand (no hints)', () => {
+  it('writes the trace without hints when hints is false', async () => {
+    // Prepare
+    const out = join(dir, 'plain.jsonl');
+
+    // Act
+    const summary = await generateTraceCommand({ out, seed: 7, days: 1, peak: 60, hints: false });
+    const text = await readFile(out, 'utf8');
+
+    // Assess
+    expect(text).toBe(formatTraceText(generateTrace({ seed: 7, days: 1, peakConcurrent: 60 })));
+    expect(text).not.toContain('"kind"');
+    expect(summary.scheduled).toBe(0);
+  });
+});
+
 describe('File: samples/week.jsonl', () => {
   it('is exactly what generateTrace produces for seed 42 with hints', async () => {
     // Prepare
