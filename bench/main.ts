@@ -13,12 +13,15 @@
  * 4. Control-plane cost for the sample week (bench/control-plane.ts).
  * 5. The warm pool side by side: none / stopped / hibernated × the traces (and a second,
  *    unannounced crowd) × seeds 1–5 (seed 1 with `--quick`), full bill (bench/warm-pool.ts).
+ * 6. Knowing the future: ours without hints / with the trace's hints / with oracle hints, the
+ *    baselines, the no-migration bound and the lower bound, seeds 1–5 (bench/lifetime.ts;
+ *    `lifetime` with `--json`; `--only lifetime` runs this section alone).
  *
  * Progress goes to stderr; tables (or one JSON object with `--json`) to stdout.
  *
  * @module
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import Table from 'cli-table3';
 import type { PolicyRun } from './metrics.ts';
 
@@ -40,14 +43,16 @@ const { measureSweepScale, SWEEP_FLEET_SIZES, ROOMS_PER_NODE } = await import('.
 const { DEFAULT_SWEEP_MEMORY_MIB } = await import('../infra/config.ts');
 const { measureSummarySizes } = await import('./summary-size.ts');
 const { stopSimulator } = await import('../sim/runtime/simulate.ts');
+const { measureLifetime, lifetimeReport } = await import('./lifetime.ts');
 
 const program = new Command()
   .name('bench')
   .option('--json', 'print one JSON object instead of tables')
   .option('--quick', 'first day of the week only, fleets up to 1,000 nodes (development)')
   .option('--cold-starts', 'only the Lambda packages and cold starts (section 3)')
+  .addOption(new Option('--only <section>', 'only one section').choices(['lifetime']))
   .parse();
-const opts = program.opts<{ json?: boolean; quick?: boolean; coldStarts?: boolean }>();
+const opts = program.opts<{ json?: boolean; quick?: boolean; coldStarts?: boolean; only?: 'lifetime' }>();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 if (opts.coldStarts) {
@@ -65,6 +70,14 @@ const traces = [
   flashCrowd(),
   surveillance(),
 ];
+// 6. Knowing the future (bench/lifetime.ts): with --quick the week's day 1 is replayed, the bounds are also given for the whole week
+const lifetimeTraces = traces.map((t, i) => (i === 0 && opts.quick ? { ...t, fullEvents: week.events, scope: 'day 1 of 7 (--quick)' } : t));
+const lifetimeSeeds = opts.quick ? [1] : [1, 2, 3, 4, 5];
+if (opts.only === 'lifetime') {
+  const lifetime = await measureLifetime(lifetimeTraces, config, lifetimeSeeds, log);
+  process.stdout.write(opts.json ? `${JSON.stringify({ lifetime }, null, 2)}\n` : lifetimeReport(lifetime));
+  process.exit(0);
+}
 
 // 1. Policies on traces
 const policyRows: { trace: string; description: string; runs: PolicyRun[]; invariants: { overbooked: number; leakedCapacity: number } }[] = [];
@@ -80,6 +93,8 @@ for (const trace of traces) {
 
 // 5. The warm pool side by side (before the slower sections)
 const warmPool = await measureWarmPool([...traces, secondCrowd()], config, opts.quick ? [1] : [1, 2, 3, 4, 5], log);
+// 6. Knowing the future: hints, oracle, baselines and both bounds (bench/lifetime.ts)
+const lifetime = await measureLifetime(lifetimeTraces, config, lifetimeSeeds, log);
 
 // 2. Placement at fleet scale
 const placement = await measurePlacementScale(opts.quick ? FLEET_SIZES.filter((n) => n <= 1_000) : FLEET_SIZES, log);
@@ -134,6 +149,7 @@ if (opts.json) {
         summarySize,
         controlPlane: { lines: cost, totalUsdPerMonth: costTotal, loadBalancerUsdPerMonth: LOAD_BALANCER_USD_PER_MONTH, counts: replay.counts },
         warmPool,
+        lifetime,
         wallSeconds: wallS,
       },
       null,
@@ -250,6 +266,8 @@ if (opts.json) {
     wt.push(['lower bound (instances only)', fmt(w.lowerBoundNodeHours), '—', fmt(w.lowerBoundUsd, 2), '—', '—', fmt(w.lowerBoundUsd, 2), '1.00', '—', '—', '—']);
     process.stdout.write(`\n${w.trace}: ${w.description}; seeds ${w.seeds.join(', ')} (means)\n${wt.toString()}\n`);
   }
+
+  process.stdout.write(lifetimeReport(lifetime));
 
   process.stdout.write(`\nWall time ${fmt(wallS)} s\n`);
 }

@@ -61,9 +61,10 @@ program
       'realised peak varies by chance (the printed peakConcurrentWeight is in capacity units, all rooms)',
     integerOption('--peak', 1, 100_000),
   )
+  .option('--no-hints', 'leave out lifetime hints (kind, expectedDurationMs) and RoomScheduled lines: the trace as generated before hints')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (opts) => {
-    const summary = await generateTraceCommand({ out: opts.out, seed: opts.seed, days: opts.days, peak: opts.peak });
+    const summary = await generateTraceCommand({ out: opts.out, seed: opts.seed, days: opts.days, peak: opts.peak, hints: opts.hints });
     console.log(JSON.stringify(summary, null, 2));
   });
 

@@ -89,8 +89,8 @@ export async function readTraceFile(path: string): Promise<ParsedTrace> {
 }
 
 /**
- * Serialise events as JSON Lines (keys in the order t, type, roomId, weight, tenantId, id, time;
- * absent fields and `line` left out), ending with a newline.
+ * Serialise events as JSON Lines (keys in the order t, type, roomId, startAt, weight, tenantId,
+ * kind, expectedDurationMs, id, time; absent fields and `line` left out), ending with a newline.
  */
 export function formatTraceText(events: readonly TraceEvent[]): string {
   return events.map((e) => `${JSON.stringify(toLine(e))}\n`).join('');
@@ -116,7 +116,9 @@ export interface GenerateTraceSummary {
   readonly days: number;
   /** Lines written (duplicate deliveries included). */
   readonly events: number;
-  /** Distinct room ids. */
+  /** Of those, `RoomScheduled` announcements (0 without hints). */
+  readonly scheduled: number;
+  /** Distinct room ids with a `RoomCreated` (no-show bookings, only announced, are not counted). */
   readonly rooms: number;
   /** Placements after the trace rules (a reconnect counts again). */
   readonly placements: number;
@@ -132,7 +134,8 @@ export interface GenerateTraceSummary {
  * Generate a trace (`generateTrace`) and write it as JSON Lines.
  *
  * @param opts - `out` file path; `seed`; `days`; `peak` = target weekday peak of concurrent
- *   meeting rooms (default 250)
+ *   meeting rooms (default 250); `hints` = lifetime hints and `RoomScheduled` lines
+ *   (sim/trace/hints.ts; default true, as the CLI's `generate-trace` without `--no-hints`)
  * @returns a short summary of what was written
  * @throws {RangeError} for out-of-range options; the `fs` error when writing fails
  * @example
@@ -143,15 +146,17 @@ export async function generateTraceCommand(opts: {
   seed: number;
   days: number;
   peak?: number;
+  hints?: boolean;
 }): Promise<GenerateTraceSummary> {
-  const events = generateTrace({ seed: opts.seed, days: opts.days, peakConcurrent: opts.peak });
+  const events = generateTrace({ seed: opts.seed, days: opts.days, peakConcurrent: opts.peak, hints: opts.hints ?? true });
   await writeTraceFile(opts.out, events);
   return {
     out: opts.out,
     seed: opts.seed,
     days: opts.days,
     events: events.length,
-    rooms: new Set(events.map((e) => e.roomId)).size,
+    scheduled: events.filter((e) => e.type === 'RoomScheduled').length,
+    rooms: new Set(events.filter((e) => e.type === 'RoomCreated').map((e) => e.roomId)).size,
     placements: effectiveRooms(events).intervals.length,
     peakConcurrentWeight: peakActiveWeight(events),
     lowerBoundNodeHours: round(lowerBoundNodeHours(events, SUMMARY_NODE_CAPACITY_UNITS), 3),
@@ -170,8 +175,11 @@ function withoutUndefined<T extends object>(value: T): T {
 
 function toLine(e: TraceEvent): TraceEvent {
   const line: { -readonly [K in keyof TraceEvent]: TraceEvent[K] } = { t: e.t, type: e.type, roomId: e.roomId };
+  if (e.startAt !== undefined) line.startAt = e.startAt;
   if (e.weight !== undefined) line.weight = e.weight;
   if (e.tenantId !== undefined) line.tenantId = e.tenantId;
+  if (e.kind !== undefined) line.kind = e.kind;
+  if (e.expectedDurationMs !== undefined) line.expectedDurationMs = e.expectedDurationMs;
   if (e.id !== undefined) line.id = e.id;
   if (e.time !== undefined) line.time = e.time;
   return line;

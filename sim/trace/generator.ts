@@ -25,6 +25,7 @@ import {
   scheduledMeeting,
   SLOT_FACTORS,
 } from './demand.ts';
+import { planHints, resolveHintOptions, type RoomHint, type TraceHintOptions } from './hints.ts';
 import { eventTime, sortByDelivery, TRACE_DAY_SEC, TRACE_ROOM_ID_PATTERN, type TraceEvent } from './model.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +89,13 @@ export interface GenerateTraceOptions {
    * delivered after its `RoomReleased` (so it is stale), 0–1. @default 0.001
    */
   readonly outOfOrderRate?: number;
+  /**
+   * Lifetime hints (sim/trace/hints.ts): `kind` on every `RoomCreated`, `expectedDurationMs` on
+   * meetings and webinars, `RoomScheduled` announcements, no-show bookings. Drawn from their own
+   * random stream: the sessions and their events are the same as without hints. `true` uses the
+   * default shares. @default false (the CLI's `generate-trace` turns them on; `--no-hints` off)
+   */
+  readonly hints?: boolean | TraceHintOptions;
 }
 
 /** One webinar of 300 rooms joining within 2 min on the first Monday at 15:00, lasting 60 min. */
@@ -124,9 +132,9 @@ export interface GeneratedRoom {
   readonly start: number;
   /** When it is released, s; at or after the trace end means no `RoomReleased` is emitted. */
   readonly end: number;
-  /** Scheduled length, min (scheduled meetings only). */
+  /** Scheduled length, min (scheduled meetings: the booked length; webinars: the webinar's). */
   readonly scheduledMin?: number;
-  /** Scheduled start (:00 or :30), s (scheduled meetings only). */
+  /** Scheduled start, s (scheduled meetings: the :00 or :30 slot; webinars: the webinar's start). */
   readonly scheduledStart?: number;
   readonly tenantId?: string;
   /**
@@ -134,10 +142,12 @@ export interface GeneratedRoom {
    * `RoomReleased` (so it is stale and never placed).
    */
   readonly createDelayedSec?: number;
+  /** Lifetime hint its `RoomCreated` carries (`kind`, `expectedDurationMs`), when hints are on. */
+  readonly hint?: RoomHint;
 }
 
 /** Random stream ids, so that changing one option does not reshuffle unrelated demand. */
-const STREAM = { meetings: 1, flash: 2, surveillance: 3, outOfOrder: 4, duplicates: 5 } as const;
+const STREAM = { meetings: 1, flash: 2, surveillance: 3, outOfOrder: 4, duplicates: 5, hints: 6 } as const;
 
 /** Validate options and fill defaults. @throws {RangeError} naming the offending option. */
 function resolveOptions(options: GenerateTraceOptions): Required<GenerateTraceOptions> {
@@ -150,7 +160,9 @@ function resolveOptions(options: GenerateTraceOptions): Required<GenerateTraceOp
     surveillanceTenants: options.surveillanceTenants ?? DEFAULT_SURVEILLANCE_TENANTS,
     duplicateRate: options.duplicateRate ?? 0.005,
     outOfOrderRate: options.outOfOrderRate ?? 0.001,
+    hints: options.hints ?? false,
   };
+  if (resolved.hints !== false) resolveHintOptions(resolved.hints === true ? {} : resolved.hints);
   const fail = (message: string): never => {
     throw new RangeError(`generateTrace: ${message}`);
   };
@@ -263,6 +275,8 @@ export function generateRooms(options: GenerateTraceOptions): GeneratedRoom[] {
         weight: crowd.weight ?? 1,
         start,
         end,
+        scheduledMin: crowd.durationMin ?? 60,
+        scheduledStart: begin,
         tenantId,
       });
     }
@@ -314,11 +328,12 @@ export function roomsToEvents(
   for (const room of rooms) {
     const extra = room.tenantId === undefined ? {} : { tenantId: room.tenantId };
     const weight = room.weight === 1 ? {} : { weight: room.weight };
+    const hint = room.hint ?? {};
     if (room.createDelayedSec === undefined) {
-      if (room.start < horizonSec) base.push({ t: room.start, type: 'RoomCreated', roomId: room.roomId, ...weight, ...extra });
+      if (room.start < horizonSec) base.push({ t: room.start, type: 'RoomCreated', roomId: room.roomId, ...weight, ...extra, ...hint });
     } else {
       const t = room.end + room.createDelayedSec;
-      if (t < horizonSec) base.push({ t, type: 'RoomCreated', roomId: room.roomId, ...weight, ...extra, time: room.start });
+      if (t < horizonSec) base.push({ t, type: 'RoomCreated', roomId: room.roomId, ...weight, ...extra, ...hint, time: room.start });
     }
     if (room.end < horizonSec) base.push({ t: room.end, type: 'RoomReleased', roomId: room.roomId });
   }
@@ -332,7 +347,7 @@ export function roomsToEvents(
   return sortByDelivery([...sorted, ...duplicates]);
 }
 
-/** The event with `id` set, keeping key order t, type, roomId, weight, tenantId, id, time. */
+/** The event with `id` set, keeping key order t, type, roomId, weight, tenantId, (hints), id, time. */
 function withId(event: TraceEvent, id: string): TraceEvent {
   const { time, ...rest } = event;
   return time === undefined ? { ...rest, id } : { ...rest, id, time };
@@ -344,20 +359,26 @@ function withId(event: TraceEvent, id: string): TraceEvent {
  * optional holidays (−99%), webinar flash crowds, surveillance tenants with reconnects, and a
  * few duplicate deliveries and out-of-order pairs.
  *
+ * With `hints`, the `RoomCreated` lines carry `kind` / `expectedDurationMs` and the
+ * `RoomScheduled` announcements and no-show cancellations (ids `s<n>`) are merged in by `t`
+ * (stable: at equal `t` after the session events); `stripHints` of that trace is the trace
+ * without hints, line for line.
+ *
  * @param options - see `GenerateTraceOptions`; only `seed` is required
  * @returns events sorted by delivery time `t` (stable), t in [0, days × 86 400) s
  * @throws {RangeError} when an option is out of range
  * @example
- * const week = generateTrace({ seed: 42 }); // the committed samples/week.jsonl
+ * const week = generateTrace({ seed: 42, hints: true }); // the committed samples/week.jsonl
  * const day = generateTrace({ seed: 7, days: 1, peakConcurrent: 100, flashCrowds: [] });
  */
 export function generateTrace(options: GenerateTraceOptions): TraceEvent[] {
   const rooms = generateRooms(options);
-  const days = options.days ?? 7;
-  return roomsToEvents(
-    rooms,
-    days * TRACE_DAY_SEC,
-    options.duplicateRate ?? 0.005,
-    seededRandom(options.seed, STREAM.duplicates),
-  );
+  const horizonSec = (options.days ?? 7) * TRACE_DAY_SEC;
+  const toEvents = (sessions: readonly GeneratedRoom[]): TraceEvent[] =>
+    roomsToEvents(sessions, horizonSec, options.duplicateRate ?? 0.005, seededRandom(options.seed, STREAM.duplicates));
+  if (options.hints === undefined || options.hints === false) return toEvents(rooms);
+  const shares = resolveHintOptions(options.hints === true ? {} : options.hints);
+  const { hints, announcements } = planHints(rooms, horizonSec, shares, seededRandom(options.seed, STREAM.hints));
+  const hinted = rooms.map((room, i) => (hints[i] === undefined ? room : { ...room, hint: hints[i] }));
+  return sortByDelivery([...toEvents(hinted), ...announcements]);
 }

@@ -52,7 +52,8 @@ export interface EffectiveRooms {
  *    room is stale (`isStaleCreate`) and is not placed; one for an already active room changes
  *    nothing; otherwise the room is placed (a later create after a release is a reconnect).
  *
- * Rooms still active after the last event end at the last event's `t` (`open: true`).
+ * `RoomScheduled` lines are announcements: they place nothing and are skipped (after the
+ * duplicate check). Rooms still active after the last event end at the last event's `t` (`open: true`).
  *
  * @param events - a trace, any order (sorted stably by `t` here)
  * @example
@@ -81,6 +82,7 @@ export function effectiveRooms(events: readonly TraceEvent[]): EffectiveRooms {
       }
       seenIds.add(event.id);
     }
+    if (event.type === 'RoomScheduled') continue; // an announcement places nothing
     const time = eventTime(event);
     if (event.type === 'RoomReleased') {
       releasedAt.set(event.roomId, Math.max(time, releasedAt.get(event.roomId) ?? -Infinity));

@@ -11,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, explainError } from '../../cli/errors.ts';
 import { runStatusCommand } from '../../cli/status-command.ts';
 import { effectiveRooms } from '../../sim/trace/stats.ts';
-import { parseTraceText } from '../../sim/trace/file.ts';
+import { formatTraceText, parseTraceText } from '../../sim/trace/file.ts';
+import { stripHints } from '../../sim/trace/hints.ts';
 
 const bin = fileURLToPath(new URL('../../bin/wcs-autoscaler.js', import.meta.url));
 const SHORT = fileURLToPath(new URL('../fixtures/traces/short.jsonl', import.meta.url));
@@ -281,5 +282,27 @@ describe('CLI: generate-trace --peak', () => {
     }
     expect(tuesdayPeak).toBeGreaterThan(400 * 0.85);
     expect(tuesdayPeak).toBeLessThan(400 * 1.15);
+  });
+});
+
+describe('CLI: generate-trace --no-hints', () => {
+  it('writes hints by default and the same trace without them under --no-hints', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'wcs-hints-'));
+    const hinted = join(dir, 'hinted.jsonl');
+    const plain = join(dir, 'plain.jsonl');
+
+    // Act
+    const withHints = await cli(['generate-trace', '--out', hinted, '--days', '1', '--seed', '3']);
+    const without = await cli(['generate-trace', '--out', plain, '--days', '1', '--seed', '3', '--no-hints']);
+
+    // Assess
+    expect([withHints.code, without.code]).toEqual([0, 0]);
+    const hintedText = await readFile(hinted, 'utf8');
+    const plainText = await readFile(plain, 'utf8');
+    expect(hintedText).toContain('"type":"RoomScheduled"');
+    expect(plainText).not.toContain('"type":"RoomScheduled"');
+    expect(plainText).not.toContain('"kind"');
+    expect(formatTraceText(stripHints(parseTraceText(hintedText).events.map(({ line: _line, ...e }) => e)))).toBe(plainText);
   });
 });

@@ -159,7 +159,7 @@ describe('Function: generateTraceCommand', () => {
     const read = await readTraceFile(out);
 
     // Assess
-    const events = generateTrace({ seed: 7, days: 1, peakConcurrent: 60 });
+    const events = generateTrace({ seed: 7, days: 1, peakConcurrent: 60, hints: true });
     expect(read.errors).toEqual([]);
     expect(read.events).toHaveLength(events.length);
     expect(summary).toMatchObject({
@@ -167,7 +167,8 @@ describe('Function: generateTraceCommand', () => {
       seed: 7,
       days: 1,
       events: events.length,
-      rooms: new Set(events.map((e) => e.roomId)).size,
+      rooms: new Set(events.filter((e) => e.type === 'RoomCreated').map((e) => e.roomId)).size,
+      scheduled: events.filter((e) => e.type === 'RoomScheduled').length,
       peakConcurrentWeight: peakActiveWeight(events),
     });
     expect(summary.lowerBoundNodeHours).toBeCloseTo(lowerBoundNodeHours(events, 20), 3);
@@ -176,10 +177,26 @@ describe('Function: generateTraceCommand', () => {
   });
 });
 
-describe('File: samples/week.jsonl', () => {
-  it('is exactly what generateTrace produces for seed 42', async () => {
+describe('Function: generateTraceCommand (no hints)', () => {
+  it('writes the trace without hints when hints is false', async () => {
     // Prepare
-    const expected = formatTraceText(generateTrace({ seed: 42 }));
+    const out = join(dir, 'plain.jsonl');
+
+    // Act
+    const summary = await generateTraceCommand({ out, seed: 7, days: 1, peak: 60, hints: false });
+    const text = await readFile(out, 'utf8');
+
+    // Assess
+    expect(text).toBe(formatTraceText(generateTrace({ seed: 7, days: 1, peakConcurrent: 60 })));
+    expect(text).not.toContain('"kind"');
+    expect(summary.scheduled).toBe(0);
+  });
+});
+
+describe('File: samples/week.jsonl', () => {
+  it('is exactly what generateTrace produces for seed 42 with hints', async () => {
+    // Prepare
+    const expected = formatTraceText(generateTrace({ seed: 42, hints: true }));
 
     // Act
     const text = await readFile(SAMPLE, 'utf8');

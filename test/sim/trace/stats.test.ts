@@ -58,6 +58,18 @@ describe('Function: effectiveRooms', () => {
       counts: { duplicates: 1 },
     },
     {
+      name: 'a room is announced (RoomScheduled) before it is created, and a no-show is announced and cancelled',
+      events: [
+        { t: 0, type: 'RoomScheduled' as const, roomId: 'a', startAt: 60, weight: 3 },
+        { t: 10, type: 'RoomScheduled' as const, roomId: 'b', startAt: 90 },
+        created(60, 'a', { weight: 3 }),
+        released(70, 'b'),
+        released(120, 'a'),
+      ],
+      intervals: [interval('a', 3, 60, 120)],
+      counts: { ignoredReleases: 1 },
+    },
+    {
       name: 'a release is delivered before its create (out of order)',
       events: [released(100, 'a'), created(110, 'a', { time: 50 })],
       intervals: [],
