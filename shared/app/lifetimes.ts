@@ -89,13 +89,17 @@ export interface RoomLifetimeInput {
  * (shared/domain/lifetime.ts `predictEndAt`), from the pool's cached model — no store call per
  * placement in steady state.
  *
- * @param now - epoch ms
+ * Never fails a placement: a hint that is not a positive number is ignored (the event schema
+ * rejects such hints first), a `createdAt` that is not a number counts as `now`.
+ *
+ * @param now - epoch ms (finite)
  * @returns epoch ms, > `now`
- * @throws {RangeError} when the hint is not > 0 or a time is not finite (the event schema rejects such hints first)
+ * @throws {RangeError} only when `now` is not finite
  */
 export async function predictRoomEnd(deps: AppDeps, room: RoomLifetimeInput, now: number): Promise<number> {
   const model = await lifetimeModelOf(deps, room.pool, now);
-  return predictEndAt(model, { kind: room.kind, hintMs: room.expectedDurationMs, startedAt: room.createdAt }, now);
+  const hintMs = room.expectedDurationMs !== undefined && Number.isFinite(room.expectedDurationMs) && room.expectedDurationMs > 0 ? room.expectedDurationMs : undefined;
+  return predictEndAt(model, { kind: room.kind, hintMs, startedAt: Number.isFinite(room.createdAt) ? room.createdAt : now }, now);
 }
 
 /**

@@ -57,6 +57,8 @@ describe('Function: predictRoomEnd', () => {
     const end = await predictRoomEnd(d, { pool: POOL, createdAt: T0 }, T0);
     expect(Math.abs(end - T0 - DEFAULT_PRIOR.meanMin * MIN)).toBeLessThan(DEFAULT_PRIOR.meanMin * MIN * 0.03);
     expect(await predictRoomEnd(d, { pool: POOL, expectedDurationMs: 45 * MIN, createdAt: T0 - 15 * MIN }, T0)).toBe(T0 + 30 * MIN);
+    // A hint that is not a positive number is ignored, not thrown on (the placement goes on)
+    expect(await predictRoomEnd(d, { pool: POOL, expectedDurationMs: -5, createdAt: T0 }, T0)).toBe(end);
   });
 
   it('keeps predicting (default prior) when the store cannot be read, and logs it', async () => {
