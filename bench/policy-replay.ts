@@ -18,6 +18,7 @@ import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
 import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
+import { MemoryLifetimeStore } from '../sim/adapters/memory-lifetime-store.ts';
 import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
 import { MemoryFleetStore } from '../sim/adapters/memory-fleet-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
@@ -119,6 +120,7 @@ export async function replayOurPolicy(
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
+    lifetimes: new MemoryLifetimeStore(),
     clock,
     random: seededRandom(seed, 1),
     logger: silentLogger,

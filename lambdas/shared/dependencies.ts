@@ -186,6 +186,8 @@ export function awsDependencies(): AppDeps {
     config: tracePorts(config, { getConfig: 'config', getUserData: 'user-data' }),
     deadLetters,
     nodeAlarms,
+    // Learned room lifetimes (one Query per pool per 5 min, one ADD per release: shared/app/lifetimes.ts).
+    lifetimes: store.lifetimes,
     clock,
     random: () => randomInt(0, 2 ** 31) / 2 ** 31,
     logger,

@@ -13,6 +13,7 @@ import type {
   DeadLetterQueue,
   EventPublisher,
   FleetStore,
+  LifetimeStore,
   NodeAlarms,
 } from '../ports/index.ts';
 
@@ -25,6 +26,11 @@ export interface AppDeps {
   readonly deadLetters: DeadLetterQueue;
   /** CloudWatch alarms of single nodes (created on NodeReady, deleted on termination). */
   readonly nodeAlarms: NodeAlarms;
+  /**
+   * Observed room lifetimes (shared/app/lifetimes.ts). Optional: without it, end predictions
+   * come from the predictor's default prior and releases are not learned from.
+   */
+  readonly lifetimes?: LifetimeStore | undefined;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: AppLogger;

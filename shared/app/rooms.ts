@@ -27,6 +27,7 @@ import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import { DEFAULT_PLACING_LEASE_MS, type RoomRecord, type SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
+import { recordRoomLifetime, type RoomHints } from './lifetimes.ts';
 import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
@@ -34,7 +35,7 @@ import { maybeScaleOut } from './scaling-executor.ts';
 export const MAX_PLACEMENT_ATTEMPTS = 4;
 
 /** A validated create command. */
-export interface CreateRoomCommand {
+export interface CreateRoomCommand extends RoomHints {
   readonly roomId: string;
   /** Capacity units (≥ 1). */
   readonly weight: number;
@@ -189,6 +190,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
     target: planned,
     tenantId: cmd.tenantId,
     leaseUntil: leaseEnd(now, cmd.leaseUntil),
+    kind: cmd.kind, expectedDurationMs: cmd.expectedDurationMs,
   });
   if (admission.reserved && begin.kind !== 'claimed') await returnReservation(deps, cmd);
   if (begin.kind === 'stale') {
@@ -379,6 +381,7 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
     const summary = await deps.store.adjustSummary(pool.name, delta, now);
     if (freed && summary.queuedWeight > 0) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix, undefined, leaseUntil);
   }
+  if (prev.state === 'placed') await recordRoomLifetime(deps, prev, eventTime);
   return { kind: 'released', previousState: prev.state, placedQueued };
 }
 

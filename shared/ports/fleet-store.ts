@@ -36,6 +36,9 @@ export interface RoomRecord {
    */
   readonly leaseUntil?: number | undefined;
   readonly tenantId?: string | undefined;
+  /** The app's lifetime hints from the create (`kind`, `expectedDurationMs` ms), kept for the release to learn from. */
+  readonly kind?: string | undefined;
+  readonly expectedDurationMs?: number | undefined;
 }
 
 /**
@@ -228,6 +231,9 @@ export interface RoomStore {
     readonly tenantId?: string | undefined;
     /** End of the claim's lease, epoch ms (default `now` + {@link DEFAULT_PLACING_LEASE_MS}). */
     readonly leaseUntil?: number | undefined;
+    /** Lifetime hints, stored on the room (a claim without them removes earlier ones). */
+    readonly kind?: string | undefined;
+    readonly expectedDurationMs?: number | undefined;
   }): Promise<BeginRoomResult>;
   /** Point a `placing` attempt at another container; false if the room is no longer ours. */
   setTarget(roomId: string, eventId: string, target: ContainerRef): Promise<boolean>;

@@ -9,6 +9,7 @@ import type { PublicAddressing } from './compute-provider.ts';
 
 export type * from './compute-provider.ts';
 export type * from './fleet-store.ts';
+export type * from './lifetime-store.ts';
 export type * from './node-alarms.ts';
 
 /** Wall clock (virtual in the embedded runtime). */

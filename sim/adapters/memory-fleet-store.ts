@@ -83,6 +83,7 @@ export class MemoryFleetStore implements FleetStore {
         requestedAt: now,
         target: target ? { ...target } : undefined,
         tenantId: tenantId || undefined,
+        kind: input.kind || undefined, expectedDurationMs: input.expectedDurationMs,
         leaseUntil,
         qpk: placingPk(pool),
         qsk: queueSk(leaseUntil, roomId),

@@ -23,6 +23,8 @@ export interface MemRoom {
   /** End of a `placing` claim's lease, epoch ms. */
   leaseUntil?: number | undefined;
   tenantId?: string | undefined;
+  kind?: string | undefined;
+  expectedDurationMs?: number | undefined;
   /** Queue index key (`qpk` of the DynamoDB item): `QUEUE#<pool>` while queued, `PLACING#<pool>` while placing. */
   qpk?: string | undefined;
   /** Queue index sort key (`qsk`): zero-padded time + `#` + roomId. */
@@ -83,6 +85,8 @@ export function toRoom(r: MemRoom): RoomRecord {
     target: r.target ? { ...r.target } : undefined,
     leaseUntil: r.leaseUntil,
     tenantId: r.tenantId,
+    kind: r.kind,
+    expectedDurationMs: r.expectedDurationMs,
   };
 }
 

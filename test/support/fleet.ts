@@ -13,6 +13,7 @@ import { fleetTableCreateInput } from '../../shared/adapters/dynamodb/fleet-tabl
 import { freeUnits, heldRooms } from '../../shared/adapters/dynamodb/items.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
+import { MemoryLifetimeStore } from '../../sim/adapters/memory-lifetime-store.ts';
 import { createTable, localClientConfig, startLocalDynamoDb, type LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
 import { silentLogger, type AppDeps } from '../../shared/app/deps.ts';
@@ -388,6 +389,7 @@ export function makeDeps(options: MakeDepsOptions): TestDeps {
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
+    lifetimes: new MemoryLifetimeStore(),
     clock,
     random: options.random ?? seededRandom(42),
     logger: silentLogger,

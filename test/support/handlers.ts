@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import type { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
 import { LocalNodeAlarms } from '../../sim/adapters/local-node-alarms.ts';
+import { MemoryLifetimeStore } from '../../sim/adapters/memory-lifetime-store.ts';
 import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';
 import type { LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
@@ -188,6 +189,7 @@ export function makeDeps(options: { store: FleetStore; config?: unknown; clock?:
     config: new StaticConfigSource(autoscalerConfig),
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
+    lifetimes: new MemoryLifetimeStore(),
     clock: options.clock ?? new FixedClock(T0),
     random: options.random ?? (() => 0),
     logger: new RecordingLogger(),

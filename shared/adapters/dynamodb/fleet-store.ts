@@ -10,6 +10,7 @@
  * | `NodeStore` | `DynamoDbNodeStore` | `node-store.ts` |
  * | `PoolSummaryStore` | `DynamoDbPoolSummaryStore` | `pool-summary-store.ts` |
  * | `ArrivalHistoryStore` | `DynamoDbArrivalHistoryStore` | `arrival-history-store.ts` |
+ * | `LifetimeStore` (`lifetimes`, a separate `AppDeps` port) | `DynamoDbLifetimeStore` | `lifetime-store.ts` |
  *
  * Item keys and item → record mapping are in `items.ts`; the calls they share (document client,
  * conditional update, paginated Query / Scan, error wrapping) in `table-client.ts`.
@@ -26,6 +27,7 @@ import type {
   TenantUsageStore,
 } from '../../ports/fleet-store.ts';
 import { DynamoDbTenantUsageStore } from './tenant-usage-store.ts';
+import { DynamoDbLifetimeStore } from './lifetime-store.ts';
 import { DynamoDbPeakHistoryStore } from './peak-history-store.ts';
 import { DynamoDbArrivalHistoryStore } from './arrival-history-store.ts';
 import { DynamoDbCapacityStore } from './capacity-store.ts';
@@ -68,6 +70,8 @@ export class DynamoDbFleetStore implements FleetStore {
   public readonly tenants: DynamoDbTenantUsageStore;
   /** Peak live nodes per day (the warm pool's history), `peak-history-store.ts`. */
   public readonly peaks: DynamoDbPeakHistoryStore;
+  /** Observed room lifetimes (`lifetime-store.ts`): not part of `FleetStore`; wire it as `AppDeps.lifetimes`. */
+  public readonly lifetimes: DynamoDbLifetimeStore;
 
   /**
    * @param options.summary - the pool summary's shards and shard choice (`pool-summary-store.ts`)
@@ -81,6 +85,7 @@ export class DynamoDbFleetStore implements FleetStore {
     this.history = new DynamoDbArrivalHistoryStore(table);
     this.tenants = new DynamoDbTenantUsageStore(table);
     this.peaks = new DynamoDbPeakHistoryStore(table);
+    this.lifetimes = new DynamoDbLifetimeStore(table);
   }
 
   // RoomStore

@@ -187,6 +187,8 @@ export function toRoom(item: Item): RoomRecord {
     target: target ? { nodeId: target.nodeId, container: target.container } : undefined,
     leaseUntil: item.leaseUntil as number | undefined,
     tenantId: item.tenantId as string | undefined,
+    kind: item.kind as string | undefined,
+    expectedDurationMs: item.expectedDurationMs as number | undefined,
   };
 }
 

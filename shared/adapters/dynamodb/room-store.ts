@@ -63,6 +63,15 @@ export class DynamoDbRoomStore implements RoomStore {
     const remove = ['nodeId', '#container', 'placedAt', 'queuedAt', 'releasedAt', 'releaseSeenAt'];
     if (!target) remove.push('target');
     if (!tenantId) remove.push('tenantId');
+    // Lifetime hints (shared/app/lifetimes.ts reads them on the release).
+    if (input.kind) {
+      set += ', #kind = :kind';
+      values[':kind'] = input.kind;
+    } else remove.push('#kind');
+    if (input.expectedDurationMs !== undefined) {
+      set += ', expectedDurationMs = :edm';
+      values[':edm'] = input.expectedDurationMs;
+    } else remove.push('expectedDurationMs');
     try {
       const out = await this.table.doc.send(
         new UpdateCommand({
@@ -70,7 +79,7 @@ export class DynamoDbRoomStore implements RoomStore {
           Key: roomKey(roomId),
           UpdateExpression: `SET ${set} REMOVE ${remove.join(', ')}`,
           ConditionExpression: 'attribute_not_exists(pk) OR (#state = :released AND releasedAt < :t)',
-          ExpressionAttributeNames: { '#state': 'state', '#type': 'type', '#container': 'container', '#pool': 'pool' },
+          ExpressionAttributeNames: { '#state': 'state', '#type': 'type', '#container': 'container', '#pool': 'pool', '#kind': 'kind' },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
