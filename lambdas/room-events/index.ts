@@ -41,6 +41,8 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
         weight: parsed.detail.weight,
         pool: parsed.detail.pool,
         tenantId: parsed.detail.tenantId,
+        kind: parsed.detail.kind,
+        expectedDurationMs: parsed.detail.expectedDurationMs,
         eventId: parsed.id,
         eventTime: parsed.time,
         leaseUntil,
