@@ -47,6 +47,15 @@ export const fallbackPredictRoomEnd: PredictRoomEnd = async (_deps, room, now) =
 /** The predictor in use (the one line to change for the learned one). */
 export const roomEndPredictor: PredictRoomEnd = fallbackPredictRoomEnd;
 
+/**
+ * Largest container capacity (capacity units, so most rooms a container can hold) whose rooms'
+ * predicted ends are recorded: each costs its container item 18 bytes (11-character key, epoch
+ * seconds), and 16 rooms of the longest ids in the longest pool name keep the item ≤ 1 KB (one
+ * write unit; test/shared/adapters/dynamodb/item-size.test.ts). Pools of larger containers use
+ * no lifetime policy.
+ */
+export const MAX_ROOMS_WITH_ENDS = 16;
+
 /** A room's predicted end and the placement context that scores by it. */
 export interface LifetimePlan {
   /** Predicted end, epoch ms; undefined when the pool uses no lifetime policy (nothing recorded). */
@@ -56,8 +65,8 @@ export interface LifetimePlan {
 }
 
 /**
- * Predict a room's end when the pool uses it (`lifetimePlacement` or `lifetimeDrain`), and the
- * placement context with it.
+ * Predict a room's end when the pool uses it (`lifetimePlacement` or `lifetimeDrain`, containers
+ * of at most {@link MAX_ROOMS_WITH_ENDS} units), and the placement context with it.
  *
  * @param room - the room's pool, creation time (epoch ms) and hints
  * @param now - epoch ms
@@ -71,7 +80,7 @@ export async function lifetimePlan(
   now: number,
   predict: PredictRoomEnd = roomEndPredictor,
 ): Promise<LifetimePlan> {
-  const used = pool.lifetimePlacement || pool.lifetimeDrain;
+  const used = (pool.lifetimePlacement || pool.lifetimeDrain) && pool.capacityPerContainer <= MAX_ROOMS_WITH_ENDS;
   const expectedEndAt = used ? await predict(deps, room, now) : undefined;
   const context: PlacementContext = { containersPerNode: pool.containersPerNode, now, ...(pool.lifetimePlacement ? { expectedEnd: expectedEndAt } : {}) };
   return { expectedEndAt, context };
