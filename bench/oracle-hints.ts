@@ -33,3 +33,17 @@ export function withOracleHints(events: readonly TraceEvent[]): TraceEvent[] {
     return { ...e, expectedDurationMs: Math.min(MAX_HINT_MS, Math.max(1, Math.round((end - at(e)) * 1000))) };
   });
 }
+
+/**
+ * `node --import tsx bench/oracle-hints.ts <in.jsonl> <out.jsonl>`: write a trace file with
+ * oracle hints ({@link withOracleHints}), e.g. for `wcs-autoscaler simulate --trace <out.jsonl>`.
+ */
+async function main(input: string, output: string): Promise<void> {
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const lines = (await readFile(input, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  const hinted = withOracleHints(lines.map((l) => JSON.parse(l) as TraceEvent));
+  await writeFile(output, hinted.map((e) => JSON.stringify(e)).join('\n') + '\n');
+}
+
+const [, script, input, output] = process.argv;
+if (script?.endsWith('oracle-hints.ts') && input && output) await main(input, output);

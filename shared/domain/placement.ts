@@ -68,12 +68,12 @@ export interface PlacementContext {
 
 /**
  * Width of the classes in which {@link rankByLifetime} compares node ends, ms: within one class
- * best fit decides. 5 min: on day 1 of the sample week with oracle hints (bench/lt-replay.ts,
- * seed 1) it gave 275.8 node-hours against 271.1 for 1 min (but 300 → 300–323 rooms waited over
- * seeds 1–3), 292.9 for 10 min, 292.4 for 30 min, 286.0 for 2 h and 294.7 for one class; best
- * fit alone 289.7.
+ * best fit decides. 30 min: on day 1 of the sample week with oracle hints and lifetime-aware drain
+ * (bench/lt-replay.ts, seeds 1–3) it gave 279.7 node-hours and 248 rooms waited on average, against
+ * 279.3 and 261 for 5 min (which raised waiting on one seed) and 288.8 and 274 for best fit
+ * without lifetime policy.
  */
-export const LIFETIME_CLASS_MS = 5 * 60_000;
+export const LIFETIME_CLASS_MS = 30 * 60_000;
 
 /**
  * Predicted end of each node among the candidates, epoch ms: the latest predicted end of the

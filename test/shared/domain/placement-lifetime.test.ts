@@ -76,8 +76,14 @@ describe('Function: rankByLifetime', () => {
     expect(ids(out)).toEqual(['y/0', 'z/0', 'x/0']);
   });
 
-  it('uses 5-minute classes by default', () => {
-    expect(LIFETIME_CLASS_MS).toBe(5 * MIN);
+  it('uses 30-minute classes by default', () => {
+    // Prepare: slack 3 min and 20 min fall in one default class: best fit decides
+    const ranked = [c('fuller/0', 8, [80]), c('closer/0', 4, [63])];
+
+    // Act / Assess
+    expect(LIFETIME_CLASS_MS).toBe(30 * MIN);
+    expect(ids(rankByLifetime(ranked, NOW + 60 * MIN, NOW))).toEqual(['fuller/0', 'closer/0']);
+    expect(ids(rankByLifetime(ranked, NOW + 60 * MIN, NOW, 5 * MIN))).toEqual(['closer/0', 'fuller/0']);
   });
 });
 
