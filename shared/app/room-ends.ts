@@ -10,7 +10,7 @@
  * @module
  */
 import type { PoolConfig } from '../domain/config.ts';
-import type { PlacementContext } from '../domain/placement.ts';
+import { decidePlacement, type PlacementCandidate, type PlacementContext, type PlacementDecision } from '../domain/placement.ts';
 import type { AppDeps } from './deps.ts';
 
 /** The lifetime hints a `RoomCreated` may carry (shared/events/schemas.ts). */
@@ -84,4 +84,25 @@ export async function lifetimePlan(
   const expectedEndAt = used ? await predict(deps, room, now) : undefined;
   const context: PlacementContext = { containersPerNode: pool.containersPerNode, now, ...(pool.lifetimePlacement ? { expectedEnd: expectedEndAt } : {}) };
   return { expectedEndAt, context };
+}
+
+/**
+ * Decide a room's placement with its predicted end ({@link lifetimePlan}, then `decidePlacement`
+ * with the pool's spread and the plan's context).
+ *
+ * @param candidates - from the placement index (they carry their rooms' ends: no extra read)
+ * @param weight - the room's weight, capacity units
+ * @returns the decision, with the predicted end to record on the claimed container
+ * @throws whatever the predictor throws
+ */
+export async function decideWithLifetime<C extends PlacementCandidate>(
+  deps: AppDeps,
+  pool: PoolConfig,
+  candidates: readonly C[],
+  weight: number,
+  room: RoomEndQuery,
+  now: number,
+): Promise<PlacementDecision<C> & { readonly expectedEndAt: number | undefined }> {
+  const plan = await lifetimePlan(deps, pool, room, now);
+  return { ...decidePlacement(candidates, weight, pool.capacityPerContainer, pool.placementSpread, deps.random, plan.context), expectedEndAt: plan.expectedEndAt };
 }

@@ -27,7 +27,7 @@ import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
 import { DEFAULT_PLACING_LEASE_MS, type RoomRecord, type SummaryDelta } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
-import { lifetimePlan, type RoomHints } from './room-ends.ts';
+import { decideWithLifetime, type RoomHints } from './room-ends.ts';
 import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
@@ -170,8 +170,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   if (!pool) return reject(deps, cmd.roomId, `unknown pool "${poolName}"`);
 
   const candidates = await deps.store.findCandidates(pool.name, cmd.weight, candidateLimit(pool));
-  const plan = await lifetimePlan(deps, pool, { pool: pool.name, createdAt: cmd.eventTime, kind: cmd.kind, expectedDurationMs: cmd.expectedDurationMs }, now);
-  const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, plan.context);
+  const decision = await decideWithLifetime(deps, pool, candidates, cmd.weight, { pool: pool.name, createdAt: cmd.eventTime, kind: cmd.kind, expectedDurationMs: cmd.expectedDurationMs }, now);
   if (decision.kind === 'reject') {
     return reject(deps, cmd.roomId, `weight ${cmd.weight} exceeds a container's capacity (${pool.capacityPerContainer} units)`);
   }
@@ -214,7 +213,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   // A retry tries first the target its first attempt recorded (the claim there may have succeeded).
   const first = room.target ?? planned;
   const tries = first ? [first, ...alternatives.filter((a) => !sameRef(a, first))] : [];
-  const container = await claimWithRetargeting(deps, pool, room, cmd.eventId, room.target, tries, plan.expectedEndAt);
+  const container = await claimWithRetargeting(deps, pool, room, cmd.eventId, room.target, tries, decision.expectedEndAt);
 
   const delta: { arrivals: number; readyFree?: number; queuedWeight?: number } = { arrivals: cmd.weight };
   let outcome: CreateRoomOutcome;
@@ -434,8 +433,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
       owned = taken.room;
     }
     const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
-    const plan = await lifetimePlan(deps, pool, room, now);
-    const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, plan.context);
+    const decision = await decideWithLifetime(deps, pool, candidates, room.weight, room, now);
     if (decision.kind !== 'place') {
       smallestUnplaceable = Math.min(smallestUnplaceable, room.weight);
       if (owned) await requeue(deps, pool, owned, claimId, now);
@@ -446,7 +444,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     const claimed = owned ?? (await deps.store.claimQueued(room.roomId, claimId, target, { pool: pool.name, now, leaseUntil: lease }));
     if (!claimed) continue;
     const stored = owned ? owned.target : target;
-    const container = await claimWithRetargeting(deps, pool, claimed, claimId, stored, [target, ...decision.alternatives.map(ref)], plan.expectedEndAt);
+    const container = await claimWithRetargeting(deps, pool, claimed, claimId, stored, [target, ...decision.alternatives.map(ref)], decision.expectedEndAt);
     if (!container) {
       if (owned) await requeue(deps, pool, claimed, claimId, now);
       else await deps.store.markQueued(claimed, claimId, now);
@@ -473,11 +471,10 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
  */
 export async function placeOwned(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
   const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
-  const plan = await lifetimePlan(deps, pool, room, now);
-  const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, plan.context);
+  const decision = await decideWithLifetime(deps, pool, candidates, room.weight, room, now);
   if (decision.kind !== 'place') return false;
   const target = ref(decision.candidate);
-  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)], plan.expectedEndAt);
+  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)], decision.expectedEndAt);
   if (!container) return false;
   if ((await announcePlaced(deps, pool, room, claimId, container, now)).confirmed) return true;
   await releaseUnconfirmed(deps, ref(container), room);
