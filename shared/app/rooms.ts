@@ -28,13 +28,14 @@ import { DEFAULT_PLACING_LEASE_MS, type RoomRecord, type SummaryDelta } from '..
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
 import { recordRoomLifetime, type RoomHints } from './lifetimes.ts';
+import { decideWithLifetime } from './room-ends.ts';
 import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
 export const MAX_PLACEMENT_ATTEMPTS = 4;
 
-/** A validated create command. */
+/** A validated create command, with the `RoomCreated` lifetime hints (lifetimes.ts). */
 export interface CreateRoomCommand extends RoomHints {
   readonly roomId: string;
   /** Capacity units (≥ 1). */
@@ -120,6 +121,7 @@ async function claimWithRetargeting(
   claimId: string,
   stored: ContainerRef | undefined,
   firstTries: readonly ContainerRef[],
+  expectedEndAt?: number,
 ): Promise<ContainerView | undefined> {
   const now = deps.clock.now();
   let targeted = stored;
@@ -138,7 +140,7 @@ async function claimWithRetargeting(
       }
       // Only the target recorded before this call (a crashed earlier attempt's) can already hold
       // the room: elsewhere a lost condition is a plain conflict, with no read to tell them apart.
-      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now, { mayHold: sameRef(target, stored), pool: pool.name });
+      const res = await deps.store.claimCapacity(target, room.roomId, room.weight, now, { mayHold: sameRef(target, stored), pool: pool.name, expectedEndAt });
       if (res.kind !== 'conflict') return res.container;
     }
     if (round + 1 === MAX_PLACEMENT_ROUNDS || firstTries.length === 0) break;
@@ -169,7 +171,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   if (!pool) return reject(deps, cmd.roomId, `unknown pool "${poolName}"`);
 
   const candidates = await deps.store.findCandidates(pool.name, cmd.weight, candidateLimit(pool));
-  const decision = decidePlacement(candidates, cmd.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
+  const decision = await decideWithLifetime(deps, pool, candidates, cmd.weight, { pool: pool.name, createdAt: cmd.eventTime, kind: cmd.kind, expectedDurationMs: cmd.expectedDurationMs }, now);
   if (decision.kind === 'reject') {
     return reject(deps, cmd.roomId, `weight ${cmd.weight} exceeds a container's capacity (${pool.capacityPerContainer} units)`);
   }
@@ -213,7 +215,7 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   // A retry tries first the target its first attempt recorded (the claim there may have succeeded).
   const first = room.target ?? planned;
   const tries = first ? [first, ...alternatives.filter((a) => !sameRef(a, first))] : [];
-  const container = await claimWithRetargeting(deps, pool, room, cmd.eventId, room.target, tries);
+  const container = await claimWithRetargeting(deps, pool, room, cmd.eventId, room.target, tries, decision.expectedEndAt);
 
   const delta: { arrivals: number; readyFree?: number; queuedWeight?: number } = { arrivals: cmd.weight };
   let outcome: CreateRoomOutcome;
@@ -434,7 +436,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
       owned = taken.room;
     }
     const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
-    const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
+    const decision = await decideWithLifetime(deps, pool, candidates, room.weight, room, now);
     if (decision.kind !== 'place') {
       smallestUnplaceable = Math.min(smallestUnplaceable, room.weight);
       if (owned) await requeue(deps, pool, owned, claimId, now);
@@ -445,7 +447,7 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
     const claimed = owned ?? (await deps.store.claimQueued(room.roomId, claimId, target, { pool: pool.name, now, leaseUntil: lease }));
     if (!claimed) continue;
     const stored = owned ? owned.target : target;
-    const container = await claimWithRetargeting(deps, pool, claimed, claimId, stored, [target, ...decision.alternatives.map(ref)]);
+    const container = await claimWithRetargeting(deps, pool, claimed, claimId, stored, [target, ...decision.alternatives.map(ref)], decision.expectedEndAt);
     if (!container) {
       if (owned) await requeue(deps, pool, claimed, claimId, now);
       else await deps.store.markQueued(claimed, claimId, now);
@@ -472,10 +474,10 @@ export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolN
  */
 export async function placeOwned(deps: AppDeps, pool: PoolConfig, room: RoomRecord, claimId: string, now: number): Promise<boolean> {
   const candidates = await deps.store.findCandidates(pool.name, room.weight, candidateLimit(pool));
-  const decision = decidePlacement(candidates, room.weight, pool.capacityPerContainer, pool.placementSpread, deps.random, { containersPerNode: pool.containersPerNode, now });
+  const decision = await decideWithLifetime(deps, pool, candidates, room.weight, room, now);
   if (decision.kind !== 'place') return false;
   const target = ref(decision.candidate);
-  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)]);
+  const container = await claimWithRetargeting(deps, pool, room, claimId, room.target, [target, ...decision.alternatives.map(ref)], decision.expectedEndAt);
   if (!container) return false;
   if ((await announcePlaced(deps, pool, room, claimId, container, now)).confirmed) return true;
   await releaseUnconfirmed(deps, ref(container), room);

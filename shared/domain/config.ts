@@ -114,6 +114,16 @@ export const PoolConfigSchema = z
      */
     placementSpread: z.number().int().min(1).max(20).default(3),
     /**
+     * Lifetime-aware placement: among the fits, prefer a node the room does not outlive
+     * (placement.ts `rankByLifetime`; rooms' predicted ends, shared/app/room-ends.ts).
+     */
+    lifetimePlacement: z.boolean().default(false),
+    /**
+     * Lifetime-aware drain and undrain: the sweep drains the nodes predicted to empty soonest and
+     * undrains the one predicted to last longest (scaling.ts), instead of by load.
+     */
+    lifetimeDrain: z.boolean().default(false),
+    /**
      * Expected peak placements per second of the pool (each with a release at the same rate):
      * sets its index shards S (`shared/domain/shards.ts`, `placementShards`). 0 = one shard, the
      * table's unsharded keys. Raise it only (S must not shrink while the table holds items).

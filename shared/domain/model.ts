@@ -54,6 +54,12 @@ export interface ContainerView {
   readonly rooms?: Readonly<Record<string, number>> | undefined;
   /** When a room last claimed capacity on it, epoch ms (placement's contention signal); unset before the first. */
   readonly lastPlacedAt?: number | undefined;
+  /**
+   * Predicted ends of the rooms it hosts that were claimed with one, epoch ms (any order; the
+   * DynamoDB store keeps whole seconds). Lifetime-aware placement and drain read them; absent or
+   * shorter than its rooms when some rooms were claimed without a prediction.
+   */
+  readonly roomEnds?: readonly number[] | undefined;
 }
 
 /** One node with its containers. */

@@ -300,17 +300,19 @@ export interface CapacityStore {
    *   which saves a read where the store cannot return the old item with the failure. Default true.
    * @param options.pool - the container's pool, when the caller knows it: saves the DynamoDB
    *   store a read of the container to learn the pool's index shard of its hold item.
+   * @param options.expectedEndAt - the room's predicted end, epoch ms: recorded on the container
+   *   in the same write (`ContainerView.roomEnds`), for lifetime-aware placement and drain.
    */
   claimCapacity(
     ref: ContainerRef,
     roomId: string,
     weight: number,
     now: number,
-    options?: { readonly mayHold?: boolean | undefined; readonly pool?: string | undefined },
+    options?: { readonly mayHold?: boolean | undefined; readonly pool?: string | undefined; readonly expectedEndAt?: number | undefined },
   ): Promise<ClaimCapacityResult>;
   /**
-   * Remove a room of `weight` capacity units from a container; undefined when it was not there
-   * (idempotent).
+   * Remove a room of `weight` capacity units from a container, and its predicted end; undefined
+   * when it was not there (idempotent).
    */
   releaseCapacity(ref: ContainerRef, roomId: string, weight: number): Promise<ContainerView | undefined>;
   /** Room ids hosted by each container of a node. */

@@ -247,7 +247,7 @@ export class MemoryFleetStore implements FleetStore {
     roomId: string,
     weight: number,
     now: number,
-    options: { readonly mayHold?: boolean | undefined } = {},
+    options: { readonly mayHold?: boolean | undefined; readonly expectedEndAt?: number | undefined } = {},
   ): Promise<ClaimCapacityResult> {
     const c = this.containers.get(ref.nodeId)?.get(ref.container);
     if (!c) return { kind: 'conflict' };
@@ -257,6 +257,7 @@ export class MemoryFleetStore implements FleetStore {
     c.used += weight;
     c.free -= weight;
     c.lastPlacedAt = now;
+    if (options.expectedEndAt !== undefined) (c.ends ??= new Map()).set(roomId, options.expectedEndAt);
     return { kind: 'claimed', container: toContainer(c) };
   }
 
@@ -267,6 +268,7 @@ export class MemoryFleetStore implements FleetStore {
     // Held with another weight (a reconnect of a different size): release what is held.
     void weight;
     c.rooms.delete(roomId);
+    c.ends?.delete(roomId);
     c.used -= held;
     c.free += held;
     return toContainer(c);

@@ -49,6 +49,8 @@ export interface MemContainer {
   cpuset?: string | undefined;
   /** When a room last claimed capacity here, ms (`lastPlacedAt`, as DynamoDbFleetStore writes it). */
   lastPlacedAt?: number | undefined;
+  /** Predicted end of each room claimed with one, room id → epoch ms (the DynamoDB store's `re` map). */
+  ends?: Map<string, number> | undefined;
 }
 
 export interface MemNode extends NodeRecord {
@@ -103,6 +105,7 @@ export function toContainer(c: MemContainer): ContainerView {
     cpuset: c.cpuset,
     rooms: Object.fromEntries(c.rooms),
     lastPlacedAt: c.lastPlacedAt,
+    ...(c.ends?.size ? { roomEnds: [...c.ends.values()] } : {}),
   };
 }
 

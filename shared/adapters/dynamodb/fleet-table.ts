@@ -4,7 +4,8 @@
  *
  * Single-table design (keys `pk` / `sk`):
  * - node      `NODE#<instanceId>` / `NODE`       lifecycle, flags
- * - container `NODE#<instanceId>` / `C#<nn>`     capacity, used, free, `rh` (room hash → weight), IPs
+ * - container `NODE#<instanceId>` / `C#<nn>`     capacity, used, free, `rh` (room hash → weight),
+ *   `re` (room hash → predicted end, epoch s), IPs
  * - hold      `NODE#<instanceId>` / `H#<nn>#<roomId>`  the id of a room on container nn
  * - room      `ROOM#<roomId>`     / `ROOM`       state, weight, placement, tombstone time
  * - summary   `POOL#<pool>`       / `SUMMARY`    counters and per-minute buckets for scale-out

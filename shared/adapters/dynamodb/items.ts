@@ -129,6 +129,12 @@ export const allShards = (shards: number): number[] => Array.from({ length: Math
  */
 export const HELD_ATTR = 'rh';
 /**
+ * Container attribute holding the predicted end of each room claimed with one, by the same
+ * compact key as {@link HELD_ATTR} → epoch seconds (lifetime-aware placement and drain). Set in
+ * the claim's update, removed in the release's.
+ */
+export const ENDS_ATTR = 're';
+/**
  * Compact key of a room in a container's {@link HELD_ATTR} map: the first 11 base64url characters
  * (66 bits) of the SHA-256 of the room id. Two rooms of one container colliding has probability
  * ≈ n² / 2^67 for n rooms (n = 100: ~7e-17).
@@ -240,7 +246,14 @@ export function toContainer(item: Item, holds?: readonly Item[]): ContainerView 
     cpuset: item.cpuset as string | undefined,
     rooms: holds ? heldRooms(item, holds) : (item.rooms as Record<string, number> | undefined),
     lastPlacedAt: item.lastPlacedAt as number | undefined,
+    ...roomEndsOf(item),
   };
+}
+
+/** The `roomEnds` of a container item: the values of its {@link ENDS_ATTR} map, epoch s → ms (none when empty). */
+function roomEndsOf(item: Item): { roomEnds?: number[] } {
+  const ends = Object.values((item[ENDS_ATTR] as Record<string, number> | undefined) ?? {});
+  return ends.length > 0 ? { roomEnds: ends.map((s) => s * 1000) } : {};
 }
 
 /** A node item and its containers as a {@link NodeView} (containers sorted by index). */

@@ -9,7 +9,7 @@ import type { ContainerView, NodeState, NodeView } from '../../domain/model.ts';
 import { FleetStoreError } from '../../errors.ts';
 import type { NodeRecord, NodeStore } from '../../ports/fleet-store.ts';
 import { FleetTable } from './fleet-table.ts';
-import { allShards, containerKey, containerSk, HELD_ATTR, joinContainers, nodeKey, placementFree, poolPk, shardOf, toNode, type Item } from './items.ts';
+import { allShards, containerKey, containerSk, ENDS_ATTR, HELD_ATTR, joinContainers, nodeKey, placementFree, poolPk, shardOf, toNode, type Item } from './items.ts';
 import { isConditionFailure, type FleetTableClient } from './table-client.ts';
 
 /**
@@ -209,6 +209,7 @@ export class DynamoDbNodeStore implements NodeStore {
               free: placementFree(record.capacityPerContainer, record.launchedAt, nodeId, c.index),
               accepting: false,
               [HELD_ATTR]: {},
+              [ENDS_ATTR]: {},
               privateIp: c.privateIp,
               publicIp: c.publicIp,
               cpuset: c.cpuset,

@@ -203,6 +203,29 @@ describe.each(implementations)('Contract: FleetStore ($name)', ({ make }) => {
   });
 
   describe('Method: claimCapacity', () => {
+    it("records the room's predicted end on the container, and the release removes it", async () => {
+      // Prepare: two rooms claimed with predicted ends (whole seconds), one without
+      await seed('i-a');
+      const ends = (nodes: readonly { containers: readonly { index: number; roomEnds?: readonly number[] | undefined }[] }[]) =>
+        [...(nodes[0]?.containers.find((c) => c.index === 0)?.roomEnds ?? [])].sort((a, b) => a - b);
+
+      // Act
+      const claimed = await h.store.claimCapacity(ref('i-a', 0), 'room-1', 2, T0, { pool: POOL, expectedEndAt: T0 + 30 * MIN });
+      await h.store.claimCapacity(ref('i-a', 0), 'room-2', 1, T0, { pool: POOL, expectedEndAt: T0 + 90 * MIN });
+      await h.store.claimCapacity(ref('i-a', 0), 'room-3', 1, T0, { pool: POOL });
+      const held = ends(await h.store.listNodes(POOL));
+      const candidates = await h.store.findCandidates(POOL, 1, 5);
+      const released = await h.store.releaseCapacity(ref('i-a', 0), 'room-1', 2);
+
+      // Assess: listed nodes, placement candidates and the claim's own answer carry the ends
+      expect(claimed).toMatchObject({ kind: 'claimed', container: { roomEnds: [T0 + 30 * MIN] } });
+      expect(held).toEqual([T0 + 30 * MIN, T0 + 90 * MIN]);
+      expect(candidates.find((c) => c.nodeId === 'i-a' && c.index === 0)?.roomEnds).toEqual(expect.arrayContaining([T0 + 30 * MIN, T0 + 90 * MIN]));
+      expect(released?.roomEnds).toEqual([T0 + 90 * MIN]);
+      expect(ends(await h.store.listNodes(POOL))).toEqual([T0 + 90 * MIN]);
+      expect(released?.used).toBe(1 + 1);
+    });
+
     it('claims capacity on an accepting container with room for the weight', async () => {
       // Prepare
       await seed('i-a');

@@ -1,12 +1,14 @@
 /**
  * Item sizes by DynamoDB's rules (shared/adapters/dynamodb/item-size.ts) and the store's
  * container-side writes at the schema's limits: 128-character room ids (the longest the event
- * schema accepts), a 64-character pool name, a container full of weight-1 rooms.
+ * schema accepts), a 64-character pool name, a container full of weight-1 rooms, each with a
+ * predicted end.
  *
  * @module
  */
 import { describe, expect, it } from 'vitest';
 import { itemSize, numberSize, readUnits, valueSize, writeUnits } from '../../../../shared/adapters/dynamodb/item-size.ts';
+import { MAX_ROOMS_WITH_ENDS } from '../../../../shared/app/room-ends.ts';
 import { scanAll, seedReadyNode, T0, useFleetTable } from '../../../support/fleet.ts';
 
 const fleet = useFleetTable();
@@ -30,19 +32,28 @@ describe('Module: item-size', () => {
 });
 
 describe('Class: DynamoDbFleetStore item sizes', () => {
-  it.each([10, 40])('keeps every container-side item ≤ 1 KB with %i rooms of 128-character ids on one container', async (capacity) => {
+  it.each([
+    { capacity: 10, ends: true },
+    { capacity: MAX_ROOMS_WITH_ENDS, ends: true },
+    { capacity: 40, ends: false },
+  ])('keeps every container-side item ≤ 1 KB with $capacity rooms of 128-character ids on one container (predicted ends: $ends)', async ({ capacity, ends }) => {
     // Prepare: a node of the longest pool name, one container filled with weight-1 rooms
     await seedReadyNode(fleet.store, { nodeId: 'i-0123456789abcdef0', pool: POOL, containers: 2, capacityPerContainer: capacity, now: T0 });
     const ref = { nodeId: 'i-0123456789abcdef0', container: 1 };
 
     // Act
-    for (let i = 0; i < capacity; i++) expect((await fleet.store.claimCapacity(ref, longId(i), 1, T0 + i, { pool: POOL })).kind).toBe('claimed');
+    // With predicted ends (up to 7 days ahead, the longest hint) up to MAX_ROOMS_WITH_ENDS rooms a container.
+    for (let i = 0; i < capacity; i++) {
+      const expectedEndAt = ends ? T0 + 7 * 86_400_000 - i * 997 : undefined;
+      expect((await fleet.store.claimCapacity(ref, longId(i), 1, T0 + i, { pool: POOL, expectedEndAt })).kind).toBe('claimed');
+    }
 
     // Assess: the largest container and hold items as stored, and the store still lists every room
     const items = await scanAll(fleet.doc, fleet.tableName);
     const container = items.find((i) => i.type === 'container' && i.idx === 1) as Record<string, unknown>;
     const holds = items.filter((i) => i.type === 'hold');
     expect(container.used).toBe(capacity);
+    expect(Object.keys(container.re as object)).toHaveLength(ends ? capacity : 0);
     expect(itemSize(container)).toBeLessThanOrEqual(1024);
     expect(holds).toHaveLength(capacity);
     for (const h of holds) expect(itemSize(h)).toBeLessThanOrEqual(1024);
