@@ -1,7 +1,8 @@
 /**
- * `node --import tsx bench/lt-replay.ts [--days 1] [--hints none|oracle] [--pool '<json>'] [--seed 1]`:
+ * `node --import tsx bench/lt-replay.ts [--days 1] [--hints given|none|oracle] [--pool '<json>'] [--seed 1]`:
  * the sample week's first days through our policy (bench/policy-replay.ts, the handlers' own
- * logic over the memory store), without hints or with oracle hints (bench/oracle-hints.ts), and
+ * logic over the memory store), with the sample's own hints, without hints or with oracle hints
+ * (bench/hint-variants.ts), and
  * the node-hours, rooms that waited and full bill it gives — the before/after of lifetime-aware
  * placement and drain (issue 15).
  *
@@ -15,11 +16,11 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 const { parseAutoscalerConfig } = await import('../shared/domain/config.ts');
 const { replayOurPolicy } = await import('./policy-replay.ts');
 const { sampleWeek } = await import('./traces.ts');
-const { withOracleHints } = await import('./oracle-hints.ts');
+const { oracleHints, withoutHints } = await import('./hint-variants.ts');
 
 const opts = new Command()
   .option('--days <n>', 'days of the sample week', '1')
-  .option('--hints <kind>', 'none | oracle', 'none')
+  .option('--hints <kind>', 'given (the sample\'s own) | none | oracle', 'given')
   .option('--pool <json>', 'pool overrides', '{}')
   .option('--seed <n>', 'replay seed', '1')
   .parse()
@@ -27,7 +28,7 @@ const opts = new Command()
 
 const week = await sampleWeek();
 const day = week.events.filter((e) => e.t < Number(opts.days) * 86_400);
-const events = opts.hints === 'oracle' ? withOracleHints(day) : day;
+const events = opts.hints === 'oracle' ? oracleHints(day) : opts.hints === 'none' ? withoutHints(day) : day;
 const config = parseAutoscalerConfig({ pools: [{ name: 'default', ...(JSON.parse(opts.pool) as object) }] });
 const r = await replayOurPolicy(events, config, Number(opts.seed));
 const waited = r.days.reduce((s, d) => s + d.waitedPlacements, 0);
