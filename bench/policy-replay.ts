@@ -20,6 +20,7 @@ import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts
 import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
 import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
 import { MemoryFleetStore } from '../sim/adapters/memory-fleet-store.ts';
+import { MemoryScheduleStore } from '../sim/adapters/memory-schedule-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
 import { seededRandom } from '../sim/random.ts';
@@ -119,6 +120,7 @@ export async function replayOurPolicy(
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
+    schedule: new MemoryScheduleStore(),
     clock,
     random: seededRandom(seed, 1),
     logger: silentLogger,

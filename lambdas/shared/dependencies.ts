@@ -186,6 +186,7 @@ export function awsDependencies(): AppDeps {
     config: tracePorts(config, { getConfig: 'config', getUserData: 'user-data' }),
     deadLetters,
     nodeAlarms,
+    schedule: store.schedule,
     clock,
     random: () => randomInt(0, 2 ** 31) / 2 ** 31,
     logger,

@@ -14,6 +14,7 @@ import type {
   EventPublisher,
   FleetStore,
   NodeAlarms,
+  ScheduleStore,
 } from '../ports/index.ts';
 
 /** Dependencies of every use case and handler. */
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly deadLetters: DeadLetterQueue;
   /** CloudWatch alarms of single nodes (created on NodeReady, deleted on termination). */
   readonly nodeAlarms: NodeAlarms;
+  /** Rooms announced ahead (`RoomScheduled`), for pre-warming (shared/app/schedule.ts). */
+  readonly schedule: ScheduleStore;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: AppLogger;

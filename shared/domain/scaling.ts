@@ -45,6 +45,11 @@ export interface PoolDemand {
   readonly ewmaRatePerMs?: number | undefined;
   /** Arrivals the predictor expects during one boot time from the pool's history, capacity units (predictor.ts). */
   readonly forecastWeight?: number | undefined;
+  /**
+   * Weight of announced rooms that count now (`schedule.ts` `scheduledDemand`: they start within
+   * the pool's lead and have not arrived), capacity units; covered by ready free and pending capacity.
+   */
+  readonly scheduledWeight?: number | undefined;
 }
 
 /** What a pool has right now, as far as scaling is concerned. */
@@ -87,6 +92,10 @@ export type ScaleOutDecision =
       readonly deficit: number;
       /** Set when limits cut the launch count: what was wanted and which limit applied. */
       readonly limitedBy?: { readonly limit: 'max-nodes' | 'launch-rate'; readonly wanted: number };
+      /** Scheduled weight counted in the deficit, capacity units (set when > 0). */
+      readonly scheduledWeight?: number;
+      /** True when the schedule caused this scale-out: without it the deficit would be ≤ 0. */
+      readonly scheduleCaused?: boolean;
     }
   | {
       readonly kind: 'noop';
@@ -169,8 +178,11 @@ export function runningHeadroomTarget(pool: PoolConfig, demand: PoolDemand, stop
  * all, at least enough to reach `minNodes`, bounded by `maxNodes` (started and launched nodes
  * both become live) and `maxLaunchesPerMinute` (launches only: a start is not a RunInstances).
  *
- * deficit = max(0, target headroom − ready free capacity) + queued weight − pending capacity,
- * the target being {@link runningHeadroomTarget} (the cold-boot target when no stopped node is known).
+ * deficit = max(0, target headroom + scheduled weight − ready free capacity) + queued weight −
+ * pending capacity, the target being {@link runningHeadroomTarget} (the cold-boot target when no
+ * stopped node is known) and the scheduled weight `demand.scheduledWeight` (announced rooms that
+ * start within the pool's lead, `schedule.ts`): like headroom, it is covered by ready free and
+ * pending capacity.
  *
  * @param pool - the pool's configuration
  * @param capacity - the pool's capacity now
@@ -179,9 +191,12 @@ export function runningHeadroomTarget(pool: PoolConfig, demand: PoolDemand, stop
  */
 export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand): ScaleOutDecision {
   const targetHeadroom = runningHeadroomTarget(pool, demand, capacity.stoppedNodes);
-  const deficit = Math.max(0, targetHeadroom - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
+  const scheduledWeight = demand.scheduledWeight ?? 0;
+  const deficitOf = (scheduled: number) => Math.max(0, targetHeadroom + scheduled - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
+  const deficit = deficitOf(scheduledWeight);
   const belowMin = Math.max(0, pool.minNodes - capacity.liveNodes);
   if (deficit <= 0 && belowMin === 0) return { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
+  const schedule = scheduledWeight > 0 ? { scheduledWeight, scheduleCaused: deficitOf(0) <= 0 && belowMin === 0 } : {};
 
   const undrain: string[] = [];
   let remaining = deficit;
@@ -212,6 +227,7 @@ export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand:
     targetHeadroom,
     deficit,
     ...(launch + started < wanted ? { limitedBy: { limit, wanted } } : {}),
+    ...schedule,
   };
 }
 
@@ -266,7 +282,8 @@ export interface SweepPlan {
  * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) or terminate draining
  *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
  * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
- *    ({@link runningHeadroomTarget}) + queue + `scaleInMargin` (hysteresis), keeping at least
+ *    ({@link runningHeadroomTarget}) + queue + scheduled weight (`demand.scheduledWeight`: capacity
+ *    the schedule needs soon is not drained) + `scaleInMargin` (hysteresis), keeping at least
  *    `minNodes` accepting nodes;
  * 5. decide scale-out on what remains, starting stopped nodes before launching.
  * Never terminates a node that hosts rooms.
@@ -340,7 +357,7 @@ export function planSweep(
   const stoppedNodes = remaining.filter((n) => n.state === 'stopped').map((n) => ({ nodeId: n.nodeId, launchedAt: n.launchedAt }));
   const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
   const target = runningHeadroomTarget(pool, demand, stoppedNodes);
-  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - pool.scaleInMargin;
+  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - (demand.scheduledWeight ?? 0) - pool.scaleInMargin;
   const accepting = remaining
     .filter((n) => nodeAccepts(n))
     .sort((a, b) => nodeUsed(a) - nodeUsed(b) || (a.nodeId < b.nodeId ? -1 : 1));

@@ -10,6 +10,7 @@ import type { PublicAddressing } from './compute-provider.ts';
 export type * from './compute-provider.ts';
 export type * from './fleet-store.ts';
 export type * from './node-alarms.ts';
+export type * from './schedule-store.ts';
 
 /** Wall clock (virtual in the embedded runtime). */
 export interface Clock {

@@ -32,6 +32,7 @@ import { DynamoDbCapacityStore } from './capacity-store.ts';
 import { DynamoDbNodeStore } from './node-store.ts';
 import { DynamoDbPoolSummaryStore, type PoolSummaryStoreOptions } from './pool-summary-store.ts';
 import { DynamoDbRoomStore } from './room-store.ts';
+import { DynamoDbScheduleStore } from './schedule-store.ts';
 import { FleetTableClient, type DynamoDbFleetStoreOptions } from './table-client.ts';
 
 export type { DynamoDbFleetStoreOptions } from './table-client.ts';
@@ -68,6 +69,11 @@ export class DynamoDbFleetStore implements FleetStore {
   public readonly tenants: DynamoDbTenantUsageStore;
   /** Peak live nodes per day (the warm pool's history), `peak-history-store.ts`. */
   public readonly peaks: DynamoDbPeakHistoryStore;
+  /**
+   * Scheduled rooms on the same table (`schedule-store.ts`): not a `FleetStore` role but its own
+   * port (`AppDeps.schedule`), built here so it shares the client and table.
+   */
+  public readonly schedule: DynamoDbScheduleStore;
 
   /**
    * @param options.summary - the pool summary's shards and shard choice (`pool-summary-store.ts`)
@@ -81,6 +87,7 @@ export class DynamoDbFleetStore implements FleetStore {
     this.history = new DynamoDbArrivalHistoryStore(table);
     this.tenants = new DynamoDbTenantUsageStore(table);
     this.peaks = new DynamoDbPeakHistoryStore(table);
+    this.schedule = new DynamoDbScheduleStore(table);
   }
 
   // RoomStore
