@@ -101,3 +101,9 @@ export async function measureScheduledCrowd(
     announcedRooms: withSchedule.length - trace.length,
   };
 }
+
+// `node --import tsx bench/scheduled-crowd.ts [seed]`: print the comparison as JSON.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const seed = Number(process.argv[2] ?? 1);
+  console.log(JSON.stringify(await measureScheduledCrowd(parseAutoscalerConfig({}), seed), null, 2));
+}

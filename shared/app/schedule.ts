@@ -9,7 +9,8 @@
  * @module
  */
 import type { PoolConfig } from '../domain/config.ts';
-import { scheduledDemand, scheduleHorizonMs, type ScheduledDemand } from '../domain/schedule.ts';
+import { BUCKET_MS } from '../domain/buckets.ts';
+import { arrivalsByMinute, scheduledDemand, scheduleHorizonMs, type ScheduledDemand } from '../domain/schedule.ts';
 import type { RoomRecord } from '../ports/fleet-store.ts';
 import type { ScheduledRoom } from '../ports/schedule-store.ts';
 import type { AppDeps } from './deps.ts';
@@ -81,6 +82,8 @@ export async function cancelScheduledRoom(deps: Pick<AppDeps, 'schedule'>, roomI
 export interface PoolScheduledDemand extends ScheduledDemand {
   /** Announced rooms found arrived (or cancelled by a tombstone), forgotten by this read. */
   readonly arrived: number;
+  /** Weight of the announced rooms that arrived, by minute of their first delivery (`arrivalsByMinute`). */
+  readonly arrivedByMinute: Readonly<Record<string, number>>;
 }
 
 /**
@@ -103,14 +106,38 @@ function hasArrived(record: RoomRecord | undefined, room: ScheduledRoom): boolea
  */
 export async function readScheduledDemand(deps: AppDeps, pool: PoolConfig, now: number, stoppedNodes = 0): Promise<PoolScheduledDemand> {
   const listed = await deps.schedule.listScheduled(pool.name, now + scheduleHorizonMs(pool), SCHEDULE_READ_LIMIT);
-  if (listed.length === 0) return { weight: 0, rooms: 0, noShows: [], arrived: 0 };
+  if (listed.length === 0) return { weight: 0, rooms: 0, noShows: [], arrived: 0, arrivedByMinute: {} };
   const records = await deps.store.getRooms(listed.map((r) => r.roomId));
-  const arrived = listed.filter((r) => hasArrived(records.get(r.roomId), r)).map((r) => r.roomId);
+  const arrivedRooms = listed.filter((r) => hasArrived(records.get(r.roomId), r));
+  const arrived = arrivedRooms.map((r) => r.roomId);
   const gone = new Set(arrived);
+  // Rooms that really started, whose create counted an arrival (a release's tombstone, a cancel,
+  // has no first delivery: requestedAt 0).
+  const started = arrivedRooms.flatMap((r) => {
+    const rec = records.get(r.roomId);
+    return rec && rec.requestedAt > 0 ? [{ weight: rec.weight, requestedAt: rec.requestedAt }] : [];
+  });
   const demand = scheduledDemand(listed.filter((r) => !gone.has(r.roomId)), pool, now, stoppedNodes);
   if (arrived.length + demand.noShows.length > 0) await deps.schedule.removeScheduled([...arrived, ...demand.noShows]);
   if (demand.weight > 0 || demand.noShows.length > 0) {
     deps.logger.info('scheduled demand', { pool: pool.name, weight: demand.weight, rooms: demand.rooms, noShows: demand.noShows.length, arrived: arrived.length });
   }
-  return { ...demand, arrived: arrived.length };
+  return { ...demand, arrived: arrived.length, arrivedByMinute: arrivalsByMinute(started) };
+}
+
+/**
+ * Take announced arrivals out of the pool's arrival buckets (one summary adjustment per minute
+ * within `windowMs`), so the hot path's and later sweeps' headroom target and the predictor see
+ * unannounced arrivals only (`schedule.ts` `unannouncedArrivals`). Called by the sweep after it
+ * read the summary, with {@link readScheduledDemand}'s `arrivedByMinute`.
+ *
+ * @param windowMs - the oldest minute adjusted is within this window before `now` (older ones are trimmed)
+ * @throws {FleetStoreError} on infrastructure failures
+ */
+export async function discountAnnouncedArrivals(deps: AppDeps, pool: string, arrivedByMinute: Readonly<Record<string, number>>, now: number, windowMs: number): Promise<void> {
+  const oldest = Math.floor((now - windowMs) / BUCKET_MS) + 1;
+  for (const [minute, weight] of Object.entries(arrivedByMinute)) {
+    if (Number(minute) < oldest || weight <= 0) continue;
+    await deps.store.adjustSummary(pool, { arrivals: -weight }, Number(minute) * BUCKET_MS);
+  }
 }

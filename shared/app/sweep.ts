@@ -21,7 +21,8 @@ import { reconcileNodes, type ReconcileResult } from './reconcile.ts';
 import { shardOf, type SweepOptions } from './sweep-scope.ts';
 import { expireOldRooms } from './room-expiry.ts';
 import { recountTenantWeights } from './room-limits.ts';
-import { readScheduledDemand, type PoolScheduledDemand } from './schedule.ts';
+import { discountAnnouncedArrivals, readScheduledDemand, type PoolScheduledDemand } from './schedule.ts';
+import { unannouncedArrivals } from '../domain/schedule.ts';
 
 /** Most queued rooms the sweep reads to measure the queue. */
 export const SWEEP_QUEUE_READ_LIMIT = 1000;
@@ -77,10 +78,13 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
   const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
   // Predictor: fold the last whole minutes into the pool's history (one conditional write), then
   // forecast the arrivals of the next boot time from the same time on earlier days.
-  const fold = foldArrivals(summary.arrivals, storedHistory, now, Math.max(pool.arrivalWindowMs, 120_000));
+  // Announced arrivals were provided for by the schedule: the rate and the history leave them out.
+  const arrivals = unannouncedArrivals(summary.arrivals, scheduled.arrivedByMinute);
+  await discountAnnouncedArrivals(deps, pool.name, scheduled.arrivedByMinute, now, Math.max(pool.arrivalWindowMs, 120_000));
+  const fold = foldArrivals(arrivals, storedHistory, now, Math.max(pool.arrivalWindowMs, 120_000));
   const history = fold && (await deps.store.recordArrivalHistory(pool.name, fold)) ? applyFold(storedHistory, fold) : storedHistory;
   const forecastWeight = Math.ceil(seasonalForecast(history, now, pool.bootTimeMs, pool.bootTimeMs + 60_000));
-  const demand = { ...poolDemand(summary.arrivals, now, pool.arrivalWindowMs, forecastWeight), scheduledWeight: scheduled.weight };
+  const demand = { ...poolDemand(arrivals, now, pool.arrivalWindowMs, forecastWeight), scheduledWeight: scheduled.weight };
   const peakNodes = await warmPoolPeak(deps, pool, nodes, now);
   const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now, peakNodes);
   const gauges = poolGauges(nodes, queued, headroomTarget(pool, demand), now);

@@ -283,7 +283,8 @@ export interface SweepPlan {
  *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
  * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
  *    ({@link runningHeadroomTarget}) + queue + scheduled weight (`demand.scheduledWeight`: capacity
- *    the schedule needs soon is not drained) + `scaleInMargin` (hysteresis), keeping at least
+ *    the schedule needs soon is not drained, and ready free capacity alone must still cover it) +
+ *    `scaleInMargin` (hysteresis), keeping at least
  *    `minNodes` accepting nodes;
  * 5. decide scale-out on what remains, starting stopped nodes before launching.
  * Never terminates a node that hosts rooms.
@@ -357,7 +358,11 @@ export function planSweep(
   const stoppedNodes = remaining.filter((n) => n.state === 'stopped').map((n) => ({ nodeId: n.nodeId, launchedAt: n.launchedAt }));
   const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
   const target = runningHeadroomTarget(pool, demand, stoppedNodes);
-  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - (demand.scheduledWeight ?? 0) - pool.scaleInMargin;
+  const scheduled = demand.scheduledWeight ?? 0;
+  // Scheduled rooms start within the lead, before capacity booting now may be ready: ready free
+  // capacity they need is not drained on the strength of pending capacity.
+  const readyCover = scheduled > 0 ? before.readyFree - scheduled - pool.scaleInMargin : Infinity;
+  let surplus = Math.min(before.readyFree + before.pendingCapacity - target - queuedWeight - scheduled - pool.scaleInMargin, readyCover);
   const accepting = remaining
     .filter((n) => nodeAccepts(n))
     .sort((a, b) => nodeUsed(a) - nodeUsed(b) || (a.nodeId < b.nodeId ? -1 : 1));

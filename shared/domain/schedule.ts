@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { BUCKET_MS, type MinuteBuckets } from './buckets.ts';
 import type { PoolConfig } from './config.ts';
 import { warmStartTimeMs } from './warm-pool.ts';
 
@@ -162,4 +163,37 @@ export function scheduledDemand(
     }
   });
   return { weight, rooms: counted, noShows, ...(nextCountAt !== undefined ? { nextCountAt } : {}) };
+}
+
+/**
+ * Announced arrivals by minute bucket, capacity units: the weight of announced rooms that arrived,
+ * keyed like the pool's arrival buckets (`buckets.ts`) by the minute of their first delivery.
+ *
+ * @param arrived - announced rooms that arrived, with their first delivery (epoch ms)
+ */
+export function arrivalsByMinute(arrived: readonly { readonly weight: number; readonly requestedAt: number }[]): Record<string, number> {
+  const byMinute: Record<string, number> = {};
+  for (const r of arrived) {
+    const key = String(Math.floor(r.requestedAt / BUCKET_MS));
+    byMinute[key] = (byMinute[key] ?? 0) + r.weight;
+  }
+  return byMinute;
+}
+
+/**
+ * The pool's arrival buckets without the announced arrivals: announced rooms were provided for by
+ * the schedule, so they are no sign of unannounced arrivals to come (the headroom target's arrival
+ * rate, the predictor's history). Each bucket is lowered by the announced weight of its minute, never
+ * below 0.
+ *
+ * @param buckets - arrived weight per minute (all arrivals)
+ * @param announced - announced arrivals per minute ({@link arrivalsByMinute})
+ * @example
+ * unannouncedArrivals({ '100': 405 }, { '100': 400 }); // → { '100': 5 }
+ */
+export function unannouncedArrivals(buckets: MinuteBuckets, announced: Readonly<Record<string, number>>): MinuteBuckets {
+  if (Object.keys(announced).length === 0) return buckets;
+  const out: Record<string, number> = { ...buckets };
+  for (const [minute, weight] of Object.entries(announced)) if (minute in out) out[minute] = Math.max(0, (out[minute] ?? 0) - weight);
+  return out;
 }

@@ -11,6 +11,8 @@ import { announce } from '../../../bench/scheduled-crowd.ts';
 import { replayOurPolicy } from '../../../bench/policy-replay.ts';
 import { makeHandler } from '../../../lambdas/room-events/index.ts';
 import { readScheduledDemand } from '../../../shared/app/schedule.ts';
+import { sweepPool } from '../../../shared/app/sweep.ts';
+import { sumRecent } from '../../../shared/domain/buckets.ts';
 import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/config.ts';
 import { containerFree, nodeAccepts } from '../../../shared/domain/model.ts';
 import { NO_SHOW_GRACE_MS, scheduleLeadMs } from '../../../shared/domain/schedule.ts';
@@ -140,6 +142,26 @@ describe('RoomScheduled through room-events', () => {
     // Assess
     expect(demand).toMatchObject({ weight: 1, rooms: 1, arrived: 1 });
     expect((await deps.schedule.listScheduled('default', T0 + 60 * MIN, 10)).map((r) => r.roomId)).toEqual(['web-2']);
+  });
+
+  it('takes the arrived announced rooms out of the arrival rate the headroom target reads', async () => {
+    // Prepare: 30 announced rooms created in the first minute, and one unannounced
+    const { deps, handler, pool } = setup();
+    for (let i = 0; i < 30; i++) await handler(roomScheduled(`s${i}`, { roomId: `web-${i}`, startAt: isoTime(T0 + 5 * MIN) }));
+    deps.clock.set(T0 + 5 * MIN);
+    for (let i = 0; i < 30; i++) await handler(roomCreated(`c${i}`, { roomId: `web-${i}` }, T0 + 5 * MIN));
+    await handler(roomCreated('c-x', { roomId: 'walk-in' }, T0 + 5 * MIN));
+    const before = await deps.store.getSummary(pool.name, T0 + 6 * MIN);
+    deps.clock.set(T0 + 6 * MIN);
+
+    // Act
+    await sweepPool(deps, pool);
+
+    // Assess: 31 arrived in that minute, 1 of them unannounced
+    const after = await deps.store.getSummary(pool.name, T0 + 6 * MIN);
+    expect(sumRecent(before.arrivals, T0 + 6 * MIN, 10 * MIN)).toBe(31);
+    expect(sumRecent(after.arrivals, T0 + 6 * MIN, 10 * MIN)).toBe(1);
+    expect(await deps.schedule.listScheduled(pool.name, T0 + 60 * MIN, 100)).toEqual([]);
   });
 
   it('forgets a no-show after its grace', async () => {

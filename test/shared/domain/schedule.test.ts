@@ -11,8 +11,10 @@ import { decideScaleOut, planSweep, type PoolCapacity, type PoolDemand } from '.
 import {
   EARLY_START_MS,
   NO_SHOW_GRACE_MS,
+  arrivalsByMinute,
   scheduledDemand,
   scheduleHorizonMs,
+  unannouncedArrivals,
   scheduleLeadMs,
   SWEEP_PERIOD_MS,
   type ScheduledDemandRoom,
@@ -204,5 +206,36 @@ describe('Scheduled weight in the scaling policy', () => {
     expect(drains(0)).toBe(3);
     expect(drains(40)).toBe(1);
     expect(drains(60)).toBe(0);
+  });
+
+  it('does not drain ready capacity the schedule needs on the strength of booting nodes', () => {
+    // Prepare: two empty ready nodes (40 free) and two booting (40 pending); 40 units start soon
+    const nodes = [readyNode('i-a', [0, 0]), readyNode('i-b', [0, 0]), readyNode('i-c', [0, 0], 'booting'), readyNode('i-d', [0, 0], 'booting')];
+
+    // Act
+    const plan = planSweep(pool({ scaleInMargin: 0 }), nodes, 0, { ...NO_DEMAND, scheduledWeight: 40 }, 0, NOW);
+
+    // Assess
+    expect(plan.actions.filter((a) => a.kind === 'drain')).toEqual([]);
+  });
+});
+
+describe('Announced arrivals and the arrival rate', () => {
+  it('groups announced arrivals by the minute of their first delivery', () => {
+    // Act / Assess
+    expect(arrivalsByMinute([{ weight: 2, requestedAt: 61_000 }, { weight: 1, requestedAt: 119_999 }, { weight: 5, requestedAt: 120_000 }])).toEqual({ '1': 3, '2': 5 });
+  });
+
+  it('takes announced arrivals out of the arrival buckets, never below zero', () => {
+    // Act / Assess
+    expect(unannouncedArrivals({ '1': 405, '2': 3, '3': 7 }, { '1': 400, '2': 5, '9': 1 })).toEqual({ '1': 5, '2': 0, '3': 7 });
+  });
+
+  it('leaves the buckets as they are without announced arrivals', () => {
+    // Prepare
+    const buckets = { '1': 4 };
+
+    // Act / Assess
+    expect(unannouncedArrivals(buckets, {})).toBe(buckets);
   });
 });
