@@ -116,6 +116,8 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
       liveNodes: counted.liveNodes + inFlight.nodes,
       draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
+      // The hot path leaves announced arrivals out of its rate (0 clears the last sweep's figure).
+      announcedWeight: scheduled.weight > 0 || (summary.announcedWeight ?? 0) > 0 ? scheduled.weight : undefined,
     },
     summary,
     now,

@@ -50,6 +50,13 @@ export interface PoolDemand {
    * the pool's lead and have not arrived), capacity units; covered by ready free and pending capacity.
    */
   readonly scheduledWeight?: number | undefined;
+  /**
+   * Weight of announced rooms expected to arrive now (the last sweep's scheduled weight, read from
+   * the pool summary by the hot path), capacity units: that much of the window's and the burst's
+   * arrivals is taken as announced and left out of the arrival rate ({@link headroomTarget}). The
+   * sweep itself takes the announced rooms that arrived out of the buckets instead (shared/app/schedule.ts).
+   */
+  readonly announcedWeight?: number | undefined;
 }
 
 /** What a pool has right now, as far as scaling is concerned. */
@@ -135,15 +142,18 @@ export function poolDemand(buckets: MinuteBuckets | undefined, now: number, wind
 
 /**
  * Headroom target, capacity units: max(pool.headroomMin, ⌈arrival rate × boot time⌉), where the
- * arrival rate is the higher of the window's and the burst window's.
+ * arrival rate is the higher of the window's and the burst window's, each without
+ * `demand.announcedWeight` (announced arrivals, provided for by the schedule).
  *
  * @example
  * // 30 units arrived in the last 10 min, boot time 90 s → 30/600 000 × 90 000 = 4.5 → 5
  * headroomTarget({ headroomMin: 2, bootTimeMs: 90_000 } as PoolConfig, { arrivedWeight: 30, windowMs: 600_000 }); // 5
  */
 export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs'>, demand: PoolDemand): number {
-  const windowRate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
-  const burstRate = demand.burstWindowMs ? (demand.burstWeight ?? 0) / demand.burstWindowMs : 0;
+  // Announced arrivals were provided for by the schedule: no sign of more to come.
+  const announced = demand.announcedWeight ?? 0;
+  const windowRate = demand.windowMs > 0 ? Math.max(0, demand.arrivedWeight - announced) / demand.windowMs : 0;
+  const burstRate = demand.burstWindowMs ? Math.max(0, (demand.burstWeight ?? 0) - announced) / demand.burstWindowMs : 0;
   const measured = Math.max(windowRate, burstRate, demand.ewmaRatePerMs ?? 0) * pool.bootTimeMs;
   return Math.max(pool.headroomMin, Math.ceil(Math.max(measured, demand.forecastWeight ?? 0) - 1e-9));
 }

@@ -96,6 +96,12 @@ export interface PoolSummary {
    */
   readonly forecastWeight?: number | undefined;
   /**
+   * Weight of announced rooms the last sweep counted and that had not arrived, capacity units
+   * (pre-warming, `shared/domain/schedule.ts`): the hot path leaves their arrivals out of the
+   * arrival rate (they were provided for). Absent without announcements.
+   */
+  readonly announcedWeight?: number | undefined;
+  /**
    * Launches counted before their RunInstances ({@link PoolSummaryStore.reserveLaunch}) and not
    * yet folded into the counters by a sweep, by decision id; their nodes are already in
    * `pendingCapacity`, `liveNodes` and `launches`. Absent when there are none.
@@ -167,6 +173,8 @@ export interface SummarySnapshot {
   readonly draining: Readonly<Record<string, number>>;
   /** The predictor's expected arrivals during one boot time, capacity units (kept when absent). */
   readonly forecastWeight?: number | undefined;
+  /** Announced weight counted and not arrived, capacity units ({@link PoolSummary.announcedWeight}; kept when absent). */
+  readonly announcedWeight?: number | undefined;
 }
 
 /**

@@ -3,8 +3,8 @@
  * `RoomScheduled` stored (idempotent, latest announcement wins), rejected with a reason that names
  * the field, cancelled by a `RoomReleased` of a room that never started, forgotten once the room
  * arrives; and pre-warming end to end — a replay through the real handlers over the memory store
- * (bench/policy-replay.ts) where an announced webinar finds its nodes ready and no room of it
- * waits, and a no-show's capacity is drained after the grace.
+ * (bench/policy-replay.ts) where an announced webinar finds its nodes ready, no room of it waits
+ * and its arrivals launch no more nodes, and a no-show's capacity is drained after the grace.
  */
 import { describe, expect, it } from 'vitest';
 import { announce } from '../../../bench/scheduled-crowd.ts';
@@ -214,6 +214,8 @@ describe('Pre-warming in a replay through the handlers', () => {
     expect(firstAccepting?.now).toBeGreaterThanOrEqual(traceTimeMs(START) - scheduleLeadMs(pool, false) - 2 * MIN);
     expect(result.run.waited).toBe(0);
     expect(result.run.placements).toBe(150);
+    // The nodes the webinar needs (150 / 20 units), none more: its arrivals are not read as a burst to come
+    expect(result.run.launches).toBe(8);
     expect(result.overbooked).toBe(0);
     expect(result.leakedCapacity).toBe(0);
   });

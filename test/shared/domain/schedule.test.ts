@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { NodeState, NodeView } from '../../../shared/domain/model.ts';
-import { decideScaleOut, planSweep, type PoolCapacity, type PoolDemand } from '../../../shared/domain/scaling.ts';
+import { decideScaleOut, headroomTarget, planSweep, type PoolCapacity, type PoolDemand } from '../../../shared/domain/scaling.ts';
 import {
   EARLY_START_MS,
   NO_SHOW_GRACE_MS,
@@ -229,6 +229,18 @@ describe('Announced arrivals and the arrival rate', () => {
   it('takes announced arrivals out of the arrival buckets, never below zero', () => {
     // Act / Assess
     expect(unannouncedArrivals({ '1': 405, '2': 3, '3': 7 }, { '1': 400, '2': 5, '9': 1 })).toEqual({ '1': 5, '2': 0, '3': 7 });
+  });
+
+  it.each([
+    { name: 'leaves announced arrivals out of the burst rate', announced: 400, expected: 10 },
+    { name: 'keeps the arrivals beyond the announced weight', announced: 300, expected: 75 },
+    { name: 'is the measured rate without announcements', announced: 0, expected: 300 },
+  ])('headroom target $name', ({ announced, expected }) => {
+    // Prepare: 400 units in a 120 s burst window, boot 90 s → 300 units without announcements
+    const demand: PoolDemand = { arrivedWeight: 400, windowMs: 600_000, burstWeight: 400, burstWindowMs: 120_000, announcedWeight: announced };
+
+    // Act / Assess
+    expect(headroomTarget({ headroomMin: 10, bootTimeMs: 90_000 }, demand)).toBe(expected);
   });
 
   it('leaves the buckets as they are without announced arrivals', () => {

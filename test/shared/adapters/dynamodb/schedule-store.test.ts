@@ -7,7 +7,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { scheduleKey } from '../../../../shared/adapters/dynamodb/schedule-store.ts';
+import type { FleetStore } from '../../../../shared/ports/fleet-store.ts';
 import type { ScheduledRoom, ScheduleStore } from '../../../../shared/ports/schedule-store.ts';
+import { MemoryFleetStore } from '../../../../sim/adapters/memory-fleet-store.ts';
 import { MemoryScheduleStore } from '../../../../sim/adapters/memory-schedule-store.ts';
 import { useFleetTable } from '../../../support/fleet.ts';
 
@@ -110,5 +112,32 @@ describe('DynamoDbScheduleStore beside the room records', () => {
     expect(rooms.map((r) => r.roomId)).toEqual(['a']);
     expect((await store.getRoom('a'))?.state).toBe('queued');
     expect(item.Item).toMatchObject({ type: 'sched', qpk: 'SCHED#default', startAt: T + 5 * MIN });
+  });
+});
+
+describe.each([
+  { name: 'DynamoDbFleetStore', make: (): FleetStore => fleet.store },
+  { name: 'MemoryFleetStore', make: (): FleetStore => new MemoryFleetStore() },
+])('The summary’s announced weight ($name)', ({ make }) => {
+  const exact = { readyFree: 0, pendingCapacity: 0, queuedWeight: 0, liveNodes: 0, draining: {} };
+
+  it('is absent until a sweep sets it, then kept until the next sets it again', async () => {
+    // Prepare
+    const store = make();
+    const fresh = await store.getSummary('media', T);
+
+    // Act
+    await store.correctSummary('media', { ...exact, announcedWeight: 150 }, fresh, T, 10 * MIN);
+    const set = await store.getSummary('media', T);
+    await store.correctSummary('media', exact, set, T + MIN, 10 * MIN);
+    const kept = await store.getSummary('media', T + MIN);
+    await store.correctSummary('media', { ...exact, announcedWeight: 0 }, kept, T + 2 * MIN, 10 * MIN);
+    const cleared = await store.getSummary('media', T + 2 * MIN);
+
+    // Assess
+    expect(fresh.announcedWeight).toBeUndefined();
+    expect(set.announcedWeight).toBe(150);
+    expect(kept.announcedWeight).toBe(150);
+    expect(cleared.announcedWeight).toBe(0);
   });
 });
