@@ -164,6 +164,22 @@ describe('RoomScheduled through room-events', () => {
     expect(await deps.schedule.listScheduled(pool.name, T0 + 60 * MIN, 100)).toEqual([]);
   });
 
+  it('launches for an announced webinar and says the schedule caused it', async () => {
+    // Prepare: 40 units start in 3 min (within the 4.5 min lead), the pool is empty
+    const { deps, handler, pool } = setup();
+    for (let i = 0; i < 40; i++) await handler(roomScheduled(`s${i}`, { roomId: `web-${i}`, startAt: isoTime(T0 + 3 * MIN) }));
+
+    // Act
+    const result = await sweepPool(deps, pool);
+
+    // Assess: two nodes of 20 units, the decision naming the scheduled weight
+    expect(result.scheduled).toMatchObject({ weight: 40, rooms: 40 });
+    expect(deps.compute.launches.map((l) => l.count)).toEqual([2]);
+    expect(deps.publisher.ofType('ScalingDecision')).toEqual([
+      expect.objectContaining({ pool: 'default', decision: expect.objectContaining({ kind: 'scale-out', launch: 2, scheduledWeight: 40, scheduleCaused: true }) }),
+    ]);
+  });
+
   it('forgets a no-show after its grace', async () => {
     // Prepare
     const { deps, handler, pool } = setup();
