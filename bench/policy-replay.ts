@@ -28,6 +28,7 @@ import { sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
 import { DetailType } from '../shared/events/schemas.ts';
 import type { FunctionName } from '../shared/events/routing.ts';
 import type { FleetStore } from '../shared/ports/fleet-store.ts';
+import type { ScheduleStore } from '../shared/ports/schedule-store.ts';
 import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
 import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
 import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
@@ -67,8 +68,8 @@ export interface ReplayResult {
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Wrap a store so every method call is counted by name. */
-function countingStore(inner: FleetStore, calls: Record<string, number>): FleetStore {
+/** Wrap a store (the fleet store, the schedule store) so every method call is counted by name. */
+function countingStore<T extends FleetStore | ScheduleStore>(inner: T, calls: Record<string, number>): T {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
@@ -120,7 +121,7 @@ export async function replayOurPolicy(
     config: new StaticConfigSource(config),
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
-    schedule: new MemoryScheduleStore(),
+    schedule: countingStore(new MemoryScheduleStore(), storeCalls),
     clock,
     random: seededRandom(seed, 1),
     logger: silentLogger,
