@@ -57,6 +57,21 @@ export function announce(events: readonly TraceEvent[], options: AnnounceOptions
   return sortByDelivery([...events, ...lines]);
 }
 
+/**
+ * A lone webinar: `rooms` rooms of weight 1 joining evenly within 2 minutes of `startSec` and
+ * leaving 30 minutes later, on an otherwise empty pool (the pre-warming test and the simulate
+ * check of the report use it).
+ *
+ * @returns the trace, in delivery order (announce it with {@link announce})
+ */
+export function webinarTrace(rooms = 150, startSec = 3600): TraceEvent[] {
+  const events = Array.from({ length: rooms }, (_, i) => [
+    { t: startSec + Math.floor((i * 120) / rooms), type: 'RoomCreated' as const, roomId: `web-${i}`, tenantId: 'webinar' },
+    { t: startSec + 1800 + i, type: 'RoomReleased' as const, roomId: `web-${i}` },
+  ]).flat();
+  return sortByDelivery(events);
+}
+
 /** One side of the comparison. */
 export interface ScheduledCrowdRow {
   readonly placements: number;
@@ -103,7 +118,18 @@ export async function measureScheduledCrowd(
 }
 
 // `node --import tsx bench/scheduled-crowd.ts [seed]`: print the comparison as JSON.
+// `… --write-webinar <dir>`: write the lone 150-room webinar, plain and announced 15 min ahead,
+// as trace files for `wcs-autoscaler simulate --trace`.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const seed = Number(process.argv[2] ?? 1);
-  console.log(JSON.stringify(await measureScheduledCrowd(parseAutoscalerConfig({}), seed), null, 2));
+  if (process.argv[2] === '--write-webinar') {
+    const { writeFileSync } = await import('node:fs');
+    const dir = process.argv[3] ?? '.';
+    const plain = webinarTrace();
+    const lines = (events: readonly TraceEvent[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+    writeFileSync(`${dir}/webinar-plain.jsonl`, lines(plain));
+    writeFileSync(`${dir}/webinar-announced.jsonl`, lines(announce(plain, { match: (e) => e.tenantId === 'webinar', startAtSec: 3600, aheadSec: ANNOUNCE_AHEAD_SEC })));
+  } else {
+    const seed = Number(process.argv[2] ?? 1);
+    console.log(JSON.stringify(await measureScheduledCrowd(parseAutoscalerConfig({}), seed), null, 2));
+  }
 }

@@ -7,7 +7,7 @@
  * and its arrivals launch no more nodes, and a no-show's capacity is drained after the grace.
  */
 import { describe, expect, it } from 'vitest';
-import { announce } from '../../../bench/scheduled-crowd.ts';
+import { announce, webinarTrace } from '../../../bench/scheduled-crowd.ts';
 import { replayOurPolicy } from '../../../bench/policy-replay.ts';
 import { makeHandler } from '../../../lambdas/room-events/index.ts';
 import { readScheduledDemand } from '../../../shared/app/schedule.ts';
@@ -202,10 +202,7 @@ describe('Pre-warming in a replay through the handlers', () => {
   const pool = config.pools[0] as PoolConfig;
   const START = 3600; // s from trace start
   /** 150 webinar rooms joining within 2 minutes of START, leaving after 30 min. */
-  const webinar: TraceEvent[] = Array.from({ length: 150 }, (_, i) => [
-    { t: START + Math.floor((i * 120) / 150), type: 'RoomCreated' as const, roomId: `web-${i}`, tenantId: 'webinar' },
-    { t: START + 1800 + i, type: 'RoomReleased' as const, roomId: `web-${i}` },
-  ]).flat();
+  const webinar = webinarTrace(150, START);
   const announced = announce(webinar, { match: (e) => e.tenantId === 'webinar', startAtSec: START, aheadSec: 15 * 60 });
 
   /** Ready free capacity of the pool after each sweep, by virtual time. */
