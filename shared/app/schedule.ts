@@ -106,7 +106,7 @@ function hasArrived(record: RoomRecord | undefined, room: ScheduledRoom): boolea
  */
 export async function readScheduledDemand(deps: AppDeps, pool: PoolConfig, now: number, stoppedNodes = 0): Promise<PoolScheduledDemand> {
   const listed = await deps.schedule.listScheduled(pool.name, now + scheduleHorizonMs(pool), SCHEDULE_READ_LIMIT);
-  if (listed.length === 0) return { weight: 0, rooms: 0, noShows: [], arrived: 0, arrivedByMinute: {} };
+  if (listed.length === 0) return { weight: 0, rooms: 0, noShows: [], arrivingWeight: 0, arrived: 0, arrivedByMinute: {} };
   const records = await deps.store.getRooms(listed.map((r) => r.roomId));
   const arrivedRooms = listed.filter((r) => hasArrived(records.get(r.roomId), r));
   const arrived = arrivedRooms.map((r) => r.roomId);

@@ -117,7 +117,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
       draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
       // The hot path leaves announced arrivals out of its rate (0 clears the last sweep's figure).
-      announcedWeight: scheduled.weight > 0 || (summary.announcedWeight ?? 0) > 0 ? scheduled.weight : undefined,
+      announcedWeight: scheduled.arrivingWeight > 0 || (summary.announcedWeight ?? 0) > 0 ? scheduled.arrivingWeight : undefined,
     },
     summary,
     now,

@@ -51,7 +51,7 @@ export interface PoolDemand {
    */
   readonly scheduledWeight?: number | undefined;
   /**
-   * Weight of announced rooms expected to arrive now (the last sweep's scheduled weight, read from
+   * Weight of announced rooms expected to arrive now (the last sweep's `arrivingWeight`, read from
    * the pool summary by the hot path), capacity units: that much of the window's and the burst's
    * arrivals is taken as announced and left out of the arrival rate ({@link headroomTarget}). The
    * sweep itself takes the announced rooms that arrived out of the buckets instead (shared/app/schedule.ts).

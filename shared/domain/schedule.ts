@@ -67,6 +67,13 @@ export interface ScheduledDemand {
   readonly noShows: readonly string[];
   /** The soonest count time of a room that does not count yet, epoch ms (undefined: none). */
   readonly nextCountAt?: number | undefined;
+  /**
+   * Weight of the rooms that may arrive before the next sweep, capacity units: startAt ≤ now +
+   * {@link SWEEP_PERIOD_MS} + {@link EARLY_START_MS}, not past the grace. The hot path leaves that
+   * much of its measured arrivals out of the rate (`scaling.ts` `headroomTarget`), and no more, so
+   * walk-ins during the lead are still seen.
+   */
+  readonly arrivingWeight: number;
 }
 
 /**
@@ -111,7 +118,7 @@ export function scheduleHorizonMs(pool: Pick<PoolConfig, 'bootTimeMs' | 'warmPoo
  * @example
  * // Boot 90 s: a room starting in 4 min counts (lead 4.5 min), one in 10 min does not yet.
  * scheduledDemand([{ roomId: 'a', weight: 1, startAt: now + 240_000 }, { roomId: 'b', weight: 1, startAt: now + 600_000 }], pool, now);
- * // → { weight: 1, rooms: 1, noShows: [], nextCountAt: now + 330_000 }
+ * // → { weight: 1, rooms: 1, noShows: [], arrivingWeight: 0, nextCountAt: now + 330_000 }
  */
 export function scheduledDemand(
   rooms: readonly ScheduledDemandRoom[],
@@ -152,8 +159,10 @@ export function scheduledDemand(
   }
   let weight = 0;
   let counted = 0;
+  let arrivingWeight = 0;
   let nextCountAt: number | undefined;
   active.forEach((r, i) => {
+    if (r.startAt <= now + SWEEP_PERIOD_MS + EARLY_START_MS) arrivingWeight += r.weight;
     const countAt = launchAt[lastNode[i] ?? 1] ?? r.startAt - lead;
     if (now >= countAt) {
       weight += r.weight;
@@ -162,7 +171,7 @@ export function scheduledDemand(
       nextCountAt = Math.min(nextCountAt ?? Infinity, countAt);
     }
   });
-  return { weight, rooms: counted, noShows, ...(nextCountAt !== undefined ? { nextCountAt } : {}) };
+  return { weight, rooms: counted, noShows, arrivingWeight, ...(nextCountAt !== undefined ? { nextCountAt } : {}) };
 }
 
 /**

@@ -96,9 +96,9 @@ export interface PoolSummary {
    */
   readonly forecastWeight?: number | undefined;
   /**
-   * Weight of announced rooms the last sweep counted and that had not arrived, capacity units
-   * (pre-warming, `shared/domain/schedule.ts`): the hot path leaves their arrivals out of the
-   * arrival rate (they were provided for). Absent without announcements.
+   * Weight of announced rooms that, as the last sweep saw them, may arrive before the next sweep
+   * (`arrivingWeight`, `shared/domain/schedule.ts`), capacity units: the hot path leaves that much
+   * of its arrivals out of the arrival rate (they were provided for). Absent without announcements.
    */
   readonly announcedWeight?: number | undefined;
   /**
@@ -173,7 +173,7 @@ export interface SummarySnapshot {
   readonly draining: Readonly<Record<string, number>>;
   /** The predictor's expected arrivals during one boot time, capacity units (kept when absent). */
   readonly forecastWeight?: number | undefined;
-  /** Announced weight counted and not arrived, capacity units ({@link PoolSummary.announcedWeight}; kept when absent). */
+  /** Announced weight that may arrive before the next sweep, capacity units ({@link PoolSummary.announcedWeight}; kept when absent). */
   readonly announcedWeight?: number | undefined;
 }
 

@@ -118,12 +118,29 @@ describe('Function: scheduledDemand', () => {
     const d = scheduledDemand(rooms(1, NOW + 15 * MIN), pool(), NOW);
 
     // Assess
-    expect(d).toEqual({ weight: 0, rooms: 0, noShows: [], nextCountAt: NOW + 15 * MIN - LEAD });
+    expect(d).toEqual({ weight: 0, rooms: 0, noShows: [], arrivingWeight: 0, nextCountAt: NOW + 15 * MIN - LEAD });
   });
 
   it('is zero without scheduled rooms', () => {
     // Act / Assess
-    expect(scheduledDemand([], pool(), NOW)).toEqual({ weight: 0, rooms: 0, noShows: [] });
+    expect(scheduledDemand([], pool(), NOW)).toEqual({ weight: 0, rooms: 0, noShows: [], arrivingWeight: 0 });
+  });
+
+  it('names the weight that may arrive before the next sweep: counted rooms starting within a sweep period and the early-start window', () => {
+    // Prepare: starts in 3 min (may arrive 2 min early, before the next sweep), in 3 min 1 s, late by 10 min, past the grace
+    const r = [
+      { roomId: 'a', weight: 2, startAt: NOW + SWEEP_PERIOD_MS + EARLY_START_MS },
+      { roomId: 'b', weight: 3, startAt: NOW + SWEEP_PERIOD_MS + EARLY_START_MS + 1_000 },
+      { roomId: 'c', weight: 5, startAt: NOW - 10 * MIN },
+      { roomId: 'd', weight: 7, startAt: NOW - NO_SHOW_GRACE_MS - 1 },
+    ];
+
+    // Act
+    const d = scheduledDemand(r, pool(), NOW);
+
+    // Assess
+    expect(d.arrivingWeight).toBe(7);
+    expect(d.weight).toBe(10);
   });
 
   it('counts a webinar larger than one minute of launches over the minutes before its lead', () => {
