@@ -82,6 +82,9 @@ export const STORE_METHOD_COST: Readonly<Record<string, readonly [number, number
   roomsOnNode: [1, 1, 0],
   getArrivalHistory: [1, 3.5, 0], // ~25 KB history item, eventually consistent
   recordArrivalHistory: [1, 0, 25], // the same item, updated once a minute
+  scheduleRoom: [1, 0, 2], // announcement item + its `queue`-index entry
+  listScheduled: [1, 0.5, 0], // Query on `queue` (SCHED#<pool>), once per pool per sweep
+  removeScheduled: [1, 0, 2], // BatchWriteItem, per call (usually one batch of ≤ 25)
 };
 
 /** A cost line. */

@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { type DynamoDBClient, DynamoDBClient as Client } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
+import { dynamoDbScheduleStore } from '../shared/adapters/dynamodb/schedule-store.ts';
 import { fleetTableCreateInput } from '../shared/adapters/dynamodb/fleet-table.ts';
 import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
 import { LocalComputeProvider } from '../sim/adapters/local-compute-provider.ts';
@@ -181,6 +182,7 @@ export async function measurePlacementScale(sizes: readonly number[] = FLEET_SIZ
       const clock = { now: () => now };
       const deps: AppDeps = {
         store: new DynamoDbFleetStore({ client, tableName: table }),
+        schedule: dynamoDbScheduleStore({ client, tableName: table }),
         compute: new LocalComputeProvider({ clock, random: seededRandom(1, 2), emit: () => undefined }),
         publisher: new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: () => undefined }),
         config: new StaticConfigSource(config),
@@ -355,6 +357,7 @@ export async function measureStoreCapacity(
       const clock = { now: () => now };
       const deps: AppDeps = {
         store: new DynamoDbFleetStore({ client, tableName: table, shards: (p) => shardsOfPool(config, p) }),
+        schedule: dynamoDbScheduleStore({ client, tableName: table }),
         compute: new LocalComputeProvider({ clock, random: seededRandom(1, 2), emit: () => undefined }),
         publisher: new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: () => undefined }),
         config: new StaticConfigSource(config),

@@ -21,6 +21,7 @@ import { LocalNodeAlarms } from '../sim/adapters/local-node-alarms.ts';
 import { MemoryLifetimeStore } from '../sim/adapters/memory-lifetime-store.ts';
 import { busEvent, LocalEventBus } from '../sim/adapters/local-event-bus.ts';
 import { MemoryFleetStore } from '../sim/adapters/memory-fleet-store.ts';
+import { MemoryScheduleStore } from '../sim/adapters/memory-schedule-store.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
 import { nodeCapacity, poolByName, type AutoscalerConfig } from '../shared/domain/config.ts';
 import { seededRandom } from '../sim/random.ts';
@@ -28,6 +29,7 @@ import { sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
 import { DetailType } from '../shared/events/schemas.ts';
 import type { FunctionName } from '../shared/events/routing.ts';
 import type { FleetStore } from '../shared/ports/fleet-store.ts';
+import type { ScheduleStore } from '../shared/ports/schedule-store.ts';
 import { makeHandler as roomEvents } from '../lambdas/room-events/index.ts';
 import { makeHandler as nodeEvents } from '../lambdas/node-events/index.ts';
 import { makeHandler as sweepHandler } from '../lambdas/sweep/index.ts';
@@ -67,8 +69,8 @@ export interface ReplayResult {
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** Wrap a store so every method call is counted by name. */
-function countingStore(inner: FleetStore, calls: Record<string, number>): FleetStore {
+/** Wrap a store (the fleet store, the schedule store) so every method call is counted by name. */
+function countingStore<T extends FleetStore | ScheduleStore>(inner: T, calls: Record<string, number>): T {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
@@ -121,6 +123,7 @@ export async function replayOurPolicy(
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
     lifetimes: new MemoryLifetimeStore(),
+    schedule: countingStore(new MemoryScheduleStore(), storeCalls),
     clock,
     random: seededRandom(seed, 1),
     logger: silentLogger,

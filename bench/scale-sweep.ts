@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
+import { dynamoDbScheduleStore } from '../shared/adapters/dynamodb/schedule-store.ts';
 import { fleetTableCreateInput } from '../shared/adapters/dynamodb/fleet-table.ts';
 import { containerKey, containerSk, nodeKey, poolPk, roomKey } from '../shared/adapters/dynamodb/items.ts';
 import { silentLogger, type AppDeps } from '../shared/app/deps.ts';
@@ -227,6 +228,7 @@ export async function measureSweepScale(memoryMiB: number, sizes: readonly numbe
       const instances = Array.from({ length: nodes }, (_, n) => ({ instanceId: NODE_ID(n), pool: pool.name, state: 'running', instanceType: 'c6i.2xlarge', launchTime: T0 - 3_600_000 }));
       const deps: AppDeps = {
         store: new DynamoDbFleetStore({ client, tableName: table }),
+        schedule: dynamoDbScheduleStore({ client, tableName: table }),
         compute: new SeededFleet({ clock, random: seededRandom(1, 2), emit: () => undefined }, instances),
         publisher: new LocalEventBus({ appSource: config.eventSource, clock, keepPublished: false, deliver: () => undefined }),
         config: new StaticConfigSource(config),

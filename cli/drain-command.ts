@@ -9,6 +9,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDbFleetStore } from '../shared/adapters/dynamodb/fleet-store.ts';
+import { dynamoDbScheduleStore } from '../shared/adapters/dynamodb/schedule-store.ts';
 import { EventBridgePublisher } from '../shared/adapters/eventbridge-publisher.ts';
 import { StaticConfigSource } from '../sim/adapters/local-config-source.ts';
 import { LocalDeadLetterQueue } from '../sim/adapters/local-dead-letter-queue.ts';
@@ -58,6 +59,7 @@ export function operatorDeps(opts: DrainCommandOptions): { deps: AppDeps; close:
   const bus = busName ? new EventBridgeClient({ ...(region ? { region } : {}) }) : undefined;
   const deps: AppDeps = {
     store: new DynamoDbFleetStore({ client: dynamo, tableName: table }),
+    schedule: dynamoDbScheduleStore({ client: dynamo, tableName: table }),
     compute: noCompute,
     publisher: bus && busName ? new EventBridgePublisher({ client: bus, busName, clock }) : noPublisher,
     config: new StaticConfigSource(parseAutoscalerConfig({})),

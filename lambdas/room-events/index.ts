@@ -1,12 +1,15 @@
 /**
  * room-events: `RoomCreated` → place or queue (and scale out when headroom is short);
- * `RoomReleased` → release (or tombstone) and place queued rooms.
+ * `RoomReleased` → release (or tombstone) and place queued rooms; a tombstone (the room never
+ * started) cancels its announcement. `RoomScheduled` → store the announcement for pre-warming
+ * (shared/app/schedule.ts).
  *
  * @module
  */
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { createRoom, releaseRoom, type CreateRoomOutcome, type ReleaseRoomOutcome } from '../../shared/app/rooms.ts';
+import { cancelScheduledRoom, scheduleRoom, type ScheduleRoomOutcome } from '../../shared/app/schedule.ts';
 import { parseRoomEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';
 import { wrap } from '../shared/middleware.ts';
@@ -16,7 +19,7 @@ import { parseOrReject, type RejectedResult } from '../shared/reject.ts';
 import { tracePhase } from '../shared/tracing.ts';
 
 /** What the function returns (recorded by idempotency; duplicates get the same). */
-export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | RejectedResult;
+export type RoomEventsResult = CreateRoomOutcome | ReleaseRoomOutcome | ScheduleRoomOutcome | RejectedResult;
 
 /**
  * Build the handler over injected dependencies (tests pass fakes; Lambda passes the AWS set).
@@ -55,12 +58,16 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
       return outcome;
     }
     if (parsed.kind === 'scheduled') {
-      // Pre-warming from the schedule is served by shared/app/schedule.ts once it lands; until
-      // then the announcement is refused with its reason, and the room is placed on RoomCreated.
-      await d.deadLetters.send(event, 'RoomScheduled is not served yet', 'room-events');
-      return { kind: 'rejected', reason: 'RoomScheduled is not served yet' } as const;
+      const { roomId, weight, pool, expectedDurationMs, kind, tenantId } = parsed.detail;
+      const outcome = await scheduleRoom(d, { roomId, weight, pool, expectedDurationMs, kind, tenantId, startAt: parsed.startAt, announcedAt: parsed.time });
+      d.logger.info('RoomScheduled', { roomId, outcome });
+      // Valid but unservable (unknown pool, too heavy): operators find it with its reason.
+      if (outcome.kind === 'rejected') await d.deadLetters.send(event, outcome.reason, 'room-events');
+      return outcome;
     }
     const outcome = await releaseRoom(d, parsed.detail.roomId, parsed.time, parsed.id, leaseUntil);
+    // No room to release: it never started, so a scheduled one is cancelled (ordinary releases pay nothing).
+    if (outcome.kind === 'tombstoned') await cancelScheduledRoom(d, parsed.detail.roomId);
     d.logger.info('RoomReleased', { roomId: parsed.detail.roomId, outcome });
     return outcome;
   };

@@ -188,6 +188,7 @@ export function awsDependencies(): AppDeps {
     nodeAlarms,
     // Learned room lifetimes (one Query per pool per 5 min, one ADD per release: shared/app/lifetimes.ts).
     lifetimes: store.lifetimes,
+    schedule: store.schedule,
     clock,
     random: () => randomInt(0, 2 ** 31) / 2 ** 31,
     logger,

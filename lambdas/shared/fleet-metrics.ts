@@ -16,6 +16,8 @@
  * | `NodesHot` | Count | sweep | live nodes marked hot by their alarms |
  * | `QueuedRooms` | Count | sweep | rooms waiting for capacity |
  * | `OldestQueuedAge` | Milliseconds | sweep | wait of the longest-waiting queued room |
+ * | `ScheduledWeight` | Count | sweep | announced rooms' weight counted as demand (pre-warming), capacity units |
+ * | `ScheduledRooms` | Count | sweep | announced rooms counted as demand |
  * | `RoomsPlaced` | Count | room-events | RoomCreated placed at once |
  * | `RoomsQueued` | Count | room-events | RoomCreated queued |
  * | `PlacementLatency` | Milliseconds | room-events | handler time of a RoomCreated that was placed |
@@ -51,6 +53,8 @@ export const PoolGaugeMetric = {
   NodesHot: 'NodesHot',
   QueuedRooms: 'QueuedRooms',
   OldestQueuedAge: 'OldestQueuedAge',
+  ScheduledWeight: 'ScheduledWeight',
+  ScheduledRooms: 'ScheduledRooms',
 } as const;
 
 /** Per-pool counts and latencies room-events publishes for each RoomCreated placed or queued. */
@@ -92,7 +96,7 @@ function publish(m: Metrics, add: (m: Metrics) => void): void {
  * @example
  * for (const r of results) publishPoolGauges(handlerMetrics, r.pool, r.gauges);
  */
-export function publishPoolGauges(sink: HandlerMetrics, pool: string, g: PoolGauges): void {
+export function publishPoolGauges(sink: HandlerMetrics, pool: string, g: PoolGauges, scheduled?: { readonly weight: number; readonly rooms: number }): void {
   publish(sink.poolMetrics(pool), (m) => {
     m.addMetric(PoolGaugeMetric.PlacedRooms, MetricUnit.Count, g.placedRooms);
     m.addMetric(PoolGaugeMetric.UsedCapacity, MetricUnit.Count, g.usedCapacity);
@@ -103,6 +107,10 @@ export function publishPoolGauges(sink: HandlerMetrics, pool: string, g: PoolGau
     m.addMetric(PoolGaugeMetric.NodesHot, MetricUnit.Count, g.hotNodes);
     m.addMetric(PoolGaugeMetric.QueuedRooms, MetricUnit.Count, g.queuedRooms);
     m.addMetric(PoolGaugeMetric.OldestQueuedAge, MetricUnit.Milliseconds, g.oldestQueuedAgeMs);
+    if (scheduled) {
+      m.addMetric(PoolGaugeMetric.ScheduledWeight, MetricUnit.Count, scheduled.weight);
+      m.addMetric(PoolGaugeMetric.ScheduledRooms, MetricUnit.Count, scheduled.rooms);
+    }
   });
 }
 

@@ -65,7 +65,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), sink: HandlerMetric
     for (const r of results) {
       sink.metrics.addMetric(SweepMetric.NodesTerminated, MetricUnit.Count, r.terminated.length);
       sink.metrics.addMetric(SweepMetric.NodesLaunched, MetricUnit.Count, r.launched.length);
-      publishPoolGauges(sink, r.pool, r.gauges);
+      publishPoolGauges(sink, r.pool, r.gauges, r.scheduled);
     }
     sink.metrics.addMetric(SweepMetric.SweepDuration, MetricUnit.Milliseconds, Math.round(performance.now() - started));
     if (errors.length > 0 && results.length + shardResults.length === 0) {

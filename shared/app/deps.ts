@@ -15,6 +15,7 @@ import type {
   FleetStore,
   LifetimeStore,
   NodeAlarms,
+  ScheduleStore,
 } from '../ports/index.ts';
 
 /** Dependencies of every use case and handler. */
@@ -31,6 +32,8 @@ export interface AppDeps {
    * come from the predictor's default prior and releases are not learned from.
    */
   readonly lifetimes?: LifetimeStore | undefined;
+  /** Rooms announced ahead (`RoomScheduled`), for pre-warming (shared/app/schedule.ts). */
+  readonly schedule: ScheduleStore;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: AppLogger;

@@ -60,7 +60,8 @@ export function launchesInFlight(summary: PoolSummary, nodes: readonly Pick<Node
 export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: PoolSummary, decisionId: string, leaseUntil?: number): Promise<ScaleOutDecision> {
   const now = deps.clock.now();
   await takeOverAbandonedLaunches(deps, pool, summary, now, leaseUntil, decisionId);
-  const decided = decideScaleOut(pool, capacityFromSummary(summary, now), poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight));
+  const demand = { ...poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight), announcedWeight: summary.announcedWeight };
+  const decided = decideScaleOut(pool, capacityFromSummary(summary, now), demand);
   const unsettled = summary.launchReservations?.[decisionId];
   // A retry of this decision whose launch was counted but never settled (the invocation failed
   // between counting it and recording its nodes): the same launch again, under the same

@@ -21,6 +21,8 @@ import { reconcileNodes, type ReconcileResult } from './reconcile.ts';
 import { shardOf, type SweepOptions } from './sweep-scope.ts';
 import { expireOldRooms } from './room-expiry.ts';
 import { recountTenantWeights } from './room-limits.ts';
+import { discountAnnouncedArrivals, readScheduledDemand, type PoolScheduledDemand } from './schedule.ts';
+import { unannouncedArrivals } from '../domain/schedule.ts';
 
 /** Most queued rooms the sweep reads to measure the queue. */
 export const SWEEP_QUEUE_READ_LIMIT = 1000;
@@ -41,6 +43,8 @@ export interface PoolSweepResult {
   readonly reconciled: ReconcileResult;
   /** The pool's gauges as the sweep read it, before its own actions (the dashboard's figures). */
   readonly gauges: PoolGauges;
+  /** Announced rooms counted as demand (pre-warming, shared/app/schedule.ts). */
+  readonly scheduled?: PoolScheduledDemand;
 }
 
 /**
@@ -60,21 +64,27 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
   const now = deps.clock.now();
   const instances = await deps.compute.describeFleet(pool.name);
   const { reconciled, nodes } = await reconcileNodes(deps, pool, instances, options);
-  const [summary, queuedOnly, stranded, storedHistory] = await Promise.all([
+  const stoppedCount = nodes.filter((n) => n.state === 'stopped').length;
+  const [summary, queuedOnly, stranded, storedHistory, scheduled] = await Promise.all([
     deps.store.getSummary(pool.name),
     deps.store.listQueued(pool.name, SWEEP_QUEUE_READ_LIMIT),
     // Claims whose lease ended after the repair above read them: waiting as much as the queue.
     deps.store.listPlacing(pool.name, now, SWEEP_QUEUE_READ_LIMIT),
     deps.store.getArrivalHistory(pool.name),
+    // Announced rooms that start within the pool's lead count as demand (pre-warming).
+    readScheduledDemand(deps, pool, now, stoppedCount),
   ]);
   const queued = [...queuedOnly, ...stranded];
   const queuedWeight = queued.reduce((s, r) => s + r.weight, 0);
   // Predictor: fold the last whole minutes into the pool's history (one conditional write), then
   // forecast the arrivals of the next boot time from the same time on earlier days.
-  const fold = foldArrivals(summary.arrivals, storedHistory, now, Math.max(pool.arrivalWindowMs, 120_000));
+  // Announced arrivals were provided for by the schedule: the rate and the history leave them out.
+  const arrivals = unannouncedArrivals(summary.arrivals, scheduled.arrivedByMinute);
+  await discountAnnouncedArrivals(deps, pool.name, scheduled.arrivedByMinute, now, Math.max(pool.arrivalWindowMs, 120_000));
+  const fold = foldArrivals(arrivals, storedHistory, now, Math.max(pool.arrivalWindowMs, 120_000));
   const history = fold && (await deps.store.recordArrivalHistory(pool.name, fold)) ? applyFold(storedHistory, fold) : storedHistory;
   const forecastWeight = Math.ceil(seasonalForecast(history, now, pool.bootTimeMs, pool.bootTimeMs + 60_000));
-  const demand = poolDemand(summary.arrivals, now, pool.arrivalWindowMs, forecastWeight);
+  const demand = { ...poolDemand(arrivals, now, pool.arrivalWindowMs, forecastWeight), scheduledWeight: scheduled.weight };
   const peakNodes = await warmPoolPeak(deps, pool, nodes, now);
   const plan = planSweep(pool, nodes, queuedWeight, demand, sumRecent(summary.launches, now, 60_000), now, peakNodes);
   const gauges = poolGauges(nodes, queued, headroomTarget(pool, demand), now);
@@ -106,6 +116,8 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
       liveNodes: counted.liveNodes + inFlight.nodes,
       draining: Object.fromEntries(counted.drainingNodes.map((d) => [d.nodeId, d.free])),
       forecastWeight,
+      // The hot path leaves announced arrivals out of its rate (0 clears the last sweep's figure).
+      announcedWeight: scheduled.arrivingWeight > 0 || (summary.announcedWeight ?? 0) > 0 ? scheduled.arrivingWeight : undefined,
     },
     summary,
     now,
@@ -121,7 +133,7 @@ export async function sweepPool(deps: AppDeps, pool: PoolConfig, options: SweepO
   if (terminated.length || drained.length || stopped.length || launched.length || orphans.length) {
     deps.logger.info('sweep', { pool: pool.name, terminated, drained, stopped, launched, placedQueued, orphans });
   }
-  return { pool: pool.name, plan, terminated, drained, stopped, launched, placedQueued, orphans, reconciled, gauges };
+  return { pool: pool.name, plan, terminated, drained, stopped, launched, placedQueued, orphans, reconciled, gauges, scheduled };
 }
 
 /**

@@ -46,6 +46,18 @@ export interface PoolDemand {
   readonly ewmaRatePerMs?: number | undefined;
   /** Arrivals the predictor expects during one boot time from the pool's history, capacity units (predictor.ts). */
   readonly forecastWeight?: number | undefined;
+  /**
+   * Weight of announced rooms that count now (`schedule.ts` `scheduledDemand`: they start within
+   * the pool's lead and have not arrived), capacity units; covered by ready free and pending capacity.
+   */
+  readonly scheduledWeight?: number | undefined;
+  /**
+   * Weight of announced rooms expected to arrive now (the last sweep's `arrivingWeight`, read from
+   * the pool summary by the hot path), capacity units: that much of the window's and the burst's
+   * arrivals is taken as announced and left out of the arrival rate ({@link headroomTarget}). The
+   * sweep itself takes the announced rooms that arrived out of the buckets instead (shared/app/schedule.ts).
+   */
+  readonly announcedWeight?: number | undefined;
 }
 
 /** What a pool has right now, as far as scaling is concerned. */
@@ -91,6 +103,10 @@ export type ScaleOutDecision =
       readonly deficit: number;
       /** Set when limits cut the launch count: what was wanted and which limit applied. */
       readonly limitedBy?: { readonly limit: 'max-nodes' | 'launch-rate'; readonly wanted: number };
+      /** Scheduled weight counted in the deficit, capacity units (set when > 0). */
+      readonly scheduledWeight?: number;
+      /** True when the schedule caused this scale-out: without it the deficit would be ≤ 0. */
+      readonly scheduleCaused?: boolean;
     }
   | {
       readonly kind: 'noop';
@@ -130,15 +146,18 @@ export function poolDemand(buckets: MinuteBuckets | undefined, now: number, wind
 
 /**
  * Headroom target, capacity units: max(pool.headroomMin, ⌈arrival rate × boot time⌉), where the
- * arrival rate is the higher of the window's and the burst window's.
+ * arrival rate is the higher of the window's and the burst window's, each without
+ * `demand.announcedWeight` (announced arrivals, provided for by the schedule).
  *
  * @example
  * // 30 units arrived in the last 10 min, boot time 90 s → 30/600 000 × 90 000 = 4.5 → 5
  * headroomTarget({ headroomMin: 2, bootTimeMs: 90_000 } as PoolConfig, { arrivedWeight: 30, windowMs: 600_000 }); // 5
  */
 export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs'>, demand: PoolDemand): number {
-  const windowRate = demand.windowMs > 0 ? demand.arrivedWeight / demand.windowMs : 0;
-  const burstRate = demand.burstWindowMs ? (demand.burstWeight ?? 0) / demand.burstWindowMs : 0;
+  // Announced arrivals were provided for by the schedule: no sign of more to come.
+  const announced = demand.announcedWeight ?? 0;
+  const windowRate = demand.windowMs > 0 ? Math.max(0, demand.arrivedWeight - announced) / demand.windowMs : 0;
+  const burstRate = demand.burstWindowMs ? Math.max(0, (demand.burstWeight ?? 0) - announced) / demand.burstWindowMs : 0;
   const measured = Math.max(windowRate, burstRate, demand.ewmaRatePerMs ?? 0) * pool.bootTimeMs;
   return Math.max(pool.headroomMin, Math.ceil(Math.max(measured, demand.forecastWeight ?? 0) - 1e-9));
 }
@@ -173,8 +192,11 @@ export function runningHeadroomTarget(pool: PoolConfig, demand: PoolDemand, stop
  * all, at least enough to reach `minNodes`, bounded by `maxNodes` (started and launched nodes
  * both become live) and `maxLaunchesPerMinute` (launches only: a start is not a RunInstances).
  *
- * deficit = max(0, target headroom − ready free capacity) + queued weight − pending capacity,
- * the target being {@link runningHeadroomTarget} (the cold-boot target when no stopped node is known).
+ * deficit = max(0, target headroom + scheduled weight − ready free capacity) + queued weight −
+ * pending capacity, the target being {@link runningHeadroomTarget} (the cold-boot target when no
+ * stopped node is known) and the scheduled weight `demand.scheduledWeight` (announced rooms that
+ * start within the pool's lead, `schedule.ts`): like headroom, it is covered by ready free and
+ * pending capacity.
  *
  * @param pool - the pool's configuration
  * @param capacity - the pool's capacity now
@@ -183,9 +205,12 @@ export function runningHeadroomTarget(pool: PoolConfig, demand: PoolDemand, stop
  */
 export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand): ScaleOutDecision {
   const targetHeadroom = runningHeadroomTarget(pool, demand, capacity.stoppedNodes);
-  const deficit = Math.max(0, targetHeadroom - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
+  const scheduledWeight = demand.scheduledWeight ?? 0;
+  const deficitOf = (scheduled: number) => Math.max(0, targetHeadroom + scheduled - capacity.readyFree) + capacity.queuedWeight - capacity.pendingCapacity;
+  const deficit = deficitOf(scheduledWeight);
   const belowMin = Math.max(0, pool.minNodes - capacity.liveNodes);
   if (deficit <= 0 && belowMin === 0) return { kind: 'noop', reason: 'enough-headroom', targetHeadroom, deficit };
+  const schedule = scheduledWeight > 0 ? { scheduledWeight, scheduleCaused: deficitOf(0) <= 0 && belowMin === 0 } : {};
 
   const undrain: string[] = [];
   let remaining = deficit;
@@ -216,6 +241,7 @@ export function decideScaleOut(pool: PoolConfig, capacity: PoolCapacity, demand:
     targetHeadroom,
     deficit,
     ...(launch + started < wanted ? { limitedBy: { limit, wanted } } : {}),
+    ...schedule,
   };
 }
 
@@ -279,9 +305,10 @@ export interface SweepPlan {
  * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) or terminate draining
  *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
  * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
- *    ({@link runningHeadroomTarget}) + queue + `scaleInMargin` (hysteresis), keeping at least
- *    `minNodes` accepting nodes; under `lifetimeDrain`, the nodes expected to empty soonest
- *    instead (drain-order.ts `drainOrder`);
+ *    ({@link runningHeadroomTarget}) + queue + scheduled weight (`demand.scheduledWeight`: capacity
+ *    the schedule needs soon is not drained, and ready free capacity alone must still cover it) +
+ *    `scaleInMargin` (hysteresis), keeping at least `minNodes` accepting nodes; under
+ *    `lifetimeDrain`, the nodes expected to empty soonest first (drain-order.ts `drainOrder`);
  * 5. decide scale-out on what remains, starting stopped nodes before launching (under
  *    `lifetimeDrain`, undraining the node expected to last longest first).
  * Never terminates a node that hosts rooms.
@@ -358,7 +385,11 @@ export function planSweep(
   const stoppedNodes = remaining.filter((n) => n.state === 'stopped').map((n) => ({ nodeId: n.nodeId, launchedAt: n.launchedAt }));
   const before = summarizePool(remaining, queuedWeight, launchesLastMinute);
   const target = runningHeadroomTarget(pool, demand, stoppedNodes);
-  let surplus = before.readyFree + before.pendingCapacity - target - queuedWeight - pool.scaleInMargin;
+  const scheduled = demand.scheduledWeight ?? 0;
+  // Scheduled rooms start within the lead, before capacity booting now may be ready: ready free
+  // capacity they need is not drained on the strength of pending capacity.
+  const readyCover = scheduled > 0 ? before.readyFree - scheduled - pool.scaleInMargin : Infinity;
+  let surplus = Math.min(before.readyFree + before.pendingCapacity - target - queuedWeight - scheduled - pool.scaleInMargin, readyCover);
   const lifetime = pool.lifetimeDrain ? { now, repredict } : undefined;
   const ready = remaining.filter((n) => nodeAccepts(n));
   const accepting = lifetime ? drainOrder(ready, now, repredict) : ready.sort((a, b) => nodeUsed(a) - nodeUsed(b) || (a.nodeId < b.nodeId ? -1 : 1));

@@ -99,6 +99,12 @@ export interface PoolSummary {
    */
   readonly forecastWeight?: number | undefined;
   /**
+   * Weight of announced rooms that, as the last sweep saw them, may arrive before the next sweep
+   * (`arrivingWeight`, `shared/domain/schedule.ts`), capacity units: the hot path leaves that much
+   * of its arrivals out of the arrival rate (they were provided for). Absent without announcements.
+   */
+  readonly announcedWeight?: number | undefined;
+  /**
    * Launches counted before their RunInstances ({@link PoolSummaryStore.reserveLaunch}) and not
    * yet folded into the counters by a sweep, by decision id; their nodes are already in
    * `pendingCapacity`, `liveNodes` and `launches`. Absent when there are none.
@@ -170,6 +176,8 @@ export interface SummarySnapshot {
   readonly draining: Readonly<Record<string, number>>;
   /** The predictor's expected arrivals during one boot time, capacity units (kept when absent). */
   readonly forecastWeight?: number | undefined;
+  /** Announced weight that may arrive before the next sweep, capacity units ({@link PoolSummary.announcedWeight}; kept when absent). */
+  readonly announcedWeight?: number | undefined;
 }
 
 /**

@@ -11,6 +11,7 @@ export type * from './compute-provider.ts';
 export type * from './fleet-store.ts';
 export type * from './lifetime-store.ts';
 export type * from './node-alarms.ts';
+export type * from './schedule-store.ts';
 
 /** Wall clock (virtual in the embedded runtime). */
 export interface Clock {

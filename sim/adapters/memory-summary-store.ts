@@ -37,6 +37,7 @@ interface PoolState {
   /** Launch reservations by decision id (the DynamoDB store's `SUMMARY#L#<decisionId>` items). */
   readonly reservations: Map<string, LaunchReservation>;
   forecastWeight?: number | undefined;
+  announcedWeight?: number | undefined;
 }
 
 /** Default counter shards (the DynamoDB store's default). */
@@ -88,6 +89,7 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
     }
     for (const f of COUNTERS) first.counters[f] += exact[f] - read[f];
     if (exact.forecastWeight !== undefined) p.forecastWeight = exact.forecastWeight;
+    if (exact.announcedWeight !== undefined) p.announcedWeight = exact.announcedWeight;
     for (const nodeId of Object.keys(read.draining)) if (!(nodeId in exact.draining)) p.draining.delete(nodeId);
     for (const [nodeId, free] of Object.entries(exact.draining)) {
       // As on DynamoDB: update only an entry still there, create only one still absent.
@@ -168,6 +170,7 @@ export class MemoryPoolSummaryStore implements PoolSummaryStore {
       ...counters,
       draining: Object.fromEntries(p.draining),
       ...(p.forecastWeight !== undefined ? { forecastWeight: p.forecastWeight } : {}),
+      ...(p.announcedWeight !== undefined ? { announcedWeight: p.announcedWeight } : {}),
       ...(p.reservations.size > 0 ? { launchReservations: Object.fromEntries(p.reservations) } : {}),
     };
   }

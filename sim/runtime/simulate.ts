@@ -234,6 +234,7 @@ async function run(
     // Alarms are kept in memory: the simulated fleet has no CloudWatch to watch the nodes.
     nodeAlarms: new LocalNodeAlarms(),
     lifetimes: store.lifetimes,
+    schedule: rates.crash > 0 ? faults.wrap(store.schedule, 'schedule') : store.schedule,
     clock,
     random: seededRandom(seed, 1),
     logger: (await import('../../lambdas/shared/observability.ts')).logger,

@@ -5,7 +5,7 @@ import { PoolGaugeMetric, RoomMetric, SweepMetric } from '../../lambdas/shared/f
 import { MeteredPublisher, PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts';
 import type { OutboundEvent } from '../../shared/events/schemas.ts';
 import { FLEET_DIMENSION, METRICS_NAMESPACE, POOL_DIMENSION, poolMetrics } from '../../lambdas/shared/observability.ts';
-import { makeDeps, roomCreated, seedReadyNode, testPool, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
+import { envelope, isoTime, makeDeps, roomCreated, seedReadyNode, T0, testPool, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
 import { poolDocuments, recordingHandlerMetrics, RecordingMetrics, unitsOf, type EmfDocument } from '../support/metrics.ts';
 
 const dynalite = useDynalite();
@@ -61,6 +61,24 @@ describe('Metrics emitted by the handlers', () => {
       const fleet = sink.documents.find((doc) => doc[POOL_DIMENSION] === undefined)!;
       expect(dimensionSets(fleet)).toEqual([[FLEET_DIMENSION, 'service'].sort()]);
       expect(fleet).toMatchObject({ NodesLaunched: [0, 0], NodesTerminated: [0, 0] });
+    });
+
+    it('publishes the scheduled weight it counted (pre-warming) over the DynamoDB schedule', async () => {
+      // Prepare: three 2-unit rooms announced to start in 2 minutes (within the lead), one in 2 hours
+      const d = deps();
+      const rooms = makeRoomHandler(d, recordingHandlerMetrics());
+      for (const [i, startIn] of [2, 2, 2, 120].entries()) {
+        await rooms(envelope('app.rooms', 'RoomScheduled', { roomId: `web-${i}`, weight: 2, startAt: isoTime(T0 + startIn * 60_000) }, { id: `s${i}` }));
+      }
+      const sink = recordingHandlerMetrics('prod');
+
+      // Act
+      await makeSweepHandler(d, sink)();
+      sink.metrics.publishStoredMetrics();
+
+      // Assess
+      expect(poolDocuments(sink.documents, 'default')[0]).toMatchObject({ [PoolGaugeMetric.ScheduledWeight]: 6, [PoolGaugeMetric.ScheduledRooms]: 3 });
+      expect(poolDocuments(sink.documents, 'gpu')[0]).toMatchObject({ [PoolGaugeMetric.ScheduledWeight]: 0, [PoolGaugeMetric.ScheduledRooms]: 0 });
     });
 
     it('publishes its own duration (SweepDuration, ms) on every shard, the gauges only from shard 0', async () => {

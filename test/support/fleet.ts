@@ -9,6 +9,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoDbFleetStore } from '../../shared/adapters/dynamodb/fleet-store.ts';
+import { MemoryScheduleStore } from '../../sim/adapters/memory-schedule-store.ts';
+import type { ScheduleStore } from '../../shared/ports/schedule-store.ts';
 import { fleetTableCreateInput } from '../../shared/adapters/dynamodb/fleet-table.ts';
 import { freeUnits, heldRooms } from '../../shared/adapters/dynamodb/items.ts';
 import { LocalDeadLetterQueue } from '../../sim/adapters/local-dead-letter-queue.ts';
@@ -373,6 +375,8 @@ export interface MakeDepsOptions {
   readonly random?: RandomSource;
   readonly compute?: FakeComputeProvider;
   readonly publisher?: RecordingEventPublisher;
+  /** The schedule store; default: the DynamoDB store's own, else a fresh {@link MemoryScheduleStore}. */
+  readonly schedule?: ScheduleStore;
 }
 
 /**
@@ -390,8 +394,14 @@ export function makeDeps(options: MakeDepsOptions): TestDeps {
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
     lifetimes: new MemoryLifetimeStore(),
+    schedule: scheduleFor(options.store, options.schedule),
     clock,
     random: options.random ?? seededRandom(42),
     logger: silentLogger,
   };
+}
+
+/** The schedule store a test's deps get: the one given, the DynamoDB store's own, else one in memory. */
+export function scheduleFor(store: FleetStore, schedule?: ScheduleStore): ScheduleStore {
+  return schedule ?? (store instanceof DynamoDbFleetStore ? store.schedule : new MemoryScheduleStore());
 }

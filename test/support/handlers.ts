@@ -17,7 +17,7 @@ import { localLambdaContext } from '../../sim/adapters/local-lambda-context.ts';
 import type { LocalDynamoDb } from '../../sim/adapters/local-dynamodb.ts';
 import { StaticConfigSource } from '../../sim/adapters/local-config-source.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { FakeClock as FixedClock, RecordingEventPublisher as RecordingPublisher, scanAll, useFleetTable, type DetailOf } from './fleet.ts';
+import { FakeClock as FixedClock, RecordingEventPublisher as RecordingPublisher, scanAll, scheduleFor, useFleetTable, type DetailOf } from './fleet.ts';
 import { parseAutoscalerConfig, type AutoscalerConfig } from '../../shared/domain/config.ts';
 import type { NodeView } from '../../shared/domain/model.ts';
 import type { RandomSource } from '../../shared/domain/placement.ts';
@@ -190,6 +190,7 @@ export function makeDeps(options: { store: FleetStore; config?: unknown; clock?:
     deadLetters: new LocalDeadLetterQueue(),
     nodeAlarms: new LocalNodeAlarms(),
     lifetimes: new MemoryLifetimeStore(),
+    schedule: scheduleFor(options.store),
     clock: options.clock ?? new FixedClock(T0),
     random: options.random ?? (() => 0),
     logger: new RecordingLogger(),

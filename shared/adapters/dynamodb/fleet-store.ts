@@ -34,6 +34,7 @@ import { DynamoDbCapacityStore } from './capacity-store.ts';
 import { DynamoDbNodeStore } from './node-store.ts';
 import { DynamoDbPoolSummaryStore, type PoolSummaryStoreOptions } from './pool-summary-store.ts';
 import { DynamoDbRoomStore } from './room-store.ts';
+import { DynamoDbScheduleStore } from './schedule-store.ts';
 import { FleetTableClient, type DynamoDbFleetStoreOptions } from './table-client.ts';
 
 export type { DynamoDbFleetStoreOptions } from './table-client.ts';
@@ -72,6 +73,11 @@ export class DynamoDbFleetStore implements FleetStore {
   public readonly peaks: DynamoDbPeakHistoryStore;
   /** Observed room lifetimes (`lifetime-store.ts`): not part of `FleetStore`; wire it as `AppDeps.lifetimes`. */
   public readonly lifetimes: DynamoDbLifetimeStore;
+  /**
+   * Scheduled rooms on the same table (`schedule-store.ts`): not a `FleetStore` role but its own
+   * port (`AppDeps.schedule`), built here so it shares the client and table.
+   */
+  public readonly schedule: DynamoDbScheduleStore;
 
   /**
    * @param options.summary - the pool summary's shards and shard choice (`pool-summary-store.ts`)
@@ -86,6 +92,7 @@ export class DynamoDbFleetStore implements FleetStore {
     this.tenants = new DynamoDbTenantUsageStore(table);
     this.peaks = new DynamoDbPeakHistoryStore(table);
     this.lifetimes = new DynamoDbLifetimeStore(table);
+    this.schedule = new DynamoDbScheduleStore(table);
   }
 
   // RoomStore

@@ -8,6 +8,7 @@
  *   `re` (room hash → predicted end, epoch s), IPs
  * - hold      `NODE#<instanceId>` / `H#<nn>#<roomId>`  the id of a room on container nn
  * - room      `ROOM#<roomId>`     / `ROOM`       state, weight, placement, tombstone time
+ * - scheduled `ROOM#<roomId>`     / `SCHED`      an announced room (`RoomScheduled`): pool, weight, startAt
  * - summary   `POOL#<pool>`       / `SUMMARY`    counters and per-minute buckets for scale-out
  *
  * Sparse global secondary indexes; each pool key below takes a shard suffix `#<k>` for shard
@@ -18,6 +19,8 @@
  *   tie-break unique to the container in its decimals (`placementFree`, items.ts), so the order
  *   is total and the same whatever the shard count.
  * - `queue` (`qpk` = `QUEUE#<pool>`, `qsk` = zero-padded queuedAt + `#` + roomId): queued rooms, FIFO.
+ *   Announced rooms share it under `qpk` = `SCHED#<pool>` (unsharded), `qsk` = zero-padded startAt
+ *   + `#` + roomId: the sweep's one Query of a pool's rooms that start soon (`schedule-store.ts`).
  * - `pool-nodes` (`npk` = `POOL#<pool>`, `nsk` = `<instanceId>#…`): a pool's live nodes, their
  *   containers and holds, for the sweep and operator views.
  *

@@ -142,6 +142,7 @@ export class DynamoDbPoolSummaryStore implements PoolSummaryStore {
     for (const attr of ['pc', 'ln']) if (diff[attr] === 0) delete diff[attr];
     const set: Record<string, number> = { at: now };
     if (exact.forecastWeight !== undefined) set.fw = exact.forecastWeight;
+    if (exact.announcedWeight !== undefined) set.aw = exact.announcedWeight;
     const legacy = await this.table.getItem('GetLegacySummary', legacySummaryKey(pool));
     const fromLegacy = new Set(legacyTrimmable(legacy).draining);
     await Promise.all([

@@ -62,6 +62,7 @@ interface Sums {
   draining: Record<string, number>;
   reservations: Record<string, LaunchReservation>;
   forecastWeight?: number | undefined;
+  announcedWeight?: number | undefined;
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -98,6 +99,7 @@ export function foldSummary(pool: string, shardItems: readonly Item[], poolItems
       s.queuedWeight += num(item.qw);
       s.liveNodes += num(item.ln);
       if (typeof item.fw === 'number') s.forecastWeight = item.fw;
+      if (typeof item.aw === 'number') s.announcedWeight = item.aw;
     } else if (sk.startsWith(MINUTE_PREFIX)) {
       const minute = String(Number(sk.slice(MINUTE_PREFIX.length)));
       addTo(s.arrivals, minute, num(item.a));
@@ -116,11 +118,12 @@ export function foldSummary(pool: string, shardItems: readonly Item[], poolItems
       addTo(s.launches, String(Math.floor(r.at / BUCKET_MS)), counted.nodes);
     }
   }
-  const { forecastWeight, reservations, ...rest } = s;
+  const { forecastWeight, announcedWeight, reservations, ...rest } = s;
   return {
     pool,
     ...rest,
     ...(forecastWeight !== undefined ? { forecastWeight } : {}),
+    ...(announcedWeight !== undefined ? { announcedWeight } : {}),
     ...(Object.keys(reservations).length > 0 ? { launchReservations: reservations } : {}),
   };
 }
