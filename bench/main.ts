@@ -71,7 +71,9 @@ const traces = [
   surveillance(),
 ];
 // 6. Knowing the future (bench/lifetime.ts): with --quick the week's day 1 is replayed, the bounds are also given for the whole week
-const lifetimeTraces = traces.map((t, i) => (i === 0 && opts.quick ? { ...t, fullEvents: week.events, scope: 'day 1 of 7 (--quick)' } : t));
+// The flash crowd and surveillance with the generator's hints (same sessions), so "with hints" differs from "without".
+const hinted = [traces[0] as (typeof traces)[number], flashCrowd(true), surveillance(true)];
+const lifetimeTraces = hinted.map((t, i) => (i === 0 && opts.quick ? { ...t, fullEvents: week.events, scope: 'day 1 of 7 (--quick)' } : t));
 const lifetimeSeeds = opts.quick ? [1] : [1, 2, 3, 4, 5];
 if (opts.only === 'lifetime') {
   const lifetime = await measureLifetime(lifetimeTraces, config, lifetimeSeeds, log);

@@ -23,14 +23,16 @@ export async function sampleWeek(path = 'samples/week.jsonl'): Promise<BenchTrac
 
 /**
  * A flash crowd: a quiet Monday (peak 40 concurrent meetings) and a webinar whose 400 rooms join
- * within 2 minutes at 14:00 and stay 60 minutes — 20 nodes' worth of demand out of nowhere
+ * within 2 minutes at 14:00 and stay 60 minutes (`hints`: with the generator's lifetime hints and
+ * announcements, sim/trace/hints.ts; the sessions are the same) — 20 nodes' worth of demand out of nowhere
  * (docs/design.md#realistic-demand: "hundreds of rooms within a minute or two").
  */
-export function flashCrowd(): BenchTrace {
+export function flashCrowd(hints = false): BenchTrace {
   return {
     name: 'flash crowd',
-    description: 'seed 7, 1 day, peak 40 meetings + 400 rooms joining within 120 s at 14:00',
+    description: `seed 7, 1 day, peak 40 meetings + 400 rooms joining within 120 s at 14:00${hints ? ', with hints (webinar announced 10–60 min ahead)' : ''}`,
     events: generateTrace({
+      hints,
       seed: 7,
       days: 1,
       peakConcurrent: 40,
@@ -44,11 +46,12 @@ export function flashCrowd(): BenchTrace {
  * Long-lived surveillance demand: one container per house (weight 10) for 60 houses and 80
  * houses of weight 2, connections dropping every ~6 h and reconnecting after ~20 s (docs/design.md#realistic-demand; the seed article's "one container per house"), plus light meeting traffic, over 2 days.
  */
-export function surveillance(): BenchTrace {
+export function surveillance(hints = false): BenchTrace {
   return {
     name: 'surveillance',
-    description: 'seed 11, 2 days, 60 houses × 10 units + 80 houses × 2 units with reconnects, peak 20 meetings',
+    description: `seed 11, 2 days, 60 houses × 10 units + 80 houses × 2 units with reconnects, peak 20 meetings${hints ? ', with hints' : ''}`,
     events: generateTrace({
+      hints,
       seed: 11,
       days: 2,
       peakConcurrent: 20,
