@@ -39,12 +39,27 @@ export interface LifetimeTraceInput extends BenchTrace {
   readonly scope?: string;
 }
 
-/** Our policy's input variants. */
+const asGiven = (events: readonly TraceEvent[]) => events.slice();
+
+/**
+ * Our policy's variants: its input (no hints, the trace's hints, oracle hints) and, for the last
+ * three, the default pool's lifetime-aware settings (`lifetimeDrain`, `lifetimePlacement`;
+ * shared/domain/config.ts), off by default.
+ */
 export const LIFETIME_VARIANTS = [
-  { variant: 'no-hints', policy: 'ours, no hints', transform: withoutHints },
-  { variant: 'hints', policy: 'ours, hints (trace as given)', transform: (events: readonly TraceEvent[]) => events.slice() },
-  { variant: 'oracle', policy: 'ours, oracle hints (true ends)', transform: oracleHints },
+  { variant: 'no-hints', policy: 'ours, no hints', transform: withoutHints, pool: {} },
+  { variant: 'hints', policy: 'ours, hints (trace as given)', transform: asGiven, pool: {} },
+  { variant: 'oracle', policy: 'ours, oracle hints (true ends)', transform: oracleHints, pool: {} },
+  { variant: 'no-hints-drain', policy: 'ours, no hints, lifetimeDrain', transform: withoutHints, pool: { lifetimeDrain: true } },
+  { variant: 'hints-drain', policy: 'ours, hints, lifetimeDrain', transform: asGiven, pool: { lifetimeDrain: true } },
+  { variant: 'oracle-lifetime', policy: 'ours, oracle hints, lifetimeDrain + lifetimePlacement', transform: oracleHints, pool: { lifetimeDrain: true, lifetimePlacement: true } },
 ] as const;
+
+/** The configuration with the default pool's settings overridden. */
+function withPool(config: AutoscalerConfig, overrides: Readonly<Record<string, unknown>>): AutoscalerConfig {
+  if (Object.keys(overrides).length === 0) return config;
+  return { ...config, pools: config.pools.map((p) => (p.name === config.defaultPool ? { ...p, ...overrides } : p)) };
+}
 /** One of our policy's input variants. */
 export type LifetimeVariant = (typeof LIFETIME_VARIANTS)[number]['variant'];
 
@@ -195,18 +210,19 @@ export async function measureLifetime(
     const lb = b.lowerBoundNodeHours;
     const rows: LifetimeRow[] = [];
     const ourSamples = new Map<LifetimeVariant, Sample[]>();
-    for (const { variant, policy, transform } of LIFETIME_VARIANTS) {
-      if (variant === 'hints' && !hasHints(trace.events)) {
+    for (const { variant, policy, transform, pool: overrides } of LIFETIME_VARIANTS) {
+      if ((variant === 'hints' || variant === 'hints-drain') && !hasHints(trace.events)) {
         // The trace as given is the trace without hints: the same input, the same replays.
-        const same = ourSamples.get('no-hints') as Sample[];
+        const sameAs = variant === 'hints' ? 'no-hints' : 'no-hints-drain';
+        const same = ourSamples.get(sameAs) as Sample[];
         ourSamples.set(variant, same);
-        rows.push(toRow(policy, same, lb, { variant, sameInputAs: 'no-hints' }));
+        rows.push(toRow(policy, same, lb, { variant, sameInputAs: sameAs }));
         continue;
       }
       const events = transform(trace.events);
       const samples: Sample[] = [];
       for (const seed of seeds) {
-        const r = await replayOurPolicy(events, config, seed);
+        const r = await replayOurPolicy(events, withPool(config, overrides), seed);
         samples.push({
           nodeHours: r.run.nodeHours,
           placements: r.run.placements,

@@ -19,7 +19,7 @@ const hinted: TraceEvent[] = [
 ];
 
 describe('measureLifetime', () => {
-  it('replays our three variants and the baselines, with both bounds and a gap split that adds up', async () => {
+  it('replays our six variants and the baselines, with both bounds and a gap split that adds up', async () => {
     // Act
     const figures = await measureLifetime([{ name: 'morning', description: 'test', events: hinted }], config, [1, 2]);
 
@@ -30,6 +30,9 @@ describe('measureLifetime', () => {
       'ours, no hints',
       'ours, hints (trace as given)',
       'ours, oracle hints (true ends)',
+      'ours, no hints, lifetimeDrain',
+      'ours, hints, lifetimeDrain',
+      'ours, oracle hints, lifetimeDrain + lifetimePlacement',
       'naive-reactive',
       'ec2-asg-target-tracking',
       'jitsi-thresholds',
@@ -49,8 +52,8 @@ describe('measureLifetime', () => {
       expect(row.unqueuedShare.mean).toBeGreaterThanOrEqual(0);
       expect(row.unqueuedShare.mean).toBeLessThanOrEqual(1);
     }
-    expect(trace.rows.slice(0, 3).every((r) => r.overbooked === 0 && r.leakedCapacity === 0)).toBe(true);
-    expect(trace.gaps).toHaveLength(3);
+    expect(trace.rows.slice(0, 6).every((r) => r.overbooked === 0 && r.leakedCapacity === 0)).toBe(true);
+    expect(trace.gaps).toHaveLength(6);
     for (const g of trace.gaps) expect(g.physics + g.policyPart).toBeCloseTo(g.aboveLowerBound, 9);
     expect(lifetimeReport(figures)).toContain('gap, ours, oracle hints (true ends)');
   });
