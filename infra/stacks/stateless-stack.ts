@@ -334,6 +334,12 @@ export class StatelessStack extends Stack {
         width: 8,
       }),
       new cloudwatch.GraphWidget({
+        title: 'Announced demand counted by the sweep (pre-warming, per pool)',
+        left: perPool(PoolGaugeMetric.ScheduledWeight, 'Maximum', (p) => `${p} scheduled weight`),
+        right: perPool(PoolGaugeMetric.ScheduledRooms, 'Maximum', (p) => `${p} scheduled rooms`),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
         title: 'RoomCreated outcomes (per period)',
         left: [
           ...perPool(RoomMetric.RoomsPlaced, 'Sum', (p) => `${p} placed`),
