@@ -51,8 +51,9 @@ const program = new Command()
   .option('--quick', 'first day of the week only, fleets up to 1,000 nodes (development)')
   .option('--cold-starts', 'only the Lambda packages and cold starts (section 3)')
   .addOption(new Option('--only <section>', 'only one section').choices(['lifetime']))
+  .option('--seeds <n>', 'seeds 1..n of the lifetime section (default: 1 with --quick, else 5)')
   .parse();
-const opts = program.opts<{ json?: boolean; quick?: boolean; coldStarts?: boolean; only?: 'lifetime' }>();
+const opts = program.opts<{ json?: boolean; quick?: boolean; coldStarts?: boolean; only?: 'lifetime'; seeds?: string }>();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 if (opts.coldStarts) {
@@ -74,7 +75,9 @@ const traces = [
 // The flash crowd and surveillance with the generator's hints (same sessions), so "with hints" differs from "without".
 const hinted = [traces[0] as (typeof traces)[number], flashCrowd(true), surveillance(true)];
 const lifetimeTraces = hinted.map((t, i) => (i === 0 && opts.quick ? { ...t, fullEvents: week.events, scope: 'day 1 of 7 (--quick)' } : t));
-const lifetimeSeeds = opts.quick ? [1] : [1, 2, 3, 4, 5];
+const seedCount = opts.seeds === undefined ? (opts.quick ? 1 : 5) : Number(opts.seeds);
+if (!Number.isInteger(seedCount) || seedCount < 1 || seedCount > 20) throw new Error(`--seeds must be an integer 1–20, got ${opts.seeds}`);
+const lifetimeSeeds = Array.from({ length: seedCount }, (_, i) => i + 1);
 if (opts.only === 'lifetime') {
   const lifetime = await measureLifetime(lifetimeTraces, config, lifetimeSeeds, log);
   process.stdout.write(opts.json ? `${JSON.stringify({ lifetime }, null, 2)}\n` : lifetimeReport(lifetime));
