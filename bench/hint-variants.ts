@@ -19,46 +19,18 @@
  * @module
  */
 import { isStaleCreate } from '../shared/domain/model.ts';
-import { eventTime, sortByDelivery, type TraceEvent } from '../sim/trace/model.ts';
+import { MAX_EXPECTED_DURATION_MS } from '../shared/events/schemas.ts';
+import { stripHints } from '../sim/trace/hints.ts';
+import { eventTime, type TraceEvent } from '../sim/trace/model.ts';
 
-/** Largest hint the event contract accepts, ms (shared/events/schemas.ts: at most 7 days). */
-export const MAX_HINT_MS = 7 * 86_400_000;
-
-/** A trace line without its hint fields. */
-function stripHints(event: TraceEvent): TraceEvent {
-  if (event.expectedDurationMs === undefined && event.kind === undefined) return event;
-  const { expectedDurationMs: _duration, kind: _kind, ...rest } = event;
-  return rest;
-}
+/** Largest hint the event contract accepts, ms (shared/events/schemas.ts: 7 days). */
+export const MAX_HINT_MS = MAX_EXPECTED_DURATION_MS;
 
 /**
- * The trace without any hint: `RoomScheduled` lines dropped, the cancellations of announced rooms
- * dropped (a `RoomReleased` of a room announced by an earlier `RoomScheduled` and not created
- * before it, in delivery order: without the announcement there is nothing to cancel), and
- * `expectedDurationMs` and `kind` removed from every other line. Lines without hints are returned
- * as the same objects. On a generated trace this gives the trace the same seed gives without
- * hints (sim/trace/hints.ts).
- *
- * @param events - a trace, any order
- * @returns a new array, in input order
- * @example
- * withoutHints([
- *   { t: 0, type: 'RoomScheduled', roomId: 'w', startAt: 600 },
- *   { t: 590, type: 'RoomCreated', roomId: 'w', expectedDurationMs: 3_600_000, kind: 'webinar' },
- * ]); // → [{ t: 590, type: 'RoomCreated', roomId: 'w' }]
+ * The trace without any hint (`stripHints`, sim/trace/hints.ts): no `RoomScheduled` lines, no
+ * cancellations of announced rooms, no `expectedDurationMs` / `kind`.
  */
-export function withoutHints(events: readonly TraceEvent[]): TraceEvent[] {
-  if (!events.some((e) => e.type === 'RoomScheduled')) return events.map(stripHints);
-  const announced = new Set<string>();
-  const created = new Set<string>();
-  const cancellation = new Set<TraceEvent>();
-  for (const e of sortByDelivery(events)) {
-    if (e.type === 'RoomScheduled') announced.add(e.roomId);
-    else if (e.type === 'RoomCreated') created.add(e.roomId);
-    else if (announced.has(e.roomId) && !created.has(e.roomId)) cancellation.add(e);
-  }
-  return events.filter((e) => e.type !== 'RoomScheduled' && !cancellation.has(e)).map(stripHints);
-}
+export const withoutHints: (events: readonly TraceEvent[]) => TraceEvent[] = stripHints;
 
 /** Whether any line of the trace carries a hint (`RoomScheduled`, `expectedDurationMs` or `kind`). */
 export function hasHints(events: readonly TraceEvent[]): boolean {

@@ -194,15 +194,38 @@ export function planHints(
   return { hints, announcements };
 }
 
+/** A trace line without its hint fields (the same object when it has none). */
+function withoutHintFields(event: TraceEvent): TraceEvent {
+  if (event.expectedDurationMs === undefined && event.kind === undefined) return event;
+  const { expectedDurationMs: _duration, kind: _kind, ...rest } = event;
+  return rest;
+}
+
 /**
- * A trace without its hints: `RoomScheduled` lines, the cancellations of no-show bookings and
- * the `kind` / `expectedDurationMs` fields removed. For a generated trace this is the trace the
- * same options give without hints.
+ * A trace without its hints, what an autoscaler that ignores calendars and hints sees:
+ * `RoomScheduled` lines dropped, the cancellations of announced rooms dropped (a `RoomReleased`
+ * of a room announced by an earlier `RoomScheduled` and not created before it, in delivery order:
+ * without the announcement there is nothing to cancel), and `expectedDurationMs` and `kind`
+ * removed from every other line. Works on any trace; for a generated trace this is the trace the
+ * same options give without hints, byte for byte.
  *
- * @returns new events, in the input order
+ * @param events - a trace, any order
+ * @returns a new array, in input order
+ * @example
+ * stripHints([
+ *   { t: 0, type: 'RoomScheduled', roomId: 'w', startAt: 600 },
+ *   { t: 590, type: 'RoomCreated', roomId: 'w', expectedDurationMs: 3_600_000, kind: 'webinar' },
+ * ]); // → [{ t: 590, type: 'RoomCreated', roomId: 'w' }]
  */
 export function stripHints(events: readonly TraceEvent[]): TraceEvent[] {
-  return events
-    .filter((e) => e.type !== 'RoomScheduled' && !e.roomId.startsWith(NO_SHOW_ROOM_PREFIX))
-    .map(({ kind: _kind, expectedDurationMs: _expected, startAt: _startAt, ...rest }) => rest);
+  if (!events.some((e) => e.type === 'RoomScheduled')) return events.map(withoutHintFields);
+  const announced = new Set<string>();
+  const created = new Set<string>();
+  const cancellation = new Set<TraceEvent>();
+  for (const e of sortByDelivery(events)) {
+    if (e.type === 'RoomScheduled') announced.add(e.roomId);
+    else if (e.type === 'RoomCreated') created.add(e.roomId);
+    else if (announced.has(e.roomId) && !created.has(e.roomId)) cancellation.add(e);
+  }
+  return events.filter((e) => e.type !== 'RoomScheduled' && !cancellation.has(e)).map(withoutHintFields);
 }

@@ -11,6 +11,7 @@
  * @module
  */
 import * as z from 'zod';
+import { MAX_EXPECTED_DURATION_MS } from '../../shared/events/schemas.ts';
 
 /** Seconds in one trace day. */
 export const TRACE_DAY_SEC = 86_400;
@@ -95,7 +96,7 @@ export const TraceEventSchema = z.object({
     .number(fieldError('expectedDurationMs', 'an integer number of ms'))
     .int('expectedDurationMs must be an integer number of ms')
     .positive('expectedDurationMs must be > 0')
-    .max(7 * 86_400_000, 'expectedDurationMs must be at most 7 days')
+    .max(MAX_EXPECTED_DURATION_MS, 'expectedDurationMs must be at most 7 days')
     .optional(),
   kind: z
     .string(fieldError('kind', 'a string'))
