@@ -5,7 +5,8 @@
  *
  * The prediction comes from one injectable function of the lifetime predictor's shape
  * ({@link PredictRoomEnd}); {@link roomEndPredictor} names the one in use: the learned predictor
- * (`predictRoomEnd` of shared/app/lifetimes.ts) wherever a lifetime store is wired.
+ * (`predictRoomEnd` of shared/app/lifetimes.ts), from the store's histograms or, without a store,
+ * from its prior.
  *
  * @module
  */
@@ -27,25 +28,12 @@ export interface RoomEndQuery extends RoomHints {
 export type PredictRoomEnd = (deps: AppDeps, room: RoomEndQuery, now: number) => Promise<number>;
 
 /**
- * Lifetime assumed for a room sent without a hint by {@link fallbackPredictRoomEnd}, ms: 30 min,
- * between the median (17.4 min) and the mean (36.5 min) of the 21,490 rooms of samples/week.jsonl.
- */
-export const DEFAULT_ROOM_LIFETIME_MS = 30 * 60_000;
-
-/**
- * The prediction without a lifetime store (tests and tools that wire none): `createdAt + expectedDurationMs` when
- * hinted, else `createdAt +` {@link DEFAULT_ROOM_LIFETIME_MS}; never earlier than `now`.
- */
-export const fallbackPredictRoomEnd: PredictRoomEnd = async (_deps, room, now) =>
-  Math.max(now, room.createdAt + (room.expectedDurationMs ?? DEFAULT_ROOM_LIFETIME_MS));
-
-/**
  * The predictor in use: the learned one (`predictRoomEnd`, shared/app/lifetimes.ts: the pool's
- * lifetime histograms, cached 5 min) when the deployment has a lifetime store, else
- * {@link fallbackPredictRoomEnd}.
+ * lifetime histograms, cached 5 min). Where no lifetime store is wired (tests and tools), it
+ * predicts from the empty model, i.e. the predictor's own prior (shared/domain/lifetime.ts
+ * `DEFAULT_PRIOR`) and the hint: one predictor everywhere.
  */
-export const roomEndPredictor: PredictRoomEnd = (deps, room, now) =>
-  deps.lifetimes ? predictRoomEnd(deps, room, now) : fallbackPredictRoomEnd(deps, room, now);
+export const roomEndPredictor: PredictRoomEnd = predictRoomEnd;
 
 /**
  * Largest container capacity (capacity units, so most rooms a container can hold) whose rooms'

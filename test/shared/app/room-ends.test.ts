@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
-import { DEFAULT_ROOM_LIFETIME_MS, fallbackPredictRoomEnd, lifetimePlan, MAX_ROOMS_WITH_ENDS } from '../../../shared/app/room-ends.ts';
+import { lifetimePlan, MAX_ROOMS_WITH_ENDS, roomEndPredictor } from '../../../shared/app/room-ends.ts';
+import { EMPTY_LIFETIME_MODEL, predictEndAt } from '../../../shared/domain/lifetime.ts';
 import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
 import { parseAutoscalerConfig, poolByName } from '../../../shared/domain/config.ts';
 import { makeDeps, seedReadyNode, T0, type TestDeps } from '../../support/fleet.ts';
@@ -20,14 +21,24 @@ const config = (pool: Record<string, unknown> = {}) => ({
 });
 const endsOn = async (d: TestDeps, nodeId: string) => (await d.store.getNode(nodeId))?.containers[0]?.roomEnds ?? [];
 
-describe('Function: fallbackPredictRoomEnd', () => {
-  it.each([
-    { name: 'is created + hint when hinted', room: { pool: POOL, createdAt: T0, expectedDurationMs: 45 * MIN }, expected: T0 + 45 * MIN },
-    { name: 'is created + the default lifetime without a hint', room: { pool: POOL, createdAt: T0 }, expected: T0 + DEFAULT_ROOM_LIFETIME_MS },
-    { name: 'is never before now', room: { pool: POOL, createdAt: T0 - 90 * MIN, expectedDurationMs: MIN }, expected: T0 },
-  ])('$name', async ({ room, expected }) => {
+describe('Function: roomEndPredictor without a lifetime store', () => {
+  it('predicts from the empty model: the hint when hinted, the prior without one, never before now', async () => {
+    // Prepare
     const d = makeDeps({ store: new MemoryFleetStore() });
-    expect(await fallbackPredictRoomEnd(d, room, T0)).toBe(expected);
+    const prior = predictEndAt(EMPTY_LIFETIME_MODEL, { startedAt: T0 }, T0);
+    const hinted = predictEndAt(EMPTY_LIFETIME_MODEL, { hintMs: 45 * MIN, startedAt: T0 }, T0);
+
+    // Act
+    const unhintedEnd = await roomEndPredictor(d, { pool: POOL, createdAt: T0 }, T0);
+    const hintedEnd = await roomEndPredictor(d, { pool: POOL, createdAt: T0, expectedDurationMs: 45 * MIN }, T0);
+    const overdueEnd = await roomEndPredictor(d, { pool: POOL, createdAt: T0 - 300 * MIN, expectedDurationMs: MIN }, T0);
+
+    // Assess
+    expect(unhintedEnd).toBe(prior);
+    expect(Math.round((prior - T0) / MIN)).toBe(38); // the prior's mean (DEFAULT_PRIOR)
+    expect(hintedEnd).toBe(hinted);
+    expect(hintedEnd).toBe(T0 + 45 * MIN); // no overruns learned yet: the hint at face value
+    expect(overdueEnd).toBeGreaterThan(T0); // overdue: the expected remainder, never the past
   });
 });
 
