@@ -322,12 +322,12 @@ export class LocalComputeProvider implements ComputeProvider {
     return this.unreachableAt.get(instanceId);
   }
 
-  /** Instances that became unreachable by `until` (epoch ms) while running, with when: the `unreachable` faults that happened. */
-  public unreachableInstances(until = this.options.clock.now()): { readonly instanceId: string; readonly at: number }[] {
-    const out: { instanceId: string; at: number }[] = [];
+  /** Instances that became unreachable by `until` (epoch ms) while running, with when, and when they stopped being billed (terminated or lost; undefined: not yet): the `unreachable` faults that happened. */
+  public unreachableInstances(until = this.options.clock.now()): { readonly instanceId: string; readonly at: number; readonly endedAt: number | undefined }[] {
+    const out: { instanceId: string; at: number; endedAt: number | undefined }[] = [];
     for (const [instanceId, at] of this.unreachableAt) {
       const inst = this.instances.get(instanceId);
-      if (inst && at <= until && runningAt(inst, at)) out.push({ instanceId, at });
+      if (inst && at <= until && runningAt(inst, at)) out.push({ instanceId, at, endedAt: endOf(inst) });
     }
     return out;
   }
