@@ -14,7 +14,7 @@ import { LaunchQuotaError } from '../errors.ts';
 import { checkNodeReady } from './node-reports.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
-import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmAction, nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
+import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmAction, nodeAlarmKeys, nodeAlarmSpecs, UNREACHABLE_REASON } from '../domain/node-alarms.ts';
 import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling-executor.ts';
 
 /**
@@ -371,9 +371,6 @@ export async function onAlarm(deps: AppDeps, alarmName: string, state: string, e
   if (!changed) return 'unchanged';
   return hot ? 'hot' : 'cool';
 }
-
-/** Reason given to `RoomInterrupted` and `NodeTerminated` for a node closed by its status-check alarm. */
-export const UNREACHABLE_REASON = 'unreachable: EC2 status check failed';
 
 /**
  * The node's EC2 status-check alarm went to ALARM: the instance stopped answering (host, network,

@@ -144,6 +144,9 @@ export const INSTANCE_CPU_ALARM_KEY = 'cpu';
 /** Key of the EC2 status-check alarm. */
 export const STATUS_CHECK_ALARM_KEY = 'status';
 
+/** Reason of the `RoomInterrupted` and `NodeTerminated` events of a node closed by its status-check alarm. */
+export const UNREACHABLE_REASON = 'unreachable: EC2 status check failed';
+
 /**
  * What the ALARM state of the node alarm keyed `key` does ({@link NodeAlarmAction}).
  *

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { UNREACHABLE_REASON } from '../../shared/app/nodes.ts';
+import { UNREACHABLE_REASON } from '../../shared/domain/node-alarms.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
 import type { NodeAlarms } from '../../shared/ports/index.ts';
 import type { BusEvent } from '../adapters/local-event-bus.ts';

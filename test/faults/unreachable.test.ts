@@ -15,10 +15,10 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../lambdas/node-events/index.ts';
 import { makeHandler as makeRoomHandler } from '../../lambdas/room-events/index.ts';
+import { MeteredPublisher, PublishedEventMetric } from '../../lambdas/shared/metered-publisher.ts';
 import { CloudWatchNodeAlarms } from '../../shared/adapters/cloudwatch-node-alarms.ts';
-import { UNREACHABLE_REASON } from '../../shared/app/nodes.ts';
 import { parseAutoscalerConfig, poolByName } from '../../shared/domain/config.ts';
-import { DEFAULT_NODE_ALARM_POLICY, nodeAlarmAction, nodeAlarmKeys, nodeAlarmSpecs, STATUS_CHECK_ALARM_KEY, type NodeAlarmSpec } from '../../shared/domain/node-alarms.ts';
+import { DEFAULT_NODE_ALARM_POLICY, nodeAlarmAction, nodeAlarmKeys, nodeAlarmSpecs, STATUS_CHECK_ALARM_KEY, UNREACHABLE_REASON, type NodeAlarmSpec } from '../../shared/domain/node-alarms.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
 import { LocalComputeProvider, UNREACHABLE_WITHIN_MS } from '../../sim/adapters/local-compute-provider.ts';
 import { LocalEventBus, type BusEvent } from '../../sim/adapters/local-event-bus.ts';
@@ -28,6 +28,7 @@ import { faultRates } from '../../sim/runtime/fault-plan.ts';
 import { simulate, stopSimulator } from '../../sim/runtime/simulate.ts';
 import { formatTraceText } from '../../sim/trace/file.ts';
 import { generateTrace } from '../../sim/trace/generator.ts';
+import { recordingHandlerMetrics } from '../support/metrics.ts';
 import { fixture, makeDeps, roomCreated, seedReadyNode, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
 
 const NODE = 'i-0abc1234def567890';
@@ -233,6 +234,24 @@ describe('node-events on a status-check alarm', () => {
     expect(result).toEqual({ kind: 'ignored' });
     expect(d.compute.terminations).toEqual([]);
     expect((await d.store.getNode(OTHER))?.state).toBe('stopped');
+  });
+});
+
+describe('Metric: NodesUnreachable', () => {
+  it('counts a node closed by its status-check alarm, not one terminated for another reason', async () => {
+    // Prepare
+    const sink = recordingHandlerMetrics('prod');
+    const publisher = new MeteredPublisher({ publish: async () => undefined }, sink.metrics);
+
+    // Act
+    await publisher.publish([
+      { detailType: 'NodeTerminated', detail: { nodeId: NODE, pool: 'default', reason: UNREACHABLE_REASON } },
+      { detailType: 'NodeTerminated', detail: { nodeId: OTHER, pool: 'default', reason: 'idle' } },
+    ]);
+    sink.metrics.publishStoredMetrics();
+
+    // Assess
+    expect(sink.documents[0]?.[PublishedEventMetric.NodesUnreachable]).toBe(1);
   });
 });
 
