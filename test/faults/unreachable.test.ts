@@ -29,7 +29,7 @@ import { simulate, stopSimulator } from '../../sim/runtime/simulate.ts';
 import { formatTraceText } from '../../sim/trace/file.ts';
 import { generateTrace } from '../../sim/trace/generator.ts';
 import { recordingHandlerMetrics } from '../support/metrics.ts';
-import { fixture, makeDeps, roomCreated, seedReadyNode, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
+import { fixture, isoTime, makeDeps, roomCreated, seedReadyNode, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
 
 const NODE = 'i-0abc1234def567890';
 const OTHER = 'i-0ccccccccccccccc2';
@@ -234,6 +234,28 @@ describe('node-events on a status-check alarm', () => {
     expect(result).toEqual({ kind: 'ignored' });
     expect(d.compute.terminations).toEqual([]);
     expect((await d.store.getNode(OTHER))?.state).toBe('stopped');
+  });
+
+  it('ignores an ALARM older than a warm node\'s start (raised in its previous run), and closes it on one raised since', async () => {
+    // Prepare: OTHER stopped and started again at the clock's now
+    const d = await nodeWithRooms();
+    const now = d.clock.now();
+    await d.store.transitionNode(OTHER, ['ready'], 'draining', now);
+    await d.store.transitionNode(OTHER, ['draining'], 'stopping', now);
+    await d.store.transitionNode(OTHER, ['stopping'], 'stopped', now);
+    await d.store.transitionNode(OTHER, ['stopped'], 'starting', now);
+    const handler = makeHandler(d);
+    const at = (id: string, time: number) => ({ ...alarm(id, `${PREFIX}${OTHER}-status`, 'ALARM'), time: isoTime(time) });
+
+    // Act
+    const stale = await handler(at('evt-status-old', now - 60_000));
+    const fresh = await handler(at('evt-status-new', now + 60_000));
+
+    // Assess
+    expect(stale).toEqual({ kind: 'ignored' });
+    expect(fresh).toEqual({ kind: 'closed' });
+    expect(d.compute.terminations).toEqual([[OTHER]]);
+    expect((await d.store.getNode(OTHER))?.state).toBe('terminated');
   });
 });
 
