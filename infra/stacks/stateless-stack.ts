@@ -393,6 +393,7 @@ export class StatelessStack extends Stack {
           emf(PublishedEventMetric.LaunchFailures, 'Sum', 'launch failures'),
           scalingBlocked,
           emf(PublishedEventMetric.ScalingBlockedQuota, 'Sum', 'blocked by quota'),
+          emf(PublishedEventMetric.NodesUnreachable, 'Sum', 'closed unreachable (status check)'),
         ],
         width: 8,
       }),

@@ -56,7 +56,7 @@ export function makeHandler(deps: AppDeps | (() => AppDeps), options: NodeEventP
       case 'rebalance':
         return { kind: await onNodeTrouble(d, parsed.instanceId, 'rebalance-recommendation', parsed.id), nodeId: parsed.instanceId };
       case 'alarm':
-        return { kind: await onAlarm(d, parsed.alarmName, parsed.state) };
+        return { kind: await onAlarm(d, parsed.alarmName, parsed.state, parsed.id, parsed.time) };
     }
   };
 }

@@ -10,10 +10,12 @@
  * | `ScalingBlocked` from EC2 refusing a launch — limit `quota`, `capacity` (no offering had capacity, or a partial launch) or `error` | `LaunchFailures` |
  * | `RoomRejected` | `RoomsRejected` |
  * | `RoomInterrupted` | `RoomsInterrupted` |
+ * | `NodeTerminated` with reason `unreachable: EC2 status check failed` (its status-check alarm closed it) | `NodesUnreachable` |
  *
  * @module
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { UNREACHABLE_REASON } from '../../shared/domain/node-alarms.ts';
 import type { OutboundEvent } from '../../shared/events/schemas.ts';
 import type { EventPublisher } from '../../shared/ports/index.ts';
 
@@ -24,6 +26,7 @@ export const PublishedEventMetric = {
   LaunchFailures: 'LaunchFailures',
   RoomsRejected: 'RoomsRejected',
   RoomsInterrupted: 'RoomsInterrupted',
+  NodesUnreachable: 'NodesUnreachable',
 } as const;
 
 /**
@@ -61,6 +64,8 @@ export class MeteredPublisher implements EventPublisher {
         this.metrics.addMetric(PublishedEventMetric.RoomsRejected, MetricUnit.Count, 1);
       } else if (e.detailType === 'RoomInterrupted') {
         this.metrics.addMetric(PublishedEventMetric.RoomsInterrupted, MetricUnit.Count, 1);
+      } else if (e.detailType === 'NodeTerminated' && e.detail.reason === UNREACHABLE_REASON) {
+        this.metrics.addMetric(PublishedEventMetric.NodesUnreachable, MetricUnit.Count, 1);
       }
     }
   }

@@ -14,12 +14,12 @@ import { LaunchQuotaError } from '../errors.ts';
 import { checkNodeReady } from './node-reports.ts';
 import { placeQueued } from './rooms.ts';
 import { decideReplacement } from '../domain/replacement.ts';
-import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmKeys, nodeAlarmSpecs } from '../domain/node-alarms.ts';
+import { containerCpuAlarmKey, DEFAULT_NODE_ALARM_POLICY, nodeAlarmAction, nodeAlarmKeys, nodeAlarmSpecs, UNREACHABLE_REASON } from '../domain/node-alarms.ts';
 import { capacityFromSummary, drainNode, executeScaleOut, maybeScaleOut } from './scaling-executor.ts';
 
 /**
  * Create (or update: PutMetricAlarm is an upsert) the CloudWatch alarms of a ready node — instance
- * CPU, and each WCS container's CPU only when the configuration trusts node metrics
+ * CPU, EC2 status check, and each WCS container's CPU only when the configuration trusts node metrics
  * (`trustNodeMetrics`; shared/domain/node-alarms.ts). Their state changes come back to {@link onAlarm}.
  *
  * @throws {AutoscalerError} when CloudWatch refuses (retryable when throttled; the event is retried)
@@ -323,9 +323,14 @@ export async function onNodeTrouble(deps: AppDeps, instanceId: string, reason: s
   return 'draining';
 }
 
+/** The key of a node alarm (`…<instance id>-<key>`): what follows the instance id in its name. */
+function alarmKeyOf(alarmName: string, instanceId: string): string {
+  return alarmName.slice(alarmName.indexOf(instanceId) + instanceId.length + 1);
+}
+
 /** Whether an alarm is a container CPU alarm of the node (`…<instance id>-wcs-<index>-cpu`), i.e. on a node-pushed metric. */
 function isContainerAlarm(alarmName: string, instanceId: string): boolean {
-  const key = alarmName.slice(alarmName.indexOf(instanceId) + instanceId.length + 1);
+  const key = alarmKeyOf(alarmName, instanceId);
   return /^wcs-\d+-cpu$/.test(key) && key === containerCpuAlarmKey(Number(key.split('-')[1]));
 }
 
@@ -335,13 +340,20 @@ export function instanceIdOfAlarm(alarmName: string): string | undefined {
 }
 
 /**
- * A CloudWatch alarm on a node changed state: `ALARM` marks it hot (no new rooms), `OK` clears it.
- * Alarms on node-pushed metrics are ignored (`untrusted`) unless `trustNodeMetrics` is set.
+ * A CloudWatch alarm on a node changed state. The status-check alarm's `ALARM` closes the node
+ * ({@link onUnreachable}); its other states change nothing. A CPU alarm's `ALARM` marks the node
+ * hot (no new rooms), `OK` clears it. Alarms on node-pushed metrics are ignored (`untrusted`)
+ * unless `trustNodeMetrics` is set. `INSUFFICIENT_DATA` is always ignored.
+ *
+ * @param eventId - the state change event's id (the replacement's decision id derives from it)
+ * @param eventTime - the state change's time, epoch ms (undefined: never taken as stale)
+ * @returns `hot`, `cool`, `unchanged`, `untrusted`, `ignored`, or {@link onUnreachable}'s `closed`
  */
-export async function onAlarm(deps: AppDeps, alarmName: string, state: string): Promise<string> {
+export async function onAlarm(deps: AppDeps, alarmName: string, state: string, eventId = `alarm:${alarmName}`, eventTime?: number): Promise<string> {
   const now = deps.clock.now();
   const id = instanceIdOfAlarm(alarmName);
   if (!id || state === 'INSUFFICIENT_DATA') return 'ignored';
+  if (nodeAlarmAction(alarmKeyOf(alarmName, id)) === 'close') return state === 'ALARM' ? onUnreachable(deps, id, eventId, eventTime) : 'ignored';
   // An alarm on what nodes push (container CPU) counts only while node metrics are trusted: one
   // created before they stopped being trusted must not let a node mark another hot.
   if (isContainerAlarm(alarmName, id) && !(await deps.config.getConfig()).trustNodeMetrics) return 'untrusted';
@@ -358,4 +370,46 @@ export async function onAlarm(deps: AppDeps, alarmName: string, state: string): 
   }
   if (!changed) return 'unchanged';
   return hot ? 'hot' : 'cool';
+}
+
+/**
+ * The node's EC2 status-check alarm went to ALARM: the instance stopped answering (host, network,
+ * OS) while EC2 still says `running`, so no EC2 event will come and the node cannot send
+ * `NodeUnhealthy`. Its rooms are already lost for their participants, so it is closed as a node
+ * whose instance was lost, not marked hot:
+ * 1. a `ready` or `draining` node is drained (no new rooms, `NodeDraining`; a drained node stays
+ *    out of placement whatever the sweep finds, where a cleared `accepting` alone would be set
+ *    again by the sweep's repair while a failed step waits for its retry);
+ * 2. TerminateInstances (idempotent; EC2 has no cheaper cure to wait for: its own remedies,
+ *    recover or reboot, take minutes and come back with no WCS session);
+ * 3. {@link closeNode}: `RoomInterrupted` for each room, then each room and its capacity
+ *    released, alarms deleted, the record `terminated`, `NodeTerminated` with reason
+ *    {@link UNREACHABLE_REASON} (the metric `RoomsInterrupted` counts the rooms);
+ * 4. scale-out replaces the capacity if headroom is short.
+ * A crash anywhere is safe: until step 3's last write the node is live, so the retried event
+ * does it again (each step is idempotent), and the `shutting-down` of step 2 closes it too.
+ *
+ * Ignored (`ignored`): an unknown or `terminated` node (a redelivery, or already closed by
+ * another path); a warm-pool node `stopping` or `stopped` (EC2 checks no stopped instance, and a
+ * stop-start moves an instance to new hardware — EC2's own remedy for a failed system check: its
+ * next start is judged anew); a `starting` node for a state change older than that start
+ * (raised in the instance's previous run). A `starting` node whose checks fail after the start
+ * is closed like any other (it has no rooms; its capacity is replaced).
+ *
+ * @param eventTime - the alarm's state change time, epoch ms (undefined: never taken as stale)
+ * @returns `closed` or `ignored`
+ * @throws {FleetStoreError} | {AutoscalerError} on infrastructure failures (the event is retried)
+ */
+export async function onUnreachable(deps: AppDeps, instanceId: string, eventId: string, eventTime?: number): Promise<string> {
+  const node = await deps.store.getNode(instanceId);
+  if (!node || node.state === 'terminated' || WARM_NODE_STATES.includes(node.state)) return 'ignored';
+  if (node.state === 'starting' && eventTime !== undefined && node.stateChangedAt !== undefined && eventTime < node.stateChangedAt) return 'ignored';
+  const rooms = node.containers.reduce((n, c) => n + Object.keys(c.rooms ?? {}).length, 0);
+  deps.logger.warn('node unreachable (EC2 status check alarm): closing it', { nodeId: instanceId, pool: node.pool, state: node.state, rooms });
+  if (node.state === 'ready' || node.state === 'draining') await drainNode(deps, instanceId, UNREACHABLE_REASON);
+  await deps.compute.terminate([instanceId]);
+  await closeNode(deps, instanceId, UNREACHABLE_REASON);
+  const pool = (await deps.config.getConfig()).pools.find((p) => p.name === node.pool);
+  if (pool) await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${eventId}:replace`);
+  return 'closed';
 }

@@ -1,9 +1,10 @@
 /**
  * Which CloudWatch alarms watch one media node, as data: the node-events function creates them
  * when the node becomes ready and deletes them when it terminates; their state changes come back
- * through EventBridge and mark the node hot (no new rooms) until they clear (docs/design.md#scaling-policy).
+ * through EventBridge. The CPU alarms mark the node hot (no new rooms) until they clear
+ * (docs/design.md#scaling-policy); the status-check alarm closes it ({@link NodeAlarmAction}).
  *
- * Two kinds, both on 1-minute periods:
+ * Three kinds, all on 1-minute periods:
  * - **Instance CPU** — `AWS/EC2 CPUUtilization` (detailed monitoring is on in the launch template,
  *   so EC2 reports every minute), Average > 85 % for 3 of 3 minutes.
  * - **WCS container CPU** — the `Cpu` figure each node pushes per container (bootstrap template,
@@ -13,6 +14,23 @@
  *   0.9 × 100 × (logical CPUs in its cpuset). This is the alarm that sees a single hot container
  *   on a pinned node: with four 2-vCPU containers one saturated container is only 25 % of the
  *   instance, far below the instance alarm.
+ * - **EC2 status check** — `AWS/EC2 StatusCheckFailed`, Maximum ≥ 1 for 2 of 2 minutes: the
+ *   instance is unreachable (a failed system check: the host, its network or power; or a failed
+ *   instance check: the OS stopped answering ARP, kernel panic, exhausted memory) without any EC2
+ *   state change. Such a node cannot send `NodeUnhealthy` and its rooms are already lost for their
+ *   participants, so node-events closes it (rooms interrupted, instance terminated, capacity
+ *   replaced) rather than marking it hot. The metric is EC2's own — EC2 runs both checks every
+ *   minute and reports `StatusCheckFailed` (0 passed, 1 failed: either check) at a 1-minute
+ *   frequency at no charge (Amazon EC2 User Guide, "Status checks for Amazon EC2 instances",
+ *   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/monitoring-system-instance-status-check.html,
+ *   and "Status check metrics",
+ *   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/viewing_metrics_with_cloudwatch.html#status-check-metrics;
+ *   the alarm as "Create CloudWatch alarms for instances that fail a status check",
+ *   https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/creating_status_check_alarms.html). So it
+ *   is created on every node, whatever `trustNodeMetrics` says: no node can push it. One alarm on
+ *   the combined metric rather than `StatusCheckFailed_System` and `_Instance` apart: EC2's remedies
+ *   differ (recover or stop-start the first, reboot the second) but ours is the same for both —
+ *   a new node — and one alarm halves the PutMetricAlarm calls (a low rate quota).
  *
  * Why these figures:
  * - 85 % / 90 %: the alarm only stops new placements (rooms are never moved), so it may fire
@@ -24,10 +42,17 @@
  * - 3 of 3 one-minute periods: one busy minute (a webinar's flash crowd of joins) does not take
  *   a node out; three consecutive ones do, within ~4 minutes — a tenth of an average call
  *   (38 min, docs/design.md#realistic-demand), so most of a hot node's rooms start after it stops accepting more.
+ * - Status check 2 of 2 one-minute periods: one failed check can be a blip (a host's network
+ *   flapping for seconds) and closing a node interrupts every room on it, so one minute is not
+ *   enough; but the rooms on an unreachable node are lost from the first minute and new ones keep
+ *   landing on it until it is closed, so no third minute: ALARM 2–3 minutes after the instance
+ *   stops answering (plus CloudWatch's evaluation delay). ≥ 1 on the Maximum: any failed check in
+ *   the minute counts (the metric is 0 or 1).
  * - Missing data is not breaching: a terminated instance, or a metrics timer that skipped a
  *   minute, must clear a hot mark rather than hold it (node-events ignores INSUFFICIENT_DATA,
  *   so an alarm that went there from ALARM would keep the node hot forever). Stalled nodes are
- *   the bootstrap guard's job (`NodeUnhealthy`).
+ *   the bootstrap guard's job (`NodeUnhealthy`). A stopped warm-pool node has no status checks
+ *   (EC2 checks running instances only): its status alarm must not fire while it is stopped.
  *
  * Names: `<fleet prefix><instance id>-<key>`; the adapter adds the prefix
  * (`wcs-autoscaler-<fleet>-node-`, which routes the state changes to node-events) and
@@ -38,6 +63,16 @@
 
 /** Where an alarm's metric comes from: EC2 itself, or what the node pushes (the fleet's namespace). */
 export type NodeAlarmSource = 'ec2' | 'node';
+
+/** How an alarm compares its statistic with its threshold (CloudWatch's `ComparisonOperator`). */
+export type NodeAlarmComparison = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold';
+
+/**
+ * What node-events does when the alarm goes to ALARM: `hot` — no new rooms until it is OK again
+ * (CPU); `close` — the node is unreachable: its rooms are interrupted, the instance terminated and
+ * its capacity replaced (status check; shared/app/nodes.ts `onAlarm`).
+ */
+export type NodeAlarmAction = 'hot' | 'close';
 
 /** One alarm on one node, without the fleet's name prefix. */
 export interface NodeAlarmSpec {
@@ -57,10 +92,15 @@ export interface NodeAlarmSpec {
   readonly evaluationPeriods: number;
   /** M of "M of N". */
   readonly datapointsToAlarm: number;
-  /** Percent (of one logical CPU for container CPU, as Docker reports it). */
+  /**
+   * In the metric's unit: percent for CPU (of one logical CPU for container CPU, as Docker reports
+   * it); a count for the status check (`StatusCheckFailed` is 0 or 1).
+   */
   readonly threshold: number;
-  readonly comparison: 'GreaterThanThreshold';
+  readonly comparison: NodeAlarmComparison;
   readonly treatMissingData: 'notBreaching';
+  /** What its ALARM state does to the node. */
+  readonly action: NodeAlarmAction;
 }
 
 /** Thresholds of {@link nodeAlarmSpecs}; the module documentation gives the reasoning. */
@@ -71,8 +111,10 @@ export interface NodeAlarmPolicy {
   readonly containerCpuFraction: number;
   /** Seconds (60: EC2 detailed monitoring and the node's default metrics interval). */
   readonly periodSeconds: number;
-  /** Consecutive hot periods that raise the alarm. */
+  /** Consecutive hot periods that raise the CPU alarms. */
   readonly periods: number;
+  /** Consecutive failed status checks (one-minute periods) that raise the status-check alarm. */
+  readonly statusCheckPeriods: number;
   /**
    * Also alarm on what the node pushes (container CPU). Off unless the configuration trusts node
    * metrics (`AutoscalerConfig.trustNodeMetrics`): `cloudwatch:PutMetricData` can be limited to
@@ -83,19 +125,38 @@ export interface NodeAlarmPolicy {
 }
 
 /**
- * The default policy: instance > 85 %, container > 90 % of its cpuset, 3 of 3 one-minute periods.
- * `nodeMetrics` is on here; node-events turns it off unless the configuration trusts node metrics.
+ * The default policy: instance > 85 %, container > 90 % of its cpuset, 3 of 3 one-minute periods;
+ * status check failed 2 of 2 one-minute periods. `nodeMetrics` is on here; node-events turns it
+ * off unless the configuration trusts node metrics.
  */
 export const DEFAULT_NODE_ALARM_POLICY: NodeAlarmPolicy = {
   instanceCpuPercent: 85,
   containerCpuFraction: 0.9,
   periodSeconds: 60,
   periods: 3,
+  statusCheckPeriods: 2,
   nodeMetrics: true,
 };
 
 /** Key of the instance CPU alarm. */
 export const INSTANCE_CPU_ALARM_KEY = 'cpu';
+
+/** Key of the EC2 status-check alarm. */
+export const STATUS_CHECK_ALARM_KEY = 'status';
+
+/** Reason of the `RoomInterrupted` and `NodeTerminated` events of a node closed by its status-check alarm. */
+export const UNREACHABLE_REASON = 'unreachable: EC2 status check failed';
+
+/**
+ * What the ALARM state of the node alarm keyed `key` does ({@link NodeAlarmAction}).
+ *
+ * @returns `close` for the status check, `hot` for the CPU alarms, undefined for a key no node alarm has
+ */
+export function nodeAlarmAction(key: string): NodeAlarmAction | undefined {
+  if (key === STATUS_CHECK_ALARM_KEY) return 'close';
+  if (key === INSTANCE_CPU_ALARM_KEY || /^wcs-\d+-cpu$/.test(key)) return 'hot';
+  return undefined;
+}
 
 /** Key of container `index`'s CPU alarm. */
 export function containerCpuAlarmKey(index: number): string {
@@ -129,12 +190,13 @@ export interface AlarmedNode {
 }
 
 /**
- * The alarms of a ready node: the instance CPU alarm, and one CPU alarm per container whose
- * cpuset is known (a container without one cannot be sized and gets none).
+ * The alarms of a ready node: the instance CPU alarm, the EC2 status-check alarm (both on EC2's
+ * metrics, always), and one CPU alarm per container whose cpuset is known (a container without
+ * one cannot be sized and gets none) when the policy trusts node metrics.
  *
  * @param node - the node (instance id, containers with their cpusets from NodeReady)
  * @param policy - thresholds; {@link DEFAULT_NODE_ALARM_POLICY} unless given
- * @returns the specs, instance alarm first, containers in index order
+ * @returns the specs: instance CPU, status check, then containers in index order
  */
 export function nodeAlarmSpecs(node: AlarmedNode, policy: NodeAlarmPolicy = DEFAULT_NODE_ALARM_POLICY): NodeAlarmSpec[] {
   const common = {
@@ -143,6 +205,7 @@ export function nodeAlarmSpecs(node: AlarmedNode, policy: NodeAlarmPolicy = DEFA
     datapointsToAlarm: policy.periods,
     comparison: 'GreaterThanThreshold',
     treatMissingData: 'notBreaching',
+    action: 'hot',
   } as const;
   const specs: NodeAlarmSpec[] = [
     {
@@ -154,6 +217,21 @@ export function nodeAlarmSpecs(node: AlarmedNode, policy: NodeAlarmPolicy = DEFA
       statistic: 'Average',
       threshold: policy.instanceCpuPercent,
       ...common,
+    },
+    {
+      key: STATUS_CHECK_ALARM_KEY,
+      description: `Media node ${node.nodeId}: EC2 status check failed (system or instance) for ${policy.statusCheckPeriods} of ${policy.statusCheckPeriods} minutes; the node is unreachable and is closed (rooms interrupted, instance terminated, capacity replaced)`,
+      source: 'ec2',
+      metricName: 'StatusCheckFailed',
+      dimensions: { InstanceId: node.nodeId },
+      statistic: 'Maximum',
+      periodSeconds: policy.periodSeconds,
+      evaluationPeriods: policy.statusCheckPeriods,
+      datapointsToAlarm: policy.statusCheckPeriods,
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      action: 'close',
     },
   ];
   if (!policy.nodeMetrics) return specs;
@@ -182,5 +260,5 @@ export function nodeAlarmSpecs(node: AlarmedNode, policy: NodeAlarmPolicy = DEFA
  * @param containers - containers per node (the node's own count when it has containers, else the pool's)
  */
 export function nodeAlarmKeys(containers: number): string[] {
-  return [INSTANCE_CPU_ALARM_KEY, ...Array.from({ length: containers }, (_, i) => containerCpuAlarmKey(i))];
+  return [INSTANCE_CPU_ALARM_KEY, STATUS_CHECK_ALARM_KEY, ...Array.from({ length: containers }, (_, i) => containerCpuAlarmKey(i))];
 }

@@ -59,6 +59,15 @@ export interface LocalComputeOptions extends WarmStateOptions {
    */
   readonly lossRate?: number;
   /**
+   * Probability that a launched instance becomes unreachable some time after it boots, without
+   * any EC2 event (a failed host, its network, a hung kernel): within {@link UNREACHABLE_WITHIN_MS}
+   * of its boot it stops answering while DescribeInstances still says `running`; only its EC2
+   * status checks see it ({@link LocalComputeProvider.unreachableSince}, which the simulated
+   * CloudWatch of `local-node-alarms.ts` reads). A stop-start clears it (EC2 moves a stopped
+   * instance to new hardware). Default 0.
+   */
+  readonly unreachableRate?: number;
+  /**
    * Probability that a RunInstances or TerminateInstances call is throttled
    * (`RequestLimitExceeded`) after the SDK's own retries: the call fails as the EC2 adapter
    * reports it (a retryable `AutoscalerError`) and changes nothing (default 0).
@@ -74,6 +83,17 @@ export interface LocalComputeOptions extends WarmStateOptions {
 
 /** A lost instance (see `lossRate`) goes within this long after it booted, ms (3 h). */
 export const LOST_WITHIN_MS = 3 * 3_600_000;
+
+/** Whether EC2 had the instance `running` at `t` (epoch ms; also a time before its termination, unlike `stateAt`). */
+function runningAt(inst: SimInstance, t: number): boolean {
+  if (t >= (endOf(inst) ?? Number.POSITIVE_INFINITY)) return false;
+  let state = 'pending';
+  for (const tr of inst.transitions) if (tr.at <= t) state = tr.state;
+  return state === 'running';
+}
+
+/** An unreachable instance (see `unreachableRate`) stops answering within this long after it booted, ms (3 h, as a loss). */
+export const UNREACHABLE_WITHIN_MS = LOST_WITHIN_MS;
 
 /**
  * Simulated compute. `launch` is idempotent per decision id (as EC2's ClientToken), falls back
@@ -99,6 +119,8 @@ export class LocalComputeProvider implements ComputeProvider {
   public launchFailures = 0;
   /** Instances lost (see `lossRate`) so far, counted at launch. */
   public instancesLost = 0;
+  /** When each instance drawn to become unreachable (`unreachableRate`) stops answering, epoch ms. */
+  private readonly unreachableAt = new Map<string, number>();
   /** Warm-pool stops and starts (`stop`, `start`), with their counters. */
   public readonly states: LocalInstanceStates;
 
@@ -281,6 +303,35 @@ export class LocalComputeProvider implements ComputeProvider {
     return usd;
   }
 
+  /**
+   * Since when the instance has been unreachable at `now` (epoch ms), or undefined when it answers:
+   * it was drawn to fail (`unreachableRate`), was `running` when it failed and still is, and has
+   * not been stopped since (a stop-start moves it to new hardware). EC2 reports nothing of it:
+   * its state stays `running` and no event is emitted.
+   */
+  public unreachableSince(instanceId: string, now = this.options.clock.now()): number | undefined {
+    const inst = this.instances.get(instanceId);
+    const at = this.unreachableAt.get(instanceId);
+    if (!inst || at === undefined || now < at) return undefined;
+    if (!runningAt(inst, at) || stateAt(inst, now) !== 'running') return undefined;
+    return inst.transitions.some((t) => t.at >= at && t.at <= now && t.state !== 'running') ? undefined : at;
+  }
+
+  /** When the instance is drawn to stop answering, epoch ms (whether or not it will be running then), or undefined. */
+  public unreachableFrom(instanceId: string): number | undefined {
+    return this.unreachableAt.get(instanceId);
+  }
+
+  /** Instances that became unreachable by `until` (epoch ms) while running, with when, and when they stopped being billed (terminated or lost; undefined: not yet): the `unreachable` faults that happened. */
+  public unreachableInstances(until = this.options.clock.now()): { readonly instanceId: string; readonly at: number; readonly endedAt: number | undefined }[] {
+    const out: { instanceId: string; at: number; endedAt: number | undefined }[] = [];
+    for (const [instanceId, at] of this.unreachableAt) {
+      const inst = this.instances.get(instanceId);
+      if (inst && at <= until && runningAt(inst, at)) out.push({ instanceId, at, endedAt: endOf(inst) });
+    }
+    return out;
+  }
+
   /** Instances launched so far. */
   public get launched(): number {
     return this.instances.size;
@@ -358,6 +409,9 @@ export class LocalComputeProvider implements ComputeProvider {
         this.emitState(inst, 'terminated', lostAfter + (this.options.terminatedAfterMs ?? 30_000));
       }
     }
+    const unreachableRate = this.options.unreachableRate ?? 0;
+    // Silent: no EC2 event, the state stays `running`; only the status checks see it.
+    if (unreachableRate > 0 && this.options.random() < unreachableRate) this.unreachableAt.set(instanceId, now + bootMs + Math.round(this.options.random() * UNREACHABLE_WITHIN_MS));
     return { instanceId, instanceType, subnetId: 'subnet-local', availabilityZone: `${LOCAL_REGION}a` };
   }
 

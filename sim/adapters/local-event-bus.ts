@@ -58,6 +58,7 @@ export class LocalEventBus implements EventPublisher {
   public readonly published: BusEvent[] = [];
   private readonly rules: readonly RouteRule[];
   private readonly listeners: ((event: BusEvent) => void)[] = [];
+  private readonly timers = new Map<string, (event: BusEvent) => void>();
 
   public constructor(private readonly options: { readonly appSource: string; readonly clock: Clock; readonly deliver: Delivery; readonly keepPublished?: boolean }) {
     this.rules = routeRules(options.appSource);
@@ -65,9 +66,23 @@ export class LocalEventBus implements EventPublisher {
 
   /** Put an event on the bus; returns the functions it was routed to. */
   public put(event: BusEvent): FunctionName[] {
+    const timer = this.timers.get(event.source);
+    if (timer) {
+      timer(event);
+      return [];
+    }
     const targets = this.rules.filter((r) => matchesPattern(r.pattern, event as unknown as Record<string, unknown>)).map((r) => r.target);
     for (const t of targets) this.options.deliver(t, event);
     return targets;
+  }
+
+  /**
+   * Let a simulated service act at a virtual time on the bus's clock: an event put with `source`
+   * is handed to `handler` when its time comes instead of being routed (no rule of the stack
+   * matches such a source). The simulated CloudWatch (local-node-alarms.ts) evaluates an alarm so.
+   */
+  public onTimer(source: string, handler: (event: BusEvent) => void): void {
+    this.timers.set(source, handler);
   }
 
   /** Observe every event the autoscaler publishes. */

@@ -17,6 +17,7 @@ export const FAULT_KINDS = [
   'delivery-delay',
   'lambda-throttle',
   'ec2-throttle',
+  'unreachable',
 ] as const;
 
 /** One kind of fault. */
@@ -37,6 +38,8 @@ export const FAULT_DESCRIPTIONS: Readonly<Record<FaultKind, string>> = {
   'delivery-delay': 'EventBridge delivers an event to its function 1 to 5 minutes late',
   'lambda-throttle': 'Lambda throttles an asynchronous invocation (429): retried from 1 s, doubling to 5 min, for up to 6 h of event age, then the DLQ',
   'ec2-throttle': 'a RunInstances, TerminateInstances, StartInstances or StopInstances call fails with RequestLimitExceeded after the SDK retries',
+  unreachable:
+    'each launched instance stops answering within 3 h of booting, with no EC2 event (still running): its EC2 status-check alarm (2 of 2 minutes) sends node-events an ALARM',
 };
 
 /**

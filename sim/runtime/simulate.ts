@@ -18,7 +18,7 @@ import { LocalComputeProvider } from '../adapters/local-compute-provider.ts';
 import type { WarmStateOptions } from '../adapters/local-instance-states.ts';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../adapters/local-dynamodb.ts';
 import { LocalDeadLetterQueue } from '../adapters/local-dead-letter-queue.ts';
-import { LocalNodeAlarms } from '../adapters/local-node-alarms.ts';
+import { SimulatedStatusChecks, unreachableFigures } from './status-checks.ts';
 import { busEvent, LocalEventBus, type BusEvent } from '../adapters/local-event-bus.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import { DynamoDbThrottler, FaultInjector } from '../adapters/fault-injection.ts';
@@ -210,7 +210,7 @@ async function run(
     random: seededRandom(seed, 2),
     emit: loop.emit,
     launchFailureRate: Math.max(options.launchFailureRate ?? 0, rates.capacity),
-    lossRate: rates['instance-loss'],
+    lossRate: rates['instance-loss'], unreachableRate: rates.unreachable,
     throttleRate: rates['ec2-throttle'],
     ...options.warmFleet,
     startFailureRate: Math.max(options.warmFleet?.startFailureRate ?? 0, rates['start-capacity']),
@@ -231,8 +231,8 @@ async function run(
     publisher: bus,
     config: new StaticConfigSource(config),
     deadLetters,
-    // Alarms are kept in memory: the simulated fleet has no CloudWatch to watch the nodes.
-    nodeAlarms: new LocalNodeAlarms(),
+    // Alarms in memory; the status checks evaluated as CloudWatch would (sim/runtime/status-checks.ts).
+    nodeAlarms: new SimulatedStatusChecks({ clock, ec2: compute, emit: loop.emit, bus }),
     lifetimes: store.lifetimes,
     schedule: rates.crash > 0 ? faults.wrap(store.schedule, 'schedule') : store.schedule,
     clock,
@@ -453,14 +453,14 @@ async function run(
       faults.faultsInjected +
       (rates.capacity > 0 ? compute.launchFailures : 0) +
       (rates['start-capacity'] > 0 ? compute.states.startFailures : 0) +
-      compute.instancesLost +
+      compute.instancesLost + compute.unreachableInstances(endMs).length +
       redeliveries +
       throttler.throttled +
       delayedDeliveries +
       lambdaThrottles +
       compute.throttled,
     crashesInjected: faults.faultsInjected,
-    instancesLost: compute.instancesLost,
+    instancesLost: compute.instancesLost, unreachable: unreachableFigures(appDeps.nodeAlarms, compute, endMs),
     deadLettered: deadLetters.messages.length,
     interruptedRooms: [...interruptedRoomIds].filter((id) => !active.some((r) => r.roomId === id)).length,
     activeRoomsAtEnd: active.length,

@@ -137,10 +137,38 @@ export interface SimulationSummary {
   warmStarts: number;
   /** Starts that failed with `InsufficientInstanceCapacity` (the node stayed stopped). */
   startFailures: number;
+  /** The `unreachable` fault's figures (`sim/runtime/status-checks.ts`); all 0 without it. */
+  unreachable?: UnreachableFigures;
   /** Virtual duration of the run, seconds. */
   durationS: number;
   /** Real time the run took, ms. */
   wallMs: number;
+}
+
+/**
+ * Nodes that became unreachable without any EC2 event (`--fault-unreachable`), their detection by
+ * the status-check alarm and their closure by node-events. Times in ms, from the moment the
+ * instance stopped answering.
+ */
+export interface UnreachableFigures {
+  /** Instances that stopped answering while running, by the end of the run. */
+  instances: number;
+  /** Of those, detected: their status-check alarm went to ALARM. */
+  detected: number;
+  /** Nodes node-events closed for it (`NodeTerminated` with the unreachable reason). */
+  closed: number;
+  /** Rooms those closures interrupted (`RoomInterrupted` with that reason). */
+  roomsInterrupted: number;
+  /** `RoomPlaced` announced for a node while it was unreachable: rooms whose participants could not reach it. */
+  placementsWhileUnreachable: number;
+  /** Unreachable to the alarm's ALARM: median and max, ms. */
+  detectionP50Ms: number;
+  detectionMaxMs: number;
+  /** Unreachable to the node's closure (`NodeTerminated`): median and max, ms. */
+  closedP50Ms: number;
+  closedMaxMs: number;
+  /** Instance-hours billed while unreachable (until terminated or the run's end), h. */
+  nodeHoursUnreachable: number;
 }
 
 /** One sample of the fleet, taken every `SAMPLE_INTERVAL_MS` of virtual time. */

@@ -368,7 +368,7 @@ describe('Class: StatelessStack', () => {
       // The body is a Fn::Join of JSON fragments; each metric is an array [namespace, name, dim, value, …].
       const metricArrays = [...body.replaceAll('\\"', '"').matchAll(/\["WcsAutoscaler","(\w+)"((?:,"[^"]*")*)/g)].map((m) => ({ name: m[1]!, dims: m[2]! }));
       const drawn = new Set(metricArrays.map((m) => m.name));
-      for (const name of [...Object.values(PoolGaugeMetric), ...Object.values(RoomMetric), ...Object.values(SweepMetric), 'Rooms_rejected', 'LaunchFailures', 'ScalingBlocked', 'ScalingBlockedQuota']) {
+      for (const name of [...Object.values(PoolGaugeMetric), ...Object.values(RoomMetric), ...Object.values(SweepMetric), 'Rooms_rejected', 'LaunchFailures', 'ScalingBlocked', 'ScalingBlockedQuota', 'NodesUnreachable']) {
         expect(drawn, name).toContain(name);
       }
       for (const m of metricArrays) {

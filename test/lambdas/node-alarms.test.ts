@@ -26,7 +26,7 @@ function nodeReady(id: string): Record<string, unknown> {
 }
 
 describe('Per-node alarms over the node lifecycle', () => {
-  it('creates only the instance CPU alarm (AWS/EC2) when the configuration does not trust node metrics', async () => {
+  it('creates only the instance alarms on AWS/EC2 (CPU, status check) when the configuration does not trust node metrics', async () => {
     // Prepare: the default configuration (trustNodeMetrics false)
     const d = deps(undefined, false);
     await seedLaunchingNode(d, NODE);
@@ -36,11 +36,12 @@ describe('Per-node alarms over the node lifecycle', () => {
 
     // Assess: no alarm reads what a node can push for another instance
     expect(result).toEqual({ kind: 'ready', nodeId: NODE });
-    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu']);
+    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu', 'status']);
     expect(d.nodeAlarms.alarms.get(`${NODE}-cpu`)).toMatchObject({ source: 'ec2', metricName: 'CPUUtilization', dimensions: { InstanceId: NODE } });
+    expect(d.nodeAlarms.alarms.get(`${NODE}-status`)).toMatchObject({ source: 'ec2', metricName: 'StatusCheckFailed', dimensions: { InstanceId: NODE } });
   });
 
-  it('creates the instance CPU alarm and one CPU alarm per container when the node becomes ready', async () => {
+  it('creates the instance alarms and one CPU alarm per container when the node becomes ready', async () => {
     // Prepare
     const d = deps();
     await seedLaunchingNode(d, NODE);
@@ -50,7 +51,7 @@ describe('Per-node alarms over the node lifecycle', () => {
 
     // Assess
     expect(result).toEqual({ kind: 'ready', nodeId: NODE });
-    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu', 'wcs-0-cpu', 'wcs-1-cpu']);
+    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu', 'status', 'wcs-0-cpu', 'wcs-1-cpu']);
     expect(d.nodeAlarms.alarms.get(`${NODE}-wcs-1-cpu`)).toMatchObject({ dimensions: { InstanceId: NODE, Container: '1' }, threshold: 360 });
   });
 
@@ -67,7 +68,7 @@ describe('Per-node alarms over the node lifecycle', () => {
     // Assess
     expect(d.nodeAlarms.calls.map((c) => c.op)).toEqual(['ensure', 'ensure']);
     expect(d.nodeAlarms.calls[1]).toEqual(d.nodeAlarms.calls[0]);
-    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu', 'wcs-0-cpu', 'wcs-1-cpu']);
+    expect(d.nodeAlarms.keysOf(NODE)).toEqual(['cpu', 'status', 'wcs-0-cpu', 'wcs-1-cpu']);
   });
 
   it('makes the node ready before creating alarms, and creates them on the retry when CloudWatch refused', async () => {
@@ -96,7 +97,7 @@ describe('Per-node alarms over the node lifecycle', () => {
     // Assess
     expect(first).toBeInstanceOf(AutoscalerError);
     expect(stateAfterFailure).toBe('ready');
-    expect(created).toEqual([`${NODE}-cpu`, `${NODE}-wcs-0-cpu`, `${NODE}-wcs-1-cpu`]);
+    expect(created).toEqual([`${NODE}-cpu`, `${NODE}-status`, `${NODE}-wcs-0-cpu`, `${NODE}-wcs-1-cpu`]);
   });
 
   it('deletes the node\'s alarms when EC2 reports it terminated', async () => {
@@ -112,7 +113,7 @@ describe('Per-node alarms over the node lifecycle', () => {
     // Assess
     expect(result).toEqual({ kind: 'closed', nodeId: NODE });
     expect(d.nodeAlarms.keysOf(NODE)).toEqual([]);
-    expect(d.nodeAlarms.calls.at(-1)).toEqual({ op: 'remove', instanceId: NODE, keys: ['cpu', 'wcs-0-cpu', 'wcs-1-cpu'] });
+    expect(d.nodeAlarms.calls.at(-1)).toEqual({ op: 'remove', instanceId: NODE, keys: ['cpu', 'status', 'wcs-0-cpu', 'wcs-1-cpu'] });
   });
 
   it('deletes the alarms when the autoscaler terminates an idle node', async () => {
@@ -127,7 +128,7 @@ describe('Per-node alarms over the node lifecycle', () => {
     // Assess
     expect(terminated).toBe(true);
     expect(d.compute.terminations).toEqual([[node.nodeId]]);
-    expect(d.nodeAlarms.calls.at(-1)).toEqual({ op: 'remove', instanceId: node.nodeId, keys: ['cpu', 'wcs-0-cpu', 'wcs-1-cpu'] });
+    expect(d.nodeAlarms.calls.at(-1)).toEqual({ op: 'remove', instanceId: node.nodeId, keys: ['cpu', 'status', 'wcs-0-cpu', 'wcs-1-cpu'] });
   });
 
   it('makes no CloudWatch call for a node that never became ready', async () => {

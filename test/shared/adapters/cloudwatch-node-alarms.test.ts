@@ -24,7 +24,7 @@ describe('Class: CloudWatchNodeAlarms', () => {
   });
 
   describe('Method: ensure', () => {
-    it('puts the instance CPU alarm on AWS/EC2 and each container alarm in the fleet namespace, named with the routed prefix', async () => {
+    it('puts the instance CPU and status-check alarms on AWS/EC2 and each container alarm in the fleet namespace, named with the routed prefix', async () => {
       // Prepare
       cwMock.on(PutMetricAlarmCommand).resolves({});
       const specs = nodeAlarmSpecs({ nodeId: NODE, containers: [{ index: 0, cpuset: '0-3' }, { index: 1, cpuset: '4-7' }] });
@@ -33,7 +33,7 @@ describe('Class: CloudWatchNodeAlarms', () => {
       await alarms().ensure(NODE, specs);
 
       // Assess
-      expect(cwMock).toHaveReceivedCommandTimes(PutMetricAlarmCommand, 3);
+      expect(cwMock).toHaveReceivedCommandTimes(PutMetricAlarmCommand, 4);
       expect(cwMock).toHaveReceivedNthCommandWith(PutMetricAlarmCommand, 1, {
         AlarmName: `${PREFIX}${NODE}-cpu`,
         Namespace: 'AWS/EC2',
@@ -47,7 +47,20 @@ describe('Class: CloudWatchNodeAlarms', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
       });
-      expect(cwMock).toHaveReceivedNthCommandWith(PutMetricAlarmCommand, 3, {
+      expect(cwMock).toHaveReceivedNthCommandWith(PutMetricAlarmCommand, 2, {
+        AlarmName: `${PREFIX}${NODE}-status`,
+        Namespace: 'AWS/EC2',
+        MetricName: 'StatusCheckFailed',
+        Dimensions: [{ Name: 'InstanceId', Value: NODE }],
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(cwMock).toHaveReceivedNthCommandWith(PutMetricAlarmCommand, 4, {
         AlarmName: `${PREFIX}${NODE}-wcs-1-cpu`,
         Namespace: 'WcsAutoscaler',
         MetricName: 'Cpu',
@@ -75,7 +88,8 @@ describe('Class: CloudWatchNodeAlarms', () => {
 
       // Assess
       const inputs = cwMock.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input);
-      expect(inputs.slice(2)).toEqual(inputs.slice(0, 2));
+      expect(inputs).toHaveLength(2 * specs.length);
+      expect(inputs.slice(specs.length)).toEqual(inputs.slice(0, specs.length));
     });
 
     it.each([
@@ -109,7 +123,7 @@ describe('Class: CloudWatchNodeAlarms', () => {
       // Assess
       expect(cwMock).toHaveReceivedCommandTimes(DeleteAlarmsCommand, 1);
       expect(cwMock).toHaveReceivedCommandWith(DeleteAlarmsCommand, {
-        AlarmNames: [`${PREFIX}${NODE}-cpu`, `${PREFIX}${NODE}-wcs-0-cpu`, `${PREFIX}${NODE}-wcs-1-cpu`],
+        AlarmNames: [`${PREFIX}${NODE}-cpu`, `${PREFIX}${NODE}-status`, `${PREFIX}${NODE}-wcs-0-cpu`, `${PREFIX}${NODE}-wcs-1-cpu`],
       });
     });
 
@@ -127,20 +141,22 @@ describe('Class: CloudWatchNodeAlarms', () => {
 
     it('treats absent alarms as deleted: on ResourceNotFound it deletes each name alone and ignores the missing ones', async () => {
       // Prepare
-      const names = [`${PREFIX}${NODE}-cpu`, `${PREFIX}${NODE}-wcs-0-cpu`];
+      const names = [`${PREFIX}${NODE}-cpu`, `${PREFIX}${NODE}-status`, `${PREFIX}${NODE}-wcs-0-cpu`];
       cwMock
         .on(DeleteAlarmsCommand, { AlarmNames: names })
         .rejects(serviceError('ResourceNotFound', 'client'))
         .on(DeleteAlarmsCommand, { AlarmNames: [names[0]!] })
         .resolves({})
         .on(DeleteAlarmsCommand, { AlarmNames: [names[1]!] })
+        .resolves({})
+        .on(DeleteAlarmsCommand, { AlarmNames: [names[2]!] })
         .rejects(serviceError('ResourceNotFound', 'client'));
 
       // Act
       await alarms().remove(NODE, nodeAlarmKeys(1));
 
       // Assess
-      expect(cwMock.commandCalls(DeleteAlarmsCommand).map((c) => c.args[0].input.AlarmNames)).toEqual([names, [names[0]], [names[1]]]);
+      expect(cwMock.commandCalls(DeleteAlarmsCommand).map((c) => c.args[0].input.AlarmNames)).toEqual([names, [names[0]], [names[1]], [names[2]]]);
     });
 
     it('throws a retryable AutoscalerError when throttled', async () => {

@@ -38,6 +38,28 @@ describe('Function: nodeAlarmSpecs', () => {
       threshold: 85,
       comparison: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
+      action: 'hot',
+    });
+  });
+
+  it('watches EC2 status checks on every node: StatusCheckFailed Maximum >= 1 for 2 of 2 minutes, closing the node', () => {
+    // Act
+    const status = nodeAlarmSpecs({ nodeId: NODE, containers: [] }, { ...DEFAULT_NODE_ALARM_POLICY, nodeMetrics: false })[1];
+
+    // Assess
+    expect(status).toMatchObject({
+      key: 'status',
+      source: 'ec2',
+      metricName: 'StatusCheckFailed',
+      dimensions: { InstanceId: NODE },
+      statistic: 'Maximum',
+      periodSeconds: 60,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'notBreaching',
+      action: 'close',
     });
   });
 
@@ -50,7 +72,7 @@ describe('Function: nodeAlarmSpecs', () => {
     const specs = nodeAlarmSpecs({ nodeId: NODE, containers: [{ index: 1, cpuset }] });
 
     // Assess
-    expect(specs[1]).toMatchObject({
+    expect(specs[2]).toMatchObject({
       key: 'wcs-1-cpu',
       source: 'node',
       metricName: 'Cpu',
@@ -64,14 +86,18 @@ describe('Function: nodeAlarmSpecs', () => {
 
   it('gives a container whose cpuset is unknown no alarm, and orders the rest by index', () => {
     const specs = nodeAlarmSpecs({ nodeId: NODE, containers: [{ index: 2, cpuset: '8-11' }, { index: 1 }, { index: 0, cpuset: '0-3' }] });
-    expect(specs.map((s) => s.key)).toEqual(['cpu', 'wcs-0-cpu', 'wcs-2-cpu']);
+    expect(specs.map((s) => s.key)).toEqual(['cpu', 'status', 'wcs-0-cpu', 'wcs-2-cpu']);
   });
 
   it('follows another policy when given one', () => {
-    const specs = nodeAlarmSpecs({ nodeId: NODE, containers: [{ index: 0, cpuset: '0-1' }] }, { ...DEFAULT_NODE_ALARM_POLICY, instanceCpuPercent: 70, containerCpuFraction: 0.5, periods: 5 });
-    expect(specs.map((s) => [s.threshold, s.evaluationPeriods, s.datapointsToAlarm])).toEqual([
-      [70, 5, 5],
-      [100, 5, 5],
+    const specs = nodeAlarmSpecs(
+      { nodeId: NODE, containers: [{ index: 0, cpuset: '0-1' }] },
+      { ...DEFAULT_NODE_ALARM_POLICY, instanceCpuPercent: 70, containerCpuFraction: 0.5, periods: 5, statusCheckPeriods: 3 },
+    );
+    expect(specs.map((s) => [s.key, s.threshold, s.evaluationPeriods, s.datapointsToAlarm])).toEqual([
+      ['cpu', 70, 5, 5],
+      ['status', 1, 3, 3],
+      ['wcs-0-cpu', 100, 5, 5],
     ]);
   });
 
@@ -83,8 +109,8 @@ describe('Function: nodeAlarmSpecs', () => {
 });
 
 describe('Function: nodeAlarmKeys', () => {
-  it('lists the instance alarm and one per container, whatever the cpusets were', () => {
-    expect(nodeAlarmKeys(0)).toEqual(['cpu']);
-    expect(nodeAlarmKeys(3)).toEqual(['cpu', 'wcs-0-cpu', 'wcs-1-cpu', 'wcs-2-cpu']);
+  it('lists the instance alarms (CPU, status check) and one per container, whatever the cpusets were', () => {
+    expect(nodeAlarmKeys(0)).toEqual(['cpu', 'status']);
+    expect(nodeAlarmKeys(3)).toEqual(['cpu', 'status', 'wcs-0-cpu', 'wcs-1-cpu', 'wcs-2-cpu']);
   });
 });
