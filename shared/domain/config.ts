@@ -16,6 +16,9 @@ export const STATIC_72_VCPU_PRICE_USD_PER_HOUR = 3.492;
 /** How many 8-vCPU nodes' worth of capacity one 72-vCPU server holds (72 / 8 = 9). */
 export const STATIC_72_VCPU_NODE_EQUIVALENTS = 9;
 
+/** Default `warmPool.stopGraceMs`, ms (docs/performance.md#warm-pool-bill). */
+export const STOP_GRACE_MS = 120_000;
+
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as c6i.2xlarge');
 
 /**
@@ -53,6 +56,16 @@ export const WarmPoolConfigSchema = z.object({
    * with the same public IPs at once.
    */
   releaseAddressesOnStop: z.boolean().default(false),
+  /**
+   * An empty drained node is stopped into the warm pool after this long without rooms (while the
+   * warm pool is below its target size), ms; one the warm pool does not keep is terminated after
+   * the pool's `idleGraceMs` as before. The grace is there for a room that comes back soon: after
+   * a terminate it waits a cold boot (`bootTimeMs`, 90 s), after a stop only a warm start
+   * (`startTimeMs`, 40 s), and a start is billed at least 60 s (Amazon EC2 API Reference,
+   * StartInstances: "Every time you start your instance, Amazon EC2 charges a one-minute minimum
+   * for instance usage"), so a shorter grace is safe before a stop. Capped by `idleGraceMs`.
+   */
+  stopGraceMs: z.number().int().min(0).default(STOP_GRACE_MS),
   /** Expected time from StartInstances to NodeReady for a stopped node, ms. */
   startTimeMs: z.number().int().min(1000).default(40_000),
   /** Expected time from StartInstances to NodeReady for a hibernated node, ms. */
@@ -147,6 +160,7 @@ export const PoolConfigSchema = z
       maxAgeHours: 168,
       historyDays: 7,
       releaseAddressesOnStop: false,
+      stopGraceMs: STOP_GRACE_MS,
       startTimeMs: 40_000,
       resumeTimeMs: 25_000,
       startTimeoutMs: 300_000,
