@@ -9,7 +9,8 @@
  * Printed (one JSON line): node-hours and their ratio to the lower bound (bench/metrics.ts),
  * placements, placements that waited, the unqueued share (%), p99 and max wait (s), the full bill
  * by line (instances, EBS, public IPv4; sim/runtime/bill.ts), hours stopped, warm stops and
- * starts, launches, and the invariants (overbooked containers, leaked capacity units).
+ * starts, launches, the invariants (overbooked containers, leaked capacity units), and per trace
+ * day the node-hours, bill, stopped hours and placements waited.
  *
  * @module
  */
@@ -22,6 +23,8 @@ const { parseAutoscalerConfig } = await import('../shared/domain/config.ts');
 const { replayOurPolicy } = await import('./policy-replay.ts');
 const { sampleWeek } = await import('./traces.ts');
 const { oracleHints, withoutHints } = await import('./hint-variants.ts');
+const { computeBill } = await import('../sim/runtime/bill.ts');
+const { TRACE_EPOCH_MS } = await import('../sim/runtime/event-loop.ts');
 
 const opts = new Command()
   .option('--days <n>', 'days of the sample week', '1')
@@ -36,8 +39,10 @@ const day = week.events.filter((e) => e.t < Number(opts.days) * 86_400);
 const events = opts.hints === 'oracle' ? oracleHints(day) : opts.hints === 'none' ? withoutHints(day) : day;
 const config = parseAutoscalerConfig({ pools: [{ name: 'default', ...(JSON.parse(opts.pool) as object) }] });
 let warm = { warmStops: 0, warmStarts: 0, startFailures: 0 };
+let histories: Parameters<typeof computeBill>[0] = [];
 const r = await replayOurPolicy(events, config, Number(opts.seed), ({ compute }) => {
   warm = compute.warmCounts();
+  histories = compute.instanceHistories();
 });
 const round = (x: number, d = 2): number => Number(x.toFixed(d));
 console.log(
@@ -63,5 +68,10 @@ console.log(
     ...warm,
     overbooked: r.overbooked,
     leaked: r.leakedCapacity,
+    // Per trace day: node-hours, bill (USD), hours stopped, placements waited.
+    perDay: r.days.map((d, i) => {
+      const b = computeBill(histories, TRACE_EPOCH_MS + i * 86_400_000, TRACE_EPOCH_MS + (i + 1) * 86_400_000);
+      return { day: i + 1, nodeHours: round(b.runningHours, 1), billUsd: round(b.totalUsd), stoppedHours: round(b.stoppedHours, 1), waited: d.waitedPlacements };
+    }),
   }),
 );
