@@ -41,9 +41,9 @@ export const WarmPoolConfigSchema = z.object({
    * 30 × 0.0952 / 730 = 0.0039 USD/h in eu-central-1, so a full warm pool of 24 costs
    * 0.094 USD/h (69 USD per 730-hour month); with the addresses kept, 0.0139 USD/h a node
    * (`stoppedNodeUsdPerHour`, shared/domain/pricing.ts), 0.33 USD/h (244 USD a month). It is
-   * full only while a peak of the last `historyDays` days needed that many nodes (`warm-pool.ts` `warmPoolTargetSize`). With 8, the former default, a second
-   * 500-room crowd found 6 stopped nodes and waited for cold boots; 36 met the same p99 as 24
-   * for 5.85 USD more on that trace (docs/performance.md#the-second-crowd-and-the-warm-pools-ceiling).
+   * full only while a peak of the last `historyDays` days needed that many nodes (`warm-pool.ts`
+   * `warmPoolTargetSize`). With 8, the former default, a second 500-room crowd found 6 stopped
+   * nodes and waited for cold boots; 36 met the same p99 as 24 for 5.85 USD more on that trace (docs/performance.md#the-second-crowd-and-the-warm-pools-ceiling).
    */
   maxSize: z.number().int().min(0).default(24),
   /** A warm node older than this (since its launch) is terminated, so the pool moves to a new AMI / launch template version, hours. */
