@@ -147,7 +147,8 @@ export async function measureWarmPool(
   }
   return {
     region: DEFAULT_PRICING_REGION,
-    idleWarmNodeUsdPerHour: stoppedNodeUsdPerHour(pool.rootVolumeGiB, pool.containersPerNode, regionPrices()),
+    // A stopped node's Elastic IPs are billed only when the pool keeps them (warmPool.releaseAddressesOnStop).
+    idleWarmNodeUsdPerHour: stoppedNodeUsdPerHour(pool.rootVolumeGiB, pool.warmPool.releaseAddressesOnStop ? 0 : pool.containersPerNode, regionPrices()),
     traces: out,
   };
 }

@@ -11,7 +11,7 @@ import { AutoscalerError, LaunchQuotaError, NoCapacityAvailableError } from '../
 import { DEFAULT_PLACING_LEASE_MS, LAUNCH_RESERVATION_FOLD_MS, launchLeaseEnd, reservedCounts, type PoolSummary } from '../ports/fleet-store.ts';
 import { launchableWithinAddressQuota, publicAddressingOf } from './addresses.ts';
 import type { AppDeps } from './deps.ts';
-import { startStoppedNodes, stoppedNodesFor, type WarmStartOutcome } from './warm-start.ts';
+import { startStoppedNodes, stoppedNodesFor, withStoppedNodes, type WarmStartOutcome } from './warm-start.ts';
 
 /** Pool capacity as the hot path sees it: from the summary counters (exact after each sweep). */
 export function capacityFromSummary(summary: PoolSummary, now: number): PoolCapacity {
@@ -61,7 +61,8 @@ export async function maybeScaleOut(deps: AppDeps, pool: PoolConfig, summary: Po
   const now = deps.clock.now();
   await takeOverAbandonedLaunches(deps, pool, summary, now, leaseUntil, decisionId);
   const demand = { ...poolDemand(summary.arrivals, now, pool.arrivalWindowMs, summary.forecastWeight), announcedWeight: summary.announcedWeight };
-  const decided = decideScaleOut(pool, capacityFromSummary(summary, now), demand);
+  const capacity = capacityFromSummary(summary, now);
+  const decided = await withStoppedNodes(deps, pool, capacity, demand, decideScaleOut(pool, capacity, demand));
   const unsettled = summary.launchReservations?.[decisionId];
   // A retry of this decision whose launch was counted but never settled (the invocation failed
   // between counting it and recording its nodes): the same launch again, under the same

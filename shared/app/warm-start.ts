@@ -6,6 +6,7 @@
  */
 import { warmPoolStateOf, type PoolConfig } from '../domain/config.ts';
 import { nodeCapacityOf, type NodeView } from '../domain/model.ts';
+import { decideScaleOut, type PoolCapacity, type PoolDemand, type ScaleOutDecision } from '../domain/scaling.ts';
 import { stoppedNodesToStart } from '../domain/warm-pool.ts';
 import { AutoscalerError } from '../errors.ts';
 import type { StartFailure } from '../ports/compute-provider.ts';
@@ -32,6 +33,30 @@ export async function stoppedNodesFor(deps: AppDeps, pool: PoolConfig, count: nu
   if (count <= 0 || !deps.compute.start || warmPoolStateOf(pool) === 'none') return [];
   const nodes = await deps.store.listNodes(pool.name);
   return stoppedNodesToStart(nodes.filter((n) => n.state === 'stopped'), count);
+}
+
+/**
+ * The hot path's scale-out decision once the pool's stopped nodes are known. The hot path decides
+ * from the pool summary, which does not list stopped nodes, so its first decision works to the
+ * cold-boot headroom target; when that decision would act (undrain, start or launch) and the pool
+ * has a warm pool, the stopped nodes are read (the one `listNodes` {@link stoppedNodesFor} makes
+ * for a launch anyway) and the decision is taken again with them (`scaling.ts`
+ * `runningHeadroomTarget`: the running headroom a warm start needs, the rest held stopped), so
+ * the hot path and the sweep work to the same target instead of the hot path starting again
+ * what the sweep just let go. Unchanged (no read) without a warm pool, for a `noop`, or when the
+ * decision already names its starts.
+ *
+ * @param capacity - the capacity the first decision was taken on
+ * @param demand - the demand it was taken on
+ * @param decided - the first decision
+ * @throws {FleetStoreError} when the store cannot be read
+ */
+export async function withStoppedNodes(deps: AppDeps, pool: PoolConfig, capacity: PoolCapacity, demand: PoolDemand, decided: ScaleOutDecision): Promise<ScaleOutDecision> {
+  if (decided.kind === 'noop' || (decided.kind === 'scale-out' && decided.start !== undefined)) return decided;
+  if (!deps.compute.start || warmPoolStateOf(pool) === 'none') return decided;
+  const stoppedNodes = (await deps.store.listNodes(pool.name)).filter((n) => n.state === 'stopped').map((n) => ({ nodeId: n.nodeId, launchedAt: n.launchedAt }));
+  if (stoppedNodes.length === 0) return decided;
+  return decideScaleOut(pool, { ...capacity, stoppedNodes }, demand);
 }
 
 /**

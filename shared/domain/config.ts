@@ -16,6 +16,9 @@ export const STATIC_72_VCPU_PRICE_USD_PER_HOUR = 3.492;
 /** How many 8-vCPU nodes' worth of capacity one 72-vCPU server holds (72 / 8 = 9). */
 export const STATIC_72_VCPU_NODE_EQUIVALENTS = 9;
 
+/** Default `warmPool.stopGraceMs`, ms (docs/performance.md#warm-pool-bill). */
+export const STOP_GRACE_MS = 120_000;
+
 const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'an EC2 instance type such as c6i.2xlarge');
 
 /**
@@ -34,13 +37,13 @@ export const WarmPoolConfigSchema = z.object({
   /**
    * Most nodes kept in the warm pool. Default 24: a 500-room crowd (25 nodes of 20 units) finds
    * all but one of its nodes stopped, on top of the running fleet. An idle stopped node pays its
-   * gp3 root volume and public IPv4 addresses only (`stoppedNodeUsdPerHour`,
-   * shared/domain/pricing.ts): 30 × 0.0952 / 730 + 2 × 0.005 = 0.0139 USD/h in eu-central-1, so
-   * a full warm pool of 24 costs 0.33 USD/h (244 USD per 730-hour month), 10% of one 72-vCPU
-   * server (3.492 USD/h). It is full only while a peak of the last `historyDays` days needed that
-   * many nodes (`warm-pool.ts` `warmPoolTargetSize`). With 8, the former default, a second
-   * 500-room crowd found 6 stopped nodes and waited for cold boots; 36 met the same p99 as 24
-   * for 5.85 USD more on that trace (docs/performance.md#the-second-crowd-and-the-warm-pools-ceiling).
+   * gp3 root volume only, its Elastic IPs being released (`releaseAddressesOnStop`):
+   * 30 × 0.0952 / 730 = 0.0039 USD/h in eu-central-1, so a full warm pool of 24 costs
+   * 0.094 USD/h (69 USD per 730-hour month); with the addresses kept, 0.0139 USD/h a node
+   * (`stoppedNodeUsdPerHour`, shared/domain/pricing.ts), 0.33 USD/h (244 USD a month). It is
+   * full only while a peak of the last `historyDays` days needed that many nodes (`warm-pool.ts`
+   * `warmPoolTargetSize`). With 8, the former default, a second 500-room crowd found 6 stopped
+   * nodes and waited for cold boots; 36 met the same p99 as 24 for 5.85 USD more on that trace (docs/performance.md#the-second-crowd-and-the-warm-pools-ceiling).
    */
   maxSize: z.number().int().min(0).default(24),
   /** A warm node older than this (since its launch) is terminated, so the pool moves to a new AMI / launch template version, hours. */
@@ -48,11 +51,25 @@ export const WarmPoolConfigSchema = z.object({
   /** How far back the pool looks for the peak capacity it keeps warm, days. */
   historyDays: z.number().int().min(1).max(14).default(7),
   /**
-   * Release a stopped node's Elastic IPs (0.005 USD/h each while stopped) and associate new ones
-   * on start, instead of keeping them. Default false: kept addresses let a started node come back
-   * with the same public IPs at once.
+   * Release a stopped node's Elastic IPs (0.005 USD/h each while stopped, Amazon VPC pricing,
+   * public IPv4 addresses) and associate new ones on start, instead of keeping them. Default true:
+   * the kept addresses were 0.01 of a stopped node's 0.0139 USD/h (72%), and on day 1 of the
+   * sample week they cost more than the warm pool saved in instance-hours, while the waits did
+   * not change (docs/performance.md#warm-pool-bill). The price: a start needs free Elastic IP
+   * quota and two EC2 calls per container, and the node comes back with new public IPs
+   * (docs/warm-pool-ec2.md#elastic-ips-while-stopped). Set false to keep them.
    */
-  releaseAddressesOnStop: z.boolean().default(false),
+  releaseAddressesOnStop: z.boolean().default(true),
+  /**
+   * An empty drained node is stopped into the warm pool after this long without rooms (while the
+   * warm pool is below its target size), ms; one the warm pool does not keep is terminated after
+   * the pool's `idleGraceMs` as before. The grace is there for a room that comes back soon: after
+   * a terminate it waits a cold boot (`bootTimeMs`, 90 s), after a stop only a warm start
+   * (`startTimeMs`, 40 s), and a start is billed at least 60 s (Amazon EC2 API Reference,
+   * StartInstances: "Every time you start your instance, Amazon EC2 charges a one-minute minimum
+   * for instance usage"), so a shorter grace is safe before a stop. Capped by `idleGraceMs`.
+   */
+  stopGraceMs: z.number().int().min(0).default(STOP_GRACE_MS),
   /** Expected time from StartInstances to NodeReady for a stopped node, ms. */
   startTimeMs: z.number().int().min(1000).default(40_000),
   /** Expected time from StartInstances to NodeReady for a hibernated node, ms. */
@@ -146,7 +163,8 @@ export const PoolConfigSchema = z
       maxSize: 24,
       maxAgeHours: 168,
       historyDays: 7,
-      releaseAddressesOnStop: false,
+      releaseAddressesOnStop: true,
+      stopGraceMs: STOP_GRACE_MS,
       startTimeMs: 40_000,
       resumeTimeMs: 25_000,
       startTimeoutMs: 300_000,

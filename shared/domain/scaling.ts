@@ -18,7 +18,7 @@ import { BUCKET_MS, sumRecent, type MinuteBuckets } from './buckets.ts';
 import { drainOrder, nodeExpectedEmptyAt, undrainOrder, type RepredictEnd } from './drain-order.ts';
 import type { PoolConfig } from './config.ts';
 import { ewmaRatePerMs } from './predictor.ts';
-import { runningHeadroom, scaleInChoice, stoppedNodesToStart, warmNodesToTerminate, warmPoolTargetSize, warmStartTimeMs, type StoppedNode } from './warm-pool.ts';
+import { runningHeadroom, scaleInChoice, scaleInGraceMs, stoppedNodesToStart, warmHeadroomMin, warmNodesToTerminate, warmPoolTargetSize, warmStartTimeMs, type StoppedNode } from './warm-pool.ts';
 import { warmPoolStateOf } from './config.ts';
 import {
   containerFree,
@@ -165,12 +165,14 @@ export function headroomTarget(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeM
 /**
  * Headroom target over one warm start, capacity units: {@link headroomTarget} with the boot time
  * replaced by {@link warmStartTimeMs}, the predictor's forecast (made over one boot time) scaled
- * by warm start / boot time.
+ * by warm start / boot time, and the floor `headroomMin` scaled the same way
+ * (`warm-pool.ts` {@link warmHeadroomMin}: the floor stands for arrivals over one boot that the
+ * measured rate misses, and a warm start lasts a fraction of one).
  */
 export function warmHeadroomTarget(pool: PoolConfig, demand: PoolDemand): number {
   const startMs = Math.min(warmStartTimeMs(pool), pool.bootTimeMs);
   const forecast = demand.forecastWeight === undefined ? undefined : (demand.forecastWeight * startMs) / pool.bootTimeMs;
-  return headroomTarget({ headroomMin: pool.headroomMin, bootTimeMs: startMs }, { ...demand, forecastWeight: forecast });
+  return headroomTarget({ headroomMin: warmHeadroomMin(pool), bootTimeMs: startMs }, { ...demand, forecastWeight: forecast });
 }
 
 /**
@@ -302,8 +304,9 @@ export interface SweepPlan {
  * 2. warm pool (`warm-pool.ts`): terminate stopped nodes past `maxAgeHours` or above the warm
  *    pool's target size ({@link warmPoolTargetSize}, from the cold- and warm-start headroom
  *    targets, `peakNodes` and the live nodes left after step 3);
- * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) or terminate draining
- *    nodes empty for `idleGraceMs`, never dropping live nodes below `minNodes`;
+ * 3. track `emptySince`; stop (into the warm pool, {@link scaleInChoice}) draining nodes empty
+ *    for `warmPool.stopGraceMs`, terminate those the warm pool does not keep once empty for
+ *    `idleGraceMs` (`warm-pool.ts` `scaleInGraceMs`), never dropping live nodes below `minNodes`;
  * 4. drain the least loaded ready nodes while the rest still cover the running headroom target
  *    ({@link runningHeadroomTarget}) + queue + scheduled weight (`demand.scheduledWeight`: capacity
  *    the schedule needs soon is not drained, and ready free capacity alone must still cover it) +
@@ -356,9 +359,12 @@ export function planSweep(
     if (used > 0 && n.emptySince !== undefined) actions.push({ kind: 'clear-empty', nodeId: n.nodeId });
   }
 
+  // Empty drained nodes past the grace of a stop (warm pool) or of a terminate; the loop below
+  // keeps those the warm pool does not take until the terminate's grace (warm-pool.ts scaleInGraceMs).
+  const grace = scaleInGraceMs(pool);
   const draining = nodes
     .filter((n) => n.state === 'draining' && !gone.has(n.nodeId) && nodeUsed(n) === 0)
-    .filter((n) => n.emptySince !== undefined && now - n.emptySince >= pool.idleGraceMs)
+    .filter((n) => n.emptySince !== undefined && now - n.emptySince >= grace)
     .sort((a, b) => (a.emptySince ?? 0) - (b.emptySince ?? 0));
   // Sized on the live nodes that stay after this scale-in: an idle node leaving is what the
   // warm pool may keep.
@@ -374,8 +380,10 @@ export function planSweep(
     if (scaleInChoice(pool, n, warmCount, warmSize, now) === 'stop') {
       actions.push({ kind: 'stop', nodeId: n.nodeId, hibernate: warmPoolStateOf(pool) === 'hibernated' });
       warmCount += 1;
-    } else {
+    } else if (now - (n.emptySince ?? now) >= pool.idleGraceMs) {
       actions.push({ kind: 'terminate', nodeId: n.nodeId, reason: 'idle' });
+    } else {
+      continue; // not kept warm and within the terminate's grace: it stays, undrainable
     }
     gone.add(n.nodeId);
     live -= 1;

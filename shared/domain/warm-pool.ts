@@ -40,6 +40,26 @@ export function warmStartTimeMs(pool: Pick<PoolConfig, 'warmPool' | 'spot'>): nu
 }
 
 /**
+ * The floor of the running headroom when stopped nodes back it, capacity units:
+ *
+ *   ⌈headroomMin × min(warm start, bootTimeMs) / bootTimeMs⌉
+ *
+ * `headroomMin` is sized for the arrivals of one cold boot (`bootTimeMs`) that the measured rate
+ * does not foresee (a quiet pool's next room). With a stopped node to start, the same arrivals
+ * only have to be held for a warm start ({@link warmStartTimeMs}: 40 s stopped, 25 s hibernated,
+ * against a 90 s boot): 10 units → 5 stopped, 3 hibernated. The rest of the floor is held by the
+ * stopped nodes ({@link runningHeadroom}). `headroomMin` itself without a warm pool.
+ *
+ * @example
+ * warmHeadroomMin(pool); // defaults (10 units, 40 s of 90 s) → 5
+ */
+export function warmHeadroomMin(pool: Pick<PoolConfig, 'headroomMin' | 'bootTimeMs' | 'warmPool' | 'spot'>): number {
+  if (warmPoolStateOf(pool) === 'none') return pool.headroomMin;
+  const startMs = Math.min(warmStartTimeMs(pool), pool.bootTimeMs);
+  return Math.max(0, Math.ceil((pool.headroomMin * startMs) / pool.bootTimeMs - 1e-9));
+}
+
+/**
  * The headroom the pool keeps running, capacity units, given what its stopped nodes can add
  * within a warm start:
  *
@@ -124,6 +144,16 @@ export function scaleInChoice(
   if (warmPoolStateOf(pool) === 'none' || warmCount >= target) return 'terminate';
   if ((node.drainReason ?? 'surplus') !== 'surplus') return 'terminate';
   return isPastMaxAge(pool, node, now) ? 'terminate' : 'stop';
+}
+
+/**
+ * How long an empty drained node waits before scale-in may take it, ms: `warmPool.stopGraceMs`
+ * (capped by `idleGraceMs`) when the pool has a warm pool — a stop is undone by a warm start —
+ * else `idleGraceMs`. A node {@link scaleInChoice} would terminate still waits `idleGraceMs`
+ * (`scaling.ts` `planSweep`).
+ */
+export function scaleInGraceMs(pool: Pick<PoolConfig, 'idleGraceMs' | 'warmPool' | 'spot'>): number {
+  return warmPoolStateOf(pool) === 'none' ? pool.idleGraceMs : Math.min(pool.warmPool.stopGraceMs, pool.idleGraceMs);
 }
 
 /** A warm node to terminate, and why. */

@@ -46,7 +46,7 @@ describe('Function: releaseStoppedNodeAddresses', () => {
   const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
   const config = parseAutoscalerConfig({
     defaultPool: 'keep',
-    pools: [{ name: 'keep' }, { name: 'release', warmPool: { releaseAddressesOnStop: true } }, { name: 'private', warmPool: { releaseAddressesOnStop: true } }],
+    pools: [{ name: 'keep', warmPool: { releaseAddressesOnStop: false } }, { name: 'release' }, { name: 'private', warmPool: { releaseAddressesOnStop: true } }],
   });
 
   function deps(state = 'stopped') {
@@ -62,8 +62,8 @@ describe('Function: releaseStoppedNodeAddresses', () => {
   }
 
   it.each([
-    ['keeps them by default (releaseAddressesOnStop false)', 'keep', 'stopped', false, []],
-    ['releases them when the pool says so', 'release', 'stopped', true, ['i-1']],
+    ['keeps them when the pool says so (releaseAddressesOnStop false)', 'keep', 'stopped', false, []],
+    ['releases them by default (releaseAddressesOnStop true)', 'release', 'stopped', true, ['i-1']],
     ['asks nothing for a private-only pool', 'private', 'stopped', false, []],
     ['reports nothing released when the node runs again (a late stopped event)', 'release', 'running', false, ['i-1']],
     ['asks nothing for a pool the configuration no longer has', 'gone', 'stopped', false, []],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
 import { drainNode, undrainNode } from '../../../shared/app/scaling-executor.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
-import { parseAutoscalerConfig, type PoolConfig } from '../../../shared/domain/config.ts';
+import { parseAutoscalerConfig, WarmPoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { FleetStore } from '../../../shared/ports/fleet-store.ts';
 import { FakeComputeProvider, makeDeps, scanContainers, seedInstance, seedReadyNode, T0, useFleetTable, type TestDeps } from '../../support/fleet.ts';
 
@@ -44,8 +44,8 @@ const stateOf = async (nodeId: string) => (await fleet.store.getNode(nodeId))?.s
 
 describe('Function: sweepPool', () => {
   it('drains a surplus empty node and terminates it after the idle grace, never below minNodes nor a node with rooms', async () => {
-    // Prepare: three ready nodes, a room on i-a
-    const { d, pool } = setup({ minNodes: 2 });
+    // Prepare: three ready nodes, a room on i-a; no warm pool (its stop grace: test/shared/app/warm-pool.test.ts)
+    const { d, pool } = setup({ minNodes: 2, warmPool: WarmPoolConfigSchema.parse({ state: 'none' }) });
     for (const id of ['i-a', 'i-b', 'i-c']) await seed(id);
     expect(await create(d, 'room-1', 2)).toMatchObject({ kind: 'placed', placement: { nodeId: 'i-a' } });
 

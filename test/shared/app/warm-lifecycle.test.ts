@@ -114,9 +114,9 @@ describe('EC2 state changes of warm-pool nodes (node-events)', () => {
     expect(d.publisher.events).toEqual([]);
   });
 
-  it('keeps a stopped node\'s Elastic IPs by default, and a redelivered stopped changes nothing', async () => {
+  it('keeps a stopped node\'s Elastic IPs when the pool says so, and a redelivered stopped changes nothing', async () => {
     // Prepare
-    const d = deps();
+    const d = deps({ warmPool: { releaseAddressesOnStop: false } });
     await seedWarmNode(d, 'stopping');
     d.clock.advance(MINUTE);
     const handler = makeHandler(d);

@@ -375,3 +375,29 @@ describe('A crowd the pool met before starts warm', () => {
     expect((await store.listNodes(POOL)).filter((n) => n.state === 'starting').map((n) => n.nodeId).sort()).toEqual(stopped);
   });
 });
+
+describe('The hot path works to the running headroom of a warm pool', () => {
+  // headroomMin 10; with a node stopped, 5 of it stay running (a warm start's share, 40 s of a
+  // 90 s boot) and the stopped node holds the rest (shared/domain/warm-pool.ts warmHeadroomMin).
+  it.each([
+    { name: 'leaves the stopped node stopped at 5 free units', weights: [4, 4, 4, 3], warm: {}, starts: [], launches: 0 },
+    { name: 'starts it below 5 free units', weights: [4, 4, 4, 3, 2], warm: {}, starts: [['i-s1']], launches: 0 },
+    { name: 'keeps the whole floor running (a launch) without a warm pool', weights: [4, 4, 4, 3], warm: { state: 'none' }, starts: [], launches: 1 },
+  ])('$name', async ({ weights, warm, starts, launches }: { weights: number[]; warm: Record<string, unknown>; starts: string[][]; launches: number }) => {
+    // Prepare: one ready node, one stopped node
+    const { d, store, compute } = setup(warm);
+    await seedReady(store, 'i-r');
+    await seedStopped(store, 'i-s1', 1);
+
+    // Act: rooms arrive 5 minutes apart (a rate too low to matter); each placement decides
+    // scale-out on the hot path
+    for (const [i, weight] of weights.entries()) {
+      d.clock.advance(5 * 60_000);
+      expect(await createRoom(d, { roomId: `room-${i}`, weight, eventId: `ev-${i}`, eventTime: d.clock.now() })).toMatchObject({ kind: 'placed' });
+    }
+
+    // Assess
+    expect(compute.starts).toEqual(starts);
+    expect(compute.launches.reduce((s, l) => s + l.count, 0)).toBe(launches);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
+import { PoolConfigSchema, WarmPoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
 import type { NodeState, NodeView } from '../../../shared/domain/model.ts';
 import {
   decideScaleOut,
@@ -40,6 +40,9 @@ const capacity = (overrides: Partial<PoolCapacity> = {}): PoolCapacity => ({
   drainingNodes: [],
   ...overrides,
 });
+
+/** A pool without a warm pool: scale-in terminates after `idleGraceMs`, as before the warm pool. */
+const NO_WARM_POOL = WarmPoolConfigSchema.parse({ state: 'none' });
 
 const NO_DEMAND: PoolDemand = { arrivedWeight: 0, windowMs: 600_000 };
 
@@ -310,15 +313,15 @@ describe('Function: planSweep', () => {
       ],
     },
     {
-      name: 'terminates a draining node empty for the idle grace',
-      pool: {},
+      name: 'terminates a draining node empty for the idle grace (no warm pool: warm-pool rows below)',
+      pool: { warmPool: NO_WARM_POOL },
       nodes: [node('i-a', 'draining', [0, 0], { emptySince: OLD }), node('i-r', 'ready', [9, 9])],
       queued: 0,
       expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }],
     },
     {
-      name: 'keeps a draining node empty for less than the idle grace',
-      pool: {},
+      name: 'keeps a draining node empty for less than the idle grace (no warm pool: warm-pool rows below)',
+      pool: { warmPool: NO_WARM_POOL },
       nodes: [node('i-a', 'draining', [0, 0], { emptySince: RECENT }), node('i-r', 'ready', [9, 9])],
       queued: 0,
       expected: [],
@@ -346,7 +349,7 @@ describe('Function: planSweep', () => {
     },
     {
       name: 'terminates the longest-idle draining nodes first and stops at minNodes',
-      pool: { minNodes: 2 },
+      pool: { minNodes: 2, warmPool: NO_WARM_POOL },
       nodes: [
         node('i-a', 'draining', [0, 0], { emptySince: OLD }),
         node('i-b', 'draining', [0, 0], { emptySince: OLD - 60_000 }),
@@ -543,6 +546,23 @@ describe('Warm pool in scale-out (decideScaleOut with stopped nodes)', () => {
     expect(decision).toEqual(expected);
   });
 
+  it.each([
+    { name: 'holds only a warm start\'s share of headroomMin running when a node is stopped (10 → 5)', warm: {}, stoppedCount: 1, readyFree: 5, expected: { kind: 'noop', targetHeadroom: 5 } },
+    { name: 'holds 3 of 10 running when hibernated nodes resume in 25 s', warm: { state: 'hibernated' }, stoppedCount: 1, readyFree: 3, expected: { kind: 'noop', targetHeadroom: 3 } },
+    { name: 'starts the stopped node below that floor', warm: {}, stoppedCount: 1, readyFree: 4, expected: { kind: 'scale-out', start: ['i-s0'], launch: 0, targetHeadroom: 5 } },
+    { name: 'keeps the whole floor running with no node stopped', warm: {}, stoppedCount: 0, readyFree: 5, expected: { kind: 'scale-out', launch: 1, targetHeadroom: 10 } },
+    { name: 'keeps the whole floor running without a warm pool', warm: { state: 'none' }, stoppedCount: 1, readyFree: 5, expected: { kind: 'scale-out', targetHeadroom: 10 } },
+  ])('$name', ({ warm, stoppedCount, readyFree, expected }: { warm: Record<string, unknown>; stoppedCount: number; readyFree: number; expected: object }) => {
+    // Prepare: the default floor of 10 units, no arrivals
+    const p = PoolConfigSchema.parse({ ...pool({ headroomMin: 10 }), warmPool: warm });
+
+    // Act
+    const decision = decideScaleOut(p, capacity({ stoppedNodes: stopped(stoppedCount), readyFree }), NO_DEMAND);
+
+    // Assess
+    expect(decision).toMatchObject(expected);
+  });
+
   it('uses resumeTimeMs for a hibernated pool and scales the forecast to the warm start', () => {
     // Prepare: forecast 90 units over a 90 s boot → 25 over a 25 s resume
     const p = PoolConfigSchema.parse({ ...warmPool(), warmPool: { state: 'hibernated', resumeTimeMs: 25_000 } });
@@ -643,6 +663,36 @@ describe('Warm pool in the sweep plan (planSweep)', () => {
 
     // Assess
     expect(plan.actions.filter((a) => a.kind !== 'mark-empty')).toEqual(expected);
+  });
+
+  it.each([
+    { name: 'stops a node empty for the stop grace (2 min) that the warm pool keeps', warm: {}, emptyMin: 3, peak: 4, expected: [{ kind: 'stop', nodeId: 'i-a', hibernate: false }] },
+    { name: 'leaves a node empty for less than the stop grace', warm: {}, emptyMin: 1, peak: 4, expected: [] },
+    { name: 'keeps a node the warm pool does not take until idleGraceMs', warm: {}, emptyMin: 3, peak: 0, expected: [] },
+    { name: 'terminates that node after idleGraceMs', warm: {}, emptyMin: 10, peak: 0, expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }] },
+    { name: 'waits idleGraceMs before a stop when stopGraceMs is as long', warm: { stopGraceMs: 600_000 }, emptyMin: 3, peak: 4, expected: [] },
+    { name: 'waits idleGraceMs without a warm pool', warm: { state: 'none', stopGraceMs: 0 }, emptyMin: 3, peak: 4, expected: [] },
+    { name: 'terminates after idleGraceMs without a warm pool', warm: { state: 'none' }, emptyMin: 10, peak: 4, expected: [{ kind: 'terminate', nodeId: 'i-a', reason: 'idle' }] },
+  ])('$name', ({ warm, emptyMin, peak, expected }: { warm: Record<string, unknown>; emptyMin: number; peak: number; expected: object[] }) => {
+    // Prepare: one busy node and one drained node empty for `emptyMin` minutes
+    const p = PoolConfigSchema.parse({ ...pool({ headroomMin: 0 }), warmPool: warm });
+    const nodes = [busyNode, idle('i-a', 1, { emptySince: NOW - emptyMin * MIN })];
+
+    // Act
+    const plan = planSweep(p, nodes, 0, NO_DEMAND, 0, NOW, peak);
+
+    // Assess
+    expect(plan.actions).toEqual(expected);
+  });
+
+  it('drains to the warm floor when a node is stopped, and to headroomMin without a warm pool', () => {
+    // Prepare: a busy node, a ready node with 5 units used (15 free), one stopped node
+    const nodes = [busyNode, node('i-b', 'ready', [5, 0]), node('i-c', 'ready', [10, 5]), warmNode('i-s1', 'stopped', 2)];
+    const plan = (warm: Record<string, unknown>) => planSweep(PoolConfigSchema.parse({ ...pool({ headroomMin: 10, scaleInMargin: 0 }), warmPool: warm }), nodes, 0, NO_DEMAND, 0, NOW, 4);
+
+    // Act / Assess: 20 free; the warm floor 5 lets 15 go (i-b), headroomMin 10 does not
+    expect(plan({}).actions.filter((a) => a.kind === 'drain')).toEqual([{ kind: 'drain', nodeId: 'i-b', reason: 'surplus' }]);
+    expect(plan({ state: 'none' }).actions.filter((a) => a.kind === 'drain')).toEqual([]);
   });
 
   it('starts a stopped node before launching, and counts it in the running headroom', () => {

@@ -7,7 +7,9 @@ import {
   peakWindowStart,
   runningHeadroom,
   scaleInChoice,
+  scaleInGraceMs,
   stoppedNodesToStart,
+  warmHeadroomMin,
   warmNodesToTerminate,
   warmPoolTargetSize,
   warmStartTimeMs,
@@ -42,6 +44,34 @@ describe('Function: runningHeadroom', () => {
   ])('$name', ({ cold, warm, stopped, expected }) => {
     // Act / Assess
     expect(runningHeadroom(cold, warm, stopped)).toBe(expected);
+  });
+});
+
+describe('Function: warmHeadroomMin', () => {
+  it.each([
+    { name: 'scales the floor to a warm start (10 units × 40 s / 90 s → 5)', overrides: {}, warmPool: {}, expected: 5 },
+    { name: 'scales it to a resume when hibernated (10 × 25 / 90 → 3)', overrides: {}, warmPool: { state: 'hibernated' }, expected: 3 },
+    { name: 'rounds up (7 × 40 / 90 = 3.1 → 4)', overrides: { headroomMin: 7 }, warmPool: {}, expected: 4 },
+    { name: 'is 0 for a floor of 0', overrides: { headroomMin: 0 }, warmPool: {}, expected: 0 },
+    { name: 'is the whole floor when a start is no faster than a boot', overrides: { bootTimeMs: 30_000 }, warmPool: { startTimeMs: 40_000 }, expected: 10 },
+    { name: 'is headroomMin without a warm pool', overrides: {}, warmPool: { state: 'none' }, expected: 10 },
+    { name: 'is headroomMin for a Spot pool', overrides: { spot: true }, warmPool: {}, expected: 10 },
+  ])('$name', ({ overrides, warmPool, expected }: { overrides: Record<string, unknown>; warmPool: Record<string, unknown>; expected: number }) => {
+    // Act / Assess
+    expect(warmHeadroomMin(pool(overrides, warmPool))).toBe(expected);
+  });
+});
+
+describe('Function: scaleInGraceMs', () => {
+  it.each([
+    { name: 'is the stop grace with a warm pool (default 2 min)', overrides: {}, warmPool: {}, expected: 120_000 },
+    { name: 'is the stop grace set', overrides: {}, warmPool: { stopGraceMs: 30_000 }, expected: 30_000 },
+    { name: 'is capped by idleGraceMs', overrides: { idleGraceMs: 60_000 }, warmPool: { stopGraceMs: 300_000 }, expected: 60_000 },
+    { name: 'is idleGraceMs without a warm pool', overrides: {}, warmPool: { state: 'none', stopGraceMs: 0 }, expected: 600_000 },
+    { name: 'is idleGraceMs for a Spot pool', overrides: { spot: true }, warmPool: { stopGraceMs: 0 }, expected: 600_000 },
+  ])('$name', ({ overrides, warmPool, expected }: { overrides: Record<string, unknown>; warmPool: Record<string, unknown>; expected: number }) => {
+    // Act / Assess
+    expect(scaleInGraceMs(pool(overrides, warmPool))).toBe(expected);
   });
 });
 

@@ -66,9 +66,13 @@ describe('Function: simulate', () => {
     const path = join(dir, 'ramp.jsonl');
     const events = generateTrace({ seed: 3, days: 1 }).filter((e) => e.t >= 8 * 3600 && e.t < 10 * 3600).map((e) => ({ ...e, t: e.t - 8 * 3600, time: (e.time ?? e.t) - 8 * 3600 }));
     await writeFile(path, formatTraceText(events));
+    // No warm pool: every scale-out is a launch, so the launch failures are exercised (with one,
+    // nodes stopped after the 2-minute stop grace are started instead of launched).
+    const configPath = join(dir, 'config.json');
+    await writeFile(configPath, JSON.stringify({ pools: [{ name: 'default', warmPool: { state: 'none' } }] }));
 
     // Act
-    const { summary } = await simulate({ tracePath: path, seed: 11, launchFailureRate: 0.3 });
+    const { summary } = await simulate({ tracePath: path, configPath, seed: 11, launchFailureRate: 0.3 });
 
     // Assess
     expect(summary.rooms).toBeGreaterThan(100);
