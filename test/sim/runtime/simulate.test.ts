@@ -81,7 +81,7 @@ describe('Function: simulate', () => {
     expect(summary.leakedCapacity).toBe(0);
     expect(summary.launchFailures).toBeGreaterThan(0);
     expect(summary.ddbCallsPerPlacement).toBeGreaterThan(0);
-  });
+  }, 240_000); // two hours of virtual time through the real handlers: ~40 s alone, over 90 s on 2 shared cores
 });
 
 describe('Command: wcs-autoscaler simulate --json', () => {
