@@ -95,6 +95,9 @@ export function placedDetail(room: Pick<RoomRecord, 'roomId' | 'weight' | 'reque
   };
 }
 
+/** Waiting rooms a create that placed its own room looks at (bounds its extra work). */
+export const CREATE_DRAIN_LIMIT = 10;
+
 /** Re-query rounds before a room is queued: a burst may lose every race of one round. */
 export const MAX_PLACEMENT_ROUNDS = 5;
 
@@ -239,6 +242,9 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
   await deps.publisher.publish(events);
   const summary = await deps.store.adjustSummary(pool.name, delta, now);
   await maybeScaleOut(deps, pool, summary, `${cmd.eventId}:scale-out`, cmd.leaseUntil);
+  // Capacity was free: place who waited before this room now (stranded claims always, one Query;
+  // queued rooms when the summary counts some), not at the next release, NodeReady or sweep.
+  if (outcome.kind === 'placed') await placeQueued(deps, config, pool.name, cmd.eventId, CREATE_DRAIN_LIMIT, cmd.leaseUntil, summary.queuedWeight > 0);
   return outcome;
 }
 
@@ -409,13 +415,14 @@ async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<RoomR
  *
  * @param limit - at most this many waiting rooms are looked at (capacity units are not split)
  * @param leaseUntil - the caller's deadline, epoch ms (the lease on the rooms it claims)
+ * @param readQueued - false: only stranded claims (the caller knows no room is queued)
  * @returns how many rooms were placed
  */
-export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolName: string, claimPrefix: string, limit = 50, leaseUntil?: number): Promise<number> {
+export async function placeQueued(deps: AppDeps, config: AutoscalerConfig, poolName: string, claimPrefix: string, limit = 50, leaseUntil?: number, readQueued = true): Promise<number> {
   const pool = poolByName(config, poolName);
   const started = deps.clock.now();
   const lease = leaseEnd(started, leaseUntil);
-  const [queued, stranded] = await Promise.all([deps.store.listQueued(pool.name, limit), deps.store.listPlacing(pool.name, started, limit)]);
+  const [queued, stranded] = await Promise.all([readQueued ? deps.store.listQueued(pool.name, limit) : [], deps.store.listPlacing(pool.name, started, limit)]);
   const waiting = [...queued, ...stranded].sort((a, b) => a.requestedAt - b.requestedAt || (a.roomId < b.roomId ? -1 : 1)).slice(0, limit);
   let placed = 0;
   let placedWeight = 0;

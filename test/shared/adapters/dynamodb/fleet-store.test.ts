@@ -54,8 +54,9 @@ describe('Class: DynamoDbFleetStore', () => {
       // Assess
       expect(large).toBe(small);
       // findCandidates, beginRoom, the hold put, claimCapacity, confirmPlaced; adjustSummary: 2 ADDs,
-      // then S + 1 = 5 Queries (S = 4 summary shards), each group in parallel
-      expect(small).toBeLessThanOrEqual(12);
+      // then S + 1 = 5 Queries (S = 4 summary shards), each group in parallel; then one Query for
+      // claims stranded by crashed owners, which a create that found capacity takes over
+      expect(small).toBeLessThanOrEqual(13);
     });
   });
 
