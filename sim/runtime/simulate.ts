@@ -209,6 +209,8 @@ async function run(
     clock,
     random: seededRandom(seed, 2),
     emit: loop.emit,
+    // A booting node waits for its Elastic IPs before it puts NodeReady, as the boot unit does.
+    timers: bus,
     launchFailureRate: Math.max(options.launchFailureRate ?? 0, rates.capacity),
     lossRate: rates['instance-loss'], unreachableRate: rates.unreachable,
     throttleRate: rates['ec2-throttle'],

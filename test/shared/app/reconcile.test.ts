@@ -62,7 +62,10 @@ describe('Function: reconcilePool (through sweepPool)', () => {
 
     // Assess
     expect(result.reconciled.adopted).toEqual(['i-0unrecorded00001']);
-    expect(await fleet.store.getNode('i-0unrecorded00001')).toMatchObject({ state: 'launching', launchedAt: T0 });
+    // Its `running` event came before the record (ignored then): the same sweep replays it, so
+    // the adopted node boots and gets its Elastic IPs (step 1a).
+    expect(result.reconciled.addressRepaired).toEqual(['i-0unrecorded00001:booting']);
+    expect(await fleet.store.getNode('i-0unrecorded00001')).toMatchObject({ state: 'booting', launchedAt: T0 });
     expect(d.compute.terminated).toEqual([]);
   });
 });
