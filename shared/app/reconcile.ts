@@ -14,7 +14,7 @@
  *    `warmPool.maxAgeHours`. (Other unrecorded instances: `terminateOrphans`.)
  * 1a. Addressing: a node whose EC2 `running` event is late or lost, or whose handler failed
  *    before associating its Elastic IPs, gets them from the sweep ({@link repairAddressing}):
- *    its boot unit waits for them before it starts WCS and puts `NodeReady`.
+ *    its boot unit waits for them before it starts WCS and puts `NodeReady` (reconcile-addresses.ts).
  * 1b. Start timeout: a node `starting` for longer than `warmPool.startTimeoutMs` without
  *    `NodeReady` is terminated ({@link timeOutStarts}); scale-out replaces its capacity.
  * 2. Rooms stranded in `placing` (a crash between claiming a room and placing or queueing it)
@@ -43,7 +43,8 @@ import { EC2_STATES, onEc2State, type Ec2State } from '../domain/lifecycle.ts';
 import { isLive, WARM_NODE_STATES, type ContainerRef, type NodeView } from '../domain/model.ts';
 import type { RoomRecord } from '../ports/fleet-store.ts';
 import type { InstanceDescription } from '../ports/compute-provider.ts';
-import { publicAddressingOf, releaseStoppedNodeAddresses } from './addresses.ts';
+import { releaseStoppedNodeAddresses } from './addresses.ts';
+import { repairAddressing } from './reconcile-addresses.ts';
 import type { AppDeps } from './deps.ts';
 import { closeNode, onInstanceState, terminateNode } from './nodes.ts';
 import { publishRoomRejected, type RoomRejection } from './rejections.ts';
@@ -57,16 +58,6 @@ import { isLeakCheckDue, LEAK_CHECK_SPREAD_MINUTES, mapBounded, nodeShard, readP
  * has just returned. Source: Amazon EC2 API Reference, "Eventual consistency in the EC2 API".
  */
 export const INSTANCE_VISIBILITY_GRACE_MS = 120_000;
-
-/**
- * How long a node may be `launching` (from its launch) or `booting` / `starting` (from that
- * move) before the sweep checks its Elastic IPs, ms: EC2 reports a new instance `running` within
- * about 15 s of RunInstances and node-events associates the addresses within a second of that
- * event, so 30 s leaves the event's own invocation time to finish (the sweep's association is
- * idempotent either way; an address a race allocated twice is released by the address
- * reconciliation).
- */
-export const ADDRESS_REPAIR_GRACE_MS = 30_000;
 
 /** Minutes over which the container-map check (step 3) visits every node once. */
 export const LEAK_CHECK_EVERY_MINUTES = LEAK_CHECK_SPREAD_MINUTES;
@@ -350,55 +341,6 @@ export async function repairWarmNodes(
     if (onEc2State(node.state, instance.state).action !== 'move') continue;
     const kind = await onInstanceState(deps, { 'instance-id': node.nodeId, state: instance.state }, `sweep:${bucketKey(now)}:${node.nodeId}`);
     if (kind !== 'ignored') repaired.push(`${node.nodeId}:${kind}`);
-  }
-  return repaired;
-}
-
-/**
- * Step 1a: a node on its way to ready whose instance DescribeInstances shows `running`, once it
- * is {@link ADDRESS_REPAIR_GRACE_MS} old in its state:
- * - `launching` (its `running` event is late, lost or failed): the event is replayed through its
- *   own handler ({@link onInstanceState}): the move to `booting` and the Elastic IPs;
- * - `booting` or `starting` in an `'elastic-ip'` pool with a secondary private IP that EC2 shows
- *   without an Elastic IP (the event's invocation failed between the move and the association,
- *   or a start's new addresses were never associated): `running` is replayed, which associates
- *   them (idempotent).
- *
- * Without this, such a node's boot unit waits for its addresses (the bootstrap's Elastic IP wait)
- * and reports ready only after the event's Lambda retries (1 and 2 min), or never; rooms queue
- * behind it meanwhile. One DescribeInstances per node checked; nodes past their boot are not.
- *
- * @returns `nodeId:booting` for a replayed move, `nodeId:addressed` for an association
- * @throws {AutoscalerError} when EC2 fails (the next sweep retries) | {FleetStoreError}
- */
-export async function repairAddressing(
-  deps: AppDeps,
-  pool: PoolConfig,
-  nodes: readonly NodeView[],
-  instances: readonly InstanceDescription[],
-  now: number,
-): Promise<string[]> {
-  const byId = new Map(instances.map((i) => [i.instanceId, i]));
-  const repaired: string[] = [];
-  let elastic: boolean | undefined;
-  for (const node of nodes) {
-    if (node.state !== 'launching' && node.state !== 'booting' && node.state !== 'starting') continue;
-    if (byId.get(node.nodeId)?.state !== 'running') continue;
-    const since = node.state === 'launching' ? node.launchedAt : (node.stateChangedAt ?? node.launchedAt);
-    if (now - since < ADDRESS_REPAIR_GRACE_MS) continue;
-    const replay = () => onInstanceState(deps, { 'instance-id': node.nodeId, state: 'running' }, `sweep:${bucketKey(now)}:${node.nodeId}:running`);
-    if (node.state === 'launching') {
-      const kind = await replay();
-      if (kind !== 'ignored') repaired.push(`${node.nodeId}:${kind}`);
-      continue;
-    }
-    elastic ??= (await publicAddressingOf(deps, pool.name)) === 'elastic-ip';
-    if (!elastic || !deps.compute.nodeAddresses || !deps.compute.associateAddresses) continue;
-    const known = await deps.compute.nodeAddresses(node.nodeId);
-    if (!known || known.privateIps.every((ip) => known.publicIps.has(ip))) continue;
-    deps.logger.warn('node running without its Elastic IPs: associating them', { nodeId: node.nodeId, pool: pool.name, state: node.state });
-    const kind = await replay();
-    if (kind !== 'address-quota') repaired.push(`${node.nodeId}:addressed`);
   }
   return repaired;
 }

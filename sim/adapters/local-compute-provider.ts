@@ -31,6 +31,7 @@ import type {
 import type { Clock } from '../../shared/ports/index.ts';
 import type { InstanceHistory } from './instance-history.ts';
 import { busEvent, LOCAL_ACCOUNT, LOCAL_REGION, type BusEvent } from './local-event-bus.ts';
+import { BootWaits } from './local-boot-waits.ts';
 import { billedMs, endOf, instanceHistory, isStoppedAt, LocalInstanceStates, stateAt, type SimContainer, type SimInstance, type WarmStateOptions } from './local-instance-states.ts';
 
 /**
@@ -83,22 +84,11 @@ export interface LocalComputeOptions extends WarmStateOptions {
    * The bus whose timers let a booting node wait for its Elastic IPs (`LocalEventBus.onTimer`).
    * With it, an `'elastic-ip'` node puts `NodeReady` only once its addresses are associated, as
    * its boot unit does (infra/bootstrap/wcs-node.sh.tpl waits for them in IMDS before it starts
-   * WCS): at the end of its boot if they were, else {@link BOOT_AFTER_ADDRESSES_MS} after their
-   * association. Without it, `NodeReady` comes at the end of the boot whatever the addresses.
+   * WCS): at the end of its boot if they were, else `BOOT_AFTER_ADDRESSES_MS` after their
+   * association (local-boot-waits.ts). Without it, `NodeReady` comes at the end of the boot whatever the addresses.
    */
   readonly timers?: { onTimer(source: string, handler: (event: BusEvent) => void): void };
 }
-
-/** Source of the bus's timer events that end a simulated node's boot (never routed to a function). */
-export const NODE_BOOT_TIMER_SOURCE = 'sim.node-boot';
-
-/**
- * What a node's boot unit still does after its Elastic IPs appear, when it had to wait for them:
- * the WCS settings, the containers, WCS's start and health check, then `NodeReady`, ms. An
- * assumption of the simulator (a third of the 90 s cold boot for the boot unit's steps after its
- * Elastic IP wait), not a measurement.
- */
-export const BOOT_AFTER_ADDRESSES_MS = 30_000;
 
 /** A lost instance (see `lossRate`) goes within this long after it booted, ms (3 h). */
 export const LOST_WITHIN_MS = 3 * 3_600_000;
@@ -142,10 +132,8 @@ export class LocalComputeProvider implements ComputeProvider {
   private readonly unreachableAt = new Map<string, number>();
   /** Warm-pool stops and starts (`stop`, `start`), with their counters. */
   public readonly states: LocalInstanceStates;
-  /** Boots that end on a timer ({@link LocalComputeOptions.timers}): the latest boot's token, and whether it waits for its Elastic IPs. */
-  private readonly boots = new Map<string, { readonly token: number; awaitingAddresses: boolean }>();
-  /** Nodes whose boot ended before their Elastic IPs were associated (they waited for them). */
-  public bootsAwaitingAddresses = 0;
+  /** Boots that wait for their Elastic IPs ({@link LocalComputeOptions.timers}). */
+  private readonly bootWaits?: BootWaits;
 
   public constructor(private readonly options: LocalComputeOptions) {
     this.states = new LocalInstanceStates({
@@ -159,7 +147,24 @@ export class LocalComputeProvider implements ComputeProvider {
       emitReady: (inst, delayMs) => this.emitReady(inst, delayMs),
       readdress: (inst) => this.readdress(inst),
     });
-    options.timers?.onTimer(NODE_BOOT_TIMER_SOURCE, (e) => this.bootDone(e));
+    if (options.timers) {
+      this.bootWaits = new BootWaits({
+        clock: options.clock,
+        emit: options.emit,
+        timers: options.timers,
+        ready: (id) => {
+          const inst = this.instances.get(id);
+          if (!inst || stateAt(inst, options.clock.now()) !== 'running') return 'gone';
+          return this.addresses.get(id)?.associated ? 'addressed' : 'waiting';
+        },
+        putReady: (id, delayMs) => this.putReady(this.instances.get(id) as SimInstance, delayMs),
+      });
+    }
+  }
+
+  /** Nodes whose boot ended before their Elastic IPs were associated (they waited for them). */
+  public get bootsAwaitingAddresses(): number {
+    return this.bootWaits?.awaited ?? 0;
   }
 
   /** Start stopped or hibernated nodes (see `LocalInstanceStates.start`; `ComputeProvider.start`). */
@@ -284,12 +289,7 @@ export class LocalComputeProvider implements ComputeProvider {
       if (allocated + held.list.length > quota) throw new LaunchQuotaError('AddressLimitExceeded', `simulated: the maximum number of addresses (${quota}) has been reached`);
     }
     held.associated = true;
-    const boot = this.boots.get(instanceId);
-    const inst = this.instances.get(instanceId);
-    if (boot?.awaitingAddresses && inst) {
-      this.boots.delete(instanceId);
-      this.putReady(inst, BOOT_AFTER_ADDRESSES_MS);
-    }
+    this.bootWaits?.addressed(instanceId);
     return held.list;
   }
 
@@ -468,32 +468,11 @@ export class LocalComputeProvider implements ComputeProvider {
 
   /**
    * End the boot (first boot, every start, every resume) after `delayMs`: `NodeReady` then, or,
-   * with timers and Elastic IPs, a timer that checks the addresses first ({@link bootDone}).
+   * for a node that waits for its Elastic IPs, once they are associated (local-boot-waits.ts).
    */
   private emitReady(inst: SimInstance, delayMs: number): void {
-    if (!this.options.timers || inst.publicAddressing !== 'elastic-ip') {
-      this.putReady(inst, delayMs);
-      return;
-    }
-    const token = (this.boots.get(inst.instanceId)?.token ?? 0) + 1;
-    this.boots.set(inst.instanceId, { token, awaitingAddresses: false });
-    const at = this.options.clock.now() + delayMs;
-    this.options.emit(busEvent(NODE_BOOT_TIMER_SOURCE, 'Boot Done', { instanceId: inst.instanceId, token }, at), delayMs);
-  }
-
-  /** A boot's timer: `NodeReady` now if the node's Elastic IPs are associated, else once they are; nothing for a stale boot or an instance no longer running. */
-  private bootDone(timer: BusEvent): void {
-    const { instanceId, token } = timer.detail as { instanceId: string; token: number };
-    const boot = this.boots.get(instanceId);
-    const inst = this.instances.get(instanceId);
-    if (!boot || boot.token !== token || !inst || stateAt(inst, this.options.clock.now()) !== 'running') return;
-    if (this.addresses.get(instanceId)?.associated) {
-      this.boots.delete(instanceId);
-      this.putReady(inst, 0);
-      return;
-    }
-    boot.awaitingAddresses = true;
-    this.bootsAwaitingAddresses += 1;
+    if (this.bootWaits && inst.publicAddressing === 'elastic-ip') this.bootWaits.endBoot(inst.instanceId, delayMs);
+    else this.putReady(inst, delayMs);
   }
 
   /** The boot unit's `NodeReady` with the node's containers, put after `delayMs`. */

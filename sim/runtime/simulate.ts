@@ -208,9 +208,7 @@ async function run(
   const compute = new LocalComputeProvider({
     clock,
     random: seededRandom(seed, 2),
-    emit: loop.emit,
-    // A booting node waits for its Elastic IPs before it puts NodeReady, as the boot unit does.
-    timers: bus,
+    emit: loop.emit, timers: bus, // a booting node waits for its Elastic IPs, as the boot unit does
     launchFailureRate: Math.max(options.launchFailureRate ?? 0, rates.capacity),
     lossRate: rates['instance-loss'], unreachableRate: rates.unreachable,
     throttleRate: rates['ec2-throttle'],

@@ -4,12 +4,13 @@
  * simulated node waits for them as the boot unit does (sim/adapters/local-compute-provider.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ADDRESS_REPAIR_GRACE_MS } from '../../shared/app/reconcile.ts';
+import { ADDRESS_REPAIR_GRACE_MS } from '../../shared/app/reconcile-addresses.ts';
 import { sweepPool } from '../../shared/app/sweep.ts';
 import { parseAutoscalerConfig, poolByName, type PoolConfig } from '../../shared/domain/config.ts';
 import type { AddressAssociation, NodeAddresses } from '../../shared/ports/compute-provider.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
-import { BOOT_AFTER_ADDRESSES_MS, LocalComputeProvider } from '../../sim/adapters/local-compute-provider.ts';
+import { BOOT_AFTER_ADDRESSES_MS } from '../../sim/adapters/local-boot-waits.ts';
+import { LocalComputeProvider } from '../../sim/adapters/local-compute-provider.ts';
 import { LocalEventBus, type BusEvent } from '../../sim/adapters/local-event-bus.ts';
 import { TRACE_EPOCH_MS, VirtualTimeLoop } from '../../sim/runtime/event-loop.ts';
 import { makeDeps, RecordingCompute, seedLaunchingNode, testPool, useDynalite, type HandlerTestDeps } from '../support/handlers.ts';
