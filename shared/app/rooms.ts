@@ -210,6 +210,10 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
       await republish(deps, pool, begin.room);
       await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${cmd.eventId}:scale-out`, cmd.leaseUntil);
     }
+    // Still `placing` under someone else's claim (a drain took it over, then crashed): this
+    // delivery is a drain too. Rooms whose lease has ended are taken over, first come first
+    // served (one Query; nothing when the owner is still within its lease).
+    if (begin.room.state === 'placing') await placeQueued(deps, config, pool.name, cmd.eventId, CREATE_DRAIN_LIMIT, cmd.leaseUntil, false);
     return { kind: 'duplicate', state: begin.room.state };
   }
 
@@ -387,7 +391,9 @@ export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: numb
   let placedQueued = 0;
   if (pool) {
     const summary = await deps.store.adjustSummary(pool.name, delta, now);
-    if (freed && summary.queuedWeight > 0) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix, undefined, leaseUntil);
+    // Capacity was freed: place who waits, first come first served. Claims stranded by a crashed
+    // owner are read always (one Query): the summary counts queued rooms, not them.
+    if (freed) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix, undefined, leaseUntil, summary.queuedWeight > 0);
   }
   if (prev.state === 'placed') await recordRoomLifetime(deps, prev, eventTime);
   return { kind: 'released', previousState: prev.state, placedQueued };
