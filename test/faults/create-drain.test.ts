@@ -12,7 +12,8 @@
  * @module
  */
 import { describe, expect, it } from 'vitest';
-import { createRoom, placeQueued, releaseRoom, type CreateRoomCommand } from '../../shared/app/rooms.ts';
+import { releaseRoom } from '../../shared/app/room-release.ts';
+import { createRoom, placeQueued, type CreateRoomCommand } from '../../shared/app/rooms.ts';
 import { parseAutoscalerConfig } from '../../shared/domain/config.ts';
 import { FaultInjector, InjectedFaultError } from '../../sim/adapters/fault-injection.ts';
 import { MemoryFleetStore } from '../../sim/adapters/memory-fleet-store.ts';
