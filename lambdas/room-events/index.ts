@@ -8,7 +8,8 @@
  */
 import type { Context } from 'aws-lambda';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { createRoom, releaseRoom, type CreateRoomOutcome, type ReleaseRoomOutcome } from '../../shared/app/rooms.ts';
+import { releaseRoom, type ReleaseRoomOutcome } from '../../shared/app/room-release.ts';
+import { createRoom, type CreateRoomOutcome } from '../../shared/app/rooms.ts';
 import { cancelScheduledRoom, scheduleRoom, type ScheduleRoomOutcome } from '../../shared/app/schedule.ts';
 import { parseRoomEvent } from '../../shared/events/parse.ts';
 import { getDependencies } from '../shared/dependencies.ts';

@@ -8,7 +8,7 @@
  */
 import type { OutboundEvent } from '../events/schemas.ts';
 import type { AppDeps } from './deps.ts';
-import { releaseRoom } from './rooms.ts';
+import { releaseRoom } from './room-release.ts';
 
 /**
  * Release every placed room older than `limits.maxRoomAgeMs` (age from `requestedAt`, the

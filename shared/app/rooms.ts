@@ -1,5 +1,5 @@
 /**
- * Room use cases: create (place or queue), release, and placing queued rooms.
+ * Room use cases: create (place or queue) and placing queued rooms (the release: room-release.ts).
  *
  * Placement protocol (no transactions):
  * 1. Query the placement index for best-fit candidates (1 round trip).
@@ -24,12 +24,12 @@ import { poolByName, type AutoscalerConfig, type PoolConfig } from '../domain/co
 import type { ContainerRef, ContainerView } from '../domain/model.ts';
 import { decidePlacement } from '../domain/placement.ts';
 import type { OutboundEvent, RoomPlacedDetail } from '../events/schemas.ts';
-import { DEFAULT_PLACING_LEASE_MS, type RoomRecord, type SummaryDelta } from '../ports/fleet-store.ts';
+import { DEFAULT_PLACING_LEASE_MS, type RoomRecord } from '../ports/fleet-store.ts';
 import type { AppDeps } from './deps.ts';
 import { publishRoomRejected } from './rejections.ts';
-import { recordRoomLifetime, type RoomHints } from './lifetimes.ts';
+import type { RoomHints } from './lifetimes.ts';
 import { decideWithLifetime } from './room-ends.ts';
-import { admitRoom, returnReservation, returnTenantShare } from './room-limits.ts';
+import { admitRoom, returnReservation } from './room-limits.ts';
 import { maybeScaleOut } from './scaling-executor.ts';
 
 /** Containers one placement round tries (re-targeting after each lost conditional race). */
@@ -66,12 +66,6 @@ export type CreateRoomOutcome =
   | { readonly kind: 'duplicate'; readonly state: string }
   | { readonly kind: 'released-meanwhile' }
   | { readonly kind: 'rejected'; readonly reason: string };
-
-/** What happened to a release. */
-export type ReleaseRoomOutcome =
-  | { readonly kind: 'released'; readonly previousState: string; readonly placedQueued: number }
-  | { readonly kind: 'tombstoned' }
-  | { readonly kind: 'ignored'; readonly reason: string };
 
 /** Public WebSocket URL of a container: `wss://<public IP or private IP>:<wssPort>`. */
 export function wssUrl(container: Pick<ContainerView, 'publicIp' | 'privateIp'>, pool: PoolConfig): string | undefined {
@@ -210,6 +204,10 @@ export async function createRoom(deps: AppDeps, cmd: CreateRoomCommand): Promise
       await republish(deps, pool, begin.room);
       await maybeScaleOut(deps, pool, await deps.store.getSummary(pool.name), `${cmd.eventId}:scale-out`, cmd.leaseUntil);
     }
+    // Still `placing` under someone else's claim (a drain took it over, then crashed): this
+    // delivery is a drain too. Rooms whose lease has ended are taken over, first come first
+    // served (one Query; nothing when the owner is still within its lease).
+    if (begin.room.state === 'placing') await placeQueued(deps, config, pool.name, cmd.eventId, CREATE_DRAIN_LIMIT, cmd.leaseUntil, false);
     return { kind: 'duplicate', state: begin.room.state };
   }
 
@@ -348,64 +346,6 @@ async function reject(deps: AppDeps, roomId: string, reason: string): Promise<Cr
   deps.logger.warn('RoomCreated rejected', { roomId, reason });
   await publishRoomRejected(deps.publisher, [{ roomId, reason }]);
   return { kind: 'rejected', reason };
-}
-
-/**
- * Release a room (or leave a tombstone when its create has not arrived yet), give its capacity
- * back, and place queued rooms on what was freed.
- *
- * @param roomId - the room
- * @param eventTime - when the release happened, epoch ms
- * @param claimPrefix - prefix of claim ids for the queued rooms this release places (the event id)
- * @param leaseUntil - the invocation's deadline, epoch ms (the lease on the rooms it claims)
- * @throws {FleetStoreError} on infrastructure failures
- */
-export async function releaseRoom(deps: AppDeps, roomId: string, eventTime: number, claimPrefix: string, leaseUntil?: number): Promise<ReleaseRoomOutcome> {
-  const now = deps.clock.now();
-  const res = await deps.store.releaseRoom(roomId, eventTime, now);
-  if (res.kind === 'tombstoned') return { kind: 'tombstoned' };
-  if (res.kind === 'ignored') {
-    // A redelivery after a crash between the two writes: free what the room held (idempotent),
-    // and drain the queue as the first attempt would have (it may have crashed holding claims).
-    if (res.reason === 'already-released') {
-      const room = await releaseHeldCapacity(deps, roomId);
-      if (room) await placeQueued(deps, await deps.config.getConfig(), room.pool, claimPrefix, undefined, leaseUntil);
-    }
-    return { kind: 'ignored', reason: res.reason };
-  }
-  const prev = res.previous;
-  const where = prev.state === 'placed' ? prev.placement : prev.state === 'placing' ? prev.target : undefined;
-  const container = where ? await deps.store.releaseCapacity(where, roomId, prev.weight) : undefined;
-  const freed = container?.accepting === true;
-  const delta: SummaryDelta = {
-    ...(freed ? { readyFree: prev.weight } : {}),
-    ...(prev.state === 'queued' ? { queuedWeight: -prev.weight } : {}),
-  };
-  const config = await deps.config.getConfig();
-  await returnTenantShare(deps, config, prev);
-  const pool = config.pools.find((p) => p.name === prev.pool);
-  let placedQueued = 0;
-  if (pool) {
-    const summary = await deps.store.adjustSummary(pool.name, delta, now);
-    if (freed && summary.queuedWeight > 0) placedQueued = await placeQueued(deps, config, pool.name, claimPrefix, undefined, leaseUntil);
-  }
-  if (prev.state === 'placed') await recordRoomLifetime(deps, prev, eventTime);
-  return { kind: 'released', previousState: prev.state, placedQueued };
-}
-
-/**
- * Free the capacity a released room may still hold on its placement or target (idempotent).
- *
- * @returns the room when it is released and had a pool (the caller drains that pool's queue)
- */
-async function releaseHeldCapacity(deps: AppDeps, roomId: string): Promise<RoomRecord | undefined> {
-  const room = await deps.store.getRoom(roomId);
-  if (!room || room.state !== 'released' || !room.pool) return undefined;
-  const where = room.placement ?? room.target;
-  if (!where || room.weight <= 0) return room;
-  const c = await deps.store.releaseCapacity(where, roomId, room.weight);
-  if (c?.accepting) await deps.store.adjustSummary(room.pool, { readyFree: room.weight }, deps.clock.now());
-  return room;
 }
 
 /**

@@ -12,6 +12,7 @@
  * @module
  */
 import { describe, expect, it } from 'vitest';
+import { releaseRoom } from '../../shared/app/room-release.ts';
 import { createRoom, placeQueued, type CreateRoomCommand } from '../../shared/app/rooms.ts';
 import { parseAutoscalerConfig } from '../../shared/domain/config.ts';
 import { FaultInjector, InjectedFaultError } from '../../sim/adapters/fault-injection.ts';
@@ -108,5 +109,62 @@ describe('A create that placed its room drains the rooms waiting before it', () 
     expect((await store.getRoom('r1'))?.state).toBe('placed');
     expect(placedOrder(d)).toEqual(['r3', 'r2', 'r4', 'r1']);
     expect(await store.listQueued(POOL, 10)).toEqual([]);
+  });
+});
+
+describe('Every drain takes over a claim whose lease ended: a release, a create\'s redelivery', () => {
+  it('a release that frees capacity takes over a stranded claim even when no room is queued', async () => {
+    // Arrange: r1 placed; r2's create crashes right after claiming its room id (nothing queued)
+    const { d, store, faults, crashing } = setup();
+    await node(d, 'i-a');
+    await createRoom(d, cmd(d, 'r1'));
+    faults.arm({ kind: 'crash-after-write', write: 1 });
+    await expect(createRoom(crashing, cmd(d, 'r2'))).rejects.toThrow(InjectedFaultError);
+    expect((await store.getSummary(POOL)).queuedWeight).toBe(0);
+
+    // Act: r1 is released after r2's lease ended
+    d.clock.advance(LEASE_MS + 1_000);
+    const released = await releaseRoom(d, 'r1', d.clock.now(), 'ev-release-r1', d.clock.now() + LEASE_MS);
+
+    // Assert: the release placed r2
+    expect(released).toMatchObject({ kind: 'released', placedQueued: 1 });
+    expect((await store.getRoom('r2'))?.state).toBe('placed');
+    expect(placedOrder(d)).toEqual(['r1', 'r2']);
+  });
+
+  it('a redelivered create whose room another drain took over, then crashed, takes it over again', async () => {
+    // Arrange: no capacity; r1 queued; a drain claims r1 when a node is ready and crashes
+    const { d, store, faults, crashing } = setup();
+    await createRoom(d, cmd(d, 'r1'));
+    await node(d, 'i-a');
+    faults.arm({ kind: 'crash-after-write', write: 1 });
+    await expect(placeQueued(crashing, config, POOL, 'node-ready', 50, d.clock.now() + LEASE_MS)).rejects.toThrow(InjectedFaultError);
+    expect((await store.getRoom('r1'))).toMatchObject({ state: 'placing', eventId: 'node-ready:r1' });
+
+    // Act: r1's create is delivered again after the drain's lease ended
+    d.clock.advance(LEASE_MS + 1_000);
+    const outcome = await createRoom(d, cmd(d, 'r1'));
+
+    // Assert: a duplicate for the create, and r1 placed by it, announced once
+    expect(outcome).toMatchObject({ kind: 'duplicate' });
+    expect((await store.getRoom('r1'))?.state).toBe('placed');
+    expect(placedOrder(d)).toEqual(['r1']);
+  });
+
+  it('a redelivered create leaves the room to another drain still within its lease', async () => {
+    // Arrange: as above, the redelivery comes while the drain's lease runs
+    const { d, store, faults, crashing } = setup();
+    await createRoom(d, cmd(d, 'r1'));
+    await node(d, 'i-a');
+    faults.arm({ kind: 'crash-after-write', write: 1 });
+    await expect(placeQueued(crashing, config, POOL, 'node-ready', 50, d.clock.now() + LEASE_MS)).rejects.toThrow(InjectedFaultError);
+
+    // Act
+    d.clock.advance(5_000);
+    await createRoom(d, cmd(d, 'r1'));
+
+    // Assert
+    expect((await store.getRoom('r1'))).toMatchObject({ state: 'placing', eventId: 'node-ready:r1' });
+    expect(placedOrder(d)).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
-import { createRoom, placeQueued, releaseRoom } from '../../../shared/app/rooms.ts';
+import { releaseRoom } from '../../../shared/app/room-release.ts';
+import { createRoom, placeQueued } from '../../../shared/app/rooms.ts';
 import type { ContainerRef } from '../../../shared/domain/model.ts';
 import { bucketKey } from '../../../shared/domain/buckets.ts';
 import type { FleetStore, NodeRecord } from '../../../shared/ports/fleet-store.ts';

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LIFETIME_MODEL_TTL_MS, predictRoomEnd, recordRoomLifetime } from '../../../shared/app/lifetimes.ts';
-import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
+import { releaseRoom } from '../../../shared/app/room-release.ts';
+import { createRoom } from '../../../shared/app/rooms.ts';
 import { DEFAULT_PRIOR } from '../../../shared/domain/lifetime.ts';
 import type { RoomRecord } from '../../../shared/ports/fleet-store.ts';
 import type { LifetimeStore } from '../../../shared/ports/lifetime-store.ts';

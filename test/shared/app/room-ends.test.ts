@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFleetStore } from '../../../sim/adapters/memory-fleet-store.ts';
 import { lifetimePlan, MAX_ROOMS_WITH_ENDS, roomEndPredictor } from '../../../shared/app/room-ends.ts';
 import { EMPTY_LIFETIME_MODEL, predictEndAt } from '../../../shared/domain/lifetime.ts';
-import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
+import { releaseRoom } from '../../../shared/app/room-release.ts';
+import { createRoom } from '../../../shared/app/rooms.ts';
 import { parseAutoscalerConfig, poolByName } from '../../../shared/domain/config.ts';
 import { makeDeps, seedReadyNode, T0, type TestDeps } from '../../support/fleet.ts';
 

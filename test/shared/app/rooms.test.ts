@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRoom, releaseRoom, type CreateRoomCommand } from '../../../shared/app/rooms.ts';
+import { releaseRoom } from '../../../shared/app/room-release.ts';
+import { createRoom, type CreateRoomCommand } from '../../../shared/app/rooms.ts';
 import { FakeComputeProvider, makeDeps, scanContainers, seedReadyNode, T0, useFleetTable, type TestDeps } from '../../support/fleet.ts';
 
 const fleet = useFleetTable();

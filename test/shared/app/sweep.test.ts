@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRoom, releaseRoom } from '../../../shared/app/rooms.ts';
+import { releaseRoom } from '../../../shared/app/room-release.ts';
+import { createRoom } from '../../../shared/app/rooms.ts';
 import { drainNode, undrainNode } from '../../../shared/app/scaling-executor.ts';
 import { sweepPool } from '../../../shared/app/sweep.ts';
 import { parseAutoscalerConfig, WarmPoolConfigSchema, type PoolConfig } from '../../../shared/domain/config.ts';
