@@ -37,7 +37,8 @@ export const ADDRESS_REPAIR_GRACE_MS = 30_000;
  *
  * Without this, such a node's boot unit waits for its addresses (the bootstrap's Elastic IP wait)
  * and reports ready only after the event's Lambda retries (1 and 2 min), or never; rooms queue
- * behind it meanwhile. One DescribeInstances per node checked; nodes past their boot are not.
+ * behind it meanwhile. The missing addresses are read from the sweep's own DescribeInstances
+ * (`missingPublicIps`): no EC2 call for a node that has them.
  *
  * @returns `nodeId:booting` for a replayed move, `nodeId:addressed` for an association
  * @throws {AutoscalerError} when EC2 fails (the next sweep retries) | {FleetStoreError}
@@ -54,7 +55,8 @@ export async function repairAddressing(
   let elastic: boolean | undefined;
   for (const node of nodes) {
     if (node.state !== 'launching' && node.state !== 'booting' && node.state !== 'starting') continue;
-    if (byId.get(node.nodeId)?.state !== 'running') continue;
+    const instance = byId.get(node.nodeId);
+    if (instance?.state !== 'running') continue;
     const since = node.state === 'launching' ? node.launchedAt : (node.stateChangedAt ?? node.launchedAt);
     if (now - since < ADDRESS_REPAIR_GRACE_MS) continue;
     const replay = () => onInstanceState(deps, { 'instance-id': node.nodeId, state: 'running' }, `sweep:${bucketKey(now)}:${node.nodeId}:running`);
@@ -63,10 +65,9 @@ export async function repairAddressing(
       if (kind !== 'ignored') repaired.push(`${node.nodeId}:${kind}`);
       continue;
     }
+    if (instance.missingPublicIps !== true || !deps.compute.associateAddresses) continue;
     elastic ??= (await publicAddressingOf(deps, pool.name)) === 'elastic-ip';
-    if (!elastic || !deps.compute.nodeAddresses || !deps.compute.associateAddresses) continue;
-    const known = await deps.compute.nodeAddresses(node.nodeId);
-    if (!known || known.privateIps.every((ip) => known.publicIps.has(ip))) continue;
+    if (!elastic) continue;
     deps.logger.warn('node running without its Elastic IPs: associating them', { nodeId: node.nodeId, pool: pool.name, state: node.state });
     const kind = await replay();
     if (kind !== 'address-quota') repaired.push(`${node.nodeId}:addressed`);

@@ -98,6 +98,12 @@ export interface InstanceDescription {
   readonly instanceType: string;
   /** When EC2 launched it, epoch ms. */
   readonly launchTime?: number | undefined;
+  /**
+   * Whether a secondary private IP of its primary ENI has no public IP associated (DescribeInstances'
+   * `Association`); undefined when EC2 shows no secondary private IP yet or the provider does not say.
+   * The sweep associates a booting node's missing Elastic IPs from it (shared/app/reconcile-addresses.ts).
+   */
+  readonly missingPublicIps?: boolean | undefined;
 }
 
 /** One Elastic IP associated with a secondary private IP of a node's primary ENI. */

@@ -268,7 +268,7 @@ export class LocalComputeProvider implements ComputeProvider {
     return [...this.instances.values()]
       .map((i) => ({ i, state: stateAt(i, now) }))
       .filter(({ i, state }) => state !== 'terminated' && (pool === undefined || i.pool.name === pool))
-      .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool.name, state, instanceType: i.instanceType, launchTime: i.launchedAt }));
+      .map(({ i, state }) => ({ instanceId: i.instanceId, pool: i.pool.name, state, instanceType: i.instanceType, launchTime: i.launchedAt, missingPublicIps: this.addresses.get(i.instanceId)?.associated === false }));
   }
 
   /** Simulated Elastic IPs: the node's public IPs (198.18.0.0/15), idempotent. */

@@ -1,13 +1,13 @@
 /**
  * A node's EC2 `running` event late, lost or failed: its boot unit waits for its Elastic IPs
- * before it starts WCS, so the sweep associates them (shared/app/reconcile.ts, step 1a); and the
- * simulated node waits for them as the boot unit does (sim/adapters/local-compute-provider.ts).
+ * before it starts WCS, so the sweep associates them (shared/app/reconcile-addresses.ts, step 1a);
+ * and the simulated node waits for them as the boot unit does (sim/adapters/local-boot-waits.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { ADDRESS_REPAIR_GRACE_MS } from '../../shared/app/reconcile-addresses.ts';
 import { sweepPool } from '../../shared/app/sweep.ts';
 import { parseAutoscalerConfig, poolByName, type PoolConfig } from '../../shared/domain/config.ts';
-import type { AddressAssociation, NodeAddresses } from '../../shared/ports/compute-provider.ts';
+import type { AddressAssociation, InstanceDescription } from '../../shared/ports/compute-provider.ts';
 import { DetailType } from '../../shared/events/schemas.ts';
 import { BOOT_AFTER_ADDRESSES_MS } from '../../sim/adapters/local-boot-waits.ts';
 import { LocalComputeProvider } from '../../sim/adapters/local-compute-provider.ts';
@@ -20,15 +20,14 @@ const NODE = 'i-0aaaaaaaaaaaaaaa1';
 const POOL = 'default';
 const PRIVATE_IPS = ['10.0.0.11', '10.0.0.12'];
 
-/** EC2 as the sweep sees it: the instance's secondary private IPs and the Elastic IPs on them. */
+/** EC2 as the sweep sees it: its DescribeInstances says whether a secondary private IP lacks its Elastic IP. */
 class AddressedCompute extends RecordingCompute {
   public readonly associated: string[] = [];
-  public readonly described: string[] = [];
   public publicIps = new Map<string, string>();
 
-  public async nodeAddresses(instanceId: string): Promise<NodeAddresses | undefined> {
-    this.described.push(instanceId);
-    return { privateIps: PRIVATE_IPS, publicIps: this.publicIps };
+  public override async describeFleet(pool?: string): Promise<readonly InstanceDescription[]> {
+    const missingPublicIps = PRIVATE_IPS.some((ip) => !this.publicIps.has(ip));
+    return (await super.describeFleet(pool)).map((i) => ({ ...i, missingPublicIps }));
   }
 
   public async associateAddresses(instanceId: string): Promise<readonly AddressAssociation[]> {
@@ -116,11 +115,10 @@ describe('Sweep: Elastic IPs of a node whose running event was not handled', () 
     expect(result.reconciled.addressRepaired).toEqual([`${NODE}:addressed`]);
     expect(again.reconciled.addressRepaired).toEqual([]);
     expect(d.compute.associated).toEqual([NODE]);
-    expect(d.compute.described).toEqual([NODE, NODE]);
     expect((await d.store.getNode(NODE))?.state).toBe('booting');
   });
 
-  it('asks EC2 nothing about a booting node of a private-only pool', async () => {
+  it('associates nothing for a booting node of a private-only pool', async () => {
     // Prepare
     const d = deps('none');
     const pool = await seedLaunching(d, 'running');
@@ -132,7 +130,6 @@ describe('Sweep: Elastic IPs of a node whose running event was not handled', () 
 
     // Assess
     expect(result.reconciled.addressRepaired).toEqual([]);
-    expect(d.compute.described).toEqual([]);
     expect(d.compute.associated).toEqual([]);
   });
 });

@@ -132,13 +132,19 @@ describe('Every drain takes over a claim whose lease ended: a release, a create\
     expect(placedOrder(d)).toEqual(['r1', 'r2']);
   });
 
-  it('a redelivered create whose room another drain took over, then crashed, takes it over again', async () => {
-    // Arrange: no capacity; r1 queued; a drain claims r1 when a node is ready and crashes
+  /** No capacity; r1 queued; a node becomes ready and the drain that claims r1 crashes. */
+  async function strandedByDrain(): Promise<{ d: TestDeps; store: MemoryFleetStore }> {
     const { d, store, faults, crashing } = setup();
     await createRoom(d, cmd(d, 'r1'));
     await node(d, 'i-a');
     faults.arm({ kind: 'crash-after-write', write: 1 });
     await expect(placeQueued(crashing, config, POOL, 'node-ready', 50, d.clock.now() + LEASE_MS)).rejects.toThrow(InjectedFaultError);
+    return { d, store };
+  }
+
+  it('a redelivered create whose room another drain took over, then crashed, takes it over again', async () => {
+    // Arrange
+    const { d, store } = await strandedByDrain();
     expect((await store.getRoom('r1'))).toMatchObject({ state: 'placing', eventId: 'node-ready:r1' });
 
     // Act: r1's create is delivered again after the drain's lease ended
@@ -153,11 +159,7 @@ describe('Every drain takes over a claim whose lease ended: a release, a create\
 
   it('a redelivered create leaves the room to another drain still within its lease', async () => {
     // Arrange: as above, the redelivery comes while the drain's lease runs
-    const { d, store, faults, crashing } = setup();
-    await createRoom(d, cmd(d, 'r1'));
-    await node(d, 'i-a');
-    faults.arm({ kind: 'crash-after-write', write: 1 });
-    await expect(placeQueued(crashing, config, POOL, 'node-ready', 50, d.clock.now() + LEASE_MS)).rejects.toThrow(InjectedFaultError);
+    const { d, store } = await strandedByDrain();
 
     // Act
     d.clock.advance(5_000);

@@ -31,7 +31,7 @@ import {
   type Offering,
 } from '../../domain/offerings.ts';
 import { AutoscalerError, InsufficientCapacityError, LaunchQuotaError, NoCapacityAvailableError } from '../../errors.ts';
-import { Ec2ElasticIps } from './elastic-ips.ts';
+import { addressesOf, Ec2ElasticIps } from './elastic-ips.ts';
 import { Ec2InstanceStates } from './instance-states.ts';
 import { ec2Failure, errorCode, errorMessage, isIdempotentParameterMismatch, isQuotaExceeded, isSubnetCapacity, isUnfulfillableCapacity } from './errors.ts';
 import type {
@@ -482,11 +482,13 @@ export class Ec2ComputeProvider implements ComputeProvider {
 
 function describe(instance: Instance): InstanceDescription | undefined {
   if (!instance.InstanceId) return undefined;
+  const { privateIps, publicIps } = addressesOf(instance);
   return {
     instanceId: instance.InstanceId,
     pool: tagValue(instance.Tags, POOL_TAG) ?? '',
     state: instance.State?.Name ?? 'pending',
     instanceType: instance.InstanceType ?? '',
     launchTime: instance.LaunchTime ? instance.LaunchTime.getTime() : undefined,
+    missingPublicIps: privateIps.length > 0 ? privateIps.some((ip) => !publicIps.has(ip)) : undefined,
   };
 }

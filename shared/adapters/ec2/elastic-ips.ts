@@ -27,6 +27,7 @@ import {
   type Address,
   type EC2Client,
   type Filter,
+  type Instance,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import { AutoscalerError, LaunchQuotaError } from '../../errors.ts';
@@ -153,12 +154,7 @@ export class Ec2ElasticIps {
       if (isNotFound(error)) return undefined;
       throw ec2Failure(`DescribeInstances ${instanceId}`, error);
     }
-    if (!instance) return undefined;
-    const eni = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0) ?? instance.NetworkInterfaces?.[0];
-    const secondaries = (eni?.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress);
-    const publicIps = new Map<string, string>();
-    for (const p of secondaries) if (p.Association?.PublicIp) publicIps.set(p.PrivateIpAddress!, p.Association.PublicIp);
-    return { privateIps: secondaries.map((p) => p.PrivateIpAddress!), publicIps };
+    return instance ? addressesOf(instance) : undefined;
   }
 
   /** See `ComputeProvider.associateAddresses`. */
@@ -326,4 +322,13 @@ function fleetView(a: Address, owned: boolean): FleetAddress {
     instanceId: a.InstanceId ?? a.Tags?.find((t) => t.Key === NODE_TAG)?.Value,
     owned,
   };
+}
+
+/** The secondary private IPs of an instance's primary ENI and the public IPs associated with them, as DescribeInstances reports them. */
+export function addressesOf(instance: Instance): NodeAddresses {
+  const eni = instance.NetworkInterfaces?.find((n) => n.Attachment?.DeviceIndex === 0) ?? instance.NetworkInterfaces?.[0];
+  const secondaries = (eni?.PrivateIpAddresses ?? []).filter((p) => !p.Primary && p.PrivateIpAddress);
+  const publicIps = new Map<string, string>();
+  for (const p of secondaries) if (p.Association?.PublicIp) publicIps.set(p.PrivateIpAddress!, p.Association.PublicIp);
+  return { privateIps: secondaries.map((p) => p.PrivateIpAddress!), publicIps };
 }

@@ -598,6 +598,40 @@ describe('Class: Ec2ComputeProvider', () => {
       ]);
     });
 
+    it('says whether a secondary private IP of the primary ENI lacks its public IP', async () => {
+      // Prepare: i-1 has one of its two secondary IPs associated, i-2 both, i-3 no ENI data yet
+      const eni = (associated: boolean[]) => [
+        {
+          Attachment: { DeviceIndex: 0 },
+          PrivateIpAddresses: [
+            { Primary: true, PrivateIpAddress: '10.0.0.10' },
+            ...associated.map((a, k) => ({ Primary: false, PrivateIpAddress: `10.0.0.${11 + k}`, ...(a ? { Association: { PublicIp: `198.18.0.${k + 1}` } } : {}) })),
+          ],
+        },
+      ];
+      ec2Mock.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          {
+            Instances: [
+              { InstanceId: 'i-1', State: { Name: 'running' }, NetworkInterfaces: eni([true, false]) },
+              { InstanceId: 'i-2', State: { Name: 'running' }, NetworkInterfaces: eni([true, true]) },
+              { InstanceId: 'i-3', State: { Name: 'pending' } },
+            ],
+          },
+        ],
+      });
+
+      // Act
+      const fleet = await provider().describeFleet();
+
+      // Assess
+      expect(fleet.map((i) => [i.instanceId, i.missingPublicIps])).toEqual([
+        ['i-1', true],
+        ['i-2', false],
+        ['i-3', undefined],
+      ]);
+    });
+
     it('adds a pool tag filter when a pool is given', async () => {
       // Prepare
       ec2Mock.on(DescribeInstancesCommand).resolves({ Reservations: [] });
